@@ -1,0 +1,45 @@
+"""Loyers (model.md 4) : surface utile, coefficient de structure, plafonds et loyer appliqué.
+
+Formules pures, vectorisées sur les lignes de logements ; montants en euros par mois, surfaces en m2.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def surface_utile(surface_habitable: np.ndarray, surface_annexes: np.ndarray, part_annexes: float = 0.5) -> np.ndarray:
+    """SU = SH + A / 2 (CCH R.331-10), sans plafonnement des demi-annexes pour les conventions HLM."""
+    return np.asarray(surface_habitable, float) + part_annexes * np.asarray(surface_annexes, float)
+
+
+def coefficient_structure(n_logements: float, su_totale: float, a: float = 0.77, b: float = 20.0) -> float:
+    """CS = 0,77 (1 + 20 N / SU_totale) ; 20 logements et 1 320 m2 donnent 1,0033."""
+    return a * (1.0 + b * n_logements / su_totale)
+
+
+def plafond_plai_m2(lmzone: float, cs: float, marge_locale: float) -> float:
+    """Loyer maximal de l'opération, euros par m2 SU et par mois : LMzone * CS * (1 + marge locale)."""
+    return lmzone * cs * (1.0 + marge_locale)
+
+
+def loyer_ordinaire(loyer_saisi: np.ndarray, plafond_plai: np.ndarray, plafond_apl: np.ndarray,
+                    loyer_accessoire: np.ndarray, plai_adapte: np.ndarray) -> np.ndarray:
+    """Loyer appliqué d'un logement ordinaire (euros par mois).
+
+    Loyer saisi (``nan`` si absent) ; sinon, PLAI adapté : min(plafond PLAI, plafond APL - loyer accessoire)
+    (critère 2.1 du FNAP, accessoire compris) ; sinon le plafond PLAI.
+    """
+    plafond = np.where(plai_adapte, np.minimum(plafond_plai, plafond_apl - loyer_accessoire), plafond_plai)
+    return np.where(np.isnan(loyer_saisi), plafond, loyer_saisi)
+
+
+def redevance_foyer(loyer_saisi: np.ndarray, redevance_max: np.ndarray, equivalence: np.ndarray,
+                    plai_adapte: np.ndarray) -> np.ndarray:
+    """Redevance appliquée d'un logement-foyer, charges comprises (euros par mois).
+
+    Redevance saisie ; sinon min(redevance maximale, équivalence E) pour un PLAI adapté ; sinon la redevance
+    maximale.
+    """
+    plafond = np.where(plai_adapte, np.minimum(redevance_max, equivalence), redevance_max)
+    return np.where(np.isnan(loyer_saisi), plafond, loyer_saisi)

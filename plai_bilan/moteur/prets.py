@@ -1,0 +1,122 @@
+"""Échéanciers de prêts (model.md 3), vectorisés sur un axe de prêts et calculés année par année.
+
+Conventions : taux en fractions décimales (0.013 pour 1,3 %) ; l'année t = 1..H est l'indice t - 1 des
+tableaux ; l'échéance de l'année t est payée en fin d'année. Un prêt seul est le cas d'une ligne.
+Homogénéité : pour une trajectoire de taux donnée, l'échéancier est proportionnel au capital.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+SIMPLE, DOUBLE, DOUBLE_LIMITEE = 0, 1, 2
+ECHEANCE_PRIORITAIRE, AMORTISSEMENT_CONSTANT = 0, 1
+CODES_REVISABILITE = {"simple": SIMPLE, "double": DOUBLE, "double_limitee": DOUBLE_LIMITEE}
+CODES_PROFIL = {"echeance_prioritaire": ECHEANCE_PRIORITAIRE, "amortissement_constant": AMORTISSEMENT_CONSTANT}
+
+
+def facteur_annuite(r: np.ndarray, p: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """f(r, p, N) = (r - p) / (1 - ((1 + p) / (1 + r)) ** N), et (1 + r) / N si r = p.
+
+    Première échéance d'une annuité croissant de p par an, pour un capital de 1 remboursé en N échéances au
+    taux r. Écrit avec log1p / expm1 pour rester exact quand r est proche de p.
+    """
+    r, p, n = np.broadcast_arrays(np.asarray(r, float), np.asarray(p, float), np.asarray(n, float))
+    x = np.log1p(p) - np.log1p(r)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = (1.0 + r) * np.expm1(x) / np.expm1(n * x)
+    egal = x == 0.0
+    return np.where(egal, (1.0 + r) / np.where(n > 0, n, 1.0), f)
+
+
+@dataclass(frozen=True)
+class Echeancier:
+    """Tableaux (prêts x années) : échéance, intérêts, amortissement et capital restant dû en fin d'année."""
+
+    capital_initial: np.ndarray  # (L,) capital au début de l'année 1, préfinancement compris
+    echeances: np.ndarray
+    interets: np.ndarray
+    amortissements: np.ndarray
+    capital_restant_du: np.ndarray
+    taux: np.ndarray  # taux appliqué chaque année
+    progressivite: np.ndarray  # progressivité révisée chaque année
+
+
+def echeancier(
+    principal: np.ndarray,
+    taux: np.ndarray,
+    duree: np.ndarray,
+    *,
+    progressivite: np.ndarray | float = 0.0,
+    revisabilite: np.ndarray | int = DOUBLE_LIMITEE,
+    indexe: np.ndarray | bool = True,
+    prefinancement: np.ndarray | int = 0,
+    differe: np.ndarray | int = 0,
+    profil: np.ndarray | int = ECHEANCE_PRIORITAIRE,
+) -> Echeancier:
+    """Échéanciers de L prêts sur H années.
+
+    ``principal`` (L,) ; ``taux`` (L, H) : r_t de chaque année (déjà plancher à 0 pour un prêt indexé) ;
+    ``duree`` (L,) nombre d'échéances n, différé compris. Préfinancement : K0 = K (1 + r_1) ** prefinancement.
+    Différé (années 1..d) : échéance = intérêts. Échéance prioritaire : A_t = CRD_{t-1} f(r_t, p_t, n - t + 1),
+    I_t = CRD_{t-1} r_t, amortissement = A_t - I_t. Amortissement constant : CRD_{t-1} / (n - t + 1).
+    Progressivité : p_1 = p ; simple : p_t = p ; double : (1 + p_t) = (1 + p_{t-1})(1 + r_t)/(1 + r_{t-1}) ;
+    double limitée : idem puis max(p_t, 0). Un prêt à taux fixe garde p.
+    """
+    taux = np.atleast_2d(np.asarray(taux, float))
+    n_prets, horizon = taux.shape
+    principal = np.broadcast_to(np.asarray(principal, float), (n_prets,))
+    duree = np.broadcast_to(np.asarray(duree, int), (n_prets,))
+    p0 = np.broadcast_to(np.asarray(progressivite, float), (n_prets,))
+    revis = np.broadcast_to(np.asarray(revisabilite, int), (n_prets,))
+    indexe = np.broadcast_to(np.asarray(indexe, bool), (n_prets,))
+    pref = np.broadcast_to(np.asarray(prefinancement, int), (n_prets,))
+    differe = np.broadcast_to(np.asarray(differe, int), (n_prets,))
+    profil = np.broadcast_to(np.asarray(profil, int), (n_prets,))
+
+    k0 = principal * (1.0 + taux[:, 0]) ** pref
+    ech = np.zeros((n_prets, horizon))
+    itr = np.zeros((n_prets, horizon))
+    amo = np.zeros((n_prets, horizon))
+    crd = np.zeros((n_prets, horizon))
+    prog = np.zeros((n_prets, horizon))
+
+    revise = indexe & (revis != SIMPLE)
+    limite = revis == DOUBLE_LIMITEE
+    constant = profil == AMORTISSEMENT_CONSTANT
+    restant = k0.copy()
+    p = p0.copy()
+    for j in range(horizon):
+        t = j + 1
+        r = taux[:, j]
+        if j > 0:
+            p_rev = (1.0 + p) * (1.0 + r) / (1.0 + taux[:, j - 1]) - 1.0
+            p_rev = np.where(limite, np.maximum(p_rev, 0.0), p_rev)
+            p = np.where(revise, p_rev, p)
+        prog[:, j] = p
+        actif = t <= duree
+        n_restant = np.maximum(duree - t + 1, 1)
+        interet = restant * r
+        en_differe = t <= differe
+        annuite = restant * facteur_annuite(r, p, n_restant)
+        amort_constant = restant / n_restant
+        echeance = np.where(constant, amort_constant + interet, annuite)
+        echeance = np.where(en_differe, interet, echeance)
+        echeance = np.where(actif, echeance, 0.0)
+        interet = np.where(actif, interet, 0.0)
+        amortissement = echeance - interet
+        restant = restant - amortissement
+        ech[:, j] = echeance
+        itr[:, j] = interet
+        amo[:, j] = amortissement
+        crd[:, j] = restant
+    return Echeancier(k0, ech, itr, amo, crd, taux, prog)
+
+
+def taux_annuels(indexe: np.ndarray, taux_fixe: np.ndarray, marge: np.ndarray, livret_a: np.ndarray) -> np.ndarray:
+    """r_t : taux fixe, ou max(LA_t + marge, 0) pour un prêt indexé. ``livret_a`` (L, H) en décimal."""
+    indexe = np.asarray(indexe, bool)[:, None]
+    return np.where(indexe, np.maximum(livret_a + np.asarray(marge, float)[:, None], 0.0),
+                    np.asarray(taux_fixe, float)[:, None] + 0.0 * livret_a)

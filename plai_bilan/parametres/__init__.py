@@ -1,0 +1,193 @@
+"""Paramètres réglementaires datés : des fichiers TOML, une valeur en vigueur à une date.
+
+Chaque fichier décrit un barème : ``description``, ``unite``, ``reference`` (texte légal), ``prolongation``
+(comment la valeur s'étend au-delà de sa dernière date) et une liste ``valeurs`` datées, chacune avec son
+``statut`` (V vérifié, V2 source secondaire, D dérivé, E estimation) et sa ``reference``. La valeur en vigueur à
+une date D est la dernière datée au plus tard D ; une date antérieure à la première valeur est une erreur.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from plai_bilan.erreurs import ParametreInvalide
+
+DOSSIER = Path(__file__).parent
+STATUTS = ("V", "V2", "D", "E")
+
+
+@dataclass(frozen=True)
+class ValeurDatee:
+    """Une valeur d'un barème, en vigueur à partir de ``date``."""
+
+    bareme: str
+    date: date
+    statut: str
+    reference: str
+    donnees: dict[str, Any] = field(compare=False)
+
+
+@dataclass(frozen=True)
+class Bareme:
+    """Un fichier de paramètres : ses métadonnées et ses valeurs triées par date."""
+
+    nom: str
+    description: str
+    unite: str
+    reference: str
+    prolongation: str
+    estimation: bool
+    valeurs: tuple[ValeurDatee, ...]
+
+    def en_vigueur(self, jour: date) -> ValeurDatee:
+        """La valeur en vigueur le ``jour`` : la dernière datée au plus tard ce jour-là."""
+        retenue = None
+        for valeur in self.valeurs:
+            if valeur.date <= jour:
+                retenue = valeur
+            else:
+                break
+        if retenue is None:
+            premiere = self.valeurs[0].date
+            raise ParametreInvalide(
+                f"{self.description} : aucune valeur en vigueur au {jour.isoformat()} "
+                f"(première valeur connue au {premiere.isoformat()})"
+            )
+        return retenue
+
+
+def _lire_bareme(chemin: Path) -> Bareme:
+    try:
+        with chemin.open("rb") as f:
+            doc = tomllib.load(f)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ParametreInvalide(f"{chemin} : fichier de paramètres illisible ({exc})") from exc
+    for cle in ("description", "unite", "reference", "prolongation", "valeurs"):
+        if cle not in doc:
+            raise ParametreInvalide(f"{chemin} : clé « {cle} » manquante")
+    valeurs = []
+    for i, brute in enumerate(doc["valeurs"]):
+        brute = dict(brute)
+        ou = f"{chemin} : valeurs[{i}]"
+        jour = brute.pop("date", None)
+        if not isinstance(jour, date):
+            raise ParametreInvalide(f"{ou} : « date » doit être une date AAAA-MM-JJ")
+        statut = brute.pop("statut", None)
+        if statut not in STATUTS:
+            raise ParametreInvalide(f"{ou} : « statut » doit valoir l'un de {', '.join(STATUTS)}")
+        reference = brute.pop("reference", None)
+        if not isinstance(reference, str) or not reference:
+            raise ParametreInvalide(f"{ou} : « reference » (texte légal) manquante")
+        valeurs.append(ValeurDatee(chemin.stem, jour, statut, reference, brute))
+    valeurs.sort(key=lambda v: v.date)
+    if not valeurs:
+        raise ParametreInvalide(f"{chemin} : aucune valeur")
+    return Bareme(
+        nom=chemin.stem,
+        description=doc["description"],
+        unite=doc["unite"],
+        reference=doc["reference"],
+        prolongation=doc["prolongation"],
+        estimation=bool(doc.get("estimation", False)),
+        valeurs=tuple(valeurs),
+    )
+
+
+def _rang_menage(couple: bool, personnes_a_charge: int) -> tuple[str, int]:
+    """Colonne d'un barème isolé / couple / un_pac / pac_supp et nombre de personnes à charge en sus."""
+    if personnes_a_charge <= 0:
+        return ("couple" if couple else "isole"), 0
+    return "un_pac", personnes_a_charge - 1
+
+
+@dataclass(frozen=True)
+class Parametres:
+    """Le jeu de paramètres réglementaires, un barème par fichier."""
+
+    baremes: dict[str, Bareme]
+
+    def __getitem__(self, nom: str) -> Bareme:
+        return self.baremes[nom]
+
+    @property
+    def date_jeu(self) -> date:
+        """Date du jeu de paramètres : la plus récente valeur datée de tous les barèmes."""
+        return max(v.date for b in self.baremes.values() for v in b.valeurs)
+
+    def _zone(self, valeur: ValeurDatee, zone: str) -> dict[str, float]:
+        try:
+            return valeur.donnees[f"zone_{zone}"]
+        except KeyError:
+            raise ParametreInvalide(f"{valeur.bareme} : zone « {zone} » inconnue") from None
+
+    def plafond_apl(self, zone: str, couple: bool, personnes_a_charge: int, jour: date) -> tuple[float, ValeurDatee]:
+        """Loyer plafond APL (L) du ménage, logement ordinaire, en euros par mois."""
+        valeur = self["apl_loyers_plafonds"].en_vigueur(jour)
+        z = self._zone(valeur, zone)
+        colonne, sus = _rang_menage(couple, personnes_a_charge)
+        return z[colonne] + sus * z["pac_supp"], valeur
+
+    def reduction_loyer_solidarite(self, zone: str, couple: bool, personnes_a_charge: int, jour: date) -> tuple[float, ValeurDatee]:
+        """RLS mensuelle du ménage, en euros."""
+        valeur = self["rls"].en_vigueur(jour)
+        z = self._zone(valeur, zone)
+        colonne, sus = _rang_menage(couple, personnes_a_charge)
+        return z[colonne] + sus * z["pac_supp"], valeur
+
+    def equivalence_foyer(self, zone: str, couple: bool, personnes_a_charge: int, jour: date) -> tuple[float, ValeurDatee]:
+        """Équivalence de loyer et de charges (E) d'un logement-foyer, charges comprises, en euros par mois."""
+        valeur = self["apl_equivalence_foyer"].en_vigueur(jour)
+        z = self._zone(valeur, zone)
+        if personnes_a_charge <= 0:
+            return z["couple" if couple else "isole"], valeur
+        if personnes_a_charge <= 4:
+            return z[f"pac_{personnes_a_charge}"], valeur
+        return z["pac_4"] + (personnes_a_charge - 4) * z["pac_supp"], valeur
+
+    def taux_livret_a(self, jour: date) -> tuple[float, ValeurDatee]:
+        """Taux du livret A en vigueur, en pour cent."""
+        valeur = self["livret_a"].en_vigueur(jour)
+        return valeur.donnees["taux_pct"], valeur
+
+    def loyer_maximal_plai(self, zone_loyer: str, jour: date) -> tuple[float, ValeurDatee]:
+        """LMzone PLAI, euros par m2 SU et par mois."""
+        valeur = self["loyers_maximaux_plai"].en_vigueur(jour)
+        try:
+            return valeur.donnees["zones"][zone_loyer], valeur
+        except KeyError:
+            raise ParametreInvalide(f"loyers_maximaux_plai : zone « {zone_loyer} » inconnue") from None
+
+    def reference_fnap(self, region: str, produit: str, n_plai_adapte: int, jour: date) -> tuple[float, ValeurDatee]:
+        """Valeur de référence FNAP par logement PLAI adapté (seed 001, III)."""
+        valeur = self["fnap_plai_adapte"].en_vigueur(jour)
+        groupe = valeur.donnees[region.replace("-", "_")]
+        if produit == "foyer":
+            colonne = "foyer"
+        elif n_plai_adapte <= 3:
+            colonne = "ordinaire_1_3"
+        elif n_plai_adapte <= 8:
+            colonne = "ordinaire_4_8"
+        else:
+            colonne = "ordinaire_9_plus"
+        return float(groupe[colonne]), valeur
+
+    def coefficient_structure(self, n_logements: int, su_totale: float, jour: date) -> tuple[float, ValeurDatee]:
+        """CS = a * (1 + b * N / SU_totale)."""
+        valeur = self["coefficient_structure"].en_vigueur(jour)
+        a, b = valeur.donnees["a"], valeur.donnees["b"]
+        return a * (1.0 + b * n_logements / su_totale), valeur
+
+
+@lru_cache(maxsize=4)
+def charger_parametres(dossier: str | None = None) -> Parametres:
+    """Lit tous les barèmes du dossier (par défaut, celui du paquet)."""
+    racine = Path(dossier) if dossier else DOSSIER
+    fichiers = sorted(racine.glob("*.toml"))
+    if not fichiers:
+        raise ParametreInvalide(f"{racine} : aucun fichier de paramètres")
+    return Parametres({f.stem: _lire_bareme(f) for f in fichiers})

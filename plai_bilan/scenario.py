@@ -1,0 +1,717 @@
+"""Scénario (format TOML v1) -> objets figés et typés, validés à la frontière ; aucun calcul ici.
+
+Les clés et les unités sont celles du fichier : taux en pour cent (clés ``*_pct``), montants en euros TTC,
+montants d'exploitation par logement et par an aux prix de l'année 1. Toute erreur lève
+:class:`~plai_bilan.erreurs.ScenarioInvalide` en nommant le fichier, la clé et l'attendu.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import math
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from plai_bilan.erreurs import ScenarioInvalide
+
+NATURES = ("construction-neuve", "acquisition-amelioration", "vefa", "acquisition")
+PRODUITS = ("ordinaire", "foyer")
+REGIONS = ("idf-paca", "hors-idf-paca")
+ZONES_LOYER = ("1bis", "1", "2", "3")
+ZONES_APL = ("1", "2", "3")
+REVISABILITES = ("simple", "double", "double_limitee")
+PROFILS = ("echeance_prioritaire", "amortissement_constant")
+CRITERES = ("annuel", "tresorerie_cumulee", "van")
+DUREE_MAX = 100
+
+# Un taux en pour cent non nul plus petit que ceci ressemble à une fraction décimale (0,002 pour 0,2 %).
+SEUIL_DECIMAL_PCT = 0.05
+_MANQUE = object()
+
+
+# ---------------------------------------------------------------------------------------------- objets
+
+
+@dataclass(frozen=True)
+class Menage:
+    """Composition du ménage envisagé (critère 2 du FNAP)."""
+
+    couple: bool
+    personnes_a_charge: int
+
+
+@dataclass(frozen=True)
+class Logement:
+    """Une ligne de logements identiques."""
+
+    typologie: str
+    nombre: int
+    surface_habitable: float
+    surface_annexes: float
+    surface_utile_saisie: float | None
+    plai_adapte: bool
+    menage: Menage | None
+    loyer_m2: float | None
+    loyer_mensuel: float | None
+    redevance_max: float | None
+    rls: bool | None
+    loyer_accessoire: float
+
+    @property
+    def surface_utile(self) -> float:
+        """SU = SH + annexes / 2 (CCH R.331-10), sauf SU saisie."""
+        if self.surface_utile_saisie is not None:
+            return self.surface_utile_saisie
+        return self.surface_habitable + self.surface_annexes / 2.0
+
+    @property
+    def soumis_rls(self) -> bool:
+        """La ligne est soumise à la RLS : sa clé ``rls``, par défaut ``plai_adapte``."""
+        return self.plai_adapte if self.rls is None else self.rls
+
+
+@dataclass(frozen=True)
+class Operation:
+    nom: str
+    nature: str
+    produit: str
+    region: str
+    zone_loyer: str
+    zone_apl: str
+    date_agrement: date
+    mise_en_service: int
+    marge_locale_pct: float
+    rls: bool
+    ascenseur: bool
+    loyer_plafond_m2: float | None
+
+
+@dataclass(frozen=True)
+class PrixDeRevient:
+    charge_fonciere: float
+    travaux: float
+    honoraires: float
+    autres: tuple[tuple[str, float], ...]
+
+    @property
+    def total(self) -> float:
+        return self.charge_fonciere + self.travaux + self.honoraires + sum(m for _, m in self.autres)
+
+
+@dataclass(frozen=True)
+class Subvention:
+    """``montant`` : un nombre, ``"a_calculer"`` ou ``"reference"`` ; ou ``montant_par_logement``."""
+
+    financeur: str
+    montant: float | str | None
+    montant_par_logement: float | None
+
+
+@dataclass(frozen=True)
+class Remuneration:
+    taux_pct: float
+    duree: int
+
+
+@dataclass(frozen=True)
+class FondsPropres:
+    montant: float
+    remuneration: Remuneration | None
+
+
+@dataclass(frozen=True)
+class Pret:
+    """Un prêt ; ``montant`` vaut un nombre ou ``"solde"`` (prêt d'équilibre)."""
+
+    nom: str
+    montant: float | str
+    duree: int
+    index: str  # "livret_a" ou "fixe"
+    taux_pct: float | None
+    marge_pct: float
+    progressivite_pct: float
+    revisabilite: str
+    prefinancement: int
+    differe_amortissement: int
+    profil: str
+
+    @property
+    def est_solde(self) -> bool:
+        return self.montant == "solde"
+
+
+@dataclass(frozen=True)
+class MontantDuree:
+    montant: float
+    duree: int
+
+
+@dataclass(frozen=True)
+class Tfpb:
+    montant: float
+    exoneration: int
+
+
+@dataclass(frozen=True)
+class Indexation:
+    loyers_pct: float
+    charges_pct: float
+
+
+@dataclass(frozen=True)
+class Exploitation:
+    vacance_pct: float
+    impayes_pct: float
+    frais_gestion: float
+    entretien_courant: float
+    gros_entretien: float | None
+    gros_entretien_pct_travaux: float | None
+    assurance: float
+    autres_charges: float
+    charges_comprises: float
+    charges_pct_loyers: float
+    tfpb: Tfpb | None
+    gla: MontantDuree | None
+    accompagnement: MontantDuree | None
+    financement_accompagnement: MontantDuree | None
+    indexation: Indexation
+
+
+@dataclass(frozen=True)
+class LivretA:
+    """``trajectoire`` : ``"constante"`` ou un tuple de taux en pour cent pour les années 1, 2, ..."""
+
+    trajectoire: str | tuple[float, ...]
+    date_valeur: date | None
+
+
+@dataclass(frozen=True)
+class Analyse:
+    critere: str
+    taux_actualisation_pct: float | None
+    tresorerie_initiale: float
+    duree: int | None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Une opération, telle que décrite par son fichier."""
+
+    fichier: str
+    sha256: str
+    operation: Operation
+    logements: tuple[Logement, ...]
+    prix_de_revient: PrixDeRevient
+    subventions: tuple[Subvention, ...]
+    fonds_propres: FondsPropres
+    prets: tuple[Pret, ...]
+    exploitation: Exploitation
+    livret_a: LivretA
+    analyse: Analyse
+    avertissements: tuple[str, ...] = ()
+
+    @property
+    def n_logements(self) -> int:
+        return sum(lg.nombre for lg in self.logements)
+
+    @property
+    def n_plai_adapte(self) -> int:
+        return sum(lg.nombre for lg in self.logements if lg.plai_adapte)
+
+    @property
+    def su_totale(self) -> float:
+        return sum(lg.nombre * lg.surface_utile for lg in self.logements)
+
+
+# ---------------------------------------------------------------------------------------------- lecture
+
+
+def _nom_type(valeur: Any) -> str:
+    if isinstance(valeur, bool):
+        return "un booléen"
+    if isinstance(valeur, int | float):
+        return "un nombre"
+    if isinstance(valeur, str):
+        return "un texte"
+    if isinstance(valeur, date):
+        return "une date"
+    if isinstance(valeur, list):
+        return "une liste"
+    if isinstance(valeur, dict):
+        return "une table"
+    return type(valeur).__name__
+
+
+class _Table:
+    """Lit une table TOML en suivant le chemin des clés, et refuse les clés inconnues."""
+
+    def __init__(self, fichier: str, chemin: str, donnees: Any, avertissements: list[str]) -> None:
+        self.fichier = fichier
+        self.chemin = chemin
+        self.avertissements = avertissements
+        if not isinstance(donnees, dict):
+            raise ScenarioInvalide(fichier, chemin, f"une table est attendue, pas {_nom_type(donnees)}")
+        self.donnees = donnees
+        self.lues: set[str] = set()
+
+    def cle(self, nom: str) -> str:
+        return f"{self.chemin}.{nom}" if self.chemin else nom
+
+    def erreur(self, nom: str, message: str) -> ScenarioInvalide:
+        return ScenarioInvalide(self.fichier, self.cle(nom), message)
+
+    def present(self, nom: str) -> bool:
+        return nom in self.donnees
+
+    def brute(self, nom: str, defaut: Any = _MANQUE) -> Any:
+        self.lues.add(nom)
+        if nom in self.donnees:
+            return self.donnees[nom]
+        if defaut is _MANQUE:
+            raise self.erreur(nom, "clé obligatoire manquante")
+        return defaut
+
+    def texte(self, nom: str, defaut: Any = _MANQUE, choix: tuple[str, ...] | None = None) -> Any:
+        v = self.brute(nom, defaut)
+        if v is defaut and defaut is not _MANQUE:
+            return v
+        if isinstance(v, int | float) and not isinstance(v, bool) and choix:
+            v = str(v)  # zone_loyer = 2 écrit sans guillemets
+        if not isinstance(v, str):
+            raise self.erreur(nom, f"un texte est attendu, pas {_nom_type(v)}")
+        if choix is not None and v not in choix:
+            proche = difflib.get_close_matches(v, choix, n=1)
+            suggestion = f" (vouliez-vous dire « {proche[0]} » ?)" if proche else ""
+            raise self.erreur(nom, f"« {v} » n'est pas une valeur permise ; valeurs permises : "
+                              f"{', '.join(choix)}{suggestion}")
+        if choix is None and not v.strip():
+            raise self.erreur(nom, "un texte non vide est attendu")
+        return v
+
+    def booleen(self, nom: str, defaut: Any = _MANQUE) -> Any:
+        v = self.brute(nom, defaut)
+        if v is defaut and defaut is not _MANQUE:
+            return v
+        if not isinstance(v, bool):
+            raise self.erreur(nom, f"true ou false est attendu, pas {_nom_type(v)}")
+        return v
+
+    def nombre(self, nom: str, defaut: Any = _MANQUE, *, mini: float | None = None, maxi: float | None = None,
+               strict: bool = False, pct: bool = False) -> Any:
+        v = self.brute(nom, defaut)
+        if v is defaut and defaut is not _MANQUE:
+            return v
+        return self.verifier_nombre(nom, v, mini=mini, maxi=maxi, strict=strict, pct=pct)
+
+    def verifier_nombre(self, nom: str, v: Any, *, mini: float | None = None, maxi: float | None = None,
+                        strict: bool = False, pct: bool = False) -> float:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            raise self.erreur(nom, f"un nombre est attendu, pas {_nom_type(v)}")
+        v = float(v)
+        if not math.isfinite(v):
+            raise self.erreur(nom, "un nombre fini est attendu (nan et inf sont refusés)")
+        if mini is not None and (v <= mini if strict else v < mini):
+            signe = ">" if strict else ">="
+            raise self.erreur(nom, f"un nombre {signe} {_fmt(mini)} est attendu, pas {_fmt(v)}")
+        if maxi is not None and v > maxi:
+            raise self.erreur(nom, f"un nombre <= {_fmt(maxi)} est attendu, pas {_fmt(v)}")
+        if pct and v != 0 and abs(v) < SEUIL_DECIMAL_PCT:
+            self.avertissements.append(
+                f"{self.fichier} : clé « {self.cle(nom)} » : {_fmt(v)} ressemble à une fraction décimale ; "
+                f"les taux s'écrivent en pour cent ({_fmt(v * 100)} pour {_fmt(v * 100)} %)"
+            )
+        return v
+
+    def entier(self, nom: str, defaut: Any = _MANQUE, *, mini: int | None = None, maxi: int | None = None) -> Any:
+        v = self.brute(nom, defaut)
+        if v is defaut and defaut is not _MANQUE:
+            return v
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise self.erreur(nom, f"un nombre entier est attendu, pas {_nom_type(v)} ({v!r})")
+        if mini is not None and v < mini:
+            raise self.erreur(nom, f"un entier >= {mini} est attendu, pas {v}")
+        if maxi is not None and v > maxi:
+            raise self.erreur(nom, f"un entier <= {maxi} est attendu, pas {v}")
+        return v
+
+    def jour(self, nom: str, defaut: Any = _MANQUE) -> Any:
+        v = self.brute(nom, defaut)
+        if v is defaut and defaut is not _MANQUE:
+            return v
+        if isinstance(v, str):
+            try:
+                v = date.fromisoformat(v)
+            except ValueError:
+                raise self.erreur(nom, f"une date AAAA-MM-JJ est attendue, pas « {v} »") from None
+        if isinstance(v, date) and not hasattr(v, "hour"):
+            return v
+        raise self.erreur(nom, f"une date AAAA-MM-JJ est attendue, pas {_nom_type(v)}")
+
+    def table(self, nom: str, defaut: Any = _MANQUE) -> Any:
+        v = self.brute(nom, defaut)
+        if v is defaut and defaut is not _MANQUE:
+            return v
+        return _Table(self.fichier, self.cle(nom), v, self.avertissements)
+
+    def liste_de_tables(self, nom: str, *, mini: int = 0) -> list[_Table]:
+        v = self.brute(nom, [] if mini == 0 else _MANQUE)
+        if not isinstance(v, list):
+            raise self.erreur(nom, f"une liste de tables [[{self.cle(nom)}]] est attendue, pas {_nom_type(v)}")
+        if len(v) < mini:
+            raise self.erreur(nom, f"au moins {mini} élément(s) attendu(s)")
+        return [_Table(self.fichier, f"{self.cle(nom)}[{i}]", e, self.avertissements) for i, e in enumerate(v)]
+
+    def fin(self, cles_permises: tuple[str, ...] = ()) -> None:
+        """Refuse toute clé non lue, en proposant la clé valide la plus proche."""
+        permises = set(self.lues) | set(cles_permises)
+        for nom in self.donnees:
+            if nom not in permises:
+                proche = difflib.get_close_matches(nom, sorted(permises), n=1, cutoff=0.6)
+                suggestion = f" ; vouliez-vous dire « {proche[0]} » ?" if proche else ""
+                raise ScenarioInvalide(self.fichier, self.cle(nom), f"clé inconnue{suggestion}")
+
+
+def _fmt(v: float) -> str:
+    return f"{v:g}"
+
+
+CLES_OPERATION = ("nom", "nature", "produit", "region", "zone_loyer", "zone_apl", "date_agrement",
+                  "mise_en_service", "marge_locale_pct", "rls", "ascenseur", "loyer_plafond_m2")
+
+
+def _operation(t: _Table) -> Operation:
+    op = Operation(
+        nom=t.texte("nom"),
+        nature=t.texte("nature", choix=NATURES),
+        produit=t.texte("produit", choix=PRODUITS),
+        region=t.texte("region", choix=REGIONS),
+        zone_loyer=t.texte("zone_loyer", choix=ZONES_LOYER),
+        zone_apl=t.texte("zone_apl", choix=ZONES_APL),
+        date_agrement=t.jour("date_agrement"),
+        mise_en_service=t.entier("mise_en_service", mini=1990, maxi=2100),
+        marge_locale_pct=t.nombre("marge_locale_pct", 0.0, mini=0.0, maxi=100.0, pct=True),
+        rls=t.booleen("rls", False),
+        ascenseur=t.booleen("ascenseur", False),
+        loyer_plafond_m2=t.nombre("loyer_plafond_m2", None, mini=0.0, maxi=100.0, strict=True),
+    )
+    t.fin()
+    if op.mise_en_service < op.date_agrement.year:
+        raise t.erreur("mise_en_service", f"l'année de mise en service ({op.mise_en_service}) précède l'année "
+                       f"de l'agrément ({op.date_agrement.year})")
+    return op
+
+
+def _menage(t: _Table) -> Menage:
+    m = Menage(couple=t.booleen("couple"), personnes_a_charge=t.entier("personnes_a_charge", mini=0, maxi=20))
+    t.fin()
+    return m
+
+
+def _logement(t: _Table, produit: str, rls_operation: bool) -> Logement:
+    nombre = t.entier("nombre", mini=1, maxi=10000)
+    if t.present("surface_utile"):
+        su = t.nombre("surface_utile", mini=0.0, maxi=10000.0, strict=True)
+        sh = t.nombre("surface_habitable", su, mini=0.0, maxi=10000.0, strict=True)
+        annexes = t.nombre("surface_annexes", 0.0, mini=0.0, maxi=10000.0)
+    else:
+        su = None
+        sh = t.nombre("surface_habitable", mini=0.0, maxi=10000.0, strict=True)
+        annexes = t.nombre("surface_annexes", 0.0, mini=0.0, maxi=10000.0)
+    plai_adapte = t.booleen("plai_adapte")
+    menage = _menage(t.table("menage")) if t.present("menage") else t.brute("menage", None)
+    loyer_m2 = t.nombre("loyer_m2", None, mini=0.0, maxi=100.0)
+    loyer_mensuel = t.nombre("loyer_mensuel", None, mini=0.0, maxi=100000.0)
+    redevance_max = t.nombre("redevance_max", None, mini=0.0, maxi=100000.0)
+    rls = t.booleen("rls", None)
+    lg = Logement(
+        typologie=t.texte("typologie", ""),
+        nombre=nombre,
+        surface_habitable=sh,
+        surface_annexes=annexes,
+        surface_utile_saisie=su,
+        plai_adapte=plai_adapte,
+        menage=menage,
+        loyer_m2=loyer_m2,
+        loyer_mensuel=loyer_mensuel,
+        redevance_max=redevance_max,
+        rls=rls,
+        loyer_accessoire=t.nombre("loyer_accessoire", 0.0, mini=0.0, maxi=100000.0),
+    )
+    t.fin()
+    if loyer_m2 is not None and loyer_mensuel is not None:
+        raise t.erreur("loyer_m2", "donnez loyer_m2 ou loyer_mensuel, pas les deux")
+    if produit == "foyer":
+        if loyer_m2 is not None:
+            raise t.erreur("loyer_m2", "un foyer paie une redevance mensuelle : utilisez loyer_mensuel ou "
+                           "redevance_max")
+        if redevance_max is None and loyer_mensuel is None:
+            raise t.erreur("redevance_max", "clé obligatoire pour un foyer sans loyer_mensuel (redevance "
+                           "maximale de l'avis loyers pour ce type de logement, en euros par mois)")
+    elif redevance_max is not None:
+        raise t.erreur("redevance_max", "réservée aux foyers (operation.produit = \"foyer\")")
+    besoin_menage = plai_adapte or (rls_operation and produit == "ordinaire" and lg.soumis_rls)
+    if menage is None and besoin_menage:
+        raise t.erreur("menage", "clé obligatoire pour un logement PLAI adapté ou soumis à la RLS : "
+                       "menage = { couple = false, personnes_a_charge = 0 }")
+    return lg
+
+
+def _prix_de_revient(t: _Table) -> PrixDeRevient:
+    autres_brut = t.table("autres", None)
+    autres: list[tuple[str, float]] = []
+    if autres_brut is not None:
+        for nom in autres_brut.donnees:
+            autres.append((nom, autres_brut.nombre(nom, mini=0.0)))
+    pr = PrixDeRevient(
+        charge_fonciere=t.nombre("charge_fonciere", 0.0, mini=0.0),
+        travaux=t.nombre("travaux", 0.0, mini=0.0),
+        honoraires=t.nombre("honoraires", 0.0, mini=0.0),
+        autres=tuple(autres),
+    )
+    t.fin()
+    if pr.total <= 0:
+        raise ScenarioInvalide(t.fichier, t.chemin, "le prix de revient doit être positif : donnez au moins "
+                               "charge_fonciere, travaux ou honoraires")
+    return pr
+
+
+def _subvention(t: _Table) -> Subvention:
+    financeur = t.texte("financeur")
+    a_montant, a_par_logement = t.present("montant"), t.present("montant_par_logement")
+    if a_montant == a_par_logement:
+        raise t.erreur("montant", "donnez soit montant, soit montant_par_logement (un seul des deux)")
+    montant: float | str | None = None
+    par_logement = None
+    if a_montant:
+        brut = t.brute("montant")
+        if isinstance(brut, str):
+            montant = t.texte("montant", choix=("a_calculer", "reference"))
+        else:
+            montant = t.nombre("montant", mini=0.0)
+    else:
+        par_logement = t.nombre("montant_par_logement", mini=0.0)
+    t.fin()
+    return Subvention(financeur, montant, par_logement)
+
+
+def _fonds_propres(t: _Table | None) -> FondsPropres:
+    if t is None:
+        return FondsPropres(0.0, None)
+    montant = t.nombre("montant", 0.0, mini=0.0)
+    rem = None
+    r = t.table("remuneration", None)
+    if r is not None:
+        rem = Remuneration(r.nombre("taux_pct", mini=0.0, maxi=20.0, pct=True), r.entier("duree", mini=1, maxi=DUREE_MAX))
+        r.fin()
+    t.fin()
+    return FondsPropres(montant, rem)
+
+
+def _pret(t: _Table) -> Pret:
+    nom = t.texte("nom")
+    brut = t.brute("montant")
+    montant: float | str
+    if isinstance(brut, str):
+        montant = t.texte("montant", choix=("solde",))
+    else:
+        montant = t.nombre("montant", mini=0.0)
+    duree = t.entier("duree", mini=1, maxi=DUREE_MAX)
+    if t.present("taux_pct"):
+        if t.present("index") and t.donnees["index"] != "fixe":
+            raise t.erreur("taux_pct", "un prêt à taux fixe n'a pas d'index : retirez index ou taux_pct")
+        t.texte("index", "fixe", choix=("fixe",))
+        if t.present("marge_pct"):
+            raise t.erreur("marge_pct", "un prêt à taux fixe (taux_pct) n'a pas de marge")
+        index, taux, marge = "fixe", t.nombre("taux_pct", mini=-5.0, maxi=30.0, pct=True), 0.0
+    else:
+        index = t.texte("index", choix=("livret_a", "fixe"))
+        if index == "fixe":
+            raise t.erreur("taux_pct", "clé obligatoire pour un prêt à taux fixe")
+        taux = None
+        marge = t.nombre("marge_pct", mini=-5.0, maxi=10.0, pct=True)
+    progressivite = t.nombre("progressivite_pct", 0.0, mini=-10.0, maxi=10.0, pct=True)
+    revisabilite = t.texte("revisabilite", "double_limitee", choix=REVISABILITES)
+    prefinancement = t.entier("prefinancement", 0, mini=0, maxi=10)
+    differe = t.entier("differe_amortissement", 0, mini=0, maxi=DUREE_MAX)
+    profil = t.texte("profil", "echeance_prioritaire", choix=PROFILS)
+    t.fin()
+    if differe >= duree:
+        raise t.erreur("differe_amortissement", f"le différé ({differe} ans) doit être plus court que la durée "
+                       f"du prêt ({duree} ans)")
+    if index == "livret_a" and revisabilite == "double_limitee" and progressivite < 0:
+        raise t.erreur("progressivite_pct", "la double révisabilité limitée exige une progressivité >= 0 ; "
+                       "choisissez revisabilite = \"double\" ou \"simple\" pour une progressivité négative")
+    return Pret(nom, montant, duree, index, taux, marge, progressivite, revisabilite, prefinancement, differe, profil)
+
+
+def _montant_duree(t: _Table | None) -> MontantDuree | None:
+    if t is None:
+        return None
+    m = MontantDuree(t.nombre("montant", mini=0.0), t.entier("duree", mini=0, maxi=DUREE_MAX))
+    t.fin()
+    return m
+
+
+def _exploitation(t: _Table) -> Exploitation:
+    tf = t.table("tfpb", None)
+    tfpb = None
+    if tf is not None:
+        tfpb = Tfpb(tf.nombre("montant", mini=0.0), tf.entier("exoneration", 0, mini=0, maxi=DUREE_MAX))
+        tf.fin()
+    idx = t.table("indexation")
+    indexation = Indexation(idx.nombre("loyers_pct", mini=-10.0, maxi=20.0, pct=True),
+                            idx.nombre("charges_pct", mini=-10.0, maxi=20.0, pct=True))
+    idx.fin()
+    if t.present("gros_entretien") and t.present("gros_entretien_pct_travaux"):
+        raise t.erreur("gros_entretien_pct_travaux", "donnez gros_entretien (par logement) ou "
+                       "gros_entretien_pct_travaux, pas les deux")
+    ex = Exploitation(
+        vacance_pct=t.nombre("vacance_pct", 0.0, mini=0.0, maxi=100.0, pct=True),
+        impayes_pct=t.nombre("impayes_pct", 0.0, mini=0.0, maxi=100.0, pct=True),
+        frais_gestion=t.nombre("frais_gestion", 0.0, mini=0.0),
+        entretien_courant=t.nombre("entretien_courant", 0.0, mini=0.0),
+        gros_entretien=t.nombre("gros_entretien", None, mini=0.0),
+        gros_entretien_pct_travaux=t.nombre("gros_entretien_pct_travaux", None, mini=0.0, maxi=100.0, pct=True),
+        assurance=t.nombre("assurance", 0.0, mini=0.0),
+        autres_charges=t.nombre("autres_charges", 0.0, mini=0.0),
+        charges_comprises=t.nombre("charges_comprises", 0.0, mini=0.0),
+        charges_pct_loyers=t.nombre("charges_pct_loyers", 0.0, mini=0.0, maxi=100.0, pct=True),
+        tfpb=tfpb,
+        gla=_montant_duree(t.table("gla", None)),
+        accompagnement=_montant_duree(t.table("accompagnement", None)),
+        financement_accompagnement=_montant_duree(t.table("financement_accompagnement", None)),
+        indexation=indexation,
+    )
+    t.fin()
+    if ex.vacance_pct + ex.impayes_pct >= 100.0:
+        raise t.erreur("impayes_pct", "vacance_pct + impayes_pct doit rester sous 100 %")
+    return ex
+
+
+def _livret_a(t: _Table | None) -> LivretA:
+    if t is None:
+        return LivretA("constante", None)
+    brut = t.brute("trajectoire", "constante")
+    if isinstance(brut, str):
+        trajectoire: str | tuple[float, ...] = t.texte("trajectoire", choix=("constante",))
+    elif isinstance(brut, list):
+        if not brut:
+            raise t.erreur("trajectoire", "la liste des taux ne peut être vide")
+        trajectoire = tuple(t.verifier_nombre(f"trajectoire[{i}]", v, mini=-5.0, maxi=30.0, pct=True)
+                            for i, v in enumerate(brut))
+    else:
+        raise t.erreur("trajectoire", f"\"constante\" ou une liste de taux en pour cent est attendue, pas "
+                       f"{_nom_type(brut)}")
+    date_valeur = t.jour("date_valeur", None)
+    t.fin()
+    if date_valeur is not None and trajectoire != "constante":
+        raise t.erreur("date_valeur", "date_valeur ne sert qu'avec trajectoire = \"constante\"")
+    return LivretA(trajectoire, date_valeur)
+
+
+def _analyse(t: _Table | None) -> Analyse:
+    if t is None:
+        return Analyse("tresorerie_cumulee", None, 0.0, None)
+    critere = t.texte("critere", "tresorerie_cumulee", choix=CRITERES)
+    taux = t.nombre("taux_actualisation_pct", None, mini=-5.0, maxi=30.0, pct=True)
+    a = Analyse(critere, taux, t.nombre("tresorerie_initiale", 0.0), t.entier("duree", None, mini=1, maxi=DUREE_MAX))
+    t.fin()
+    if critere == "van" and taux is None:
+        raise t.erreur("taux_actualisation_pct", "clé obligatoire quand critere = \"van\"")
+    return a
+
+
+SECTIONS = ("operation", "logements", "prix_de_revient", "subventions", "fonds_propres", "prets",
+            "exploitation", "livret_a", "analyse")
+
+
+def lire_document(doc: dict[str, Any], fichier: str = "<scénario>", sha256: str = "") -> Scenario:
+    """Valide un document TOML déjà lu et construit le :class:`Scenario`."""
+    avertissements: list[str] = []
+    racine = _Table(fichier, "", doc, avertissements)
+    operation = _operation(racine.table("operation"))
+    logements = tuple(_logement(t, operation.produit, operation.rls) for t in racine.liste_de_tables("logements", mini=1))
+    prix = _prix_de_revient(racine.table("prix_de_revient"))
+    subventions = tuple(_subvention(t) for t in racine.liste_de_tables("subventions"))
+    fonds_propres = _fonds_propres(racine.table("fonds_propres", None))
+    prets = tuple(_pret(t) for t in racine.liste_de_tables("prets"))
+    exploitation = _exploitation(racine.table("exploitation"))
+    livret_a = _livret_a(racine.table("livret_a", None))
+    analyse = _analyse(racine.table("analyse", None))
+    racine.fin()
+
+    inconnues = [i for i, s in enumerate(subventions) if s.montant == "a_calculer"]
+    if len(inconnues) > 1:
+        raise ScenarioInvalide(fichier, f"subventions[{inconnues[1]}].montant",
+                               "une seule subvention peut valoir \"a_calculer\"")
+    soldes = [i for i, p in enumerate(prets) if p.est_solde]
+    if len(soldes) > 1:
+        raise ScenarioInvalide(fichier, f"prets[{soldes[1]}].montant", "un seul prêt peut valoir \"solde\"")
+    noms = [p.nom for p in prets]
+    for i, nom in enumerate(noms):
+        if nom in noms[:i]:
+            raise ScenarioInvalide(fichier, f"prets[{i}].nom", f"le nom « {nom} » est déjà pris par un autre prêt")
+    ex = exploitation
+    if ex.gla is not None and ex.gla.duree > 0 and operation.produit == "ordinaire" and not any(
+            lg.plai_adapte for lg in logements):
+        avertissements.append(f"{fichier} : clé « exploitation.gla » : aucun logement PLAI adapté ; la GLA ne "
+                              "compte que les logements PLAI adaptés et vaut donc 0")
+    return Scenario(fichier, sha256, operation, logements, prix, subventions, fonds_propres, prets, exploitation,
+                    livret_a, analyse, tuple(avertissements))
+
+
+def charger_scenario(chemin: str | Path) -> Scenario:
+    """Lit et valide un fichier de scénario TOML."""
+    chemin = Path(chemin)
+    nom = str(chemin)
+    if not chemin.exists():
+        raise ScenarioInvalide(nom, "", "fichier introuvable")
+    if chemin.is_dir():
+        raise ScenarioInvalide(nom, "", "c'est un dossier ; donnez le chemin d'un fichier de scénario .toml")
+    try:
+        octets = chemin.read_bytes()
+    except OSError as exc:
+        raise ScenarioInvalide(nom, "", f"lecture impossible ({exc.strerror})") from None
+    if not octets.strip():
+        raise ScenarioInvalide(nom, "", "le fichier est vide")
+    try:
+        texte = octets.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        ligne = octets[: exc.start].count(b"\n") + 1
+        raise ScenarioInvalide(nom, "", f"le fichier n'est pas encodé en UTF-8 (octet invalide ligne {ligne}) ; "
+                               "enregistrez-le en UTF-8") from None
+    try:
+        doc = tomllib.loads(texte)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioInvalide(nom, "", f"syntaxe TOML invalide : {_traduire_toml(str(exc))}") from None
+    return lire_document(doc, nom, hashlib.sha256(octets).hexdigest())
+
+
+_TRADUCTIONS = (
+    ("Invalid value", "valeur invalide"),
+    ("Invalid statement", "instruction invalide"),
+    ("Cannot overwrite a value", "valeur définie deux fois"),
+    ("Cannot declare", "déclaration impossible de"),
+    ("twice", "deux fois"),
+    ("Expected '=' after a key in a key/value pair", "« = » attendu après une clé"),
+    ("Unclosed array", "liste non fermée"),
+    ("Unterminated string", "texte non terminé"),
+    ("Illegal character", "caractère interdit"),
+    ("Invalid initial character for a key part", "caractère initial invalide pour une clé"),
+    ("Expected newline or end of document after a statement", "fin de ligne attendue après une instruction"),
+    ("at end of document", "en fin de document"),
+    ("(at line ", "(ligne "),
+    (", column ", ", colonne "),
+)
+
+
+def _traduire_toml(message: str) -> str:
+    for en, fr in _TRADUCTIONS:
+        message = message.replace(en, fr)
+    return message

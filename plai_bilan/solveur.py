@@ -1,0 +1,146 @@
+"""Subvention minimale et loyer d'équilibre : formes fermées exactes de model.md 8, vectorisées sur le lot.
+
+Par homogénéité des échéanciers, AF_t(S) = AF_t(0) + S u_t où u_t est l'échéance d'un euro de prêt
+d'équilibre. Pour une valeur de critère V_t et son coefficient W_t (u_t, U_t = Σ u_k, ou Σ u_t / (1 + d) ** t),
+S* = max(0, max sur les années en échec de -V_t / W_t). Le loyer d'équilibre L* suit la même forme avec
+a_t = Σ n_i 12 SU_i (1 + g_loyers) ** (t - 1) (1 - vacance - impayés) (1 - charges_pct_loyers), sans plancher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from plai_bilan.moteur.exploitation import Compte, compte, indice, valeur_actuelle
+from plai_bilan.moteur.lot import Lot
+
+TOLERANCE = 0.01  # euros : un critère est tenu quand sa valeur est >= -0,01
+NUL = 1e-12
+
+MOTIF_APRES = "déficit après la dernière échéance du prêt d'équilibre"
+MOTIF_AVANT = "déficit avant la première échéance du prêt d'équilibre"
+MOTIF_STRUCTUREL = "aucune subvention ne peut équilibrer l'opération : même sans prêt d'équilibre, le critère échoue"
+MOTIF_SANS_SOLDE = "aucun prêt d'équilibre (montant = \"solde\") : la subvention ne peut pas le remplacer"
+
+
+def valeurs_critere(critere: np.ndarray, af: np.ndarray, tresorerie: np.ndarray, van: np.ndarray) -> np.ndarray:
+    """V (O, H) : AF_t (annuel), T_t (tresorerie_cumulee) ou la VAN en colonne 1 (van)."""
+    v_van = np.zeros_like(af)
+    v_van[:, 0] = van
+    return np.where((critere == "annuel")[:, None], af, np.where((critere == "van")[:, None], v_van, tresorerie))
+
+
+def coefficients_critere(critere: np.ndarray, flux: np.ndarray, taux: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """W (O, H) : le flux par unité (annuel), son cumul (tresorerie_cumulee) ou sa valeur actuelle en colonne 1."""
+    w_van = np.zeros_like(flux)
+    w_van[:, 0] = valeur_actuelle(flux, np.nan_to_num(taux), t)
+    return np.where((critere == "annuel")[:, None], flux,
+                    np.where((critere == "van")[:, None], w_van, np.cumsum(flux, axis=1)))
+
+
+def masque_critere(critere: np.ndarray, actif: np.ndarray) -> np.ndarray:
+    """Les cases qui comptent : les années de l'horizon, ou la seule colonne 1 pour la VAN."""
+    m = actif.copy()
+    m[critere == "van", 1:] = False
+    return m
+
+
+@dataclass(frozen=True)
+class Bornes:
+    """Résultat vectorisé de S* = max(0, max_t -V_t / W_t) sur les années en échec."""
+
+    valeur: np.ndarray  # (O,)
+    indice: np.ndarray  # (O,) indice de l'année qui atteint le maximum, -1 si aucune
+    echec_sans_levier: np.ndarray  # (O, H) années en échec où W_t = 0
+
+
+def borne_inferieure(v: np.ndarray, w: np.ndarray, masque: np.ndarray, seulement_echecs: bool = True) -> Bornes:
+    """max(0, max -V/W) sur les années en échec (ou sur toutes les années, sans plancher, pour un loyer)."""
+    retenues = masque & (v < -TOLERANCE) if seulement_echecs else masque & (w > NUL)
+    sans_levier = retenues & (w <= NUL)
+    utiles = retenues & ~sans_levier
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(utiles, -v / np.where(utiles, w, 1.0), -np.inf)
+    idx = np.argmax(ratio, axis=1)
+    maxi = ratio[np.arange(len(idx)), idx]
+    aucun = ~utiles.any(axis=1)
+    if seulement_echecs:
+        valeur = np.where(aucun, 0.0, np.maximum(maxi, 0.0))
+    else:
+        valeur = np.where(aucun, np.nan, maxi)
+    return Bornes(valeur, np.where(aucun, -1, idx), sans_levier)
+
+
+@dataclass(frozen=True)
+class SolutionLot:
+    """Subvention minimale et loyer d'équilibre de chaque opération du lot."""
+
+    critere: np.ndarray
+    subvention: np.ndarray  # S* (nan si infaisable)
+    faisable: np.ndarray
+    annee_critique: np.ndarray  # t, 0 si aucune
+    motif: list  # None ou texte
+    annees_deficit: list  # liste de (annee, montant) par opération
+    pret_equilibre_initial: np.ndarray  # K_bal à S = 0
+    loyer_equilibre: np.ndarray  # L* euros / m2 SU / mois
+    compte: Compte  # compte à S = 0
+    unitaire: np.ndarray  # u_t (O, H)
+    annee_critique_apres_pret: np.ndarray  # bool
+
+
+def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte | None = None) -> SolutionLot:
+    """Résout S* et L* pour toutes les opérations du lot (subvention inconnue à 0 dans le lot)."""
+    critere = np.asarray(criteres)
+    c0 = compte_zero or compte(lot)
+    actif = lot.actif
+    masque = masque_critere(critere, actif)
+    a_solde = lot.indice_solde >= 0
+    u = np.zeros((lot.n_operations, len(lot.t)))
+    k_bal = np.zeros(lot.n_operations)
+    duree_bal = np.zeros(lot.n_operations, dtype=int)
+    if a_solde.any():
+        i_s = lot.indice_solde[a_solde]
+        u[a_solde] = lot.unitaire.echeances[i_s]
+        k_bal[a_solde] = lot.principal[i_s]
+        duree_bal[a_solde] = (lot.unitaire.echeances[i_s] > 0).sum(axis=1)
+    u = u * actif
+    v = valeurs_critere(critere, c0.autofinancement, c0.tresorerie, c0.van)
+    w = coefficients_critere(critere, u, lot.taux_actualisation, lot.t)
+    b = borne_inferieure(v, w, masque)
+
+    faisable = np.ones(lot.n_operations, bool)
+    motifs: list = [None] * lot.n_operations
+    deficits: list = [[] for _ in range(lot.n_operations)]
+    subvention = b.valeur.copy()
+    for i in range(lot.n_operations):
+        besoin = b.valeur[i] > 0 or b.echec_sans_levier[i].any()
+        if not besoin:
+            continue
+        if not a_solde[i]:
+            faisable[i], motifs[i] = False, MOTIF_SANS_SOLDE
+            annees = np.nonzero(masque[i] & (v[i] < -TOLERANCE))[0]
+            deficits[i] = [(int(lot.t[j]), float(v[i, j])) for j in annees]
+        elif b.echec_sans_levier[i].any():
+            annees = np.nonzero(b.echec_sans_levier[i])[0]
+            premier = np.nonzero(u[i] > NUL)[0]
+            avant = premier.size and annees[0] < premier[0]
+            faisable[i], motifs[i] = False, MOTIF_AVANT if avant else MOTIF_APRES
+            deficits[i] = [(int(lot.t[j]), float(v[i, j])) for j in annees]
+        elif b.valeur[i] > k_bal[i] + TOLERANCE:
+            faisable[i], motifs[i] = False, MOTIF_STRUCTUREL
+            v_max = v[i] + k_bal[i] * w[i]
+            annees = np.nonzero(masque[i] & (v_max < -TOLERANCE))[0]
+            deficits[i] = [(int(lot.t[j]), float(v_max[j])) for j in annees]
+    subvention = np.where(faisable, subvention, np.nan)
+    critique = np.where(faisable & (b.valeur > 0) & (critere != "van") & (b.indice >= 0), lot.t[b.indice], 0)
+    apres = np.array([critique[i] > duree_bal[i] for i in range(lot.n_operations)]) & (critique > 0)
+
+    # Loyer d'équilibre : loyers principaux à 0, accessoires gardés.
+    c_l0 = compte(lot, base_loyers=lot.base_accessoires)
+    a = (lot.base_surface[:, None] * indice(lot.g_loyers, lot.t) * (1.0 - lot.vacance - lot.impayes)[:, None]
+         * (1.0 - lot.charges_pct_loyers)[:, None]) * actif
+    v_l = valeurs_critere(critere, c_l0.autofinancement, c_l0.tresorerie, c_l0.van)
+    w_l = coefficients_critere(critere, a, lot.taux_actualisation, lot.t)
+    loyer = borne_inferieure(v_l, w_l, masque, seulement_echecs=False).valeur
+    return SolutionLot(critere, subvention, faisable, critique, motifs, deficits, k_bal, loyer, c0, u, apres)
