@@ -27,7 +27,9 @@ class Constat:
 
 def euros(x: float, decimales: int = 0) -> str:
     """Montant à la française : 12 345,67 €."""
-    texte = f"{x:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+    texte = f"{x + 0.0:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+    if texte.startswith("-") and not texte.strip("-0,\u202f"):
+        texte = texte[1:]  # pas de « -0 € »
     return f"{texte} €"
 
 
@@ -98,7 +100,7 @@ def controler(e: Entrees, resultat: ResultatSubvention | None = None) -> list[Co
                 "annexes", f"Annexes importantes : loyers au plus {limite_pct:g} % au-dessus de SH x CS x LMzone",
                 CONFORME if ok else NON_CONFORME,
                 f"produit des loyers {euros(produit, 2)} par mois {'<=' if ok else '>'} {euros(limite, 2)} "
-                f"(SH x {e.cs:.4f} x {e.lmzone:.2f} €/m2 x {1 + limite_pct / 100:.2f})"))
+                f"(SH x CS {e.cs:.4f} x LMzone {e.lmzone:.2f} €/m2 x {1 + limite_pct / 100:.2f})".replace(".", ",")))
 
     ressources = sum(f.montant for f in e.financement)
     constats.append(Constat("plan", "Plan de financement équilibré", CONFORME if abs(ressources - e.prix_de_revient) <= 1

@@ -1,0 +1,103 @@
+"""Ligne de commande ``plai-bilan`` : mince, en français ; les erreurs du domaine deviennent un message.
+
+Statuts de sortie : 0 succès ; 2 entrée invalide (scénario, paramètre, fichier de sortie) ou usage incorrect.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from plai_bilan import __version__
+from plai_bilan.erreurs import ErreurPlaiBilan
+
+CONTEXTE = {"help_option_names": ["-h", "--aide", "--help"], "max_content_width": 100}
+FORMATS = click.Choice(["texte", "json"])
+
+
+def _erreurs_en_message(fonction):
+    """Traduit toute erreur du domaine en un message français sur stderr, statut 2, sans trace."""
+
+    @functools.wraps(fonction)
+    def enveloppe(*args, **kwargs):
+        try:
+            return fonction(*args, **kwargs)
+        except ErreurPlaiBilan as exc:
+            click.echo(f"Erreur : {exc}", err=True)
+            sys.exit(2)
+
+    return enveloppe
+
+
+def _avertir(messages) -> None:
+    for m in messages:
+        click.echo(f"Avertissement : {m}", err=True)
+
+
+def _emettre(texte: str, sortie: str | None) -> None:
+    if sortie:
+        from plai_bilan.sortie import ecrire_texte
+
+        ecrire_texte(sortie, texte)
+        click.echo(f"Résultat écrit dans {sortie}", err=True)
+    else:
+        click.echo(texte, nl=False)
+
+
+@click.group(context_settings=CONTEXTE)
+@click.version_option(__version__, "--version", message="plai-bilan %(version)s")
+def main() -> None:
+    """Équilibre financier des opérations PLAI et PLAI adapté.
+
+    Projette le compte d'exploitation d'une opération décrite par un scénario TOML, calcule exactement la
+    subvention minimale qui l'équilibre et contrôle les critères du FNAP.
+    """
+
+
+@main.command()
+@click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--format", "format_", type=FORMATS, default="texte", show_default=True,
+              help="texte lisible ou JSON (contrat documenté dans docs/).")
+@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None,
+              help="Écrit le résultat dans ce fichier (écriture atomique) au lieu de l'afficher.")
+@_erreurs_en_message
+def simuler(fichier: str, format_: str, sortie: str | None) -> None:
+    """Compte d'exploitation année par année, emprunts et contrôles.
+
+    La subvention « a_calculer » est comptée pour 0.
+    """
+    from plai_bilan.bilan import simuler as _simuler
+    from plai_bilan.resultats import en_json, simulation_json, simulation_texte
+    from plai_bilan.scenario import charger_scenario
+
+    sim = _simuler(charger_scenario(fichier))
+    _avertir(sim.entrees.avertissements)
+    _emettre(en_json(simulation_json(sim)) if format_ == "json" else simulation_texte(sim), sortie)
+
+
+@main.command()
+@click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))
+@click.option("--format", "format_", type=FORMATS, default="texte", show_default=True,
+              help="texte lisible ou JSON (contrat documenté dans docs/).")
+@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None,
+              help="Écrit le résultat dans ce fichier (écriture atomique) au lieu de l'afficher.")
+@_erreurs_en_message
+def subvention(fichier: str, format_: str, sortie: str | None) -> None:
+    """Subvention minimale qui équilibre l'opération selon son critère.
+
+    Donne le montant total, par logement et par logement PLAI adapté, l'année critique, le loyer d'équilibre,
+    le coût des contreparties sociales face à la référence FNAP, la trésorerie la plus basse et les contrôles.
+    """
+    from plai_bilan.bilan import subvention_minimale
+    from plai_bilan.resultats import en_json, subvention_json, subvention_texte
+    from plai_bilan.scenario import charger_scenario
+
+    r = subvention_minimale(charger_scenario(fichier))
+    _avertir(r.avertissements)
+    _emettre(en_json(subvention_json(r)) if format_ == "json" else subvention_texte(r), sortie)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
