@@ -1,0 +1,102 @@
+"""Implémentation de référence en boucles simples, écrite d'après model.md, indépendante du moteur vectorisé.
+
+Elle sert de vérité indépendante : une année après l'autre, un prêt après l'autre, en flottants Python.
+"""
+
+from __future__ import annotations
+
+
+def premiere_echeance(r: float, p: float, n: int) -> float:
+    """f(r, p, N) par sa définition : l'inverse de la valeur actuelle de N échéances 1, 1 + p, (1 + p)^2...
+
+    Une somme directe, sans la forme fermée du moteur (ni son cas particulier r = p).
+    """
+    return 1.0 / sum((1 + p) ** (k - 1) / (1 + r) ** k for k in range(1, n + 1))
+
+
+def pret(principal, taux, duree, progressivite=0.0, revisabilite="double_limitee", indexe=True,
+         prefinancement=0, differe=0, profil="echeance_prioritaire", horizon=None):
+    """Échéancier d'un prêt : listes (échéances, intérêts, amortissements, CRD) sur l'horizon."""
+    horizon = horizon or len(taux)
+    crd = principal * (1 + taux[0]) ** prefinancement
+    p = progressivite
+    ech, itr, amo, res = [], [], [], []
+    for t in range(1, horizon + 1):
+        r = taux[t - 1]
+        if t > 1 and indexe and revisabilite != "simple":
+            p = (1 + p) * (1 + r) / (1 + taux[t - 2]) - 1
+            if revisabilite == "double_limitee":
+                p = max(p, 0.0)
+        if t > duree:
+            ech.append(0.0), itr.append(0.0), amo.append(0.0), res.append(crd)
+            continue
+        interet = crd * r
+        n_restant = duree - t + 1
+        if t <= differe:
+            a = interet
+        elif profil == "amortissement_constant":
+            a = crd / n_restant + interet
+        else:
+            a = crd * premiere_echeance(r, p, n_restant)
+        crd -= a - interet
+        ech.append(a), itr.append(interet), amo.append(a - interet), res.append(crd)
+    return ech, itr, amo, res
+
+
+def compte(sc, entrees):
+    """Compte annuel d'une opération (model.md 4, 5, 7), année par année, ligne par ligne.
+
+    ``entrees`` fournit seulement les loyers par ligne (déjà vérifiés ailleurs), les capitaux des prêts et la
+    trajectoire du livret A : le reste vient du scénario.
+    """
+    ex = sc.exploitation
+    h = entrees.horizon
+    gl, gc = ex.indexation.loyers_pct / 100, ex.indexation.charges_pct / 100
+    vac, imp, cpl = ex.vacance_pct / 100, ex.impayes_pct / 100, ex.charges_pct_loyers / 100
+    n = sum(lg.nombre for lg in sc.logements)
+    npa = sum(lg.nombre for lg in sc.logements if lg.plai_adapte)
+    la = list(entrees.livret_a)
+    prets = []
+    for i, pr in enumerate(sc.prets):
+        if pr.index == "livret_a":
+            taux = [max(x + pr.marge_pct / 100, 0.0) for x in la]
+        else:
+            taux = [pr.taux_pct / 100] * h
+        prets.append(pret(float(entrees.principaux[i]), taux, pr.duree, pr.progressivite_pct / 100, pr.revisabilite,
+                          pr.index == "livret_a", pr.prefinancement, pr.differe_amortissement, pr.profil, h)[0])
+    fp = sc.fonds_propres
+    af, treso = [], []
+    cumul = sc.analyse.tresorerie_initiale
+    for t in range(1, h + 1):
+        il, ic = (1 + gl) ** (t - 1), (1 + gc) ** (t - 1)
+        loyers = 0.0
+        rls = 0.0
+        for lg in entrees.lignes:
+            loyers += lg.nombre * 12 * (lg.loyer + lg.loyer_accessoire) * il * (1 - vac - imp)
+            rls += lg.nombre * 12 * lg.rls * il * (1 - vac)
+        loyers -= rls
+        produits = 0.0
+        if ex.financement_accompagnement and t <= ex.financement_accompagnement.duree:
+            produits = ex.financement_accompagnement.montant * npa * ic
+        charges = (ex.frais_gestion + ex.entretien_courant + ex.assurance + ex.autres_charges
+                   + ex.charges_comprises) * n * ic
+        if ex.gros_entretien is not None:
+            charges += ex.gros_entretien * n * ic
+        if ex.gros_entretien_pct_travaux is not None:
+            charges += ex.gros_entretien_pct_travaux / 100 * sc.prix_de_revient.travaux * ic
+        charges += cpl * loyers
+        if ex.gla and t <= ex.gla.duree:
+            charges += ex.gla.montant * npa * ic
+        if ex.accompagnement and t <= ex.accompagnement.duree:
+            charges += ex.accompagnement.montant * npa * ic
+        if ex.tfpb and t > ex.tfpb.exoneration:
+            charges += ex.tfpb.montant * n * ic
+        annuites = sum(e[t - 1] for e in prets)
+        rem = 0.0
+        if fp.remuneration and t <= fp.remuneration.duree:
+            rem = fp.montant * premiere_echeance(fp.remuneration.taux_pct / 100, 0.0, fp.remuneration.duree)
+        a = loyers + produits - charges - annuites - rem
+        cumul += a
+        af.append(a)
+        treso.append(cumul)
+    return af, treso

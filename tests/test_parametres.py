@@ -1,0 +1,137 @@
+"""Paramètres datés : valeurs des textes (arrêté du 05/09/2025, FNAP 21/09/2018, avis loyers), dates."""
+
+from datetime import date
+
+import pytest
+
+from plai_bilan.erreurs import ParametreInvalide
+from plai_bilan.moteur.loyers import coefficient_structure, plafond_plai_m2, surface_utile
+from plai_bilan.parametres import charger_parametres
+
+P = charger_parametres()
+AU_2025_10 = date(2025, 10, 1)
+
+# Arrêté du 05/09/2025 (JORFTEXT000052212770) : loyers plafonds L au 2025-10-01, euros par mois.
+# zone : (isolé, couple sans PAC, 1 PAC, par PAC supplémentaire)
+L_2025 = {"1": (333.14, 401.78, 454.10, 65.89), "2": (290.34, 355.38, 399.89, 58.21),
+          "3": (272.12, 329.88, 369.88, 53.01)}
+
+
+@pytest.mark.parametrize("zone", ["1", "2", "3"])
+@pytest.mark.parametrize("couple", [False, True])
+@pytest.mark.parametrize("pac", [0, 1, 2, 3, 6])
+def test_plafonds_apl_2025_tous_menages(zone, couple, pac):
+    isole, couple_0, un_pac, supp = L_2025[zone]
+    if pac == 0:
+        attendu = couple_0 if couple else isole
+    else:
+        attendu = un_pac + (pac - 1) * supp  # 3 PAC en zone 2 : 399,89 + 2 x 58,21 = 516,31
+    valeur, source = P.plafond_apl(zone, couple, pac, date(2026, 3, 1))
+    assert valeur == pytest.approx(attendu, abs=1e-9)
+    assert source.date == AU_2025_10 and "JORFTEXT000052212770" in source.reference
+
+
+def test_plafond_apl_exemple_calcule_a_la_main():
+    # Couple avec 3 enfants en zone 2 : 399,89 + 2 x 58,21 = 516,31 €.
+    assert P.plafond_apl("2", True, 3, AU_2025_10)[0] == pytest.approx(516.31)
+
+
+def test_plafonds_apl_avant_revalorisation_2025():
+    # La veille du 2025-10-01, la valeur du 2024-10-01 (zone 3, 1 PAC : 366,07, lola-notes T8).
+    assert P.plafond_apl("3", False, 1, date(2025, 9, 30))[0] == 366.07
+    assert P.plafond_apl("3", False, 1, date(2023, 10, 1))[0] == 354.51
+
+
+def test_pas_de_revalorisation_2018():
+    assert P.plafond_apl("1", False, 0, date(2018, 12, 31))[0] == 295.05
+
+
+def test_equivalence_foyer_2025():
+    # Arrêté du 27/09/2019, art. 27, au 2025-10-01 : zone 3 isolé 432,98 ; couple 503,57 ; 4 PAC 644,41 ;
+    # 6 PAC = 644,41 + 2 x 66,74 = 777,89.
+    assert P.equivalence_foyer("3", False, 0, AU_2025_10)[0] == 432.98
+    assert P.equivalence_foyer("3", True, 0, AU_2025_10)[0] == 503.57
+    assert P.equivalence_foyer("1", False, 2, AU_2025_10)[0] == 667.29
+    assert P.equivalence_foyer("2", True, 4, AU_2025_10)[0] == 689.89
+    assert P.equivalence_foyer("3", False, 6, AU_2025_10)[0] == pytest.approx(777.89)
+
+
+# FNAP, CA du 21/09/2018, tableau des valeurs de référence (seed 001), euros par logement PLAI adapté.
+FNAP = {
+    ("idf-paca", "ordinaire", 1): 18630, ("idf-paca", "ordinaire", 3): 18630,
+    ("idf-paca", "ordinaire", 4): 13980, ("idf-paca", "ordinaire", 8): 13980,
+    ("idf-paca", "ordinaire", 9): 7480, ("idf-paca", "ordinaire", 40): 7480,
+    ("idf-paca", "foyer", 1): 7480, ("idf-paca", "foyer", 25): 7480,
+    ("hors-idf-paca", "ordinaire", 1): 13980, ("hors-idf-paca", "ordinaire", 3): 13980,
+    ("hors-idf-paca", "ordinaire", 4): 10480, ("hors-idf-paca", "ordinaire", 8): 10480,
+    ("hors-idf-paca", "ordinaire", 9): 5600, ("hors-idf-paca", "ordinaire", 12): 5600,
+    ("hors-idf-paca", "foyer", 2): 5600, ("hors-idf-paca", "foyer", 30): 5600,
+}
+
+
+@pytest.mark.parametrize(("cle", "attendu"), FNAP.items(), ids=lambda x: str(x))
+def test_table_fnap_cellule_par_cellule(cle, attendu):
+    region, produit, n = cle
+    assert P.reference_fnap(region, produit, n, date(2026, 1, 1))[0] == attendu
+
+
+def test_fnap_avant_2018_est_une_erreur():
+    with pytest.raises(ParametreInvalide, match="première valeur connue au 2018-09-21"):
+        P.reference_fnap("idf-paca", "ordinaire", 2, date(2018, 1, 1))
+
+
+def test_coefficient_structure_exemple_ministeriel():
+    # Avis loyers, annexe 6 : 20 logements, SU 1 320 m2 -> CS = 1,0033.
+    assert round(coefficient_structure(20, 1320.0), 4) == 1.0033
+    assert P.coefficient_structure(20, 1320.0, date(2026, 1, 1))[0] == pytest.approx(0.77 * (1 + 400 / 1320))
+
+
+def test_exemple_annexes_importantes_2010():
+    # lola-notes T1 : 60 m2 SH + 12 m2 d'annexes -> SU 66 m2 ; LMzone 5,24 ; marge 5 % -> 5,52 €/m2.
+    assert surface_utile(60.0, 12.0) == 66.0
+    cs = coefficient_structure(20, 20 * 66.0)
+    assert round(plafond_plai_m2(5.24, cs, 0.05), 2) == 5.52
+
+
+def test_livret_a_historique():
+    # Arrêtés « taux d'intérêt des produits d'épargne réglementée ».
+    assert P.taux_livret_a(date(2026, 2, 1))[0] == 1.50
+    assert P.taux_livret_a(date(2026, 1, 31))[0] == 1.70
+    assert P.taux_livret_a(date(2025, 2, 1))[0] == 2.40
+    assert P.taux_livret_a(date(2023, 6, 1))[0] == 3.00
+    assert P.taux_livret_a(date(2021, 6, 1))[0] == 0.50
+    assert P.taux_livret_a(date(2008, 3, 1))[0] == 3.50
+
+
+def test_date_avant_la_premiere_valeur_est_une_erreur_claire():
+    with pytest.raises(ParametreInvalide, match="aucune valeur en vigueur au 2016-05-01"):
+        P.plafond_apl("1", False, 0, date(2016, 5, 1))
+    with pytest.raises(ParametreInvalide, match="livret A"):
+        P.taux_livret_a(date(2000, 1, 1))
+
+
+def test_loyers_maximaux_marques_comme_estimations():
+    bareme = P["loyers_maximaux_plai"]
+    assert bareme.estimation
+    assert all(v.statut == "E" for v in bareme.valeurs)
+    assert P.loyer_maximal_plai("1bis", date(2026, 3, 1))[0] == 6.93
+
+
+def test_chaque_valeur_a_une_reference_et_un_statut():
+    for bareme in P.baremes.values():
+        assert bareme.reference and bareme.prolongation
+        for v in bareme.valeurs:
+            assert v.reference and v.statut in ("V", "V2", "D", "E")
+
+
+def test_irl_variation_t2_2025():
+    # INSEE : T2 2025 = 146,68, +1,04 % sur T2 2024 (145,17).
+    valeur = P["irl"].en_vigueur(date(2025, 4, 1)).donnees
+    assert valeur["indice"] == 146.68
+    assert round((146.68 / 145.17 - 1) * 100, 2) == valeur["variation_pct"]
+
+
+def test_rls_2026():
+    # Arrêté du 22/05/2026 : zone 2, 1 PAC 43,06 € ; 3 PAC = 43,06 + 2 x 6,26.
+    assert P.reduction_loyer_solidarite("2", False, 1, date(2026, 6, 1))[0] == 43.06
+    assert P.reduction_loyer_solidarite("2", True, 3, date(2026, 7, 1))[0] == pytest.approx(55.58)
