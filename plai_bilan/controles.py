@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from plai_bilan.format import euros
 from plai_bilan.preparation import Entrees
 
 if TYPE_CHECKING:
@@ -23,14 +24,6 @@ class Constat:
 
     def vers_json(self) -> dict:
         return {"code": self.code, "libelle": self.libelle, "statut": self.statut, "detail": self.detail}
-
-
-def euros(x: float, decimales: int = 0) -> str:
-    """Montant à la française : 12 345,67 €."""
-    texte = f"{x + 0.0:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
-    if texte.startswith("-") and not texte.strip("-0,\u202f"):
-        texte = texte[1:]  # pas de « -0 € »
-    return f"{texte} €"
 
 
 def _designation(ligne) -> str:

@@ -13,6 +13,7 @@ from datetime import date
 import numpy as np
 
 from plai_bilan.erreurs import ParametreInvalide, ScenarioInvalide
+from plai_bilan.format import euros
 from plai_bilan.moteur import loyers as formules
 from plai_bilan.parametres import Parametres, ValeurDatee, charger_parametres
 from plai_bilan.scenario import Logement, Scenario
@@ -231,15 +232,15 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         solde = pr_total - autres
         if solde < -0.005:
             raise ScenarioInvalide(sc.fichier, f"prets[{indice_solde}].montant",
-                                   f"plan de financement sur-financé : les autres ressources ({autres:,.2f} €) "
-                                   f"dépassent le prix de revient ({pr_total:,.2f} €) de {-solde:,.2f} € ; "
-                                   "le prêt d'équilibre serait négatif".replace(",", " "))
+                                   f"plan de financement sur-financé : les autres ressources ({euros(autres, 2)}) "
+                                   f"dépassent le prix de revient ({euros(pr_total, 2)}) de {euros(-solde, 2)} ; "
+                                   "le prêt d'équilibre serait négatif")
         principaux[indice_solde] = max(solde, 0.0)
     elif abs(autres - pr_total) > TOLERANCE_PLAN:
         raise ScenarioInvalide(sc.fichier, "prets",
-                               f"le plan de financement ne s'équilibre pas : ressources {autres:,.2f} €, prix de "
-                               f"revient {pr_total:,.2f} €, écart {autres - pr_total:+,.2f} € ; ajustez un montant "
-                               "ou déclarez un prêt montant = \"solde\"".replace(",", " "))
+                               f"le plan de financement ne s'équilibre pas : ressources {euros(autres, 2)}, prix de "
+                               f"revient {euros(pr_total, 2)}, écart {euros(autres - pr_total, 2)} ; ajustez un "
+                               "montant ou déclarez un prêt montant = \"solde\"")
     for i, pr in enumerate(sc.prets):
         financement.append(LigneFinancement("pret", pr.nom, float(principaux[i]), f"prets[{i}].montant"))
 

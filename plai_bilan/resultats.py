@@ -10,7 +10,8 @@ import numpy as np
 
 from plai_bilan import __version__
 from plai_bilan.bilan import LIBELLES, ResultatSubvention, Simulation
-from plai_bilan.controles import Constat, controler, euros
+from plai_bilan.controles import Constat, controler
+from plai_bilan.format import euros
 from plai_bilan.parametres import charger_parametres
 from plai_bilan.preparation import Entrees
 

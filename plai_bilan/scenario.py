@@ -272,6 +272,9 @@ class _Table:
         if nom in self.donnees:
             return self.donnees[nom]
         if defaut is _MANQUE:
+            proche = difflib.get_close_matches(nom, [k for k in self.donnees if isinstance(k, str)], n=1, cutoff=0.75)
+            if proche:
+                raise self.erreur(proche[0], f"clé inconnue ; vouliez-vous dire « {nom} » ?")
             raise self.erreur(nom, "clé obligatoire manquante")
         return defaut
 

@@ -1,0 +1,9 @@
+"""Mise en forme française des nombres."""
+
+
+def euros(x: float, decimales: int = 0) -> str:
+    """Montant à la française : 12 345,67 €."""
+    texte = f"{x + 0.0:,.{decimales}f}".replace(",", "\u202f").replace(".", ",")
+    if texte.startswith("-") and not texte.strip("-0,\u202f"):
+        texte = texte[1:]  # pas de « -0 € »
+    return f"{texte} €"

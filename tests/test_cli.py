@@ -1,0 +1,97 @@
+"""Ligne de commande : contrat JSON, texte, erreurs en français avec statut 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from plai_bilan.cli import main
+
+AA = "scenarios/aa-villeurbanne-3-plai-adaptes.toml"
+
+
+def lancer(*args):
+    return CliRunner().invoke(main, list(args))
+
+
+def test_subvention_json_contrat(chemin_scenario):
+    r = lancer("subvention", str(chemin_scenario), "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    for cle in ("subvention_minimale", "faisable", "critere", "annee_critique", "prix_de_revient", "pret_equilibre",
+                "motif", "plai_bilan_version", "parametres_date"):
+        assert cle in d
+    assert len(d["scenario"]["sha256"]) == 64
+    if d["faisable"]:
+        assert d["pret_equilibre"] == pytest.approx(d["pret_equilibre_initial"] - d["subvention_minimale"], abs=0.02)
+
+
+def test_simuler_json_contrat(chemin_scenario):
+    r = lancer("simuler", str(chemin_scenario), "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    h = d["horizon"]
+    assert [a["annee"] for a in d["annees"]] == list(range(1, h + 1))
+    for a in d["annees"]:
+        for cle in ("annee_civile", "loyers", "charges", "annuites", "autofinancement", "tresorerie"):
+            assert cle in a
+    for p in d["prets"]:
+        for cle in ("echeances", "interets", "amortissements", "capital_restant_du"):
+            assert len(p[cle]) == h
+        assert "nom" in p and "capital_initial" in p
+
+
+def test_json_identique_d_un_lancement_a_l_autre():
+    assert lancer("subvention", AA, "--format", "json").stdout == lancer("subvention", AA, "--format", "json").stdout
+
+
+def test_texte_lisible():
+    r = lancer("subvention", AA)
+    assert r.exit_code == 0
+    assert "Subvention minimale :" in r.stdout and "Contrôles" in r.stdout
+    r = lancer("simuler", AA)
+    assert "Compte d'exploitation" in r.stdout and "Emprunts" in r.stdout
+
+
+def test_sortie_dans_un_fichier(tmp_path):
+    cible = tmp_path / "r.json"
+    r = lancer("subvention", AA, "--format", "json", "-o", str(cible))
+    assert r.exit_code == 0
+    assert json.loads(cible.read_text(encoding="utf-8"))["faisable"] is True
+
+
+@pytest.mark.parametrize(("remplacer", "par", "cle"), [
+    ('zone_apl = "2"', 'zone_apl = "4"', "operation.zone_apl"),
+    ("nombre = 2\n", "nombre = 0\n", "logements[0].nombre"),
+    ("surface_habitable = 46.0", "surface_habitable = -46.0", "logements[0].surface_habitable"),
+    ("marge_pct = -0.20\nduree = 50", "marge_pct = -0.20\nduree = 0", "prets[0].duree"),
+    ("duree = 40\nmontant = \"solde\"", "duree = 40\ndifferee = 2\nmontant = \"solde\"", "prets[1].differee"),
+    ("date_agrement = 2026-03-01", "date_agrement = 2016-03-01", "operation.date_agrement"),
+    ('critere = "tresorerie_cumulee"', 'critere = "cumul"', "analyse.critere"),
+])
+def test_mauvaise_valeur_message_francais_statut_2(tmp_path, remplacer, par, cle):
+    texte = open(AA, encoding="utf-8").read()
+    assert remplacer in texte
+    f = tmp_path / "mauvais.toml"
+    f.write_text(texte.replace(remplacer, par, 1), encoding="utf-8")
+    r = lancer("subvention", str(f))
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert str(f) in r.stderr and f"« {cle} »" in r.stderr
+    assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1
+
+
+def test_fichier_introuvable():
+    r = lancer("subvention", "nulle-part.toml")
+    assert r.exit_code == 2 and "nulle-part.toml : fichier introuvable" in r.stderr
+
+
+def test_processus_reel_sans_trace(tmp_path):
+    f = tmp_path / "vide.toml"
+    f.write_text("", encoding="utf-8")
+    p = subprocess.run([sys.executable, "-m", "plai_bilan.cli", "subvention", str(f)], capture_output=True,
+                       text=True)
+    assert p.returncode == 2
+    assert p.stderr.strip() == f"Erreur : {f} : le fichier est vide"
