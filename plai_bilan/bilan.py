@@ -147,14 +147,12 @@ class ResultatSubvention:
         return float(t[j]), j + 1
 
 
-def _simulation_avec_subvention(lot: Lot, sol: SolutionLot, i: int, e: Entrees, s: float) -> Simulation:
-    """Le compte à S : par homogénéité, le prêt d'équilibre à K_bal - S."""
-    if s > 0:
-        principal = lot.principal.copy()
-        principal[lot.indice_solde[i]] -= s
-        lot = lot.avec(principal=principal)
-    ech = lot.echeancier_prets()
-    return _extraire(lot, compte(lot, echeances=ech.echeances), ech, i, e, s)
+def _lot_avec_subventions(lot: Lot, subventions: np.ndarray) -> Lot:
+    """Le lot où chaque prêt d'équilibre est diminué de la subvention de son opération (homogénéité)."""
+    principal = lot.principal.copy()
+    a_solde = lot.indice_solde >= 0
+    principal[lot.indice_solde[a_solde]] -= subventions[a_solde]
+    return lot.avec(principal=principal)
 
 
 def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Parametres | None = None
@@ -171,6 +169,10 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
     criteres = [e.scenario.analyse.critere for e in tout]
     sol = resoudre_lot(lot, criteres)
     n = len(entrees)
+    appliquees = np.where(sol.faisable, np.nan_to_num(sol.subvention), 0.0)
+    lot_s = _lot_avec_subventions(lot, appliquees)
+    ech_s = lot_s.echeancier_prets()
+    compte_s = compte(lot_s, echeances=ech_s.echeances)
     resultats = []
     for i, e in enumerate(entrees):
         faisable = bool(sol.faisable[i])
@@ -188,7 +190,7 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
             s_plai = float(sol.subvention[n + i])
             if s is not None:
                 cout = s - s_plai
-        sim = _simulation_avec_subvention(lot, sol, i, e, s or 0.0)
+        sim = _extraire(lot_s, compte_s, ech_s, i, e, float(appliquees[i]))
         loyer = float(sol.loyer_equilibre[i])
         r = ResultatSubvention(
             entrees=e,

@@ -13,7 +13,7 @@ import click
 from plai_bilan import __version__
 from plai_bilan.erreurs import ErreurPlaiBilan
 
-CONTEXTE = {"help_option_names": ["-h", "--aide", "--help"], "max_content_width": 100}
+CONTEXTE = {"help_option_names": [], "max_content_width": 100}
 FORMATS = click.Choice(["texte", "json"])
 
 
@@ -46,8 +46,13 @@ def _emettre(texte: str, sortie: str | None) -> None:
         click.echo(texte, nl=False)
 
 
+def _aide(f):
+    return click.help_option("-h", "--aide", "--help", help="Affiche cette aide et quitte.")(f)
+
+
 @click.group(context_settings=CONTEXTE)
-@click.version_option(__version__, "--version", message="plai-bilan %(version)s")
+@click.version_option(__version__, "--version", message="plai-bilan %(version)s", help="Affiche la version et quitte.")
+@_aide
 def main() -> None:
     """Équilibre financier des opérations PLAI et PLAI adapté.
 
@@ -58,10 +63,11 @@ def main() -> None:
 
 @main.command()
 @click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--format", "format_", type=FORMATS, default="texte", show_default=True,
-              help="texte lisible ou JSON (contrat documenté dans docs/).")
-@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None,
+@click.option("--format", "format_", type=FORMATS, default="texte",
+              help="texte lisible (par défaut) ou JSON (contrat documenté dans docs/cli.md).")
+@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="FICHIER",
               help="Écrit le résultat dans ce fichier (écriture atomique) au lieu de l'afficher.")
+@_aide
 @_erreurs_en_message
 def simuler(fichier: str, format_: str, sortie: str | None) -> None:
     """Compte d'exploitation année par année, emprunts et contrôles.
@@ -79,10 +85,11 @@ def simuler(fichier: str, format_: str, sortie: str | None) -> None:
 
 @main.command()
 @click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--format", "format_", type=FORMATS, default="texte", show_default=True,
-              help="texte lisible ou JSON (contrat documenté dans docs/).")
-@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None,
+@click.option("--format", "format_", type=FORMATS, default="texte",
+              help="texte lisible (par défaut) ou JSON (contrat documenté dans docs/cli.md).")
+@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="FICHIER",
               help="Écrit le résultat dans ce fichier (écriture atomique) au lieu de l'afficher.")
+@_aide
 @_erreurs_en_message
 def subvention(fichier: str, format_: str, sortie: str | None) -> None:
     """Subvention minimale qui équilibre l'opération selon son critère.

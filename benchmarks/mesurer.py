@@ -1,0 +1,59 @@
+"""Mesures de vitesse de plai-bilan, à lancer à la demande : python benchmarks/mesurer.py [--petit].
+
+1. Résolution d'une opération (préparation, compte, solveur, variante PLAI ordinaire, contrôles), après import.
+2. La commande entière `plai-bilan subvention`, démarrage de Python compris.
+3. Un lot de N opérations résolues en un seul appel vectorisé.
+Objectifs : moins de 20 ms pour (1), moins de 1 s pour (2). --petit réduit les répétitions (CI).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RACINE = Path(__file__).resolve().parent.parent
+SCENARIO = RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml"
+
+
+def chrono(fonction, repetitions: int) -> list[float]:
+    temps = []
+    for _ in range(repetitions):
+        debut = time.perf_counter()
+        fonction()
+        temps.append(time.perf_counter() - debut)
+    return temps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--petit", action="store_true", help="peu de répétitions (intégration continue)")
+    args = parser.parse_args()
+    rep = 5 if args.petit else 50
+
+    from plai_bilan.bilan import resoudre, subvention_minimale
+    from plai_bilan.preparation import preparer
+    from plai_bilan.scenario import charger_scenario
+
+    sc = charger_scenario(SCENARIO)
+    subvention_minimale(sc)
+    t = chrono(lambda: subvention_minimale(sc), rep)
+    print(f"résolution d'une opération : médiane {statistics.median(t) * 1000:.1f} ms, "
+          f"min {min(t) * 1000:.1f} ms ({rep} répétitions ; objectif < 20 ms)")
+
+    commande = [sys.executable, "-m", "plai_bilan.cli", "subvention", str(SCENARIO), "--format", "json"]
+    t = chrono(lambda: subprocess.run(commande, check=True, capture_output=True), max(3, rep // 10))
+    print(f"commande plai-bilan subvention complète : médiane {statistics.median(t):.2f} s "
+          f"(objectif < 1 s)")
+
+    n = 50 if args.petit else 1000
+    entrees = [preparer(sc)] * n
+    t = chrono(lambda: resoudre(entrees, variantes=False), 3)
+    print(f"lot de {n} opérations : {min(t) * 1000:.0f} ms, soit {min(t) / n * 1000:.2f} ms par opération")
+
+
+if __name__ == "__main__":
+    main()
