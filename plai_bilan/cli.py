@@ -50,6 +50,17 @@ def _aide(f):
     return click.help_option("-h", "--aide", "--help", help="Affiche cette aide et quitte.")(f)
 
 
+def _commande_sur_scenario(f):
+    """Argument FICHIER, options --format et -o, aide, et erreurs traduites : communs aux commandes."""
+    f = _erreurs_en_message(f)
+    f = _aide(f)
+    f = click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="FICHIER",
+                     help="Écrit le résultat dans ce fichier (écriture atomique) au lieu de l'afficher.")(f)
+    f = click.option("--format", "format_", type=FORMATS, default="texte",
+                     help="texte lisible (par défaut) ou JSON (contrat documenté dans docs/cli.md).")(f)
+    return click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))(f)
+
+
 @click.group(context_settings=CONTEXTE)
 @click.version_option(__version__, "--version", message="plai-bilan %(version)s", help="Affiche la version et quitte.")
 @_aide
@@ -62,13 +73,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--format", "format_", type=FORMATS, default="texte",
-              help="texte lisible (par défaut) ou JSON (contrat documenté dans docs/cli.md).")
-@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="FICHIER",
-              help="Écrit le résultat dans ce fichier (écriture atomique) au lieu de l'afficher.")
-@_aide
-@_erreurs_en_message
+@_commande_sur_scenario
 def simuler(fichier: str, format_: str, sortie: str | None) -> None:
     """Compte d'exploitation année par année, emprunts et contrôles.
 
@@ -84,13 +89,7 @@ def simuler(fichier: str, format_: str, sortie: str | None) -> None:
 
 
 @main.command()
-@click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))
-@click.option("--format", "format_", type=FORMATS, default="texte",
-              help="texte lisible (par défaut) ou JSON (contrat documenté dans docs/cli.md).")
-@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="FICHIER",
-              help="Écrit le résultat dans ce fichier (écriture atomique) au lieu de l'afficher.")
-@_aide
-@_erreurs_en_message
+@_commande_sur_scenario
 def subvention(fichier: str, format_: str, sortie: str | None) -> None:
     """Subvention minimale qui équilibre l'opération selon son critère.
 
