@@ -15,7 +15,7 @@ from plai_bilan.moteur.prets import Echeancier
 from plai_bilan.parametres import Parametres
 from plai_bilan.preparation import Entrees, preparer, variante_plai_ordinaire
 from plai_bilan.scenario import Scenario
-from plai_bilan.solveur import SolutionLot, resoudre_lot
+from plai_bilan.solveur import resoudre_lot
 
 # Libellés français des lignes du compte, dans l'ordre du tableau.
 LIBELLES = {

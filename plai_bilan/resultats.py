@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from plai_bilan import __version__
-from plai_bilan.bilan import LIBELLES, ResultatSubvention, Simulation
+from plai_bilan.bilan import ResultatSubvention, Simulation
 from plai_bilan.controles import Constat, controler
 from plai_bilan.format import euros
 from plai_bilan.parametres import charger_parametres

@@ -171,7 +171,7 @@ def construire_lot(entrees: list, livret_a: np.ndarray | None = None) -> Lot:
         fonds_propres_taux=np.array([f.remuneration.taux_pct / 100.0 if f.remuneration else 0.0 for f in fp]),
         fonds_propres_duree=np.array([f.remuneration.duree if f.remuneration else 0 for f in fp]),
         tresorerie_initiale=_champ(entrees, lambda e: e.scenario.analyse.tresorerie_initiale),
-        taux_actualisation=_champ(entrees, lambda e: math_nan_si_none(e.scenario.analyse.taux_actualisation_pct)),
+        taux_actualisation=_champ(entrees, lambda e: _taux_ou_nan(e.scenario.analyse.taux_actualisation_pct)),
         livret_a=la,
         pret_operation=pret_op,
         principal=np.array(principal, float),
@@ -181,5 +181,5 @@ def construire_lot(entrees: list, livret_a: np.ndarray | None = None) -> Lot:
     )
 
 
-def math_nan_si_none(pct: float | None) -> float:
+def _taux_ou_nan(pct: float | None) -> float:
     return float("nan") if pct is None else pct / 100.0
