@@ -101,6 +101,15 @@ class _Collecte:
         self.utilises[(source.bareme, source.date)] = source
         return valeur
 
+    def facultatif(self, fonction, *args):
+        """Comme l'appel, mais une valeur absente à la date donne None au lieu d'une erreur."""
+        try:
+            valeur, source = fonction(*args)
+        except ParametreInvalide:
+            return None
+        self.utilises[(source.bareme, source.date)] = source
+        return valeur
+
 
 def horizon(sc: Scenario) -> int:
     """H : analyse.duree, sinon max(40, la plus longue durée de prêt)."""
@@ -124,11 +133,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         cs = chercher(cle_date, p.coefficient_structure, n_total, su_totale, op.date_agrement)
         if op.loyer_plafond_m2 is not None:
             plafond_m2 = op.loyer_plafond_m2
-            try:
-                lmzone, source = p.loyer_maximal_plai(op.zone_loyer, op.date_agrement)
-                chercher.utilises[(source.bareme, source.date)] = source
-            except ParametreInvalide:
-                lmzone = None
+            lmzone = chercher.facultatif(p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
         else:
             lmzone = chercher(cle_date, p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
             plafond_m2 = formules.plafond_plai_m2(lmzone, cs, op.marge_locale_pct / 100.0)
@@ -186,23 +191,18 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         trajet = np.asarray(la.trajectoire, float) / 100.0
         livret = np.concatenate([trajet, np.full(max(h - len(trajet), 0), trajet[-1])])[:h]
         if any(pr.index == "livret_a" for pr in sc.prets):
-            try:
-                _, source = p.taux_livret_a(op.date_agrement)
-                chercher.utilises[(source.bareme, source.date)] = source
-            except ParametreInvalide:
-                pass
+            chercher.facultatif(p.taux_livret_a, op.date_agrement)
 
     # Plan de financement.
     reference_par_logement = reference = None
     n_pa = sc.n_plai_adapte
-    if any(s.montant == "reference" for s in sc.subventions) or n_pa > 0:
-        try:
-            reference_par_logement, source = p.reference_fnap(op.region, op.produit, n_pa, op.date_agrement)
-            chercher.utilises[(source.bareme, source.date)] = source
-            reference = reference_par_logement * n_pa
-        except ParametreInvalide as exc:
-            if any(s.montant == "reference" for s in sc.subventions):
-                raise ScenarioInvalide(sc.fichier, cle_date, str(exc)) from None
+    args_fnap = (p.reference_fnap, op.region, op.produit, n_pa, op.date_agrement)
+    if any(s.montant == "reference" for s in sc.subventions):
+        reference_par_logement = chercher(cle_date, *args_fnap)
+    elif n_pa > 0:
+        reference_par_logement = chercher.facultatif(*args_fnap)
+    if reference_par_logement is not None:
+        reference = reference_par_logement * n_pa
     financement = []
     indice_inconnue = None
     for i, s in enumerate(sc.subventions):
