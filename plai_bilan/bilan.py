@@ -102,6 +102,25 @@ def simuler(scenario: Scenario, parametres: Parametres | None = None) -> Simulat
 
 
 @dataclass(frozen=True)
+class DetailEquilibre:
+    """Les grandeurs intermédiaires des formes fermées (model.md 8) pour une opération, années 1..H.
+
+    ``v``, ``w`` : valeur du critère à S = 0 et son coefficient ; ``v_loyer``, ``w_loyer`` : les mêmes pour le
+    loyer d'équilibre ; ``v_plai`` et ``pret_equilibre_plai`` : la variante PLAI ordinaire (mêmes ``w``).
+    """
+
+    unitaire: Echeancier  # échéancier d'un euro de prêt d'équilibre (1, H)
+    u: np.ndarray
+    v: np.ndarray
+    w: np.ndarray
+    v_loyer: np.ndarray
+    w_loyer: np.ndarray
+    v_plai: np.ndarray | None
+    pret_equilibre_plai: float | None
+    compte_zero: Simulation  # le compte à S = 0
+
+
+@dataclass(frozen=True)
 class ResultatSubvention:
     """La subvention minimale d'une opération et ce qui l'explique."""
 
@@ -120,6 +139,7 @@ class ResultatSubvention:
     simulation: Simulation  # le compte avec S* appliquée (S = 0 si infaisable)
     avertissements: tuple[str, ...]
     controles: tuple[Constat, ...] = field(default=())
+    detail: DetailEquilibre | None = None
 
     @property
     def scenario(self) -> Scenario:
@@ -192,6 +212,20 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
                 cout = s - s_plai
         sim = _extraire(lot_s, compte_s, ech_s, i, e, float(appliquees[i]))
         loyer = float(sol.loyer_equilibre[i])
+        detail = None
+        if e.indice_solde is not None:
+            h = e.horizon
+            j = lot.indice_solde[i]
+            u = lot.unitaire
+            unit = Echeancier(u.capital_initial[[j]], u.echeances[[j], :h], u.interets[[j], :h],
+                              u.amortissements[[j], :h], u.capital_restant_du[[j], :h], u.taux[[j], :h],
+                              u.progressivite[[j], :h])
+            detail = DetailEquilibre(
+                unitaire=unit, u=sol.unitaire[i, :h], v=sol.valeurs[i, :h], w=sol.coefficients[i, :h],
+                v_loyer=sol.valeurs_loyer[i, :h], w_loyer=sol.coefficients_loyer[i, :h],
+                v_plai=sol.valeurs[n + i, :h] if variantes else None,
+                pret_equilibre_plai=float(sol.pret_equilibre_initial[n + i]) if variantes else None,
+                compte_zero=_extraire(lot, sol.compte, lot.echeancier_prets(), i, e))
         r = ResultatSubvention(
             entrees=e,
             critere=str(sol.critere[i]),
@@ -207,6 +241,7 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
             subvention_plai_ordinaire=s_plai,
             simulation=sim,
             avertissements=tuple(avert),
+            detail=detail,
         )
         resultats.append(_avec_controles(r))
     return resultats

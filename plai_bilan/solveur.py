@@ -87,6 +87,10 @@ class SolutionLot:
     compte: Compte  # compte à S = 0
     unitaire: np.ndarray  # u_t (O, H)
     annee_critique_apres_pret: np.ndarray  # bool
+    valeurs: np.ndarray  # V (O, H) : valeur du critère à S = 0
+    coefficients: np.ndarray  # W (O, H) : son coefficient en S
+    valeurs_loyer: np.ndarray  # V_L (O, H) : valeur du critère, loyers principaux à 0
+    coefficients_loyer: np.ndarray  # W_L (O, H) : son coefficient en L
 
 
 def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte | None = None) -> SolutionLot:
@@ -143,4 +147,5 @@ def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte
     v_l = valeurs_critere(critere, c_l0.autofinancement, c_l0.tresorerie, c_l0.van)
     w_l = coefficients_critere(critere, a, lot.taux_actualisation, lot.t)
     loyer = borne_inferieure(v_l, w_l, masque, seulement_echecs=False).valeur
-    return SolutionLot(critere, subvention, faisable, critique, motifs, deficits, k_bal, loyer, c0, u, apres)
+    return SolutionLot(critere, subvention, faisable, critique, motifs, deficits, k_bal, loyer, c0, u, apres,
+                       v, w, v_l, w_l)

@@ -1,0 +1,1 @@
+"""Exports : le classeur Excel d'étude d'équilibre."""
