@@ -88,9 +88,22 @@ def simuler(fichier: str, format_: str, sortie: str | None) -> None:
     _emettre(en_json(simulation_json(sim)) if format_ == "json" else simulation_texte(sim), sortie)
 
 
+def _option_xlsx(f):
+    return click.option("--xlsx", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="CLASSEUR",
+                        help="Écrit aussi le classeur d'étude d'équilibre (.xlsx, formules vivantes).")(f)
+
+
+def _verifier_xlsx(chemin: str | None, option: str) -> None:
+    from plai_bilan.erreurs import SortieImpossible
+
+    if chemin is not None and not chemin.lower().endswith(".xlsx"):
+        raise SortieImpossible(f"{chemin} (option {option}) : le classeur doit porter l'extension .xlsx")
+
+
 @main.command()
+@_option_xlsx
 @_commande_sur_scenario
-def subvention(fichier: str, format_: str, sortie: str | None) -> None:
+def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None) -> None:
     """Subvention minimale qui équilibre l'opération selon son critère.
 
     Donne le montant total, par logement et par logement PLAI adapté, l'année critique, le loyer d'équilibre,
@@ -100,9 +113,39 @@ def subvention(fichier: str, format_: str, sortie: str | None) -> None:
     from plai_bilan.resultats import en_json, subvention_json, subvention_texte
     from plai_bilan.scenario import charger_scenario
 
+    _verifier_xlsx(xlsx, "--xlsx")
     r = subvention_minimale(charger_scenario(fichier))
     _avertir(r.avertissements)
+    if xlsx:
+        from plai_bilan.export.excel import exporter as _exporter
+
+        _exporter(r.scenario, xlsx, resultat=r)
     _emettre(en_json(subvention_json(r)) if format_ == "json" else subvention_texte(r), sortie)
+    if xlsx:
+        click.echo(f"Classeur écrit dans {xlsx}", err=True)
+
+
+@main.command()
+@_aide
+@click.option("-o", "--sortie", type=click.Path(dir_okay=False, path_type=str), required=True, metavar="CLASSEUR",
+              help="Le classeur à écrire (.xlsx) ; écriture atomique : un échec laisse l'ancien fichier intact.")
+@click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))
+@_erreurs_en_message
+def exporter(fichier: str, sortie: str) -> None:
+    """Classeur Excel de l'étude d'équilibre, en formules vivantes.
+
+    Feuilles Synthèse, Hypothèses (cellules jaunes modifiables), Loyers, Prix de revient et financement,
+    Emprunts, Exploitation, Équilibre et Paramètres. Modifier une hypothèse dans Excel ou LibreOffice recalcule
+    le compte, la subvention minimale et le loyer d'équilibre.
+    """
+    from plai_bilan.export.excel import exporter as _exporter
+    from plai_bilan.scenario import charger_scenario
+
+    _verifier_xlsx(sortie, "-o")
+    sc = charger_scenario(fichier)
+    r = _exporter(sc, sortie)
+    _avertir(r.avertissements if r is not None else sc.avertissements)
+    click.echo(f"Classeur écrit dans {sortie}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

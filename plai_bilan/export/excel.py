@@ -84,10 +84,11 @@ class _Export:
         for j, lib in enumerate(libelles):
             ws.write_string(ligne, colonne + j, lib, self.f(entete=True))
 
-    def mise_en_page(self, ws, repeter: tuple[int, int] | None = None, paysage: bool = True) -> None:
+    def mise_en_page(self, ws, repeter: tuple[int, int] | None = None, paysage: bool = True,
+                     a3: bool = False) -> None:
         if paysage:
             ws.set_landscape()
-        ws.set_paper(9)  # A4
+        ws.set_paper(8 if a3 else 9)  # A3 pour les tableaux larges, sinon A4
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         ws.set_footer("&L&8plai-bilan " + __version__ + "&C&8&A&R&8page &P / &N")
@@ -105,9 +106,7 @@ class _Export:
         ws.set_column(1, 1, 17)
         ws.set_column(2, 2, 16)
         ws.set_column(3, 3, 36)
-        ws.set_column(4, 11, 15)
-        ws.set_column(13, 13, 8)
-        ws.set_column(14, 15, 13)
+        ws.set_column(4, 11, 14)
         ligne = 4
 
         def section(titre: str) -> None:
@@ -288,23 +287,26 @@ class _Export:
             self.pos.prets.append(ligne)
             ligne += 1
 
-        # Trajectoire du livret A, à droite.
-        self.entete(ws, 4, 13, ["Année", "Année civile", "Livret A"])
-        ws.write_string(3, 13, "Trajectoire du livret A (modifiable année par année ; une cellule recopie "
-                        "la précédente tant qu'on ne la remplace pas)", self.f(gras=True))
+        # Trajectoire du livret A.
+        ligne += 1
+        ws.write_string(ligne, 0, "Trajectoire du livret A (une cellule recopie la précédente tant qu'on ne la "
+                        "remplace pas)", self.f(gras=True))
+        ligne += 1
+        self.entete(ws, ligne, 0, ["Année d'exploitation", "Année civile", "Livret A"])
+        ligne += 1
         trajet = sc.livret_a.trajectoire
         n_saisis = 1 if trajet == "constante" else len(trajet)
         for j in range(self.h):
-            l = 5 + j
-            ws.write_number(l, 13, j + 1, self.f("entier"))
-            formule(ws, l, 14, f"mise_en_service+{cellule(l, 13)}-1", sc.operation.mise_en_service + j,
+            l = ligne + j
+            ws.write_number(l, 0, j + 1, self.f("entier"))
+            formule(ws, l, 1, f"mise_en_service+{cellule(l, 0)}-1", sc.operation.mise_en_service + j,
                     self.f("entier"))
             taux = float(self.e.livret_a[j])
             if j < n_saisis:
-                ws.write_number(l, 15, taux, self.f("pct", saisie=True))
+                ws.write_number(l, 2, taux, self.f("pct", saisie=True))
             else:
-                formule(ws, l, 15, cellule(l - 1, 15), taux, self.f("pct", saisie=True))
-            self.pos.livret_a.append(ref(HYP, l, 15))
+                formule(ws, l, 2, cellule(l - 1, 2), taux, self.f("pct", saisie=True))
+            self.pos.livret_a.append(ref(HYP, l, 2))
         ws.freeze_panes(3, 0)
         self.mise_en_page(ws)
 
@@ -391,10 +393,12 @@ class _Export:
                     "adapté." if self.foyer else
                     "Loyer appliqué : la saisie, sinon min(plafond PLAI, plafond APL - loyer accessoire) pour un "
                     "PLAI adapté, sinon le plafond PLAI."))
-        ws.set_column(0, 0, 40)
-        ws.set_column(1, 16, 13)
-        ws.set_column(6, 6, 30)
-        ws.set_column(11, 11, 28)
+        ws.set_column(0, 0, 14)
+        ws.set_column(1, 5, 10)
+        ws.set_column(6, 6, 27)
+        ws.set_column(7, 10, 12)
+        ws.set_column(11, 11, 27)
+        ws.set_column(12, 16, 11)
         n_lignes = len(e.lignes)
         premiere = 4 + 12  # ligne du premier logement dans le tableau
         derniere = premiere + n_lignes - 1
@@ -406,9 +410,9 @@ class _Export:
 
         def agregat(libelle: str, texte: str, valeur: Any, fmt: str, nom: str) -> None:
             nonlocal ligne
-            ws.write_string(ligne, 0, libelle)
-            formule(ws, ligne, 1, texte, valeur, self.f(fmt))
-            cl.nommer(nom, LOYERS, ligne, 1)
+            ws.merge_range(ligne, 0, ligne, 5, libelle, self.f())
+            formule(ws, ligne, 6, texte, valeur, self.f(fmt))
+            cl.nommer(nom, LOYERS, ligne, 6)
             ligne += 1
 
         lot = self.lot
@@ -444,7 +448,7 @@ class _Export:
                                    "€/m² SU", "RLS mensuelle", "En PLAI ordinaire",
                                    "Sous le plafond APL (2.2)" if self.foyer else "Sous le plafond APL (2.1)",
                                    f"Dans le {quoi_plafond.lower()}"])
-        ws.set_row(l_tab, 30)
+        ws.set_row(l_tab, 42)
         for i, ll in enumerate(e.lignes):
             l = premiere + i
             hr = self.pos.logements[i]
@@ -634,8 +638,8 @@ class _Export:
             A, C, D, E, F, G, H, I, J = (cellule(l, c) for c in (0, 2, 3, 4, 5, 6, 7, 8, 9))
             ws.write_number(l, 0, t, self.f("entier"))
             formule(ws, l, 1, f"mise_en_service+{A}-1", self.sc.operation.mise_en_service + j, self.f("entier"))
-            formule(ws, l, 2, self.pos.livret_a[j], self.e.livret_a[j], self.f("pct4"))
-            formule(ws, l, 3, f'IF({IDX}="livret_a",MAX({C}+{MARGE},0),{TF})', ech.taux[i, j], self.f("pct4"))
+            formule(ws, l, 2, self.pos.livret_a[j], self.e.livret_a[j], self.f("pct"))
+            formule(ws, l, 3, f'IF({IDX}="livret_a",MAX({C}+{MARGE},0),{TF})', ech.taux[i, j], self.f("pct"))
             if j == 0:
                 formule(ws, l, 4, PROG, ech.progressivite[i, j], self.f("pct4"))
                 formule(ws, l, 6, K0, ech.capital_initial[i], self.f("euros2"))
@@ -668,13 +672,18 @@ class _Export:
         ws.set_column(0, 0, 16)
         ws.set_column(1, 5, 12)
         ws.set_column(6, 10, 16)
+        ws.set_column(9, 9, 22)
         ligne = 3
         ech = self.sim0.prets
+        sauts = []
         for i, pr in enumerate(self.sc.prets):
+            if i > 0:
+                sauts.append(ligne)
             t0 = self.bloc_pret(ws, ligne, f"Prêt : {pr.nom}", self.pos.prets[i], self.pos.principal_pret[i],
                                 float(self.e.principaux[i]), ech, i)
             self.pos.echeance_pret.append(t0)
             ligne = t0 + self.h + 2
+        ws.set_h_pagebreaks(sauts)  # un prêt par page
         self.mise_en_page(ws)
 
     # ------------------------------------------------------------------ Exploitation
@@ -781,7 +790,7 @@ class _Export:
             self.cl.nommer("van_sans_subvention" if nom == "autofinancement" else "van_avec_subvention", EXPL, l, 5)
             l += 1
         ws.freeze_panes(3, 2)
-        self.mise_en_page(ws, (2, 2))
+        self.mise_en_page(ws, (2, 2), a3=True)
 
     # ------------------------------------------------------------------ Équilibre
     COLONNES_EQUI = ("annee", "u", "U", "v", "w", "ratio", "sans_levier", "u_positif", "loyers_principaux",
@@ -1002,7 +1011,7 @@ class _Export:
         res("VAN sans subvention", "van_sans_subvention", d.compte_zero.van, "euros")
         res("VAN avec la subvention minimale", "van_avec_subvention", r.simulation.van, "euros")
         ws.freeze_panes(p, 1)
-        self.mise_en_page(ws, (p - 1, p - 1))
+        self.mise_en_page(ws, (p - 1, p - 1), a3=True)
 
     def _base_variante(self) -> float:
         return sum(lg.nombre * 12.0 * (self._loyer_plai_ordinaire(i) + lg.loyer_accessoire)
@@ -1015,7 +1024,7 @@ class _Export:
         ws.set_column(0, 0, 50)
         ws.set_column(1, 1, 18)
         ws.set_column(2, 2, 12)
-        ws.set_column(3, 3, 60)
+        ws.set_column(3, 3, 75)
         ws.write_string(0, 0, op.nom, self.f(titre=True))
         ws.write_string(1, 0, f"{op.nature} ; {sc.n_logements} logements dont {sc.n_plai_adapte} PLAI adaptés ; "
                         f"produit {op.produit} ; zone de loyer {op.zone_loyer}, zone APL {op.zone_apl} ; agrément du "
@@ -1045,8 +1054,7 @@ class _Export:
             lien("par logement", f'IF(faisable="oui",subvention_minimale/n_logements,"")', r.par_logement, "euros")
             lien("par logement PLAI adapté", 'IF(AND(faisable="oui",n_plai_adapte>0),subvention_minimale/'
                  'n_plai_adapte,"")', r.par_logement_plai_adapte, "euros")
-            lien("Année critique", 'annee_critique&""', "" if r.annee_critique is None else str(r.annee_critique),
-                 "texte")
+            lien("Année critique", "annee_critique", r.annee_critique, "entier")
             lien("Prêt d'équilibre avec la subvention", "pret_equilibre_initial-subvention_appliquee",
                  r.pret_equilibre_initial - r.simulation.subvention, "euros")
             lien("Loyer d'équilibre sans subvention (€/m² SU/mois)", "loyer_equilibre", r.loyer_equilibre_m2,
@@ -1082,9 +1090,11 @@ class _Export:
         self.entete(ws, ligne, 0, ["Contrôle", "Statut", "Critère", "Détail"])
         ligne += 1
         for c in controles:
+            lignes_texte = max(-(-len(c.libelle) // 48), -(-len(c.detail) // 85), 1)
+            ws.set_row(ligne, 13.5 * lignes_texte)
             ws.write_string(ligne, 0, c.libelle, self.f(retour=True))
-            ws.write_string(ligne, 1, c.statut, self.f(gras=c.statut == "non conforme"))
-            ws.write_string(ligne, 2, c.code)
+            ws.write_string(ligne, 1, c.statut, self.f(gras=c.statut == "non conforme", retour=True))
+            ws.write_string(ligne, 2, c.code, self.f(retour=True))
             ws.write_string(ligne, 3, c.detail, self.f(retour=True))
             ligne += 1
         for a in (r.avertissements if r is not None else e.avertissements):
@@ -1113,7 +1123,8 @@ class _Export:
         barres.combine(courbe)
         quoi = "avec la subvention minimale" if self.avec_solveur else "sans subvention"
         barres.set_title({"name": f"Autofinancement et trésorerie cumulée {quoi}", "name_font": {"size": 11}})
-        barres.set_x_axis({"name": "Année d'exploitation", "interval_unit": 5, "num_font": {"size": 8}})
+        barres.set_x_axis({"name": "Année d'exploitation", "interval_unit": 5, "interval_tick": 5,
+                           "label_position": "low", "num_font": {"size": 8}})
         barres.set_y_axis({"name": "Autofinancement (€)", "num_format": '#,##0', "num_font": {"size": 8},
                            "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
         courbe.set_y2_axis({"name": "Trésorerie cumulée (€)", "num_format": '#,##0', "num_font": {"size": 8}})
