@@ -127,11 +127,12 @@ def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None)
 
 @main.command()
 @_aide
-@click.option("-o", "--sortie", type=click.Path(dir_okay=False, path_type=str), required=True, metavar="CLASSEUR",
-              help="Le classeur à écrire (.xlsx) ; écriture atomique : un échec laisse l'ancien fichier intact.")
+@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="CLASSEUR",
+              help="Le classeur à écrire (.xlsx ; par défaut, le nom du scénario dans le dossier courant) ; "
+                   "écriture atomique : un échec laisse l'ancien fichier intact.")
 @click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))
 @_erreurs_en_message
-def exporter(fichier: str, sortie: str) -> None:
+def exporter(fichier: str, sortie: str | None) -> None:
     """Classeur Excel de l'étude d'équilibre, en formules vivantes.
 
     Feuilles Synthèse, Hypothèses (cellules jaunes modifiables), Loyers, Prix de revient et financement,
@@ -141,6 +142,9 @@ def exporter(fichier: str, sortie: str) -> None:
     from plai_bilan.export.excel import exporter as _exporter
     from plai_bilan.scenario import charger_scenario
 
+    from pathlib import Path
+
+    sortie = sortie or Path(fichier).with_suffix(".xlsx").name
     _verifier_xlsx(sortie, "-o")
     sc = charger_scenario(fichier)
     r = _exporter(sc, sortie)
