@@ -609,7 +609,7 @@ class _Export:
         return ligne + 4
 
     def bloc_pret(self, ws, ligne: int, titre: str, hyp_ligne: int, capital: str, capital_valeur: float,
-                  ech: Echeancier, i: int) -> int:
+                  ech: Echeancier, i: int, montants: str = "euros2") -> int:
         """Un tableau d'amortissement ; renvoie la ligne de l'année 1. Colonnes : voir l'en-tête."""
         ws.write_string(ligne, 0, titre, self.f(gras=True))
         p = ligne + 1
@@ -618,7 +618,7 @@ class _Export:
                                "Capital au début de l'année 1"])
         ws.set_row(p, 30)
         v = p + 1
-        formule(ws, v, 0, capital, capital_valeur, self.f("euros"))
+        formule(ws, v, 0, capital, capital_valeur, self.f("euros" if montants == "euros2" else montants))
         hyp = [ref(HYP, hyp_ligne, c) for c in range(2, 11)]
         fmts = ["entier", "texte", "pct4", "pct4", "pct4", "texte", "entier", "entier", "texte"]
         valeurs = self._valeurs_pret(hyp_ligne)
@@ -627,7 +627,7 @@ class _Export:
         DUR, IDX, TF, MARGE, PROG, REV, PREF, DIFF, PROF, K0 = (cellule(v, c, True) for c in range(1, 11))
         t0 = self.debut_tableau_pret(ligne)
         formule(ws, v, 10, f"{cellule(v, 0, True)}*(1+{cellule(t0, 3, True)})^{PREF}", ech.capital_initial[i],
-                self.f("euros"))
+                self.f("euros" if montants == "euros2" else montants))
         self.entete(ws, t0 - 1, 0, ["Année", "Année civile", "Livret A", "Taux", "Progressivité",
                                     "Échéances restantes", "Capital restant dû en début d'année", "Échéance",
                                     "Intérêts", "Amortissement", "Capital restant dû en fin d'année"])
@@ -642,21 +642,21 @@ class _Export:
             formule(ws, l, 3, f'IF({IDX}="livret_a",MAX({C}+{MARGE},0),{TF})', ech.taux[i, j], self.f("pct"))
             if j == 0:
                 formule(ws, l, 4, PROG, ech.progressivite[i, j], self.f("pct4"))
-                formule(ws, l, 6, K0, ech.capital_initial[i], self.f("euros2"))
+                formule(ws, l, 6, K0, ech.capital_initial[i], self.f(montants))
             else:
                 Ep, Dp = cellule(l - 1, 4), cellule(l - 1, 3)
                 rev = f"(1+{Ep})*(1+{D})/(1+{Dp})-1"
                 formule(ws, l, 4, f'IF(AND({IDX}="livret_a",{REV}<>"simple"),IF({REV}="double_limitee",'
                         f'MAX({rev},0),{rev}),{Ep})', ech.progressivite[i, j], self.f("pct4"))
-                formule(ws, l, 6, cellule(l - 1, 10), ech.capital_restant_du[i, j - 1], self.f("euros2"))
+                formule(ws, l, 6, cellule(l - 1, 10), ech.capital_restant_du[i, j - 1], self.f(montants))
             formule(ws, l, 5, f"MAX({DUR}-{A}+1,0)", max(valeurs[0] - t + 1, 0), self.f("entier"))
             n = f"MAX({F},1)"
             facteur = f"IF(ABS({D}-{E})<1E-9,(1+{D})/{n},({D}-{E})/(1-((1+{E})/(1+{D}))^{n}))"
             formule(ws, l, 7, f'IF({A}>{DUR},0,IF({A}<={DIFF},{G}*{D},IF({PROF}="amortissement_constant",'
-                    f'{G}/{n}+{G}*{D},{G}*{facteur})))', ech.echeances[i, j], self.f("euros2"))
-            formule(ws, l, 8, f"IF({A}>{DUR},0,{G}*{D})", ech.interets[i, j], self.f("euros2"))
-            formule(ws, l, 9, f"{H}-{I}", ech.amortissements[i, j], self.f("euros2"))
-            formule(ws, l, 10, f"{G}-{J}", ech.capital_restant_du[i, j], self.f("euros2"))
+                    f'{G}/{n}+{G}*{D},{G}*{facteur})))', ech.echeances[i, j], self.f(montants))
+            formule(ws, l, 8, f"IF({A}>{DUR},0,{G}*{D})", ech.interets[i, j], self.f(montants))
+            formule(ws, l, 9, f"{H}-{I}", ech.amortissements[i, j], self.f(montants))
+            formule(ws, l, 10, f"{G}-{J}", ech.capital_restant_du[i, j], self.f(montants))
         return t0
 
     def _valeurs_pret(self, hyp_ligne: int) -> list:
@@ -922,7 +922,7 @@ class _Export:
         i_bal = e.indice_solde
         pr = sc.prets[i_bal]
         self.bloc_pret(ws, unit_t0 - self.debut_tableau_pret(0), f"Prêt d'équilibre pour 1 € de capital : {pr.nom}", self.pos.prets[i_bal],
-                       "1", 1.0, d.unitaire, 0)
+                       "1", 1.0, d.unitaire, 0, montants="unitaire")
 
         # Résultats.
         ligne = 3
