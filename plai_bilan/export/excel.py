@@ -92,6 +92,9 @@ class _Export:
         ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         ws.set_footer("&L&8plai-bilan " + __version__ + "&C&8&A&R&8page &P / &N")
+        # Zone d'impression : ce qui est écrit (le graphique de la Synthèse déborde jusqu'à la colonne G).
+        derniere_colonne = max(ws.dim_colmax or 0, 6 if ws.name == SYNTHESE else 0)
+        ws.print_area(0, 0, ws.dim_rowmax or 0, derniere_colonne)
         if repeter:
             ws.repeat_rows(*repeter)
 
