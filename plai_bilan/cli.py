@@ -95,8 +95,12 @@ def _option_xlsx(f):
 
 def _verifier_xlsx(chemin: str | None, option: str) -> None:
     from plai_bilan.erreurs import SortieImpossible
+    from plai_bilan.sortie import verifier_cible
 
-    if chemin is not None and not chemin.lower().endswith(".xlsx"):
+    if chemin is None:
+        return
+    verifier_cible(chemin)
+    if not chemin.lower().endswith(".xlsx"):
         raise SortieImpossible(f"{chemin} (option {option}) : le classeur doit porter l'extension .xlsx")
 
 

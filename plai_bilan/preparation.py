@@ -173,8 +173,8 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                            else "redevance maximale")
         if loyer < 0:
             raise ScenarioInvalide(sc.fichier, f"logements[{i}].loyer_accessoire",
-                                   f"le loyer accessoire ({lg.loyer_accessoire:.2f} €) dépasse le plafond APL du "
-                                   f"ménage ({plafond_apl:.2f} €) : le loyer principal serait négatif")
+                                   f"le loyer accessoire ({euros(lg.loyer_accessoire, 2)}) dépasse le plafond APL du "
+                                   f"ménage ({euros(plafond_apl, 2)}) : le loyer principal serait négatif")
         lignes.append(LigneLoyer(lg.typologie, lg.nombre, lg.surface_habitable, lg.surface_annexes, su,
                                  lg.plai_adapte, _menage_texte(lg), plafond, plafond_apl, loyer,
                                  lg.loyer_accessoire, origine, rls))

@@ -27,6 +27,7 @@ REVISABILITES = ("simple", "double", "double_limitee")
 PROFILS = ("echeance_prioritaire", "amortissement_constant")
 CRITERES = ("annuel", "tresorerie_cumulee", "van")
 DUREE_MAX = 100
+MONTANT_MAX = 1e12  # euros : au-delà, une faute de frappe (et un risque de dépassement de capacité)
 
 # Un taux en pour cent non nul plus petit que ceci ressemble à une fraction décimale (0,002 pour 0,2 %).
 SEUIL_DECIMAL_PCT = 0.05
@@ -317,6 +318,9 @@ class _Table:
         v = float(v)
         if not math.isfinite(v):
             raise self.erreur(nom, "un nombre fini est attendu (nan et inf sont refusés)")
+        maxi = MONTANT_MAX if maxi is None else maxi
+        if mini is None and v < -MONTANT_MAX:
+            raise self.erreur(nom, f"un nombre >= {_fmt(-MONTANT_MAX)} est attendu, pas {_fmt(v)}")
         if mini is not None and (v <= mini if strict else v < mini):
             signe = ">" if strict else ">="
             raise self.erreur(nom, f"un nombre {signe} {_fmt(mini)} est attendu, pas {_fmt(v)}")
@@ -325,7 +329,7 @@ class _Table:
         if pct and v != 0 and abs(v) < SEUIL_DECIMAL_PCT:
             self.avertissements.append(
                 f"{self.fichier} : clé « {self.cle(nom)} » : {_fmt(v)} ressemble à une fraction décimale ; "
-                f"les taux s'écrivent en pour cent ({_fmt(v * 100)} pour {_fmt(v * 100)} %)"
+                f"les taux s'écrivent en pour cent (écrivez {_fmt(v * 100)} pour {_fmt(v * 100).replace('.', ',')} %)"
             )
         return v
 
@@ -705,6 +709,7 @@ _TRADUCTIONS = (
     ("Expected '=' after a key in a key/value pair", "« = » attendu après une clé"),
     ("Unclosed array", "liste non fermée"),
     ("Unterminated string", "texte non terminé"),
+    ("Illegal character '\\n'", "fin de ligne dans un texte (guillemet fermant manquant ?)"),
     ("Illegal character", "caractère interdit"),
     ("Invalid initial character for a key part", "caractère initial invalide pour une clé"),
     ("Expected newline or end of document after a statement", "fin de ligne attendue après une instruction"),

@@ -1,4 +1,7 @@
-"""Écriture atomique des fichiers de résultat : un fichier temporaire voisin, puis un renommage."""
+"""Écriture atomique des fichiers de résultat : un fichier temporaire voisin, puis un renommage.
+
+Un fichier ouvert dans LibreOffice (verrou ``.~lock.NOM#``) ou Excel (verrou ``~$NOM``) n'est pas remplacé.
+"""
 
 from __future__ import annotations
 
@@ -10,14 +13,25 @@ from pathlib import Path
 from plai_bilan.erreurs import SortieImpossible
 
 
-def ecrire_atomique(chemin: str | Path, ecrire: Callable[[str], None]) -> None:
-    """Appelle ``ecrire(chemin_temporaire)`` puis remplace ``chemin`` ; en cas d'échec, rien n'est remplacé."""
+def verifier_cible(chemin: str | Path) -> Path:
+    """Refuse une cible qui est un dossier, dans un dossier absent, ou ouverte dans un tableur ; renvoie son dossier."""
     cible = Path(chemin)
     dossier = cible.parent if str(cible.parent) else Path(".")
     if cible.is_dir():
         raise SortieImpossible(f"{cible} : c'est un dossier ; donnez un nom de fichier de sortie")
     if not dossier.is_dir():
         raise SortieImpossible(f"{cible} : le dossier {dossier} n'existe pas")
+    for verrou in (dossier / f".~lock.{cible.name}#", dossier / f"~${cible.name}"):
+        if verrou.exists():
+            raise SortieImpossible(f"{cible} : le fichier est ouvert dans un tableur (verrou {verrou.name}) ; "
+                                   "fermez-le ou choisissez un autre nom de sortie")
+    return dossier
+
+
+def ecrire_atomique(chemin: str | Path, ecrire: Callable[[str], None]) -> None:
+    """Appelle ``ecrire(chemin_temporaire)`` puis remplace ``chemin`` ; en cas d'échec, rien n'est remplacé."""
+    cible = Path(chemin)
+    dossier = verifier_cible(cible)
     try:
         fd, temporaire = tempfile.mkstemp(prefix=f".{cible.name}.", suffix=".tmp", dir=dossier)
     except OSError as exc:

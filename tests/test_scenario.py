@@ -140,4 +140,4 @@ def test_taux_ecrit_en_decimal_avertit(tmp_path):
     f = _ecrire(tmp_path, TEXTE.replace("marge_pct = -0.20\nduree = 50", "marge_pct = -0.002\nduree = 50", 1))
     sc = charger_scenario(f)
     assert sc.avertissements == (f"{f} : clé « prets[0].marge_pct » : -0.002 ressemble à une fraction décimale ; "
-                                 "les taux s'écrivent en pour cent (-0.2 pour -0.2 %)",)
+                                 "les taux s'écrivent en pour cent (écrivez -0.2 pour -0,2 %)",)
