@@ -239,3 +239,23 @@ def test_commande_exporter_sortie_invalide(args, attendu, tmp_path, monkeypatch)
     assert r.exit_code == 2
     assert r.stderr == f"Erreur : {attendu}\n"
     assert os.listdir(tmp_path) == []
+
+
+def test_classeur_trace_version_empreinte_et_parametres(tmp_path):
+    """Reproductibilité : la Synthèse et les propriétés du fichier portent la version, l'empreinte du scénario
+    et la date du jeu de paramètres."""
+    import hashlib
+
+    import openpyxl
+
+    from plai_bilan import __version__
+    from plai_bilan.parametres import charger_parametres
+
+    classeur = tmp_path / "etude.xlsx"
+    exporter(charger_scenario(AA), classeur)
+    wb = openpyxl.load_workbook(classeur)
+    empreinte = hashlib.sha256(AA.read_bytes()).hexdigest()
+    ligne = wb["Synthèse"]["A3"].value
+    assert f"plai-bilan {__version__}" in ligne and empreinte in ligne
+    assert charger_parametres().date_jeu.strftime("%d/%m/%Y") in ligne
+    assert wb.properties.creator == f"plai-bilan {__version__}"

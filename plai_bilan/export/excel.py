@@ -1034,7 +1034,7 @@ class _Export:
                         f"{op.date_agrement.strftime('%d/%m/%Y')} ; mise en service {op.mise_en_service}",
                         self.f(italique=True))
         ws.write_string(2, 0, f"Étude d'équilibre établie par plai-bilan {__version__} ; scénario "
-                        f"{Path(sc.fichier).name} (SHA-256 {sc.sha256[:16]}…) ; paramètres au "
+                        f"{Path(sc.fichier).name} (SHA-256 {sc.sha256}) ; paramètres au "
                         f"{self.p.date_jeu.strftime('%d/%m/%Y')}", self.f(italique=True))
         ligne = 4
         self.entete(ws, ligne, 0, ["Résultat", "Valeur"])
