@@ -15,7 +15,7 @@ from plai_bilan.moteur.prets import Echeancier
 from plai_bilan.parametres import Parametres
 from plai_bilan.preparation import Entrees, preparer, variante_plai_ordinaire
 from plai_bilan.scenario import Scenario
-from plai_bilan.solveur import resoudre_lot
+from plai_bilan.solveur import Besoin, besoin_subvention, resoudre_lot
 
 # Libellés français des lignes du compte, dans l'ordre du tableau.
 LIBELLES = {
@@ -264,3 +264,10 @@ def exiger_pret_equilibre(scenario: Scenario) -> None:
     if not any(p.est_solde for p in scenario.prets):
         raise ScenarioInvalide(scenario.fichier, "prets",
                                "le calcul de la subvention minimale exige un prêt d'équilibre (montant = \"solde\")")
+
+
+def besoins(entrees: list[Entrees]) -> Besoin:
+    """S* de plusieurs opérations en un lot, sans motifs ni loyer d'équilibre (études de sensibilité)."""
+    lot = construire_lot(entrees)
+    criteres = np.array([e.scenario.analyse.critere for e in entrees])
+    return besoin_subvention(lot, criteres, compte(lot))

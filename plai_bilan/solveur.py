@@ -93,52 +93,83 @@ class SolutionLot:
     coefficients_loyer: np.ndarray  # W_L (O, H) : son coefficient en L
 
 
-def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte | None = None) -> SolutionLot:
-    """Résout S* et L* pour toutes les opérations du lot (subvention inconnue à 0 dans le lot)."""
-    critere = np.asarray(criteres)
-    c0 = compte_zero or compte(lot)
+@dataclass(frozen=True)
+class Besoin:
+    """Le cœur vectorisé de S* : valeurs, coefficients, bornes et faisabilité de chaque opération du lot."""
+
+    masque: np.ndarray
+    u: np.ndarray  # (O, H)
+    v: np.ndarray
+    w: np.ndarray
+    bornes: Bornes
+    pret_equilibre: np.ndarray  # K_bal (O,)
+    a_solde: np.ndarray
+    besoin: np.ndarray  # une subvention est nécessaire
+    faisable: np.ndarray
+
+    @property
+    def subvention(self) -> np.ndarray:
+        """S* (nan si infaisable)."""
+        return np.where(self.faisable, self.bornes.valeur, np.nan)
+
+    @property
+    def brut(self) -> np.ndarray:
+        """max(0, max -V/W) même au-delà du prêt d'équilibre ; inf quand une année en échec est sans levier."""
+        return np.where(self.bornes.echec_sans_levier.any(axis=1), np.inf, self.bornes.valeur)
+
+
+def besoin_subvention(lot: Lot, critere: np.ndarray, c0: Compte) -> Besoin:
+    """S* = max(0, max -V/W) et sa faisabilité, sans boucle sur les opérations."""
     actif = lot.actif
     masque = masque_critere(critere, actif)
     a_solde = lot.indice_solde >= 0
     u = np.zeros((lot.n_operations, len(lot.t)))
     k_bal = np.zeros(lot.n_operations)
-    duree_bal = np.zeros(lot.n_operations, dtype=int)
     if a_solde.any():
         i_s = lot.indice_solde[a_solde]
         u[a_solde] = lot.unitaire.echeances[i_s]
         k_bal[a_solde] = lot.principal[i_s]
-        duree_bal[a_solde] = (lot.unitaire.echeances[i_s] > 0).sum(axis=1)
     u = u * actif
     v = valeurs_critere(critere, c0.autofinancement, c0.tresorerie, c0.van)
     w = coefficients_critere(critere, u, lot.taux_actualisation, lot.t)
     b = borne_inferieure(v, w, masque)
+    sans_levier = b.echec_sans_levier.any(axis=1)
+    besoin = (b.valeur > 0) | sans_levier
+    faisable = ~besoin | (a_solde & ~sans_levier & (b.valeur <= k_bal + TOLERANCE))
+    return Besoin(masque, u, v, w, b, k_bal, a_solde, besoin, faisable)
 
-    faisable = np.ones(lot.n_operations, bool)
+
+def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte | None = None) -> SolutionLot:
+    """Résout S* et L* pour toutes les opérations du lot (subvention inconnue à 0 dans le lot)."""
+    critere = np.asarray(criteres)
+    c0 = compte_zero or compte(lot)
+    actif = lot.actif
+    n = besoin_subvention(lot, critere, c0)
+    masque, u, v, w, b, k_bal, a_solde, faisable = n.masque, n.u, n.v, n.w, n.bornes, n.pret_equilibre, \
+        n.a_solde, n.faisable
+    duree_bal = (u > NUL).sum(axis=1)
     motifs: list = [None] * lot.n_operations
     deficits: list = [[] for _ in range(lot.n_operations)]
     subvention = b.valeur.copy()
-    for i in range(lot.n_operations):
-        besoin = b.valeur[i] > 0 or b.echec_sans_levier[i].any()
-        if not besoin:
-            continue
+    for i in np.nonzero(~faisable)[0]:
         if not a_solde[i]:
-            faisable[i], motifs[i] = False, MOTIF_SANS_SOLDE
+            motifs[i] = MOTIF_SANS_SOLDE
             annees = np.nonzero(masque[i] & (v[i] < -TOLERANCE))[0]
             deficits[i] = [(int(lot.t[j]), float(v[i, j])) for j in annees]
         elif b.echec_sans_levier[i].any():
             annees = np.nonzero(b.echec_sans_levier[i])[0]
             premier = np.nonzero(u[i] > NUL)[0]
             avant = premier.size and annees[0] < premier[0]
-            faisable[i], motifs[i] = False, MOTIF_AVANT if avant else MOTIF_APRES
+            motifs[i] = MOTIF_AVANT if avant else MOTIF_APRES
             deficits[i] = [(int(lot.t[j]), float(v[i, j])) for j in annees]
-        elif b.valeur[i] > k_bal[i] + TOLERANCE:
-            faisable[i], motifs[i] = False, MOTIF_STRUCTUREL
+        else:
+            motifs[i] = MOTIF_STRUCTUREL
             v_max = v[i] + k_bal[i] * w[i]
             annees = np.nonzero(masque[i] & (v_max < -TOLERANCE))[0]
             deficits[i] = [(int(lot.t[j]), float(v_max[j])) for j in annees]
     subvention = np.where(faisable, subvention, np.nan)
     critique = np.where(faisable & (b.valeur > 0) & (critere != "van") & (b.indice >= 0), lot.t[b.indice], 0)
-    apres = np.array([critique[i] > duree_bal[i] for i in range(lot.n_operations)]) & (critique > 0)
+    apres = (critique > duree_bal) & (critique > 0)
 
     # Loyer d'équilibre : loyers principaux à 0, accessoires gardés.
     c_l0 = compte(lot, base_loyers=lot.base_accessoires)

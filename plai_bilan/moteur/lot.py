@@ -14,6 +14,31 @@ from plai_bilan.moteur.prets import CODES_PROFIL, CODES_REVISABILITE, Echeancier
 
 
 @dataclass(frozen=True)
+class ParametresPrets:
+    """Caractéristiques des prêts du lot, à plat (L,) : de quoi recalculer les échéanciers d'une autre trajectoire."""
+
+    duree: np.ndarray
+    progressivite: np.ndarray
+    revisabilite: np.ndarray
+    indexe: np.ndarray
+    taux_fixe: np.ndarray
+    marge: np.ndarray
+    prefinancement: np.ndarray
+    differe: np.ndarray
+    profil: np.ndarray
+
+    def prendre(self, indices: np.ndarray) -> ParametresPrets:
+        return ParametresPrets(**{k: v[indices] for k, v in vars(self).items()})
+
+    def echeancier_unitaire(self, livret_a_prets: np.ndarray) -> Echeancier:
+        """Échéancier d'un euro de chaque prêt sous la trajectoire (L, H) du livret A de son opération."""
+        taux = taux_annuels(self.indexe, self.taux_fixe, self.marge, livret_a_prets)
+        return echeancier(np.ones(len(self.duree)), taux, self.duree, progressivite=self.progressivite,
+                          revisabilite=self.revisabilite, indexe=self.indexe, prefinancement=self.prefinancement,
+                          differe=self.differe, profil=self.profil)
+
+
+@dataclass(frozen=True)
 class Lot:
     t: np.ndarray  # (H,) années d'exploitation 1..H
     horizon: np.ndarray  # (O,) horizon de chaque opération
@@ -54,6 +79,7 @@ class Lot:
     principal: np.ndarray  # (L,)
     unitaire: Echeancier  # échéancier d'un euro de chaque prêt (homogénéité)
     indice_solde: np.ndarray  # (O,) indice à plat du prêt d'équilibre, -1 sans
+    parametres_prets: ParametresPrets
     noms_prets: tuple[str, ...] = field(default=())
 
     @property
@@ -75,6 +101,24 @@ class Lot:
     def avec(self, **changements) -> Lot:
         from dataclasses import replace
         return replace(self, **changements)
+
+    def sous_trajectoires(self, livret_a: np.ndarray) -> Lot:
+        """Le lot d'UNE opération répété pour chaque trajectoire (N, H) du livret A : N opérations identiques
+        dont seuls les taux des prêts indexés diffèrent (tests de résistance, vectorisés sur les trajectoires)."""
+        assert self.n_operations == 1, "sous_trajectoires attend un lot d'une seule opération"
+        la = np.asarray(livret_a, float)
+        n, n_prets = la.shape[0], len(self.principal)
+        par_pret = {"pret_operation", "principal", "indice_solde", "livret_a", "t"}
+        champs = {nom: np.repeat(v, n) for nom, v in vars(self).items()
+                  if isinstance(v, np.ndarray) and nom not in par_pret}
+        prets = np.tile(np.arange(n_prets), n)
+        params = self.parametres_prets.prendre(prets)
+        pret_operation = np.repeat(np.arange(n), n_prets)
+        indice_solde = (np.where(self.indice_solde[0] >= 0, np.arange(n) * n_prets + self.indice_solde[0], -1)
+                        .astype(int))
+        return self.avec(**champs, livret_a=la, pret_operation=pret_operation, principal=self.principal[prets],
+                         unitaire=params.echeancier_unitaire(la[pret_operation]), indice_solde=indice_solde,
+                         parametres_prets=params, noms_prets=tuple(self.noms_prets[i] for i in prets))
 
 
 def _champ(entrees, fonction) -> np.ndarray:
@@ -121,11 +165,12 @@ def construire_lot(entrees: list, livret_a: np.ndarray | None = None) -> Lot:
             profil.append(CODES_PROFIL[pr.profil])
             noms.append(pr.nom)
     pret_op = np.array(pret_op, dtype=int)
-    taux = taux_annuels(np.array(indexe, bool), np.array(taux_fixe), np.array(marge), la[pret_op] if len(pret_op) else np.zeros((0, h)))
-    unitaire = echeancier(np.ones(len(pret_op)), taux, np.array(duree, int), progressivite=np.array(prog),
-                          revisabilite=np.array(revis, int), indexe=np.array(indexe, bool),
-                          prefinancement=np.array(pref, int), differe=np.array(diff, int),
-                          profil=np.array(profil, int))
+    params = ParametresPrets(duree=np.array(duree, int), progressivite=np.array(prog, float),
+                             revisabilite=np.array(revis, int), indexe=np.array(indexe, bool),
+                             taux_fixe=np.array(taux_fixe, float), marge=np.array(marge, float),
+                             prefinancement=np.array(pref, int), differe=np.array(diff, int),
+                             profil=np.array(profil, int))
+    unitaire = params.echeancier_unitaire(la[pret_op] if len(pret_op) else np.zeros((0, h)))
 
     def md(x, attr):
         v = getattr(x, attr)
@@ -177,6 +222,7 @@ def construire_lot(entrees: list, livret_a: np.ndarray | None = None) -> Lot:
         principal=np.array(principal, float),
         unitaire=unitaire,
         indice_solde=indice_solde,
+        parametres_prets=params,
         noms_prets=tuple(noms),
     )
 

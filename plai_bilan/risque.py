@@ -1,0 +1,117 @@
+"""Risque de taux : la subvention minimale sous d'autres trajectoires du livret A, vectorisée sur les trajectoires.
+
+Trajectoires nommées (rejeu historique, décalages, hausse lente) et modèle aléatoire à retour vers la moyenne,
+décrits dans ``hypotheses/livret_a_risque.toml``. Une trajectoire est un tableau (H,) de taux décimaux ; N
+trajectoires forment un tableau (N, H) ; l'opération est répétée N fois dans un seul lot
+(:meth:`Lot.sous_trajectoires`) et S* est résolue en une passe (:func:`solveur.besoin_subvention`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+
+from plai_bilan.hypotheses import hypotheses_livret_a
+from plai_bilan.moteur.exploitation import compte
+from plai_bilan.moteur.lot import construire_lot
+from plai_bilan.parametres import Parametres, charger_parametres
+from plai_bilan.preparation import Entrees
+from plai_bilan.solveur import besoin_subvention
+
+QUANTILES = (0.5, 0.9, 0.99)
+
+
+def moyennes_annuelles(parametres: Parametres, debut: int, fin: int) -> np.ndarray:
+    """Moyenne, jour par jour, du taux du livret A en vigueur pendant chaque année civile debut..fin (pour cent)."""
+    bareme = parametres["livret_a"]
+    resultat = []
+    for annee in range(debut, fin + 1):
+        jours = (date(annee + 1, 1, 1) - date(annee, 1, 1)).days
+        taux = [bareme.en_vigueur(date(annee, 1, 1) + timedelta(days=d)).donnees["taux_pct"] for d in range(jours)]
+        resultat.append(float(np.mean(taux)))
+    return np.array(resultat)
+
+
+@dataclass(frozen=True)
+class Trajectoire:
+    nom: str
+    libelle: str
+    taux: np.ndarray  # (H,) décimal
+
+
+def trajectoires_nommees(e: Entrees, parametres: Parametres | None = None) -> list[Trajectoire]:
+    """Les trajectoires de résistance du fichier d'hypothèses, sur l'horizon de l'opération."""
+    p = parametres or charger_parametres()
+    h = e.horizon
+    base = np.asarray(e.livret_a[:h], float)
+    t = np.arange(1, h + 1)
+    resultat = [Trajectoire("scenario", "Trajectoire du scénario", base)]
+    for d in hypotheses_livret_a()["trajectoires"]:
+        if d["type"] == "rejeu":
+            debut, fin = d["debut"], d["fin"]
+            moyennes = moyennes_annuelles(p, debut.year, fin.year - 1) / 100
+            dernier = p["livret_a"].en_vigueur(fin).donnees["taux_pct"] / 100
+            taux = np.concatenate([moyennes, np.full(max(h - len(moyennes), 0), dernier)])[:h]
+        elif d["type"] == "decalage":
+            taux = base + d["points"] / 100
+        elif d["type"] == "rampe":
+            taux = base + np.minimum(d["pas_points"] * (t - 1), d["plafond_points"]) / 100
+        else:
+            raise ValueError(f"type de trajectoire inconnu : {d['type']}")
+        resultat.append(Trajectoire(d["nom"], d["libelle"], taux))
+    return resultat
+
+
+def trajectoires_aleatoires(depart: float, horizon: int, n: int, graine: int | None = None,
+                            modele: dict | None = None) -> np.ndarray:
+    """N trajectoires (N, H) du modèle à retour vers la moyenne, en décimal, partant de ``depart`` (décimal).
+
+    x_1 = depart ; x_t = x_{t-1} + vitesse (moyenne - x_{t-1}) + volatilite e_t, borné à [plancher, plafond].
+    """
+    m = modele or hypotheses_livret_a()["modele_aleatoire"]
+    rng = np.random.default_rng(m["graine"] if graine is None else graine)
+    chocs = rng.standard_normal((n, max(horizon - 1, 0)))
+    x = np.empty((n, horizon))
+    x[:, 0] = depart * 100
+    for j in range(1, horizon):
+        x[:, j] = np.clip(x[:, j - 1] + m["vitesse"] * (m["moyenne_pct"] - x[:, j - 1])
+                          + m["volatilite_points"] * chocs[:, j - 1], m["plancher_pct"], m["plafond_pct"])
+    return x / 100
+
+
+def subventions_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> np.ndarray:
+    """S* de l'opération sous chaque trajectoire (N, H) ; +inf quand aucune subvention ne l'équilibre."""
+    lot = construire_lot([e]).sous_trajectoires(np.atleast_2d(livret_a))
+    critere = np.full(lot.n_operations, e.scenario.analyse.critere)
+    b = besoin_subvention(lot, critere, compte(lot))
+    return np.where(b.faisable, b.bornes.valeur, np.inf)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """La distribution de S* sur N trajectoires aléatoires."""
+
+    subventions: np.ndarray  # (N,), +inf si infaisable
+    graine: int
+
+    @property
+    def n(self) -> int:
+        return len(self.subventions)
+
+    def quantile(self, q: float) -> float:
+        """Le plus petit S tel qu'au moins q des trajectoires ont S* <= S (inf si hors d'atteinte)."""
+        return float(np.quantile(self.subventions, q, method="inverted_cdf"))
+
+    @property
+    def part_infaisable(self) -> float:
+        return float(np.isinf(self.subventions).mean())
+
+
+def distribution(e: Entrees, n: int = 10_000, graine: int | None = None) -> Distribution:
+    """S* sur N trajectoires aléatoires du livret A (graine du fichier d'hypothèses par défaut)."""
+    m = hypotheses_livret_a()["modele_aleatoire"]
+    g = m["graine"] if graine is None else graine
+    chemins = trajectoires_aleatoires(float(e.livret_a[0]), e.horizon, n, g, m)
+    return Distribution(subventions_sous_trajectoires(e, chemins), g)

@@ -1,0 +1,200 @@
+"""Sensibilité de la subvention minimale aux hypothèses clés, et valeur de bascule de chacune.
+
+Chaque hypothèse est déplacée vers le bas et vers le haut (écarts documentés dans ``ECARTS``) ; toutes les
+variantes sont résolues en un seul lot. La valeur de bascule est la valeur de l'hypothèse, les autres restant
+inchangées, à laquelle la subvention minimale devient nulle : l'opération s'équilibre sans elle. Elle est
+cherchée par dichotomie dans une plage documentée (tolérance : 1e-6 de la plage), en un lot à chaque pas.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from plai_bilan.bilan import besoins
+from plai_bilan.erreurs import ScenarioInvalide
+from plai_bilan.parametres import Parametres
+from plai_bilan.preparation import Entrees, preparer
+from plai_bilan.scenario import LivretA, Scenario
+
+ITERATIONS = 40
+
+
+def _pr(sc: Scenario, facteur: float) -> Scenario:
+    pr = sc.prix_de_revient
+    return dataclasses.replace(sc, prix_de_revient=dataclasses.replace(
+        pr, charge_fonciere=pr.charge_fonciere * facteur, travaux=pr.travaux * facteur,
+        honoraires=pr.honoraires * facteur, autres=tuple((n, m * facteur) for n, m in pr.autres)))
+
+
+def _ex(sc: Scenario, **champs) -> Scenario:
+    return dataclasses.replace(sc, exploitation=dataclasses.replace(sc.exploitation, **champs))
+
+
+def _indexation(sc: Scenario, **champs) -> Scenario:
+    return _ex(sc, indexation=dataclasses.replace(sc.exploitation.indexation, **champs))
+
+
+@dataclass(frozen=True)
+class Hypothese:
+    """Une hypothèse : sa valeur dans le scénario, comment la changer, ses écarts et sa plage de recherche."""
+
+    cle: str
+    libelle: str
+    unite: str
+    valeur: Callable[[Entrees], float]
+    appliquer: Callable[[Entrees, float], Scenario]
+    ecart: Callable[[float], tuple[float, float]]  # (basse, haute)
+    plage: Callable[[float, Entrees], tuple[float, float]]
+    entier: bool = False
+
+
+def _livret_a(e: Entrees, v: float) -> Scenario:
+    """Trajectoire du scénario décalée pour que l'année 1 vaille v (pour cent)."""
+    decalage = v - e.livret_a[0] * 100
+    return dataclasses.replace(e.scenario, livret_a=LivretA(tuple(float(x) * 100 + decalage for x in e.livret_a),
+                                                            None))
+
+
+def _tfpb(e: Entrees, v: float) -> Scenario:
+    tf = e.scenario.exploitation.tfpb
+    if tf is None:
+        return e.scenario
+    return _ex(e.scenario, tfpb=dataclasses.replace(tf, exoneration=int(round(v))))
+
+
+def _gla(e: Entrees, v: float) -> Scenario:
+    g = e.scenario.exploitation.gla
+    return e.scenario if g is None else _ex(e.scenario, gla=dataclasses.replace(g, montant=v))
+
+
+def _reste_sous_100(autre: str) -> Callable[[float, Entrees], tuple[float, float]]:
+    def plage(v: float, e: Entrees) -> tuple[float, float]:
+        return 0.0, 99.9 - getattr(e.scenario.exploitation, autre)
+    return plage
+
+
+HYPOTHESES = (
+    Hypothese("livret_a", "Livret A (année 1, trajectoire décalée d'autant)", "%",
+              lambda e: float(e.livret_a[0] * 100), _livret_a, lambda v: (v - 1.0, v + 1.0),
+              lambda v, e: (v - 5.0, v + 10.0)),
+    Hypothese("prix_de_revient", "Prix de revient (tous postes)", "€",
+              lambda e: e.prix_de_revient, lambda e, v: _pr(e.scenario, v / e.prix_de_revient),
+              lambda v: (0.9 * v, 1.1 * v), lambda v, e: (v - (e.pret_equilibre or 0.0), 3.0 * v)),
+    Hypothese("travaux", "Travaux", "€",
+              lambda e: e.scenario.prix_de_revient.travaux,
+              lambda e, v: dataclasses.replace(e.scenario, prix_de_revient=dataclasses.replace(
+                  e.scenario.prix_de_revient, travaux=v)),
+              lambda v: (0.9 * v, 1.1 * v),
+              lambda v, e: (max(v - (e.pret_equilibre or 0.0), 0.0), 3.0 * v + e.prix_de_revient)),
+    Hypothese("vacance_pct", "Vacance", "%",
+              lambda e: e.scenario.exploitation.vacance_pct, lambda e, v: _ex(e.scenario, vacance_pct=v),
+              lambda v: (max(v - 2.0, 0.0), v + 2.0), _reste_sous_100("impayes_pct")),
+    Hypothese("impayes_pct", "Impayés", "%",
+              lambda e: e.scenario.exploitation.impayes_pct, lambda e, v: _ex(e.scenario, impayes_pct=v),
+              lambda v: (max(v - 2.0, 0.0), v + 2.0), _reste_sous_100("vacance_pct")),
+    Hypothese("indexation_loyers", "Indexation des loyers", "%/an",
+              lambda e: e.scenario.exploitation.indexation.loyers_pct,
+              lambda e, v: _indexation(e.scenario, loyers_pct=v), lambda v: (v - 0.5, v + 0.5),
+              lambda v, e: (-5.0, 10.0)),
+    Hypothese("indexation_charges", "Indexation des charges", "%/an",
+              lambda e: e.scenario.exploitation.indexation.charges_pct,
+              lambda e, v: _indexation(e.scenario, charges_pct=v), lambda v: (v - 0.5, v + 0.5),
+              lambda v, e: (-5.0, 10.0)),
+    Hypothese("gla", "Coût de la gestion locative adaptée", "€/logement/an",
+              lambda e: e.scenario.exploitation.gla.montant if e.scenario.exploitation.gla else 0.0, _gla,
+              lambda v: (0.8 * v, 1.2 * v), lambda v, e: (0.0, 5.0 * v + 5000.0)),
+    Hypothese("tfpb_exoneration", "Durée d'exonération de TFPB", "années",
+              lambda e: float(e.scenario.exploitation.tfpb.exoneration if e.scenario.exploitation.tfpb else 0),
+              _tfpb, lambda v: (max(v - 5.0, 0.0), v + 5.0), lambda v, e: (0.0, float(e.horizon)), entier=True),
+)
+
+
+@dataclass(frozen=True)
+class LigneSensibilite:
+    hypothese: Hypothese
+    base: float
+    basse: float
+    haute: float
+    subvention_basse: float  # S* (inf si infaisable)
+    subvention_haute: float
+    bascule: float | None  # valeur où S* devient nulle ; None hors plage
+    plage: tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Sensibilite:
+    subvention_base: float
+    lignes: tuple[LigneSensibilite, ...]
+    entrees: Entrees
+
+    def triees(self) -> list[LigneSensibilite]:
+        """Les lignes de la plus grande amplitude à la plus petite (ordre d'une tornade)."""
+        def amplitude(l: LigneSensibilite) -> float:
+            a = np.array([l.subvention_basse, l.subvention_haute]) - self.subvention_base
+            return float(np.nanmax(np.abs(np.where(np.isinf(a), 1e18, a))))
+        return sorted(self.lignes, key=amplitude, reverse=True)
+
+
+def _subventions(variantes: list[Scenario], p: Parametres | None) -> np.ndarray:
+    """S* de chaque variante (inf si infaisable, nan si la variante n'a pas de plan de financement valide)."""
+    entrees, valides = [], []
+    for i, v in enumerate(variantes):
+        try:
+            entrees.append(preparer(v, p))
+            valides.append(i)
+        except ScenarioInvalide:
+            pass
+    resultat = np.full(len(variantes), np.nan)
+    if entrees:
+        b = besoins(entrees)
+        resultat[valides] = np.where(b.faisable, b.bornes.valeur, np.inf)
+    return resultat
+
+
+def sensibilite(sc: Scenario, parametres: Parametres | None = None,
+                hypotheses: tuple[Hypothese, ...] = HYPOTHESES) -> Sensibilite:
+    """S* pour chaque hypothèse basse et haute, et la valeur de bascule de chacune."""
+    e = preparer(sc, parametres)
+    bases = [h.valeur(e) for h in hypotheses]
+    ecarts = [h.ecart(v) for h, v in zip(hypotheses, bases)]
+    variantes = [sc]
+    for h, (bas, haut) in zip(hypotheses, ecarts):
+        variantes += [h.appliquer(e, bas), h.appliquer(e, haut)]
+    s = _subventions(variantes, parametres)
+    bascules, plages = _bascules(e, hypotheses, bases, parametres)
+    lignes = tuple(LigneSensibilite(h, v, bas, haut, float(s[1 + 2 * i]), float(s[2 + 2 * i]), bascules[i],
+                                    plages[i])
+                   for i, (h, v, (bas, haut)) in enumerate(zip(hypotheses, bases, ecarts)))
+    return Sensibilite(float(s[0]), lignes, e)
+
+
+def _bascules(e: Entrees, hypotheses, bases, p) -> tuple[list, list]:
+    """Dichotomie simultanée sur toutes les hypothèses : la frontière entre S* > 0 et S* = 0."""
+    plages = [h.plage(v, e) for h, v in zip(hypotheses, bases)]
+    lo = np.array([a for a, _ in plages], float)
+    hi = np.array([b for _, b in plages], float)
+    besoin_lo = _subventions([h.appliquer(e, x) for h, x in zip(hypotheses, lo)], p) > 0
+    besoin_hi = _subventions([h.appliquer(e, x) for h, x in zip(hypotheses, hi)], p) > 0
+    actif = besoin_lo != besoin_hi
+    for _ in range(ITERATIONS):
+        if not actif.any():
+            break
+        mi = (lo + hi) / 2
+        besoin_mi = _subventions([h.appliquer(e, x) for h, x in zip(hypotheses, mi)], p) > 0
+        meme_que_lo = besoin_mi == besoin_lo
+        lo = np.where(actif & meme_que_lo, mi, lo)
+        hi = np.where(actif & ~meme_que_lo, mi, hi)
+    bascules = []
+    for i, h in enumerate(hypotheses):
+        if not actif[i]:
+            bascules.append(None)
+        elif h.entier:
+            # Première valeur entière du côté « sans subvention ».
+            bascules.append(float(np.ceil(hi[i] - 1e-9) if not besoin_hi[i] else np.floor(lo[i] + 1e-9)))
+        else:
+            bascules.append(float(hi[i] if not besoin_hi[i] else lo[i]))
+    return bascules, plages
