@@ -156,5 +156,158 @@ def exporter(fichier: str, sortie: str | None) -> None:
     click.echo(f"Classeur écrit dans {sortie}", err=True)
 
 
+@main.command()
+@_option_xlsx
+@click.option("--subvention", "financeur", default=None, metavar="FINANCEUR",
+              help="Le financeur de la subvention instruite (par défaut, l'unique subvention « PLAI adapté »).")
+@_commande_sur_scenario
+def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, financeur: str | None) -> None:
+    """Verdict d'instruction : la subvention demandée est-elle justifiée ?
+
+    Le scénario porte le montant demandé de subvention PLAI adapté. La commande le compare à la subvention
+    minimale qui équilibre l'opération, donne le coût des contreparties sociales, la référence FNAP, les critères
+    d'éligibilité et les cofinancements. Statut 0 : demande justifiée ; 1 : non justifiée ; 2 : entrée invalide.
+    """
+    from plai_bilan.instruction import instruire as _instruire
+    from plai_bilan.rapports import verdict_json, verdict_texte
+    from plai_bilan.resultats import en_json
+    from plai_bilan.scenario import charger_scenario
+
+    _verifier_xlsx(xlsx, "--xlsx")
+    v = _instruire(charger_scenario(fichier), financeur)
+    _avertir(v.resultat.avertissements)
+    if xlsx:
+        from plai_bilan.export.analyses import FeuilleInstruction
+        from plai_bilan.export.excel import exporter as _exporter
+
+        _exporter(v.resultat.scenario, xlsx, resultat=v.resultat, supplements=(FeuilleInstruction(v),))
+        click.echo(f"Classeur écrit dans {xlsx}", err=True)
+    _emettre(en_json(verdict_json(v)) if format_ == "json" else verdict_texte(v), sortie)
+    sys.exit(0 if v.justifiee else 1)
+
+
+@main.command()
+@_aide
+@click.option("--format", "format_", type=click.Choice(["texte", "json", "csv"]), default="texte",
+              help="texte lisible (par défaut), JSON, ou CSV pour un tableur (« ; », virgule décimale).")
+@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="FICHIER",
+              help="Écrit le résultat dans ce fichier (écriture atomique) au lieu de l'afficher.")
+@_option_xlsx
+@click.argument("fichiers", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
+@_erreurs_en_message
+def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: str | None) -> None:
+    """Opérations côte à côte : coûts, subvention minimale, loyers, trésorerie, VAN.
+
+    Prix de revient par logement et par m² SU, subvention minimale au total, par logement et par m² SU, loyers,
+    autofinancement de l'année 1, trésorerie la plus basse, VAN et année critique, la subvention minimale de
+    chaque opération appliquée. --xlsx écrit un classeur de comparaison avec un graphique.
+    """
+    from plai_bilan.comparaison import comparer as _comparer
+    from plai_bilan.rapports import comparaison_csv, comparaison_json, comparaison_texte
+    from plai_bilan.resultats import en_json
+    from plai_bilan.scenario import charger_scenario
+
+    _verifier_xlsx(xlsx, "--xlsx")
+    resultats = _comparer([charger_scenario(f) for f in fichiers])
+    for r in resultats:
+        _avertir(r.avertissements)
+    if xlsx:
+        from plai_bilan.export.analyses import ecrire_comparaison
+
+        ecrire_comparaison(resultats, xlsx)
+        click.echo(f"Classeur écrit dans {xlsx}", err=True)
+    texte = {"json": lambda: en_json(comparaison_json(resultats)), "csv": lambda: comparaison_csv(resultats),
+             "texte": lambda: comparaison_texte(resultats)}[format_]()
+    _emettre(texte, sortie)
+
+
+def _option_png(f):
+    return click.option("--png", type=click.Path(path_type=str), default=None, metavar="IMAGE",
+                        help="Écrit aussi le graphique en PNG.")(f)
+
+
+@main.command()
+@_option_png
+@_option_xlsx
+@_commande_sur_scenario
+def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None, png: str | None) -> None:
+    """Sensibilité de la subvention minimale aux hypothèses clés, et leurs valeurs de bascule.
+
+    Livret A +/- 1 point, prix de revient et travaux +/- 10 %, vacance et impayés +/- 2 points, indexations des
+    loyers et des charges +/- 0,5 point, coût de la GLA +/- 20 %, exonération de TFPB +/- 5 ans. La bascule est la
+    valeur qui équilibre l'opération sans subvention. --png : tornade en image ; --xlsx : classeur d'étude avec
+    une feuille Sensibilité.
+    """
+    from plai_bilan.rapports import sensibilite_json, sensibilite_texte
+    from plai_bilan.resultats import en_json
+    from plai_bilan.scenario import charger_scenario
+    from plai_bilan.sensibilite import sensibilite as _sensibilite
+    from plai_bilan.sortie import verifier_cible
+
+    _verifier_xlsx(xlsx, "--xlsx")
+    if png:
+        verifier_cible(png)
+    sc = charger_scenario(fichier)
+    from plai_bilan.bilan import exiger_pret_equilibre
+
+    exiger_pret_equilibre(sc)
+    s = _sensibilite(sc)
+    _avertir(sc.avertissements)
+    if png:
+        from plai_bilan.export.graphiques import tornade
+
+        tornade(s, png)
+        click.echo(f"Graphique écrit dans {png}", err=True)
+    if xlsx:
+        from plai_bilan.export.analyses import FeuilleSensibilite
+        from plai_bilan.export.excel import exporter as _exporter
+
+        _exporter(sc, xlsx, supplements=(FeuilleSensibilite(s),))
+        click.echo(f"Classeur écrit dans {xlsx}", err=True)
+    _emettre(en_json(sensibilite_json(s)) if format_ == "json" else sensibilite_texte(s), sortie)
+
+
+@main.command()
+@click.option("-n", "--trajectoires", "n", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True,
+              help="Nombre de trajectoires aléatoires du livret A.")
+@click.option("--graine", type=int, default=None, help="Graine du tirage (par défaut, celle du fichier "
+              "d'hypothèses : mêmes trajectoires d'une exécution à l'autre).")
+@_option_png
+@_commande_sur_scenario
+def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int | None, png: str | None) -> None:
+    """Risque de taux : la subvention minimale sous d'autres trajectoires du livret A.
+
+    Trajectoires de résistance (rejeu de 2021-2023, +1 et +2 points, hausse lente) et distribution sur N
+    trajectoires d'un modèle aléatoire à retour vers la moyenne (P50, P90, P99, subvention qui équilibre 90 % des
+    trajectoires). Hypothèses dans plai_bilan/hypotheses/livret_a_risque.toml. --png : histogramme.
+    """
+    import numpy as np
+
+    from plai_bilan.bilan import exiger_pret_equilibre
+    from plai_bilan.preparation import preparer
+    from plai_bilan.rapports import risque_json, risque_texte
+    from plai_bilan.resultats import en_json
+    from plai_bilan.risque import besoins_sous_trajectoires, distribution, trajectoires_nommees
+    from plai_bilan.scenario import charger_scenario
+    from plai_bilan.sortie import verifier_cible
+
+    if png:
+        verifier_cible(png)
+    sc = charger_scenario(fichier)
+    exiger_pret_equilibre(sc)
+    e = preparer(sc)
+    _avertir(e.avertissements)
+    trajectoires = trajectoires_nommees(e)
+    b = besoins_sous_trajectoires(e, np.array([t.taux for t in trajectoires]))
+    d = distribution(e, n, graine)
+    if png:
+        from plai_bilan.export.graphiques import histogramme
+
+        histogramme(d, png, sc.operation.nom)
+        click.echo(f"Graphique écrit dans {png}", err=True)
+    _emettre(en_json(risque_json(e, trajectoires, b, d)) if format_ == "json" else
+             risque_texte(e, trajectoires, b, d), sortie)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

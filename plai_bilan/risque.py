@@ -18,7 +18,7 @@ from plai_bilan.moteur.exploitation import compte
 from plai_bilan.moteur.lot import construire_lot
 from plai_bilan.parametres import Parametres, charger_parametres
 from plai_bilan.preparation import Entrees
-from plai_bilan.solveur import besoin_subvention
+from plai_bilan.solveur import Besoin, besoin_subvention
 
 QUANTILES = (0.5, 0.9, 0.99)
 
@@ -81,11 +81,16 @@ def trajectoires_aleatoires(depart: float, horizon: int, n: int, graine: int | N
     return x / 100
 
 
-def subventions_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> np.ndarray:
-    """S* de l'opération sous chaque trajectoire (N, H) ; +inf quand aucune subvention ne l'équilibre."""
+def besoins_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> Besoin:
+    """S* et sa faisabilité sous chaque trajectoire (N, H), en un lot."""
     lot = construire_lot([e]).sous_trajectoires(np.atleast_2d(livret_a))
     critere = np.full(lot.n_operations, e.scenario.analyse.critere)
-    b = besoin_subvention(lot, critere, compte(lot))
+    return besoin_subvention(lot, critere, compte(lot))
+
+
+def subventions_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> np.ndarray:
+    """S* de l'opération sous chaque trajectoire (N, H) ; +inf quand aucune subvention ne l'équilibre."""
+    b = besoins_sous_trajectoires(e, livret_a)
     return np.where(b.faisable, b.bornes.valeur, np.inf)
 
 

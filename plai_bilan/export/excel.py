@@ -59,7 +59,7 @@ class _Export:
     """Écrit les feuilles dans l'ordre des dépendances ; chaque méthode remplit une feuille."""
 
     def __init__(self, cl: Classeur, e: Entrees, sim0: Simulation, r: ResultatSubvention | None,
-                 parametres: Parametres, verdict: Any = None) -> None:
+                 parametres: Parametres, supplements: tuple = ()) -> None:
         self.cl, self.e, self.sim0, self.r, self.p = cl, e, sim0, r, parametres
         self.sc: Scenario = e.scenario
         self.h = e.horizon
@@ -67,8 +67,9 @@ class _Export:
         self.pos = Positions()
         self.lot = construire_lot([e])
         self.avec_solveur = r is not None and r.detail is not None
-        self.verdict = verdict
-        self.ws = {nom: cl.wb.add_worksheet(nom) for nom in FEUILLES}
+        self.supplements = supplements
+        noms = (SYNTHESE,) + tuple(x.nom for x in supplements) + FEUILLES[1:]
+        self.ws = {nom: cl.wb.add_worksheet(nom) for nom in noms}
         self.valeurs_utilisees = {v.bareme: v for v in e.parametres_utilises}
 
     # ------------------------------------------------------------------ aides
@@ -1072,8 +1073,6 @@ class _Export:
                 ligne += 1
         else:
             lien("VAN de l'autofinancement", "van_sans_subvention", self.sim0.van, "euros")
-        if self.verdict is not None:
-            ligne = self.verdict.ecrire_synthese(self, ws, ligne + 1)
 
         ligne += 1
         self.entete(ws, ligne, 0, ["Plan de financement", "Montant", "Part"])
@@ -1159,10 +1158,14 @@ def _valeurs_plan(x: _Export) -> dict[str, float]:
 
 
 def ecrire_classeur(chemin: str, e: Entrees, sim0: Simulation, r: ResultatSubvention | None,
-                    parametres: Parametres | None = None, verdict: Any = None) -> None:
-    """Écrit le classeur à ``chemin`` (sans précaution d'atomicité : voir :func:`exporter`)."""
+                    parametres: Parametres | None = None, supplements: tuple = ()) -> None:
+    """Écrit le classeur à ``chemin`` (sans précaution d'atomicité : voir :func:`exporter`).
+
+    ``supplements`` : des feuilles de plus (instruction, sensibilité), chacune un objet avec ``nom`` et
+    ``ecrire(export, feuille)``, placées après la Synthèse et écrites en dernier.
+    """
     cl = Classeur(chemin)
-    x = _Export(cl, e, sim0, r, parametres or charger_parametres(), verdict)
+    x = _Export(cl, e, sim0, r, parametres or charger_parametres(), supplements)
     x.cl.wb.set_properties({"title": f"Étude d'équilibre : {e.scenario.operation.nom}",
                             "subject": "Équilibre financier d'une opération PLAI / PLAI adapté",
                             "author": f"plai-bilan {__version__}",
@@ -1178,11 +1181,13 @@ def ecrire_classeur(chemin: str, e: Entrees, sim0: Simulation, r: ResultatSubven
     x.exploitation()
     x.equilibre()
     x.synthese()
+    for supplement in supplements:
+        supplement.ecrire(x, x.ws[supplement.nom])
     cl.fermer()
 
 
-def exporter(scenario: Scenario, chemin: str | Path, parametres: Parametres | None = None, verdict: Any = None,
-             resultat: ResultatSubvention | None = None) -> ResultatSubvention | None:
+def exporter(scenario: Scenario, chemin: str | Path, parametres: Parametres | None = None,
+             resultat: ResultatSubvention | None = None, supplements: tuple = ()) -> ResultatSubvention | None:
     """Calcule l'opération et écrit son classeur de façon atomique ; renvoie le résultat du solveur (ou None)."""
     from plai_bilan.sortie import ecrire_atomique
 
@@ -1194,5 +1199,5 @@ def exporter(scenario: Scenario, chemin: str | Path, parametres: Parametres | No
     else:
         sim0 = simuler(scenario, p)
         e = sim0.entrees
-    ecrire_atomique(chemin, lambda tmp: ecrire_classeur(tmp, e, sim0, resultat, p, verdict))
+    ecrire_atomique(chemin, lambda tmp: ecrire_classeur(tmp, e, sim0, resultat, p, supplements))
     return resultat

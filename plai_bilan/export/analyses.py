@@ -1,0 +1,194 @@
+"""Feuilles d'analyse : verdict d'instruction et sensibilité (ajoutées au classeur d'étude), et le classeur de
+comparaison de plusieurs opérations."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from plai_bilan import __version__
+from plai_bilan.comparaison import INDICATEURS, indicateurs
+from plai_bilan.export.classeur import Classeur, cache, cellule, ecrire, formule
+from plai_bilan.instruction import TOLERANCE_DEMANDE, Verdict
+from plai_bilan.parametres import charger_parametres
+from plai_bilan.sensibilite import Sensibilite
+from plai_bilan.sortie import ecrire_atomique
+
+
+def _fini(x):
+    return None if x is None or (isinstance(x, float) and (math.isinf(x) or math.isnan(x))) else x
+
+
+class FeuilleInstruction:
+    """Le verdict : montant demandé (modifiable), subvention minimale (formule du classeur), écart et verdict."""
+
+    nom = "Instruction"
+
+    def __init__(self, v: Verdict) -> None:
+        self.v = v
+
+    def ecrire(self, x, ws) -> None:
+        v, f = self.v, x.f
+        ws.set_column(0, 0, 56)
+        ws.set_column(1, 1, 22)
+        ws.set_column(2, 2, 90)
+        x.titre(ws, "Instruction de la demande de subvention",
+                f"Subvention instruite : {v.financeur}. La demande est justifiée si l'opération est équilibrable, "
+                f"si elle ne dépasse pas la subvention minimale de plus de {TOLERANCE_DEMANDE:g} € et si les critères "
+                "d'éligibilité sont conformes.")
+        l = 3
+        ws.write_string(l, 0, "Montant demandé")
+        ecrire(ws, l, 1, v.demande, f("euros", saisie=True))
+        x.cl.nommer("montant_demande", self.nom, l, 1)
+        l += 1
+        lignes = [
+            ("Subvention minimale qui équilibre l'opération", "subvention_minimale", v.subvention_minimale
+             if v.resultat.faisable else "aucune", "euros"),
+            ("Écart (demande - minimum)", 'IF(faisable="oui",montant_demande-subvention_minimale,"")', v.ecart,
+             "euros"),
+            ("Écart en % du minimum", 'IF(AND(faisable="oui",N(subvention_minimale)>0),'
+             '(montant_demande-subvention_minimale)/subvention_minimale,"")',
+             None if v.ecart_pct is None else v.ecart_pct / 100, "pct"),
+            ("Coût des contreparties sociales", "cout_contreparties", v.resultat.cout_contreparties, "euros"),
+            ("Valeur de référence FNAP", "reference_fnap", v.resultat.entrees.reference_fnap, "euros"),
+            ("Demande / référence FNAP", 'IF(N(reference_fnap)>0,montant_demande/reference_fnap,"")',
+             v.demande / v.resultat.entrees.reference_fnap if v.resultat.entrees.reference_fnap else None, "pct"),
+        ]
+        for lib, texte, val, fmt in lignes:
+            ws.write_string(l, 0, lib)
+            formule(ws, l, 1, texte, val, f(fmt))
+            l += 1
+        n_nc = len(v.criteres_non_conformes)
+        ws.write_string(l, 0, "Critères d'éligibilité non conformes (à l'export)")
+        ws.write_number(l, 1, n_nc, f("entier"))
+        x.cl.nommer("criteres_non_conformes", self.nom, l, 1)
+        l += 1
+        ws.write_string(l, 0, "Verdict", f(gras=True))
+        formule(ws, l, 1, f'IF(faisable<>"oui","non justifiée",IF(AND(montant_demande<=subvention_minimale+'
+                f'{TOLERANCE_DEMANDE:g},criteres_non_conformes=0),"justifiée","non justifiée"))',
+                "justifiée" if v.justifiee else "non justifiée", f(gras=True))
+        l += 2
+        ws.write_string(l, 0, "Motifs (établis à l'export)", f(gras=True))
+        l += 1
+        for m in v.motifs or ["aucun : la demande est justifiée"]:
+            ws.write_string(l, 0, m)
+            l += 1
+        l += 1
+        x.entete(ws, l, 0, ["Critère d'éligibilité", "Statut", "Détail"])
+        l += 1
+        for c in v.constats_eligibilite:
+            ws.write_string(l, 0, f"{c.code} - {c.libelle}", f(retour=True))
+            ws.write_string(l, 1, c.statut, f(gras=c.statut == "non conforme"))
+            ws.write_string(l, 2, c.detail, f(retour=True))
+            l += 1
+        x.mise_en_page(ws)
+
+
+class FeuilleSensibilite:
+    """Le tableau de sensibilité et sa tornade (graphique à barres du classeur)."""
+
+    nom = "Sensibilité"
+
+    def __init__(self, s: Sensibilite) -> None:
+        self.s = s
+
+    def ecrire(self, x, ws) -> None:
+        s, f = self.s, x.f
+        ws.set_column(0, 0, 46)
+        ws.set_column(1, 8, 15)
+        x.titre(ws, "Sensibilité de la subvention minimale",
+                "Valeurs calculées par plai-bilan à l'export (chaque variante est une opération résolue à part ; "
+                "non recalculées par le classeur). Infaisable : aucune subvention n'équilibre la variante.")
+        ws.write_string(3, 0, "Subvention minimale de référence")
+        ecrire(ws, 3, 1, _fini(s.subvention_base), f("euros"))
+        x.entete(ws, 5, 0, ["Hypothèse", "Base", "Basse", "S* basse", "Haute", "S* haute", "Écart bas", "Écart haut",
+                            "Bascule (S* = 0)"])
+        lignes = s.triees()
+        for i, l in enumerate(lignes):
+            r = 6 + i
+            fmt = "euros" if l.hypothese.unite == "€" else "decimal"
+            ws.write_string(r, 0, f"{l.hypothese.libelle} ({l.hypothese.unite})")
+            for c, v in ((1, l.base), (2, l.basse), (4, l.haute)):
+                ecrire(ws, r, c, v, f(fmt))
+            for c, v in ((3, l.subvention_basse), (5, l.subvention_haute)):
+                if math.isinf(v):
+                    ws.write_string(r, c, "infaisable")
+                else:
+                    ecrire(ws, r, c, _fini(v), f("euros"))
+            for c, src in ((6, 3), (7, 5)):
+                val = [l.subvention_basse, l.subvention_haute][(src - 3) // 2] - s.subvention_base
+                formule(ws, r, c, f'IF(ISNUMBER({cellule(r, src)}),{cellule(r, src)}-$B$4,"")', _fini(val),
+                        f("euros"))
+            if l.bascule is None:
+                ws.write_string(r, 8, "hors plage")
+            else:
+                ecrire(ws, r, 8, l.bascule, f(fmt))
+        dern = 6 + len(lignes) - 1
+        graphique = x.cl.wb.add_chart({"type": "bar"})
+        for c, nom, couleur in ((6, "Hypothèse basse", "#2E75B6"), (7, "Hypothèse haute", "#C00000")):
+            graphique.add_series({"name": nom, "categories": [self.nom, 6, 0, dern, 0],
+                                  "values": [self.nom, 6, c, dern, c], "fill": {"color": couleur}, "gap": 60})
+        graphique.set_title({"name": "Écart de la subvention minimale", "name_font": {"size": 11}})
+        graphique.set_y_axis({"reverse": True, "num_font": {"size": 8}})
+        graphique.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8}, "label_position": "low"})
+        graphique.set_legend({"position": "bottom"})
+        graphique.set_size({"width": 820, "height": 60 + 34 * len(lignes)})
+        ws.insert_chart(dern + 3, 0, graphique)
+        x.mise_en_page(ws)
+
+
+def ecrire_comparaison(resultats, chemin: str | Path) -> None:
+    """Le classeur de comparaison : indicateurs côte à côte, graphique, traçabilité ; écrit de façon atomique."""
+
+    def ecrire_tmp(tmp: str) -> None:
+        cl = Classeur(tmp)
+        f = cl.format
+        ws = cl.wb.add_worksheet("Comparaison")
+        cols = [indicateurs(r) for r in resultats]
+        ws.write_string(0, 0, "Comparaison d'opérations", f(titre=True))
+        ws.write_string(1, 0, f"plai-bilan {__version__} ; paramètres au "
+                        f"{charger_parametres().date_jeu.strftime('%d/%m/%Y')} ; subvention minimale appliquée "
+                        "pour les grandeurs « avec subvention »", f(italique=True))
+        ws.set_column(0, 0, 50)
+        ws.set_column(1, len(cols), 24)
+        ws.write_string(3, 0, "Opération", f(entete=True))
+        for j, c in enumerate(cols):
+            ws.write_string(3, 1 + j, c["nom"], f(entete=True))
+        ws.set_row(3, 45)
+        formats = {"€": "euros", "€/m²": "decimal", "nombre": "decimal", "an": "entier", "texte": "texte"}
+        for i, ind in enumerate(INDICATEURS):
+            r = 4 + i
+            ws.write_string(r, 0, ind.libelle)
+            for j, c in enumerate(cols):
+                v = c[ind.cle]
+                ecrire(ws, r, 1 + j, cache(v) if isinstance(v, bool) else v, f(formats[ind.unite]))
+        ligne_pr = 4 + [i.cle for i in INDICATEURS].index("prix_de_revient_par_logement")
+        ligne_s = 4 + [i.cle for i in INDICATEURS].index("subvention_minimale_par_logement")
+        graphique = cl.wb.add_chart({"type": "column"})
+        for r, couleur in ((ligne_pr, "#A5A5A5"), (ligne_s, "#2E75B6")):
+            graphique.add_series({"name": ["Comparaison", r, 0], "categories": ["Comparaison", 3, 1, 3, len(cols)],
+                                  "values": ["Comparaison", r, 1, r, len(cols)], "fill": {"color": couleur}})
+        graphique.set_title({"name": "Prix de revient et subvention minimale par logement",
+                             "name_font": {"size": 11}})
+        graphique.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True,
+                                                                          "line": {"color": "#E0E0E0"}}})
+        graphique.set_legend({"position": "bottom"})
+        graphique.set_size({"width": 720, "height": 360})
+        ws.insert_chart(4 + len(INDICATEURS) + 2, 0, graphique)
+        ws.freeze_panes(4, 1)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        trace = cl.wb.add_worksheet("Traçabilité")
+        trace.set_column(0, 0, 60)
+        trace.set_column(1, 1, 70)
+        for j, h in enumerate(["Opération", "Fichier", "SHA-256 du scénario"]):
+            trace.write_string(0, j, h, f(entete=True))
+        for i, r in enumerate(resultats):
+            trace.write_string(1 + i, 0, r.scenario.operation.nom)
+            trace.write_string(1 + i, 1, r.scenario.fichier)
+            trace.write_string(1 + i, 2, r.scenario.sha256)
+        cl.wb.set_properties({"title": "Comparaison d'opérations", "author": f"plai-bilan {__version__}"})
+        cl.fermer()
+
+    ecrire_atomique(chemin, ecrire_tmp)

@@ -1,0 +1,90 @@
+"""Graphiques PNG (matplotlib, sans écran) : tornade de sensibilité, distribution de la subvention minimale."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+
+from plai_bilan.format import euros
+from plai_bilan.risque import QUANTILES, Distribution
+from plai_bilan.sensibilite import Sensibilite
+from plai_bilan.sortie import ecrire_atomique
+
+BLEU, ROUGE, GRIS = "#2E75B6", "#C00000", "#7F7F7F"
+
+
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _milliers(x, _pos=None) -> str:
+    return euros(x)[:-2] if math.isfinite(x) else ""
+
+
+def tornade(s: Sensibilite, chemin: str | Path) -> None:
+    """Écarts de S* à la valeur de référence, hypothèse basse et haute, de la plus grande amplitude à la plus
+    petite. Une variante infaisable est tracée jusqu'au bord et annotée."""
+    plt = _figure()
+    from matplotlib.ticker import FuncFormatter
+
+    lignes = list(reversed(s.triees()))
+    base = s.subvention_base
+    ecarts = np.array([[l.subvention_basse - base, l.subvention_haute - base] for l in lignes], float)
+    finis = ecarts[np.isfinite(ecarts)]
+    bord = (np.abs(finis).max() if finis.size else 1.0) * 1.15 or 1.0
+    fig, ax = plt.subplots(figsize=(10, 0.55 * len(lignes) + 1.8), dpi=110)
+    y = np.arange(len(lignes))
+    for j, (couleur, nom) in enumerate(((BLEU, "hypothèse basse"), (ROUGE, "hypothèse haute"))):
+        v = np.where(np.isfinite(ecarts[:, j]), ecarts[:, j], np.sign(np.nan_to_num(ecarts[:, j], posinf=1, neginf=-1))
+                     * bord)
+        ax.barh(y + (0.2 if j == 0 else -0.2), v, height=0.38, color=couleur, label=nom)
+        for i, x in enumerate(ecarts[:, j]):
+            if not np.isfinite(x):
+                ax.text(v[i], y[i] + (0.2 if j == 0 else -0.2), " infaisable", va="center", fontsize=8,
+                        ha="left" if v[i] > 0 else "right")
+    libelles = [f"{l.hypothese.libelle}" for l in lignes]
+    ax.set_yticks(y, libelles, fontsize=9)
+    ax.axvline(0, color=GRIS, linewidth=1)
+    ax.xaxis.set_major_formatter(FuncFormatter(_milliers))
+    ax.set_xlabel("Écart de la subvention minimale (€)")
+    ax.set_xlim(-bord * 1.25, bord * 1.25)
+    ax.set_title(f"Sensibilité de la subvention minimale ({euros(base)})\n{s.entrees.scenario.operation.nom}",
+                 fontsize=11)
+    ax.legend(loc="lower right", fontsize=9)
+    ax.grid(axis="x", color="#E0E0E0")
+    fig.tight_layout()
+    ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png"))
+    plt.close(fig)
+
+
+def histogramme(d: Distribution, chemin: str | Path, titre: str) -> None:
+    """Distribution de S* sur les trajectoires aléatoires, avec P50, P90 et P99."""
+    plt = _figure()
+    from matplotlib.ticker import FuncFormatter
+
+    finis = d.subventions[np.isfinite(d.subventions)]
+    fig, ax = plt.subplots(figsize=(10, 5), dpi=110)
+    if finis.size:
+        ax.hist(finis, bins=60, color=BLEU, alpha=0.85)
+    for q, style in zip(QUANTILES, ("-", "--", ":")):
+        x = d.quantile(q)
+        if math.isfinite(x):
+            ax.axvline(x, color=ROUGE, linestyle=style, linewidth=1.5, label=f"P{round(q * 100)} : {euros(x)}")
+    ax.xaxis.set_major_formatter(FuncFormatter(_milliers))
+    ax.set_xlabel("Subvention minimale (€)")
+    ax.set_ylabel("Nombre de trajectoires")
+    infaisables = f" ; sans subvention suffisante : {d.part_infaisable:.1%}".replace(".", ",").replace("%", " %")
+    ax.set_title(f"Subvention minimale sur {d.n} trajectoires du livret A (graine {d.graine}){infaisables}\n{titre}",
+                 fontsize=11)
+    ax.legend(fontsize=9)
+    ax.grid(axis="y", color="#E0E0E0")
+    fig.tight_layout()
+    ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png"))
+    plt.close(fig)
