@@ -78,7 +78,29 @@ paramètres) : les mêmes entrées donnent un JSON identique à l'octet.
 `loyers`, `charges`, `annuites`, `autofinancement`, `tresorerie` et chaque ligne du compte), `prets` (par prêt :
 `nom`, `capital_initial`, `taux` en pour cent, `echeances`, `interets`, `amortissements`, `capital_restant_du`,
 listes de longueur `horizon`), `controles`, `parametres`, `avertissements`. La subvention « a_calculer » y
-compte pour 0."""
+compte pour 0.
+
+`plai-bilan instruire FICHIER --format json` : `justifiee`, `financeur`, `indice_subvention`, `montant_demande`,
+`subvention_minimale`, `faisable`, `motif`, `ecart` (demande - minimum), `ecart_pct`, `motifs` (pourquoi la demande
+n'est pas justifiée), `cout_contreparties`, `reference_fnap`, `critere`, `annee_critique`, `controles`. Statut de
+sortie : 0 justifiée, 1 non justifiée, 2 entrée invalide.
+
+`plai-bilan comparer A B ... --format json` : `operations`, une entrée par scénario avec la traçabilité et les
+indicateurs `prix_de_revient`, `prix_de_revient_par_logement`, `prix_de_revient_par_m2`, `faisable`,
+`subvention_minimale`, `subvention_minimale_par_logement`, `subvention_minimale_par_m2`, `loyer_moyen_m2`,
+`loyer_moyen_logement`, `loyer_equilibre_m2`, `autofinancement_annee_1`, `tresorerie_minimale`,
+`annee_tresorerie_minimale`, `van`, `annee_critique`, `cout_contreparties`, `reference_fnap`. `--format csv` : les
+mêmes colonnes, séparateur « ; », virgule décimale, UTF-8 avec BOM, et sur chaque ligne `plai_bilan_version`,
+`scenario_sha256`, `parametres_date`.
+
+`plai-bilan sensibilite FICHIER --format json` : `subvention_base`, `hypotheses` (par hypothèse : `cle`, `libelle`,
+`unite`, `base`, `basse`, `haute`, `subvention_basse`, `subvention_haute` (null si infaisable), `bascule` (null hors
+de `plage`)).
+
+`plai-bilan risque FICHIER --format json` : `pret_equilibre_initial`, `trajectoires` (par trajectoire : `nom`,
+`libelle`, `livret_a_pct`, `faisable`, `subvention_minimale`, `besoin_brut`), `aleatoire` (`n`, `graine`, `p50`,
+`p90`, `p99`, `subvention_90_pct_trajectoires`, `part_infaisable` ; null : aucune subvention ne suffit à ce
+quantile)."""
 
 
 def _cellule(valeur) -> str:
@@ -111,7 +133,29 @@ def table_parametres() -> str:
         for v in b.valeurs:
             valeurs = " ; ".join(f"{k} : {_cellule(x)}" for k, x in v.donnees.items())
             morceaux.append(f"| {v.date.isoformat()} | {STATUTS[v.statut]} | {valeurs} | {v.reference} |")
+    morceaux += _hypotheses()
     return "\n".join(morceaux) + "\n"
+
+
+def _hypotheses() -> list[str]:
+    """Les hypothèses de projection du livret A (tests de résistance), qui ne sont pas des paramètres légaux."""
+    from plai_bilan.hypotheses import hypotheses_livret_a
+
+    h = hypotheses_livret_a()
+    m = h["modele_aleatoire"]
+    lignes = ["", "# Hypothèses de projection du livret A (`plai_bilan/hypotheses/livret_a_risque.toml`)", "",
+              f"{h['description']}. Ce ne sont pas des valeurs réglementaires : elles servent à `plai-bilan risque`.",
+              "", "| trajectoire | description |", "|---|---|"]
+    lignes += [f"| `{t['nom']}` | {t['libelle']} |" for t in h["trajectoires"]]
+    lignes += ["", "Modèle aléatoire à retour vers la moyenne : x_1 = taux de l'année 1 du scénario ; "
+               "x_t = x_(t-1) + vitesse (moyenne - x_(t-1)) + volatilité e_t, e_t ~ N(0, 1), borné à [plancher ; "
+               "plafond].", "",
+               f"- moyenne {m['moyenne_pct']} %, vitesse {m['vitesse']}, volatilité {m['volatilite_points']} point : "
+               f"régression sur les moyennes annuelles {m['calibrage_debut']}-{m['calibrage_fin']} du barème du "
+               "livret A (**estimation** : 17 observations) ;",
+               f"- plancher {m['plancher_pct']} %, plafond {m['plafond_pct']} % (**estimation**), graine par défaut "
+               f"{m['graine']}."]
+    return lignes
 
 
 PAGES = {"cli.md": reference_cli, "parametres.md": table_parametres}

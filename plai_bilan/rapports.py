@@ -78,7 +78,7 @@ def verdict_json(v: Verdict) -> dict:
         "faisable": r.faisable,
         "motif": r.motif,
         "ecart": _arrondi(v.ecart),
-        "ecart_pct": _arrondi(v.ecart_pct),
+        "ecart_pct": _arrondi(v.ecart_pct, 4),
         "motifs": v.motifs,
         "cout_contreparties": _arrondi(r.cout_contreparties),
         "reference_fnap": _arrondi(e.reference_fnap),

@@ -77,8 +77,9 @@ class FeuilleInstruction:
         x.entete(ws, l, 0, ["Critère d'éligibilité", "Statut", "Détail"])
         l += 1
         for c in v.constats_eligibilite:
+            ws.set_row(l, 13.5 * max(-(-len(c.libelle) // 50), -(-len(c.detail) // 85), 1))
             ws.write_string(l, 0, f"{c.code} - {c.libelle}", f(retour=True))
-            ws.write_string(l, 1, c.statut, f(gras=c.statut == "non conforme"))
+            ws.write_string(l, 1, c.statut, f(gras=c.statut == "non conforme", retour=True))
             ws.write_string(l, 2, c.detail, f(retour=True))
             l += 1
         x.mise_en_page(ws)
@@ -129,12 +130,14 @@ class FeuilleSensibilite:
             graphique.add_series({"name": nom, "categories": [self.nom, 6, 0, dern, 0],
                                   "values": [self.nom, 6, c, dern, c], "fill": {"color": couleur}, "gap": 60})
         graphique.set_title({"name": "Écart de la subvention minimale", "name_font": {"size": 11}})
-        graphique.set_y_axis({"reverse": True, "num_font": {"size": 8}})
-        graphique.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8}, "label_position": "low"})
+        graphique.set_y_axis({"reverse": True, "num_font": {"size": 8}, "label_position": "low"})
+        graphique.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8},
+                              "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
         graphique.set_legend({"position": "bottom"})
-        graphique.set_size({"width": 820, "height": 60 + 34 * len(lignes)})
+        hauteur = 90 + 34 * len(lignes)
+        graphique.set_size({"width": 980, "height": hauteur})
         ws.insert_chart(dern + 3, 0, graphique)
-        x.mise_en_page(ws)
+        x.mise_en_page(ws, derniere_ligne=dern + 4 + hauteur // 20, une_page=True)
 
 
 def ecrire_comparaison(resultats, chemin: str | Path) -> None:
@@ -161,7 +164,8 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
             ws.write_string(r, 0, ind.libelle)
             for j, c in enumerate(cols):
                 v = c[ind.cle]
-                ecrire(ws, r, 1 + j, cache(v) if isinstance(v, bool) else v, f(formats[ind.unite]))
+                fmt = "nombre" if isinstance(v, int) and not isinstance(v, bool) else formats[ind.unite]
+                ecrire(ws, r, 1 + j, cache(v) if isinstance(v, bool) else v, f(fmt))
         ligne_pr = 4 + [i.cle for i in INDICATEURS].index("prix_de_revient_par_logement")
         ligne_s = 4 + [i.cle for i in INDICATEURS].index("subvention_minimale_par_logement")
         graphique = cl.wb.add_chart({"type": "column"})
@@ -178,7 +182,8 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
         ws.freeze_panes(4, 1)
         ws.set_landscape()
         ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(1, 1)
+        ws.print_area(0, 0, 4 + len(INDICATEURS) + 2 + 20, max(len(cols), 4))
         trace = cl.wb.add_worksheet("Traçabilité")
         trace.set_column(0, 0, 60)
         trace.set_column(1, 1, 70)

@@ -86,16 +86,16 @@ class _Export:
             ws.write_string(ligne, colonne + j, lib, self.f(entete=True))
 
     def mise_en_page(self, ws, repeter: tuple[int, int] | None = None, paysage: bool = True,
-                     a3: bool = False) -> None:
+                     a3: bool = False, derniere_ligne: int = 0, une_page: bool = False) -> None:
         if paysage:
             ws.set_landscape()
         ws.set_paper(8 if a3 else 9)  # A3 pour les tableaux larges, sinon A4
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(1, 1 if une_page else 0)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         ws.set_footer("&L&8plai-bilan " + __version__ + "&C&8&A&R&8page &P / &N")
         # Zone d'impression : ce qui est écrit (le graphique de la Synthèse déborde jusqu'à la colonne G).
         derniere_colonne = max(ws.dim_colmax or 0, 6 if ws.name == SYNTHESE else 0)
-        ws.print_area(0, 0, ws.dim_rowmax or 0, derniere_colonne)
+        ws.print_area(0, 0, max(ws.dim_rowmax or 0, derniere_ligne), derniere_colonne)
         if repeter:
             ws.repeat_rows(*repeter)
 
