@@ -3,7 +3,10 @@
 1. Résolution d'une opération (préparation, compte, solveur, variante PLAI ordinaire, contrôles), après import.
 2. La commande entière `plai-bilan subvention`, démarrage de Python compris.
 3. Un lot de N opérations résolues en un seul appel vectorisé.
-Objectifs : moins de 20 ms pour (1), moins de 1 s pour (2). --petit réduit les répétitions (CI).
+4. La distribution de la subvention minimale sur 10 000 trajectoires aléatoires du livret A (génération des
+   trajectoires comprise), une opération.
+Objectifs : moins de 20 ms pour (1), moins de 1 s pour (2) et pour (4). --petit réduit les répétitions et la
+taille (CI).
 """
 
 from __future__ import annotations
@@ -53,6 +56,15 @@ def main() -> None:
     entrees = [preparer(sc)] * n
     t = chrono(lambda: resoudre(entrees, variantes=False), 3)
     print(f"lot de {n} opérations : {min(t) * 1000:.0f} ms, soit {min(t) / n * 1000:.2f} ms par opération")
+
+    from plai_bilan.risque import distribution
+
+    e = preparer(sc)
+    n = 1000 if args.petit else 10_000
+    distribution(e, 100)
+    t = chrono(lambda: distribution(e, n), 3 if args.petit else 5)
+    print(f"risque de taux, {n} trajectoires du livret A : médiane {statistics.median(t) * 1000:.0f} ms, "
+          f"min {min(t) * 1000:.0f} ms (objectif < 1 s pour 10 000)")
 
 
 if __name__ == "__main__":
