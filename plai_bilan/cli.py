@@ -14,6 +14,54 @@ from plai_bilan import __version__
 from plai_bilan.erreurs import ErreurPlaiBilan
 
 CONTEXTE = {"help_option_names": [], "max_content_width": 100}
+
+# Messages d'usage de click traduits (motif anglais -> gabarit français).
+_USAGE = (
+    (r"Missing argument '(?P<a>[^']+)'\.", "argument {a} manquant"),
+    (r"Missing option '(?P<a>[^']+)'\.", "option {a} manquante"),
+    (r"No such option '(?P<a>[^']+)'\.(?: \(Did you mean(?: one of)?: (?P<b>.+)\?\))?", "option inconnue : {a}"),
+    (r"No such command '(?P<a>[^']+)'\.", "commande inconnue : {a}"),
+    (r"Option '(?P<a>[^']+)' requires an argument\.", "l'option {a} attend une valeur"),
+    (r"Got unexpected extra arguments? \((?P<a>.+)\)", "argument en trop : {a}"),
+    (r"Invalid value for (?P<a>.+?): '(?P<b>.*)' is not one of (?P<c>.+)\.", "valeur « {b} » invalide pour {a} ; "
+     "valeurs permises : {c}"),
+    (r"Invalid value for (?P<a>.+?): '?(?P<b>.*?)'? is not a valid integer(?: range)?\.",
+     "valeur « {b} » invalide pour {a} : un nombre entier est attendu"),
+    (r"Invalid value for (?P<a>.+?): (?P<b>.+) is not in the range (?P<c>.+)\.",
+     "valeur {b} invalide pour {a} : hors de l'intervalle {c}"),
+)
+
+
+def traduire_usage(message: str) -> str:
+    """Le message d'une erreur d'usage de click, en français."""
+    import re
+
+    for motif, gabarit in _USAGE:
+        m = re.fullmatch(motif, message)
+        if m:
+            texte = gabarit.format(**{k: (v or "").replace("'", "") for k, v in m.groupdict().items()})
+            if m.groupdict().get("b") and "vouliez" not in texte and motif.startswith("No such option"):
+                texte += f" ; vouliez-vous dire {m.group('b').replace(chr(39), '')} ?"
+            return texte
+    return f"usage incorrect : {message}"
+
+
+class _Groupe(click.Group):
+    """Le groupe de commandes : une erreur d'usage donne une seule ligne en français, statut 2."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            commande = f"plai-bilan {exc.ctx.info_name} " if exc.ctx and exc.ctx.parent else "plai-bilan "
+            click.echo(f"Erreur : {traduire_usage(exc.format_message())} (aide : {commande}--aide)", err=True)
+            sys.exit(2)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("Interrompu.", err=True)
+            sys.exit(1)
 FORMATS = click.Choice(["texte", "json"])
 
 
@@ -61,7 +109,7 @@ def _commande_sur_scenario(f):
     return click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))(f)
 
 
-@click.group(context_settings=CONTEXTE)
+@click.group(cls=_Groupe, context_settings=CONTEXTE)
 @click.version_option(__version__, "--version", message="plai-bilan %(version)s", help="Affiche la version et quitte.")
 @_aide
 def main() -> None:

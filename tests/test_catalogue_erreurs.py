@@ -115,7 +115,7 @@ def attendu(fichier: Path | str, cle: str, message: str) -> str:
 
 
 def test_le_catalogue_compte_au_moins_quarante_cas():
-    assert len(CATALOGUE) + len(CAS_FICHIERS) + len(CAS_SORTIES) >= 40
+    assert len(CATALOGUE) + len(CAS_FICHIERS) + len(CAS_SORTIES) + len(CAS_USAGE) >= 40
     assert len({c.nom for c in CATALOGUE}) == len(CATALOGUE)
 
 
@@ -235,3 +235,45 @@ def test_taux_ecrit_en_decimal_avertit_sans_bloquer(tmp_path):
     assert r.stderr.splitlines()[0] == (f"Avertissement : {f} : clé « prets[0].marge_pct » : -0.002 ressemble à une "
                                         "fraction décimale ; les taux s'écrivent en pour cent (écrivez -0.2 pour "
                                         "-0,2 %)")
+
+
+CAS_USAGE = [
+    (["subvention"], "argument FICHIER manquant (aide : plai-bilan subvention --aide)"),
+    (["comparer"], "argument FICHIERS... manquant (aide : plai-bilan comparer --aide)"),
+    (["subvention", str(AA), "--format", "xml"],
+     "valeur « xml » invalide pour --format ; valeurs permises : texte, json (aide : plai-bilan subvention --aide)"),
+    (["subvention", str(AA), "--formt", "json"],
+     "option inconnue : --formt ; vouliez-vous dire --format, --sortie ? (aide : plai-bilan subvention --aide)"),
+    (["calculer", str(AA)], "commande inconnue : calculer (aide : plai-bilan --aide)"),
+    (["risque", str(AA), "-n", "0"],
+     "valeur 0 invalide pour -n / --trajectoires : hors de l'intervalle 1<=x<=1000000 (aide : plai-bilan risque --aide)"),
+    (["risque", str(AA), "-n", "beaucoup"],
+     "valeur « beaucoup » invalide pour -n / --trajectoires : un nombre entier est attendu (aide : plai-bilan risque "
+     "--aide)"),
+    (["subvention", str(AA), str(AA)], f"argument en trop : {AA} (aide : plai-bilan subvention --aide)"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), CAS_USAGE, ids=[" ".join(a[:1] + a[2:]) for a, _ in CAS_USAGE])
+def test_usage_incorrect_en_francais(args, message):
+    r = lancer(*args)
+    assert r.exit_code == 2
+    assert r.stdout == ""
+    assert r.stderr == f"Erreur : {message}\n"
+
+
+def test_comparer_nomme_le_fichier_fautif(tmp_path):
+    f = tmp_path / "b.toml"
+    f.write_text(TEXTE.replace("nombre = 2\n", "nombre = 0\n", 1), encoding="utf-8")
+    r = lancer("comparer", str(AA), str(f), "--format", "csv", "-o", str(tmp_path / "c.csv"))
+    assert r.exit_code == 2
+    assert r.stderr == f"Erreur : {f} : clé « logements[0].nombre » : un entier >= 1 est attendu, pas 0\n"
+    assert os.listdir(tmp_path) == ["b.toml"]
+
+
+@pytest.mark.parametrize("commande", ["sensibilite", "risque"])
+def test_image_dans_un_dossier_absent(commande, tmp_path):
+    cible = tmp_path / "absent" / "g.png"
+    r = lancer(commande, str(AA), "--png", str(cible))
+    assert r.exit_code == 2
+    assert r.stderr == f"Erreur : {cible} : le dossier {cible.parent} n'existe pas\n"
