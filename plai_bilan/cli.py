@@ -286,6 +286,7 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
     valeur qui équilibre l'opération sans subvention. --png : tornade en image ; --xlsx : classeur d'étude avec
     une feuille Sensibilité.
     """
+    from plai_bilan.bilan import exiger_pret_equilibre
     from plai_bilan.rapports import sensibilite_json, sensibilite_texte
     from plai_bilan.resultats import en_json
     from plai_bilan.scenario import charger_scenario
@@ -296,8 +297,6 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
     if png:
         verifier_cible(png)
     sc = charger_scenario(fichier)
-    from plai_bilan.bilan import exiger_pret_equilibre
-
     exiger_pret_equilibre(sc)
     s = _sensibilite(sc)
     _avertir(sc.avertissements)
