@@ -259,3 +259,28 @@ def test_classeur_trace_version_empreinte_et_parametres(tmp_path):
     assert f"plai-bilan {__version__}" in ligne and empreinte in ligne
     assert charger_parametres().date_jeu.strftime("%d/%m/%Y") in ligne
     assert wb.properties.creator == f"plai-bilan {__version__}"
+
+
+def _variante_prets(revisabilite: str, critere: str):
+    """Le scénario de Montreuil avec un différé, une progressivité révisée, un livret A qui varie et un autre
+    critère : toutes les branches des formules d'emprunt du classeur travaillent."""
+    from plai_bilan.scenario import Analyse
+
+    sc = charger_scenario(AA.parent / "cn-montreuil-12-plai-dont-4-adaptes.toml")
+    prets = list(sc.prets)
+    prets[0] = dataclasses.replace(prets[0], differe_amortissement=3, progressivite_pct=0.5,
+                                   revisabilite=revisabilite)
+    prets[1] = dataclasses.replace(prets[1], progressivite_pct=1.0, revisabilite=revisabilite, differe_amortissement=1)
+    analyse = Analyse(critere, 2.5, -5000.0, None)
+    return dataclasses.replace(sc, prets=tuple(prets), livret_a=LivretA((1.5, 2.4, 3.0, 0.1, 0.5, 1.7), None),
+                               analyse=analyse)
+
+
+@pytest.mark.parametrize(("revisabilite", "critere"), [("double_limitee", "annuel"), ("double", "van"),
+                                                       ("simple", "tresorerie_cumulee")])
+def test_recalcul_differe_progressivite_et_criteres(revisabilite, critere, tmp_path, profil):
+    sc = _variante_prets(revisabilite, critere)
+    r = subvention_minimale(sc)
+    classeur = tmp_path / "etude.xlsx"
+    exporter(sc, classeur)
+    verifier_contre_le_moteur(valeurs(convertir(classeur, tmp_path / "recalcul", profil)), r)
