@@ -350,7 +350,7 @@ def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int |
     if png:
         from plai_bilan.export.graphiques import histogramme
 
-        histogramme(d, png, sc.operation.nom)
+        histogramme(d, png, e)
         click.echo(f"Graphique écrit dans {png}", err=True)
     _emettre(en_json(risque_json(e, trajectoires, b, d)) if format_ == "json" else
              risque_texte(e, trajectoires, b, d), sortie)

@@ -277,3 +277,31 @@ def test_image_dans_un_dossier_absent(commande, tmp_path):
     r = lancer(commande, str(AA), "--png", str(cible))
     assert r.exit_code == 2
     assert r.stderr == f"Erreur : {cible} : le dossier {cible.parent} n'existe pas\n"
+
+
+@pytest.mark.parametrize("args", [["subvention", str(AA)], ["simuler", str(AA)], ["sensibilite", str(AA)],
+                                  ["risque", str(AA), "-n", "200"]], ids=lambda a: a[0])
+def test_json_identique_a_l_octet_et_trace(args):
+    """Mêmes entrées, même JSON à l'octet ; il porte la version, l'empreinte du scénario et la date des paramètres."""
+    import hashlib
+    import json
+
+    from plai_bilan import __version__
+    from plai_bilan.parametres import charger_parametres
+
+    a, b = lancer(*args, "--format", "json"), lancer(*args, "--format", "json")
+    assert a.exit_code == 0 and a.stdout == b.stdout
+    d = json.loads(a.stdout)
+    assert d["plai_bilan_version"] == __version__
+    assert d["scenario"]["sha256"] == hashlib.sha256(AA.read_bytes()).hexdigest()
+    assert d["parametres_date"] == charger_parametres().date_jeu.isoformat()
+
+
+def test_png_porte_la_tracabilite(tmp_path):
+    import hashlib
+
+    png = tmp_path / "tornade.png"
+    assert lancer("sensibilite", str(AA), "--png", str(png)).exit_code == 0
+    contenu = png.read_bytes()
+    assert hashlib.sha256(AA.read_bytes()).hexdigest().encode() in contenu
+    assert b"plai-bilan" in contenu

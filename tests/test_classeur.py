@@ -284,3 +284,23 @@ def test_recalcul_differe_progressivite_et_criteres(revisabilite, critere, tmp_p
     classeur = tmp_path / "etude.xlsx"
     exporter(sc, classeur)
     verifier_contre_le_moteur(valeurs(convertir(classeur, tmp_path / "recalcul", profil)), r)
+
+
+def test_classeur_sans_pret_d_equilibre(tmp_path, profil):
+    """Sans prêt « solde », le classeur donne le compte (recalculé égal à simuler) et dit pourquoi il n'y a pas de
+    subvention minimale."""
+    from plai_bilan.bilan import simuler
+
+    texte = AA.read_text(encoding="utf-8").replace('montant = "solde"', "montant = 118000", 1)
+    f = tmp_path / "sans-solde.toml"
+    f.write_text(texte, encoding="utf-8")
+    sc = charger_scenario(f)
+    sim = simuler(sc)
+    classeur = tmp_path / "etude.xlsx"
+    assert exporter(sc, classeur) is None
+    wb = valeurs(convertir(classeur, tmp_path / "recalcul", profil))
+    c = compte_du_classeur(wb, sim.entrees.horizon)
+    assert "autofinancement_s" not in c
+    for cle, v in sim.colonnes().items():
+        np.testing.assert_allclose(c[cle], v, atol=CENT, rtol=0, err_msg=cle)
+    assert wb[EQUI]["A3"].value.startswith("Aucun prêt d'équilibre")

@@ -106,6 +106,7 @@ class _Export:
                    "Les cellules sur fond jaune sont modifiables : le classeur se recalcule (Excel, LibreOffice). "
                    "Taux en pour cent, montants en euros TTC.")
         ws.write_string(2, 0, "Cellule modifiable", self.f(saisie=True))
+        ws.write_string(2, 1, "PLAI adapté, soumis à la RLS : VRAI ou FAUX (TRUE ou FALSE)", self.f(italique=True))
         ws.set_column(0, 0, 46)
         ws.set_column(1, 1, 17)
         ws.set_column(2, 2, 16)
@@ -256,8 +257,6 @@ class _Export:
             ecrire(ws, ligne, 9, lg.loyer_accessoire, self.f("euros2", saisie=True))
             ecrire(ws, ligne, 10, lg.redevance_max, self.f("euros2", saisie=True))
             ecrire(ws, ligne, 11, lg.soumis_rls, s)
-            for c in (5, 11):
-                ws.data_validation(ligne, c, ligne, c, {"validate": "list", "source": ["TRUE", "FALSE"]})
             self.pos.logements.append(ligne)
             ligne += 1
 

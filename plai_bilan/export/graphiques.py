@@ -24,6 +24,16 @@ def _figure():
     return plt
 
 
+def _metadonnees(e) -> dict:
+    """Traçabilité dans le PNG : version, empreinte du scénario, date du jeu de paramètres."""
+    from plai_bilan.resultats import entete
+
+    t = entete(e)
+    return {"Software": f"plai-bilan {t['plai_bilan_version']}",
+            "Description": f"scénario {t['scenario']['fichier']} sha256 {t['scenario']['sha256']} ; paramètres au "
+                           f"{t['parametres_date']}"}
+
+
 def _milliers(x, _pos=None) -> str:
     return euros(x)[:-2] if math.isfinite(x) else ""
 
@@ -60,11 +70,11 @@ def tornade(s: Sensibilite, chemin: str | Path) -> None:
     ax.legend(loc="lower right", fontsize=9)
     ax.grid(axis="x", color="#E0E0E0")
     fig.tight_layout()
-    ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png"))
+    ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png", metadata=_metadonnees(s.entrees)))
     plt.close(fig)
 
 
-def histogramme(d: Distribution, chemin: str | Path, titre: str) -> None:
+def histogramme(d: Distribution, chemin: str | Path, e) -> None:
     """Distribution de S* sur les trajectoires aléatoires, avec P50, P90 et P99."""
     plt = _figure()
     from matplotlib.ticker import FuncFormatter
@@ -81,10 +91,10 @@ def histogramme(d: Distribution, chemin: str | Path, titre: str) -> None:
     ax.set_xlabel("Subvention minimale (€)")
     ax.set_ylabel("Nombre de trajectoires")
     infaisables = f" ; sans subvention suffisante : {d.part_infaisable:.1%}".replace(".", ",").replace("%", " %")
-    ax.set_title(f"Subvention minimale sur {d.n} trajectoires du livret A (graine {d.graine}){infaisables}\n{titre}",
-                 fontsize=11)
+    ax.set_title(f"Subvention minimale sur {d.n} trajectoires du livret A (graine {d.graine}){infaisables}\n"
+                 f"{e.scenario.operation.nom}", fontsize=11)
     ax.legend(fontsize=9)
     ax.grid(axis="y", color="#E0E0E0")
     fig.tight_layout()
-    ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png"))
+    ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png", metadata=_metadonnees(e)))
     plt.close(fig)
