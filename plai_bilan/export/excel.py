@@ -18,7 +18,7 @@ import numpy as np
 from plai_bilan import __version__
 from plai_bilan.bilan import ResultatSubvention, Simulation, resoudre, simuler
 from plai_bilan.controles import controler
-from plai_bilan.export.classeur import Classeur, cache, cellule, ecrire, formule, plage, ref
+from plai_bilan.export.classeur import Classeur, cellule, ecrire, formule, ref
 from plai_bilan.moteur.lot import construire_lot
 from plai_bilan.moteur.prets import Echeancier
 from plai_bilan.parametres import Parametres, charger_parametres
@@ -34,6 +34,9 @@ NUL = "1E-12"
 SEUIL_ECHEC = f"{-TOLERANCE}"
 STATUTS = {"V": "vérifié", "V2": "source secondaire", "D": "dérivé", "E": "ESTIMATION"}
 CRITERES = ("annuel", "tresorerie_cumulee", "van")
+# Première année du tableau de la feuille Équilibre, sous ses 24 lignes de résultats : l'exploitation y lit u_t
+# avant que la feuille soit écrite.
+PREMIERE_ANNEE_EQUILIBRE = 30
 
 
 @dataclass
@@ -47,12 +50,10 @@ class Positions:
     autres_couts: list[int] = field(default_factory=list)
     param_apl: dict[int, int] = field(default_factory=dict)  # ligne de logement -> ligne dans Paramètres
     param_rls: dict[int, int] = field(default_factory=dict)
-    loyers_lignes: list[int] = field(default_factory=list)
     principal_pret: list[str] = field(default_factory=list)  # référence du capital (plan sans subvention)
     echeance_pret: list[int] = field(default_factory=list)  # première ligne du tableau de chaque prêt
     expl_premiere: int = 0
-    equi_premiere: int = 0
-    plan_lignes: list[tuple[str, int]] = field(default_factory=list)  # (libellé, ligne) du plan de financement
+    plan_lignes: list[tuple[str, int, float]] = field(default_factory=list)  # (libellé, ligne, montant avec S*)
 
 
 class _Export:
@@ -436,7 +437,7 @@ class _Export:
                 "base_accessoires")
         agregat("Assiette annuelle de la RLS (année 1)", f"12*SUMPRODUCT({col(1)},{col(13)})", lot.base_rls[0],
                 "euros", "base_rls")
-        agregat("Surface utile x 12 (assiette du loyer d'équilibre)", f"12*su_totale", lot.base_surface[0],
+        agregat("Surface utile x 12 (assiette du loyer d'équilibre)", "12*su_totale", lot.base_surface[0],
                 "decimal", "base_surface")
         base_variante = sum(lg.nombre * 12.0 * (v + lg.loyer_accessoire) for lg, v in zip(e.lignes, variante))
         agregat("Assiette annuelle en PLAI ordinaire (loyers au plafond)", f"12*SUMPRODUCT({col(1)},{col(14)}+{col(9)})",
@@ -499,7 +500,6 @@ class _Export:
             plafond_ok = "non vérifiable" if ll.plafond_plai != ll.plafond_plai else (
                 ll.loyer <= ll.plafond_plai + 0.005)
             formule(ws, l, 16, f'IF(ISNUMBER({H}),IF({K}<={H}+0.005,"oui","non"),"non vérifiable")', plafond_ok)
-            self.pos.loyers_lignes.append(l)
         ws.freeze_panes(premiere, 1)
         self.mise_en_page(ws, (l_tab, l_tab))
 
@@ -590,7 +590,7 @@ class _Export:
             formule(ws, l, 3, f"{cellule(l, 2)}/prix_de_revient", v0 / e.prix_de_revient, self.f("pct"))
             formule(ws, l, 4, f1 or cellule(l, 2), v1, self.f("euros"))
             formule(ws, l, 5, f"{cellule(l, 4)}/prix_de_revient", v1 / e.prix_de_revient, self.f("pct"))
-            self.pos.plan_lignes.append((lib, l))
+            self.pos.plan_lignes.append((lib, l, v1))
             if j >= n_avant_prets:
                 self.pos.principal_pret.append(ref(FIN, l, 2))
         t = derniere + 1
@@ -703,7 +703,6 @@ class _Export:
         from plai_bilan.bilan import LIBELLES
 
         ws = self.ws[EXPL]
-        sc = self.sc
         self.titre(ws, "Compte d'exploitation prévisionnel (euros courants, flux en fin d'année)",
                    "Indexation à partir de l'année 2 : valeur de l'année 1 x (1 + taux) ^ (t - 1). "
                    "Autofinancement = loyers + produits - charges - annuités - rémunération des fonds propres.")
@@ -722,7 +721,6 @@ class _Export:
         sim0 = self.sim0
         cols0 = sim0.colonnes()
         simS = self.r.simulation if self.avec_solveur else None
-        u = self.r.detail.u if self.avec_solveur else None
         fe = self.f("euros")
         for j in range(self.h):
             l = p + j
@@ -762,7 +760,7 @@ class _Export:
             }
             valeurs = {k: cols0[k][j] for k in cols0 if k in c}
             if self.avec_solveur:
-                uref = ref(EQUI, self.pos.equi_premiere + j, 1, False)
+                uref = ref(EQUI, PREMIERE_ANNEE_EQUILIBRE + j, 1, False)
                 formules.update({
                     "annuites_s": f"{X('annuites')}-subvention_appliquee*{uref}",
                     "autofinancement_s": f"{X('autofinancement')}+subvention_appliquee*{uref}",
@@ -823,9 +821,7 @@ class _Export:
                         "AF_t(S) = AF_t(0) + S x u_t. S* = max(0, max sur les années en échec de -V_t / W_t) ; "
                         "V_t : autofinancement (annuel), trésorerie cumulée ou VAN sans subvention ; W_t : u_t, "
                         "son cumul U_t ou sa valeur actuelle.", self.f(italique=True))
-        n_res = 24
-        p = 3 + n_res + 3  # première année du tableau
-        self.pos.equi_premiere = p
+        p = PREMIERE_ANNEE_EQUILIBRE
         dern = p + self.h - 1
         cols = {nom: j for j, nom in enumerate(self.COLONNES_EQUI)}
 
@@ -849,10 +845,24 @@ class _Export:
         base_var = self._base_variante()
         ecart_plai = ((1 - cpl) * (base_var - lot.base_loyers[0]) * il * net + cols0["gestion_locative_adaptee"]
                       + cols0["accompagnement"] - cols0["produits_accompagnement"])
-        van_ligne = crit == "van"
+        # Valeurs en cache des colonnes intermédiaires, tirées des tableaux du solveur (NaN : cellule vide).
+        compte = np.ones(self.h, bool)
+        if crit == "van":
+            compte[1:] = False  # la VAN n'occupe que la ligne de l'année 1
+
+        def ratios(v: np.ndarray, w: np.ndarray, echecs_seuls: bool = True) -> tuple[np.ndarray, np.ndarray]:
+            retenues = compte & (v < -TOLERANCE) if echecs_seuls else compte & (w > 1e-12)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r_ = np.where(retenues & (w > 1e-12), -v / w, np.nan)
+            return r_, retenues & (w <= 1e-12)
+
+        ratio, sans_levier = ratios(d.v, d.w)
+        v_plai = d.v_plai if d.v_plai is not None else np.full(self.h, np.nan)
+        ratio_plai, sans_levier_plai = ratios(v_plai, d.w)
+        ratio_loyer, _ = ratios(d.v_loyer, d.w_loyer, echecs_seuls=False)
 
         def cache_v(x: np.ndarray, j: int) -> Any:
-            return "" if van_ligne and j > 0 else x[j]
+            return x[j] if compte[j] else ""
 
         rate = "taux_actualisation"
         ans = colr("annee")
@@ -872,10 +882,6 @@ class _Export:
             def selon(annuel: str, treso: str, van: str) -> str:
                 return f'IF(critere="annuel",{annuel},IF(critere="van",IF({A}=1,{van},""),{treso}))'
 
-            v, w = d.v[j], d.w[j]
-            echec = v < -TOLERANCE and not (van_ligne and j > 0)
-            vp = d.v_plai[j] if d.v_plai is not None else np.nan
-            echec_p = vp < -TOLERANCE and not (van_ligne and j > 0)
             ws.write_number(l, 0, j + 1, self.f("entier"))
             formule(ws, l, cols["u"], ref(EQUI, unit_t0 + j, 7, False), d.u[j], self.f("unitaire"))
             formule(ws, l, cols["U"], cumul("u"), d.u[: j + 1].sum(), self.f("unitaire"))
@@ -885,15 +891,15 @@ class _Export:
                     cache_v(d.w, j), self.f("unitaire"))
             V, W = X("v"), X("w")
             formule(ws, l, cols["ratio"], f'IF(AND(ISNUMBER({V}),{V}<{SEUIL_ECHEC},N({W})>{NUL}),-{V}/{W},"")',
-                    -v / w if echec and w > 1e-12 else "", self.f("euros2"))
+                    ratio[j], self.f("euros2"))
             formule(ws, l, cols["sans_levier"], f"IF(AND(ISNUMBER({V}),{V}<{SEUIL_ECHEC},N({W})<={NUL}),1,0)",
-                    1.0 if echec and w <= 1e-12 else 0.0, self.f("entier"))
-            formule(ws, l, cols["u_positif"], f"IF({X('u')}>{NUL},1,0)", 1.0 if d.u[j] > 1e-12 else 0.0,
+                    float(sans_levier[j]), self.f("entier"))
+            formule(ws, l, cols["u_positif"], f"IF({X('u')}>{NUL},1,0)", float(d.u[j] > 1e-12),
                     self.f("entier"))
             formule(ws, l, cols["loyers_principaux"],
                     f"(base_loyers-base_accessoires)*(1+indexation_loyers)^({A}-1)*(1-vacance-impayes)",
                     principaux[j], self.f("euros2"))
-            k = f"(1-charges_pct_loyers)"
+            k = "(1-charges_pct_loyers)"
             formule(ws, l, cols["v_loyer"],
                     selon(f"{ex('autofinancement')}-{k}*{X('loyers_principaux')}",
                           f"{ex('tresorerie')}-{k}*{cumul('loyers_principaux')}",
@@ -904,9 +910,8 @@ class _Export:
             formule(ws, l, cols["w_loyer"], selon(X("a"), cumul("a"), f"SUMPRODUCT({colr('a')}/(1+{rate})^{ans})"),
                     cache_v(d.w_loyer, j), self.f("euros2"))
             VL, WL = X("v_loyer"), X("w_loyer")
-            wl = d.w_loyer[j]
             formule(ws, l, cols["ratio_loyer"], f'IF(AND(ISNUMBER({VL}),N({WL})>{NUL}),-{VL}/{WL},"")',
-                    -d.v_loyer[j] / wl if wl > 1e-12 and not (van_ligne and j > 0) else "", self.f("decimal4"))
+                    ratio_loyer[j], self.f("decimal4"))
             formule(ws, l, cols["ecart_plai"],
                     f"(1-charges_pct_loyers)*(base_loyers_plai_ordinaire-base_loyers)*(1+indexation_loyers)^({A}-1)"
                     f"*(1-vacance-impayes)+{ex('gestion_locative_adaptee')}+{ex('accompagnement')}"
@@ -914,12 +919,12 @@ class _Export:
             formule(ws, l, cols["v_plai"],
                     selon(f"{ex('autofinancement')}+{X('ecart_plai')}", f"{ex('tresorerie')}+{cumul('ecart_plai')}",
                           f"van_sans_subvention+SUMPRODUCT({colr('ecart_plai')}/(1+{rate})^{ans})"),
-                    cache_v(d.v_plai, j) if d.v_plai is not None else "", self.f("euros2"))
+                    cache_v(v_plai, j), self.f("euros2"))
             VP = X("v_plai")
             formule(ws, l, cols["ratio_plai"], f'IF(AND(ISNUMBER({VP}),{VP}<{SEUIL_ECHEC},N({W})>{NUL}),-{VP}/{W},"")',
-                    -vp / w if echec_p and w > 1e-12 else "", self.f("euros2"))
+                    ratio_plai[j], self.f("euros2"))
             formule(ws, l, cols["sans_levier_plai"], f"IF(AND(ISNUMBER({VP}),{VP}<{SEUIL_ECHEC},N({W})<={NUL}),1,0)",
-                    1.0 if echec_p and w <= 1e-12 else 0.0, self.f("entier"))
+                    float(sans_levier_plai[j]), self.f("entier"))
 
         # Le prêt d'équilibre pour 1 € : u_t.
         i_bal = e.indice_solde
@@ -942,10 +947,8 @@ class _Export:
             ligne += 1
 
         s = r.subvention_minimale
-        brut = float(np.nan_to_num(max(0.0, max([-d.v[j] / d.w[j] for j in range(self.h)
-                                                   if d.v[j] < -TOLERANCE and d.w[j] > 1e-12
-                                                   and not (van_ligne and j > 0)], default=0.0))))
-        n_sans = sum(1 for j in range(self.h) if d.v[j] < -TOLERANCE and d.w[j] <= 1e-12 and not (van_ligne and j > 0))
+        brut = max(0.0, float(np.nanmax(ratio))) if np.isfinite(ratio).any() else 0.0
+        n_sans = int(sans_levier.sum())
         res("Critère", "critere", crit, "texte", "annuel | tresorerie_cumulee | van (modifiable dans Hypothèses)")
         res("Prêt d'équilibre sans subvention (K)", "pret_equilibre_initial", r.pret_equilibre_initial, "euros",
             "prix de revient - autres ressources")
@@ -984,11 +987,9 @@ class _Export:
             res("Plafond PLAI de l'opération (€/m² SU/mois)", "plafond_plai_m2", e.plafond_plai_m2, "euros_m2")
         kp = d.pret_equilibre_plai
         res("Prêt d'équilibre de la variante PLAI ordinaire", "pret_equilibre_initial+" + "+".join(
-            [ref(FIN, l, 2) for (lib, l), (_, mode) in zip(self.pos.plan_lignes, self.pos.subventions)
+            [ref(FIN, l, 2) for (_, l, _), (_, mode) in zip(self.pos.plan_lignes, self.pos.subventions)
              if mode == "reference"] or ["0"]), kp, "euros", "sans subvention de référence PLAI adapté",
             "pret_equilibre_plai")
-        brut_p = max([-d.v_plai[j] / d.w[j] for j in range(self.h) if d.v_plai is not None and d.v_plai[j] < -TOLERANCE
-                      and d.w[j] > 1e-12 and not (van_ligne and j > 0)], default=0.0)
         res("Subvention minimale de la même opération en PLAI ordinaire",
             f'IF(AND(SUM({colr("sans_levier_plai")})=0,MAX(0,MAX({colr("ratio_plai")}))<=pret_equilibre_plai+'
             f'{TOLERANCE}),MAX(0,MAX({colr("ratio_plai")})),"aucune")',
@@ -1013,6 +1014,7 @@ class _Export:
             "entier")
         res("VAN sans subvention", "van_sans_subvention", d.compte_zero.van, "euros")
         res("VAN avec la subvention minimale", "van_avec_subvention", r.simulation.van, "euros")
+        assert ligne < p - 1, "les résultats débordent sur le tableau de la feuille Équilibre"
         ws.freeze_panes(p, 1)
         self.mise_en_page(ws, (p - 1, p - 1), a3=True)
 
@@ -1054,7 +1056,7 @@ class _Export:
             lien("Critère d'équilibre", "critere", r.critere, "texte")
             lien("Subvention minimale qui équilibre l'opération", "subvention_minimale",
                  r.subvention_minimale if r.faisable else "aucune", "euros", gras=True)
-            lien("par logement", f'IF(faisable="oui",subvention_minimale/n_logements,"")', r.par_logement, "euros")
+            lien("par logement", 'IF(faisable="oui",subvention_minimale/n_logements,"")', r.par_logement, "euros")
             lien("par logement PLAI adapté", 'IF(AND(faisable="oui",n_plai_adapte>0),subvention_minimale/'
                  'n_plai_adapte,"")', r.par_logement_plai_adapte, "euros")
             lien("Année critique", "annee_critique", r.annee_critique, "entier")
@@ -1076,11 +1078,9 @@ class _Export:
         ligne += 1
         self.entete(ws, ligne, 0, ["Plan de financement", "Montant", "Part"])
         ligne += 1
-        for lib, l in self.pos.plan_lignes:
+        for lib, l, fin_val in self.pos.plan_lignes:
             ws.write_string(ligne, 0, lib)
-            cellule_montant = ref(FIN, l, 4)
-            fin_val = self._valeur_plan(lib)
-            formule(ws, ligne, 1, cellule_montant, fin_val, self.f("euros"))
+            formule(ws, ligne, 1, ref(FIN, l, 4), fin_val, self.f("euros"))
             formule(ws, ligne, 2, f"{cellule(ligne, 1)}/prix_de_revient", fin_val / e.prix_de_revient, self.f("pct"))
             ligne += 1
 
@@ -1104,9 +1104,6 @@ class _Export:
         self._graphique(ws)
         self.mise_en_page(ws, paysage=True)
         ws.activate()
-
-    def _valeur_plan(self, libelle: str) -> float:
-        return self._plan_valeurs[libelle]
 
     def _graphique(self, ws) -> None:
         wb = self.cl.wb
@@ -1134,28 +1131,6 @@ class _Export:
         ws.insert_chart(4, 3, barres, {"x_offset": 10, "y_offset": 0})
 
 
-def _valeurs_plan(x: _Export) -> dict[str, float]:
-    """Montant de chaque ligne du plan avec la subvention minimale, pour le cache de la Synthèse."""
-    e, s = x.e, (x.r.simulation.subvention if x.avec_solveur else 0.0)
-    valeurs: dict[str, float] = {}
-    fin = {f.cle: f for f in e.financement}
-    for i, (sub, (_, mode)) in enumerate(zip(x.sc.subventions, x.pos.subventions)):
-        cle = f"subventions[{i}].montant_par_logement" if mode == "par_logement" else f"subventions[{i}].montant"
-        if mode == "a_calculer":
-            valeurs[sub.financeur + " (subvention minimale)"] = s
-        else:
-            valeurs[sub.financeur] = fin[cle].montant or 0.0
-    valeurs["Subvention d'équilibre (calculée)"] = s
-    valeurs["Fonds propres"] = x.sc.fonds_propres.montant
-    for i, pr in enumerate(x.sc.prets):
-        k = float(e.principaux[i])
-        if pr.est_solde:
-            valeurs[pr.nom + " (prêt d'équilibre)"] = k - s
-        else:
-            valeurs[pr.nom] = k
-    return valeurs
-
-
 def ecrire_classeur(chemin: str, e: Entrees, sim0: Simulation, r: ResultatSubvention | None,
                     parametres: Parametres | None = None, supplements: tuple = ()) -> None:
     """Écrit le classeur à ``chemin`` (sans précaution d'atomicité : voir :func:`exporter`).
@@ -1173,9 +1148,6 @@ def ecrire_classeur(chemin: str, e: Entrees, sim0: Simulation, r: ResultatSubven
     x.parametres()
     x.loyers()
     x.financement()
-    x._plan_valeurs = _valeurs_plan(x)
-    # L'équilibre lit l'exploitation et inversement (u_t) : on fixe d'abord la ligne du tableau d'équilibre.
-    x.pos.equi_premiere = 3 + 24 + 3
     x.emprunts()
     x.exploitation()
     x.equilibre()
