@@ -46,8 +46,30 @@ def traduire_usage(message: str) -> str:
     return f"usage incorrect : {message}"
 
 
+class _Commande(click.Command):
+    """Une commande dont l'aide est en français (« Utilisation : »)."""
+
+    def format_usage(self, ctx, formatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Utilisation : ")
+
+
 class _Groupe(click.Group):
-    """Le groupe de commandes : une erreur d'usage donne une seule ligne en français, statut 2."""
+    """Le groupe de commandes : aide en français ; une erreur d'usage donne une seule ligne en français, statut 2."""
+
+    command_class = _Commande
+
+    def format_usage(self, ctx, formatter) -> None:
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Utilisation : ")
+
+    def collect_usage_pieces(self, ctx) -> list[str]:
+        return ["[OPTIONS]", "COMMANDE", "[ARGUMENTS]..."]
+
+    def format_commands(self, ctx, formatter) -> None:
+        lignes = [(nom, self.commands[nom].get_short_help_str(limit=formatter.width - 6 - len(nom)))
+                  for nom in self.list_commands(ctx)]
+        if lignes:
+            with formatter.section("Commandes"):
+                formatter.write_dl(lignes)
 
     def main(self, *args, **kwargs):
         kwargs["standalone_mode"] = False
@@ -315,8 +337,8 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
 
 
 @main.command()
-@click.option("-n", "--trajectoires", "n", type=click.IntRange(1, 1_000_000), default=10_000, show_default=True,
-              help="Nombre de trajectoires aléatoires du livret A.")
+@click.option("-n", "--trajectoires", "n", type=click.IntRange(1, 1_000_000), default=10_000,
+              help="Nombre de trajectoires aléatoires du livret A (10 000 par défaut).")
 @click.option("--graine", type=int, default=None, help="Graine du tirage (par défaut, celle du fichier "
               "d'hypothèses : mêmes trajectoires d'une exécution à l'autre).")
 @_option_png
