@@ -304,3 +304,26 @@ def test_classeur_sans_pret_d_equilibre(tmp_path, profil):
     for cle, v in sim.colonnes().items():
         np.testing.assert_allclose(c[cle], v, atol=CENT, rtol=0, err_msg=cle)
     assert wb[EQUI]["A3"].value.startswith("Aucun prêt d'équilibre")
+
+
+def test_recalcul_saisies_particulieres(tmp_path, profil):
+    """Plafond de l'avis loyers saisi, loyer au m2 saisi, autre poste de coût, fonds propres rémunérés, subvention
+    de référence FNAP : les branches correspondantes des formules redonnent le moteur."""
+    from plai_bilan.scenario import Remuneration
+
+    sc = charger_scenario(AA.parent / "cn-montreuil-12-plai-dont-4-adaptes.toml")
+    op = dataclasses.replace(sc.operation, loyer_plafond_m2=7.2)
+    logements = (dataclasses.replace(sc.logements[0], loyer_m2=5.0),) + sc.logements[1:]
+    pr = dataclasses.replace(sc.prix_de_revient, autres=(("frais financiers", 12000.0),))
+    fp = dataclasses.replace(sc.fonds_propres, remuneration=Remuneration(1.5, 30))
+    subventions = sc.subventions[:-2] + (dataclasses.replace(sc.subventions[-2], financeur="Ville - PLAI adapté",
+                                                             montant="reference"),) + sc.subventions[-1:]
+    sc = dataclasses.replace(sc, operation=op, logements=logements, prix_de_revient=pr, fonds_propres=fp,
+                             subventions=subventions)
+    r = subvention_minimale(sc)
+    assert r.entrees.lignes[0].origine == "saisi (loyer_m2 x SU)"
+    classeur = tmp_path / "etude.xlsx"
+    exporter(sc, classeur)
+    wb = valeurs(convertir(classeur, tmp_path / "recalcul", profil))
+    verifier_contre_le_moteur(wb, r)
+    assert nomme(wb, "plafond_plai_m2") == 7.2
