@@ -1,0 +1,89 @@
+"""Socle du classeur : noms des feuilles, positions partagées entre feuilles, aides d'écriture et de mise en page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from plai_bilan import __version__
+from plai_bilan.bilan import ResultatSubvention, Simulation
+from plai_bilan.export.classeur import Classeur
+from plai_bilan.moteur.lot import construire_lot
+from plai_bilan.parametres import Parametres
+from plai_bilan.preparation import Entrees
+from plai_bilan.scenario import Scenario
+from plai_bilan.solveur import TOLERANCE
+
+SYNTHESE, HYP, LOYERS, FIN, EMPRUNTS, EXPL, EQUI, PARAM = (
+    "Synthèse", "Hypothèses", "Loyers", "Prix de revient et financement", "Emprunts", "Exploitation", "Équilibre",
+    "Paramètres")
+FEUILLES = (SYNTHESE, HYP, LOYERS, FIN, EMPRUNTS, EXPL, EQUI, PARAM)
+NUL = "1E-12"
+SEUIL_ECHEC = f"{-TOLERANCE}"
+STATUTS = {"V": "vérifié", "V2": "source secondaire", "D": "dérivé", "E": "ESTIMATION"}
+CRITERES = ("annuel", "tresorerie_cumulee", "van")
+# Première année du tableau de la feuille Équilibre, sous ses 24 lignes de résultats : l'exploitation y lit u_t
+# avant que la feuille soit écrite.
+PREMIERE_ANNEE_EQUILIBRE = 30
+
+
+@dataclass
+class Positions:
+    """Où sont les cellules que d'autres feuilles lisent (lignes et colonnes comptées à partir de 0)."""
+
+    livret_a: list[str] = field(default_factory=list)  # référence du taux de l'année t
+    logements: list[int] = field(default_factory=list)  # ligne de chaque logement dans Hypothèses
+    prets: list[int] = field(default_factory=list)  # ligne de chaque prêt dans Hypothèses
+    subventions: list[tuple[int, str]] = field(default_factory=list)  # (ligne, mode)
+    autres_couts: list[int] = field(default_factory=list)
+    param_apl: dict[int, int] = field(default_factory=dict)  # ligne de logement -> ligne dans Paramètres
+    param_rls: dict[int, int] = field(default_factory=dict)
+    principal_pret: list[str] = field(default_factory=list)  # référence du capital (plan sans subvention)
+    echeance_pret: list[int] = field(default_factory=list)  # première ligne du tableau de chaque prêt
+    expl_premiere: int = 0
+    plan_lignes: list[tuple[str, int, float]] = field(default_factory=list)  # (libellé, ligne, montant avec S*)
+
+
+class ExportBase:
+    """L'état partagé par les feuilles (entrées, résultats, positions) et les aides d'écriture."""
+
+    def __init__(self, cl: Classeur, e: Entrees, sim0: Simulation, r: ResultatSubvention | None,
+                 parametres: Parametres, supplements: tuple = ()) -> None:
+        self.cl, self.e, self.sim0, self.r, self.p = cl, e, sim0, r, parametres
+        self.sc: Scenario = e.scenario
+        self.h = e.horizon
+        self.foyer = self.sc.operation.produit == "foyer"
+        self.pos = Positions()
+        self.lot = construire_lot([e])
+        self.avec_solveur = r is not None and r.detail is not None
+        self.supplements = supplements
+        noms = (SYNTHESE,) + tuple(x.nom for x in supplements) + FEUILLES[1:]
+        self.ws = {nom: cl.wb.add_worksheet(nom) for nom in noms}
+        self.valeurs_utilisees = {v.bareme: v for v in e.parametres_utilises}
+
+    # ------------------------------------------------------------------ aides
+    def f(self, *args, **kwargs):
+        return self.cl.format(*args, **kwargs)
+
+    def titre(self, ws, texte: str, note: str | None = None) -> None:
+        ws.write_string(0, 0, texte, self.f(titre=True))
+        if note:
+            ws.write_string(1, 0, note, self.f(italique=True))
+
+    def entete(self, ws, ligne: int, colonne: int, libelles: list[str]) -> None:
+        for j, lib in enumerate(libelles):
+            ws.write_string(ligne, colonne + j, lib, self.f(entete=True))
+
+    def mise_en_page(self, ws, repeter: tuple[int, int] | None = None, paysage: bool = True,
+                     a3: bool = False, derniere_ligne: int = 0, une_page: bool = False) -> None:
+        if paysage:
+            ws.set_landscape()
+        ws.set_paper(8 if a3 else 9)  # A3 pour les tableaux larges, sinon A4
+        ws.fit_to_pages(1, 1 if une_page else 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+        ws.set_footer("&L&8plai-bilan " + __version__ + "&C&8&A&R&8page &P / &N")
+        # Zone d'impression : ce qui est écrit (le graphique de la Synthèse déborde jusqu'à la colonne G).
+        derniere_colonne = max(ws.dim_colmax or 0, 6 if ws.name == SYNTHESE else 0)
+        ws.print_area(0, 0, max(ws.dim_rowmax or 0, derniere_ligne), derniere_colonne)
+        if repeter:
+            ws.repeat_rows(*repeter)
+

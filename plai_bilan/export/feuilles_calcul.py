@@ -1,0 +1,444 @@
+"""Feuilles de calcul : Emprunts, Exploitation, Équilibre (formes fermées de la subvention et du loyer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from plai_bilan.export.base import (
+    EMPRUNTS,
+    EQUI,
+    EXPL,
+    FIN,
+    HYP,
+    NUL,
+    PREMIERE_ANNEE_EQUILIBRE,
+    SEUIL_ECHEC,
+    ExportBase,
+)
+from plai_bilan.export.classeur import cellule, formule, ref
+from plai_bilan.moteur.prets import Echeancier
+from plai_bilan.solveur import MOTIF_APRES, MOTIF_AVANT, MOTIF_STRUCTUREL, TOLERANCE
+
+
+class FeuillesCalcul(ExportBase):
+    """Les tableaux d'amortissement, le compte annuel et le solveur en formules."""
+
+    # ------------------------------------------------------------------ Emprunts
+    @staticmethod
+    def debut_tableau_pret(ligne: int) -> int:
+        """Ligne de l'année 1 d'un bloc de prêt qui commence à ``ligne`` (titre, en-tête, valeurs, en-tête)."""
+        return ligne + 4
+
+    def bloc_pret(self, ws, ligne: int, titre: str, hyp_ligne: int, capital: str, capital_valeur: float,
+                  ech: Echeancier, i: int, montants: str = "euros2") -> int:
+        """Un tableau d'amortissement ; renvoie la ligne de l'année 1. Colonnes : voir l'en-tête."""
+        ws.write_string(ligne, 0, titre, self.f(gras=True))
+        p = ligne + 1
+        self.entete(ws, p, 0, ["Capital emprunté", "Durée (échéances)", "Index", "Taux fixe", "Marge", "Progressivité",
+                               "Révisabilité", "Préfinancement (ans)", "Différé (ans)", "Profil",
+                               "Capital au début de l'année 1"])
+        ws.set_row(p, 30)
+        v = p + 1
+        formule(ws, v, 0, capital, capital_valeur, self.f("euros" if montants == "euros2" else montants))
+        hyp = [ref(HYP, hyp_ligne, c) for c in range(2, 11)]
+        fmts = ["entier", "texte", "pct4", "pct4", "pct4", "texte", "entier", "entier", "texte"]
+        valeurs = self._valeurs_pret(hyp_ligne)
+        for c, (source, fmt, val) in enumerate(zip(hyp, fmts, valeurs), start=1):
+            formule(ws, v, c, source, val, self.f(fmt))
+        DUR, IDX, TF, MARGE, PROG, REV, PREF, DIFF, PROF, K0 = (cellule(v, c, True) for c in range(1, 11))
+        t0 = self.debut_tableau_pret(ligne)
+        formule(ws, v, 10, f"{cellule(v, 0, True)}*(1+{cellule(t0, 3, True)})^{PREF}", ech.capital_initial[i],
+                self.f("euros" if montants == "euros2" else montants))
+        self.entete(ws, t0 - 1, 0, ["Année", "Année civile", "Livret A", "Taux", "Progressivité",
+                                    "Échéances restantes", "Capital restant dû en début d'année", "Échéance",
+                                    "Intérêts", "Amortissement", "Capital restant dû en fin d'année"])
+        ws.set_row(t0 - 1, 30)
+        for j in range(self.h):
+            l = t0 + j
+            t = j + 1
+            A, C, D, E, F, G, H, I, J = (cellule(l, c) for c in (0, 2, 3, 4, 5, 6, 7, 8, 9))
+            ws.write_number(l, 0, t, self.f("entier"))
+            formule(ws, l, 1, f"mise_en_service+{A}-1", self.sc.operation.mise_en_service + j, self.f("entier"))
+            formule(ws, l, 2, self.pos.livret_a[j], self.e.livret_a[j], self.f("pct"))
+            formule(ws, l, 3, f'IF({IDX}="livret_a",MAX({C}+{MARGE},0),{TF})', ech.taux[i, j], self.f("pct"))
+            if j == 0:
+                formule(ws, l, 4, PROG, ech.progressivite[i, j], self.f("pct4"))
+                formule(ws, l, 6, K0, ech.capital_initial[i], self.f(montants))
+            else:
+                Ep, Dp = cellule(l - 1, 4), cellule(l - 1, 3)
+                rev = f"(1+{Ep})*(1+{D})/(1+{Dp})-1"
+                formule(ws, l, 4, f'IF(AND({IDX}="livret_a",{REV}<>"simple"),IF({REV}="double_limitee",'
+                        f'MAX({rev},0),{rev}),{Ep})', ech.progressivite[i, j], self.f("pct4"))
+                formule(ws, l, 6, cellule(l - 1, 10), ech.capital_restant_du[i, j - 1], self.f(montants))
+            formule(ws, l, 5, f"MAX({DUR}-{A}+1,0)", max(valeurs[0] - t + 1, 0), self.f("entier"))
+            n = f"MAX({F},1)"
+            facteur = f"IF(ABS({D}-{E})<1E-9,(1+{D})/{n},({D}-{E})/(1-((1+{E})/(1+{D}))^{n}))"
+            formule(ws, l, 7, f'IF({A}>{DUR},0,IF({A}<={DIFF},{G}*{D},IF({PROF}="amortissement_constant",'
+                    f'{G}/{n}+{G}*{D},{G}*{facteur})))', ech.echeances[i, j], self.f(montants))
+            formule(ws, l, 8, f"IF({A}>{DUR},0,{G}*{D})", ech.interets[i, j], self.f(montants))
+            formule(ws, l, 9, f"{H}-{I}", ech.amortissements[i, j], self.f(montants))
+            formule(ws, l, 10, f"{G}-{J}", ech.capital_restant_du[i, j], self.f(montants))
+        return t0
+
+    def _valeurs_pret(self, hyp_ligne: int) -> list:
+        pr = self.sc.prets[self.pos.prets.index(hyp_ligne)]
+        return [pr.duree, pr.index, (pr.taux_pct or 0.0) / 100, pr.marge_pct / 100, pr.progressivite_pct / 100,
+                pr.revisabilite, pr.prefinancement, pr.differe_amortissement, pr.profil]
+
+    def emprunts(self) -> None:
+        ws = self.ws[EMPRUNTS]
+        self.titre(ws, "Emprunts : tableaux d'amortissement",
+                   "Taux de l'année t : taux fixe, ou max(livret A + marge, 0). Échéance prioritaire : capital "
+                   "restant dû x (r - p) / (1 - ((1 + p) / (1 + r)) ^ N) ; différé : les intérêts seuls.")
+        ws.set_column(0, 0, 16)
+        ws.set_column(1, 5, 12)
+        ws.set_column(6, 10, 16)
+        ws.set_column(9, 9, 22)
+        ligne = 3
+        ech = self.sim0.prets
+        sauts = []
+        for i, pr in enumerate(self.sc.prets):
+            if i > 0:
+                sauts.append(ligne)
+            t0 = self.bloc_pret(ws, ligne, f"Prêt : {pr.nom}", self.pos.prets[i], self.pos.principal_pret[i],
+                                float(self.e.principaux[i]), ech, i)
+            self.pos.echeance_pret.append(t0)
+            ligne = t0 + self.h + 2
+        ws.set_h_pagebreaks(sauts)  # un prêt par page
+        self.mise_en_page(ws)
+
+    # ------------------------------------------------------------------ Exploitation
+    COLONNES_EXPL = ("annee", "annee_civile", "revenu_locatif", "reduction_loyer_solidarite", "loyers",
+                     "produits_accompagnement", "frais_gestion", "entretien_courant", "gros_entretien", "assurance",
+                     "autres_charges", "charges_comprises", "charges_proportionnelles", "gestion_locative_adaptee",
+                     "accompagnement", "taxe_fonciere", "charges", "annuites", "remuneration_fonds_propres",
+                     "autofinancement", "tresorerie", "annuites_s", "autofinancement_s", "tresorerie_s")
+
+    def col_expl(self, nom: str) -> int:
+        return self.COLONNES_EXPL.index(nom)
+
+    def exploitation(self) -> None:
+        from plai_bilan.bilan import LIBELLES
+
+        ws = self.ws[EXPL]
+        self.titre(ws, "Compte d'exploitation prévisionnel (euros courants, flux en fin d'année)",
+                   "Indexation à partir de l'année 2 : valeur de l'année 1 x (1 + taux) ^ (t - 1). "
+                   "Autofinancement = loyers + produits - charges - annuités - rémunération des fonds propres.")
+        libelles = dict(LIBELLES)
+        libelles.update(annuites_s="Annuités avec la subvention minimale",
+                        autofinancement_s="Autofinancement avec la subvention minimale",
+                        tresorerie_s="Trésorerie cumulée avec la subvention minimale")
+        colonnes = self.COLONNES_EXPL if self.avec_solveur else self.COLONNES_EXPL[:-3]
+        self.entete(ws, 2, 0, [libelles[c] for c in colonnes])
+        ws.set_row(2, 54)
+        ws.set_column(0, 1, 8)
+        ws.set_column(2, len(colonnes) - 1, 13)
+        p = 3
+        self.pos.expl_premiere = p
+        c = {nom: j for j, nom in enumerate(colonnes)}
+        sim0 = self.sim0
+        cols0 = sim0.colonnes()
+        simS = self.r.simulation if self.avec_solveur else None
+        fe = self.f("euros")
+        for j in range(self.h):
+            l = p + j
+            A = cellule(l, 0)
+
+            def X(nom: str) -> str:
+                return cellule(l, c[nom])
+
+            il = f"(1+indexation_loyers)^({A}-1)"
+            ic = f"(1+indexation_charges)^({A}-1)"
+            formules = {
+                "annee_civile": f"mise_en_service+{A}-1",
+                "revenu_locatif": f"base_loyers*{il}*(1-vacance-impayes)",
+                "reduction_loyer_solidarite": f"base_rls*{il}*(1-vacance)",
+                "loyers": f"{X('revenu_locatif')}-{X('reduction_loyer_solidarite')}",
+                "produits_accompagnement": f"IF({A}<=financement_accompagnement_duree,financement_accompagnement_montant"
+                                           f"*n_plai_adapte*{ic},0)",
+                "frais_gestion": f"frais_gestion*n_logements*{ic}",
+                "entretien_courant": f"entretien_courant*n_logements*{ic}",
+                "gros_entretien": f"IF(ISNUMBER(gros_entretien_pct_travaux),gros_entretien_pct_travaux*travaux,"
+                                  f"gros_entretien*n_logements)*{ic}",
+                "assurance": f"assurance*n_logements*{ic}",
+                "autres_charges": f"autres_charges*n_logements*{ic}",
+                "charges_comprises": f"charges_comprises*n_logements*{ic}",
+                "charges_proportionnelles": f"charges_pct_loyers*{X('loyers')}",
+                "gestion_locative_adaptee": f"IF({A}<=gla_duree,gla_montant*n_plai_adapte*{ic},0)",
+                "accompagnement": f"IF({A}<=accompagnement_duree,accompagnement_montant*n_plai_adapte*{ic},0)",
+                "taxe_fonciere": f"IF({A}>tfpb_exoneration,tfpb_montant*n_logements*{ic},0)",
+                "charges": f"SUM({X('frais_gestion')}:{X('taxe_fonciere')})",
+                "annuites": "+".join(ref(EMPRUNTS, t0 + j, 7, False) for t0 in self.pos.echeance_pret) or "0",
+                "remuneration_fonds_propres": f"IF({A}<=fp_duree,fonds_propres*IF(fp_taux=0,1/fp_duree,"
+                                              f"fp_taux/(1-(1+fp_taux)^(-fp_duree))),0)",
+                "autofinancement": f"{X('loyers')}+{X('produits_accompagnement')}-{X('charges')}-{X('annuites')}"
+                                   f"-{X('remuneration_fonds_propres')}",
+                "tresorerie": (f"tresorerie_initiale+{X('autofinancement')}" if j == 0 else
+                               f"{cellule(l - 1, c['tresorerie'])}+{X('autofinancement')}"),
+            }
+            valeurs = {k: cols0[k][j] for k in cols0 if k in c}
+            if self.avec_solveur:
+                uref = ref(EQUI, PREMIERE_ANNEE_EQUILIBRE + j, 1, False)
+                formules.update({
+                    "annuites_s": f"{X('annuites')}-subvention_appliquee*{uref}",
+                    "autofinancement_s": f"{X('autofinancement')}+subvention_appliquee*{uref}",
+                    "tresorerie_s": (f"tresorerie_initiale+{X('autofinancement_s')}" if j == 0 else
+                                     f"{cellule(l - 1, c['tresorerie_s'])}+{X('autofinancement_s')}"),
+                })
+                valeurs.update(annuites_s=simS.lignes["annuites"][j], autofinancement_s=simS.autofinancement[j],
+                               tresorerie_s=simS.tresorerie[j])
+            ws.write_number(l, 0, j + 1, self.f("entier"))
+            for nom in colonnes[1:]:
+                fmt = self.f("entier") if nom == "annee_civile" else (
+                    self.f("euros", gras=True) if nom in ("autofinancement", "tresorerie", "autofinancement_s",
+                                                          "tresorerie_s") else fe)
+                formule(ws, l, c[nom], formules[nom], valeurs[nom], fmt)
+        dern = p + self.h - 1
+        l = dern + 2
+        rate = "taux_actualisation"
+        ans = f"{cellule(p, 0, True)}:{cellule(dern, 0, True)}"
+        for nom, lib, val in (("autofinancement", "VAN de l'autofinancement sans subvention", sim0.van),
+                              ("autofinancement_s", "VAN de l'autofinancement avec la subvention minimale",
+                               simS.van if simS else None)):
+            if nom not in c:
+                continue
+            af = f"{cellule(p, c[nom], True)}:{cellule(dern, c[nom], True)}"
+            ws.write_string(l, 0, lib, self.f(gras=True))
+            formule(ws, l, 5, f'IF(ISNUMBER({rate}),SUMPRODUCT({af}/(1+{rate})^{ans}),"")', val,
+                    self.f("euros", gras=True))
+            self.cl.nommer("van_sans_subvention" if nom == "autofinancement" else "van_avec_subvention", EXPL, l, 5)
+            l += 1
+        ws.freeze_panes(3, 2)
+        self.mise_en_page(ws, (2, 2), a3=True)
+
+    # ------------------------------------------------------------------ Équilibre
+    COLONNES_EQUI = ("annee", "u", "U", "v", "w", "ratio", "sans_levier", "u_positif", "loyers_principaux",
+                     "v_loyer", "a", "w_loyer", "ratio_loyer", "ecart_plai", "v_plai", "ratio_plai",
+                     "sans_levier_plai")
+    LIBELLES_EQUI = ("Année", "u : échéance d'1 € de prêt d'équilibre", "U : cumul de u", "V : valeur du critère "
+                     "sans subvention", "W : coefficient de S", "-V / W (années en échec)",
+                     "Échec sans levier (W = 0)", "u > 0", "Loyers principaux nets (année t)",
+                     "V_L : critère sans loyers principaux", "a : recette d'1 €/m² SU/mois", "W_L : coefficient de L",
+                     "-V_L / W_L", "Écart PLAI ordinaire sur l'autofinancement", "V' : critère en PLAI ordinaire",
+                     "-V' / W (échec)", "Échec sans levier (PLAI ordinaire)")
+
+    def equilibre(self) -> None:
+        ws, cl, e, sc = self.ws[EQUI], self.cl, self.e, self.sc
+        self.titre(ws, "Équilibre : subvention minimale et loyer d'équilibre (formes fermées exactes)")
+        ws.set_column(0, 0, 52)
+        ws.set_column(1, 16, 15)
+        if not self.avec_solveur:
+            ws.write_string(2, 0, "Aucun prêt d'équilibre (montant = « solde ») : la subvention minimale ne peut "
+                            "remplacer aucun emprunt ; seul le compte d'exploitation est donné.")
+            ws.write_number(4, 0, 0)
+            cl.nommer("subvention_appliquee", EQUI, 4, 0)
+            self.mise_en_page(ws)
+            return
+        r, d = self.r, self.r.detail
+        ws.write_string(1, 0, "Par homogénéité des échéanciers, l'autofinancement avec une subvention S est "
+                        "AF_t(S) = AF_t(0) + S x u_t. S* = max(0, max sur les années en échec de -V_t / W_t) ; "
+                        "V_t : autofinancement (annuel), trésorerie cumulée ou VAN sans subvention ; W_t : u_t, "
+                        "son cumul U_t ou sa valeur actuelle.", self.f(italique=True))
+        p = PREMIERE_ANNEE_EQUILIBRE
+        dern = p + self.h - 1
+        cols = {nom: j for j, nom in enumerate(self.COLONNES_EQUI)}
+
+        def colr(nom: str) -> str:
+            j = cols[nom]
+            return f"{cellule(p, j, True)}:{cellule(dern, j, True)}"
+
+        # Tableau par année.
+        self.entete(ws, p - 1, 0, list(self.LIBELLES_EQUI))
+        ws.set_row(p - 1, 54)
+        unit_t0 = dern + 3 + self.debut_tableau_pret(0)
+        cols0 = d.compte_zero.colonnes()
+        crit = r.critere
+        lot = self.lot
+        t = np.arange(1, self.h + 1)
+        il = (1 + lot.g_loyers[0]) ** (t - 1)
+        net = 1 - lot.vacance[0] - lot.impayes[0]
+        cpl = lot.charges_pct_loyers[0]
+        principaux = (lot.base_loyers[0] - lot.base_accessoires[0]) * il * net
+        a = lot.base_surface[0] * il * net * (1 - cpl)
+        base_var = self._base_variante()
+        ecart_plai = ((1 - cpl) * (base_var - lot.base_loyers[0]) * il * net + cols0["gestion_locative_adaptee"]
+                      + cols0["accompagnement"] - cols0["produits_accompagnement"])
+        # Valeurs en cache des colonnes intermédiaires, tirées des tableaux du solveur (NaN : cellule vide).
+        compte = np.ones(self.h, bool)
+        if crit == "van":
+            compte[1:] = False  # la VAN n'occupe que la ligne de l'année 1
+
+        def ratios(v: np.ndarray, w: np.ndarray, echecs_seuls: bool = True) -> tuple[np.ndarray, np.ndarray]:
+            retenues = compte & (v < -TOLERANCE) if echecs_seuls else compte & (w > 1e-12)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r_ = np.where(retenues & (w > 1e-12), -v / w, np.nan)
+            return r_, retenues & (w <= 1e-12)
+
+        ratio, sans_levier = ratios(d.v, d.w)
+        v_plai = d.v_plai if d.v_plai is not None else np.full(self.h, np.nan)
+        ratio_plai, sans_levier_plai = ratios(v_plai, d.w)
+        ratio_loyer, _ = ratios(d.v_loyer, d.w_loyer, echecs_seuls=False)
+
+        def cache_v(x: np.ndarray, j: int) -> Any:
+            return x[j] if compte[j] else ""
+
+        rate = "taux_actualisation"
+        ans = colr("annee")
+        for j in range(self.h):
+            l = p + j
+            A = cellule(l, 0)
+
+            def X(nom: str) -> str:
+                return cellule(l, cols[nom])
+
+            def ex(nom: str) -> str:
+                return ref(EXPL, self.pos.expl_premiere + j, self.col_expl(nom), False)
+
+            def cumul(nom: str) -> str:
+                return f"SUM({cellule(p, cols[nom], True)}:{X(nom)})"
+
+            def selon(annuel: str, treso: str, van: str) -> str:
+                return f'IF(critere="annuel",{annuel},IF(critere="van",IF({A}=1,{van},""),{treso}))'
+
+            ws.write_number(l, 0, j + 1, self.f("entier"))
+            formule(ws, l, cols["u"], ref(EQUI, unit_t0 + j, 7, False), d.u[j], self.f("unitaire"))
+            formule(ws, l, cols["U"], cumul("u"), d.u[: j + 1].sum(), self.f("unitaire"))
+            formule(ws, l, cols["v"], selon(ex("autofinancement"), ex("tresorerie"), "van_sans_subvention"),
+                    cache_v(d.v, j), self.f("euros2"))
+            formule(ws, l, cols["w"], selon(X("u"), X("U"), f"SUMPRODUCT({colr('u')}/(1+{rate})^{ans})"),
+                    cache_v(d.w, j), self.f("unitaire"))
+            V, W = X("v"), X("w")
+            formule(ws, l, cols["ratio"], f'IF(AND(ISNUMBER({V}),{V}<{SEUIL_ECHEC},N({W})>{NUL}),-{V}/{W},"")',
+                    ratio[j], self.f("euros2"))
+            formule(ws, l, cols["sans_levier"], f"IF(AND(ISNUMBER({V}),{V}<{SEUIL_ECHEC},N({W})<={NUL}),1,0)",
+                    float(sans_levier[j]), self.f("entier"))
+            formule(ws, l, cols["u_positif"], f"IF({X('u')}>{NUL},1,0)", float(d.u[j] > 1e-12),
+                    self.f("entier"))
+            formule(ws, l, cols["loyers_principaux"],
+                    f"(base_loyers-base_accessoires)*(1+indexation_loyers)^({A}-1)*(1-vacance-impayes)",
+                    principaux[j], self.f("euros2"))
+            k = "(1-charges_pct_loyers)"
+            formule(ws, l, cols["v_loyer"],
+                    selon(f"{ex('autofinancement')}-{k}*{X('loyers_principaux')}",
+                          f"{ex('tresorerie')}-{k}*{cumul('loyers_principaux')}",
+                          f"van_sans_subvention-{k}*SUMPRODUCT({colr('loyers_principaux')}/(1+{rate})^{ans})"),
+                    cache_v(d.v_loyer, j), self.f("euros2"))
+            formule(ws, l, cols["a"], f"base_surface*(1+indexation_loyers)^({A}-1)*(1-vacance-impayes)*{k}", a[j],
+                    self.f("euros2"))
+            formule(ws, l, cols["w_loyer"], selon(X("a"), cumul("a"), f"SUMPRODUCT({colr('a')}/(1+{rate})^{ans})"),
+                    cache_v(d.w_loyer, j), self.f("euros2"))
+            VL, WL = X("v_loyer"), X("w_loyer")
+            formule(ws, l, cols["ratio_loyer"], f'IF(AND(ISNUMBER({VL}),N({WL})>{NUL}),-{VL}/{WL},"")',
+                    ratio_loyer[j], self.f("decimal4"))
+            formule(ws, l, cols["ecart_plai"],
+                    f"(1-charges_pct_loyers)*(base_loyers_plai_ordinaire-base_loyers)*(1+indexation_loyers)^({A}-1)"
+                    f"*(1-vacance-impayes)+{ex('gestion_locative_adaptee')}+{ex('accompagnement')}"
+                    f"-{ex('produits_accompagnement')}", ecart_plai[j], self.f("euros2"))
+            formule(ws, l, cols["v_plai"],
+                    selon(f"{ex('autofinancement')}+{X('ecart_plai')}", f"{ex('tresorerie')}+{cumul('ecart_plai')}",
+                          f"van_sans_subvention+SUMPRODUCT({colr('ecart_plai')}/(1+{rate})^{ans})"),
+                    cache_v(v_plai, j), self.f("euros2"))
+            VP = X("v_plai")
+            formule(ws, l, cols["ratio_plai"], f'IF(AND(ISNUMBER({VP}),{VP}<{SEUIL_ECHEC},N({W})>{NUL}),-{VP}/{W},"")',
+                    ratio_plai[j], self.f("euros2"))
+            formule(ws, l, cols["sans_levier_plai"], f"IF(AND(ISNUMBER({VP}),{VP}<{SEUIL_ECHEC},N({W})<={NUL}),1,0)",
+                    float(sans_levier_plai[j]), self.f("entier"))
+
+        # Le prêt d'équilibre pour 1 € : u_t.
+        i_bal = e.indice_solde
+        pr = sc.prets[i_bal]
+        self.bloc_pret(ws, unit_t0 - self.debut_tableau_pret(0), f"Prêt d'équilibre pour 1 € de capital : {pr.nom}", self.pos.prets[i_bal],
+                       "1", 1.0, d.unitaire, 0, montants="unitaire")
+
+        # Résultats.
+        ligne = 3
+        self.entete(ws, ligne - 1, 0, ["Résultat", "Valeur", "Formule ou source"])
+
+        def res(libelle: str, texte: str, valeur: Any, fmt: str, explication: str = "", nom: str | None = None,
+                gras: bool = False) -> None:
+            nonlocal ligne
+            ws.write_string(ligne, 0, libelle, self.f(gras=gras))
+            formule(ws, ligne, 1, texte, valeur, self.f(fmt, gras=gras))
+            ws.write_string(ligne, 2, explication, self.f(italique=True))
+            if nom:
+                cl.nommer(nom, EQUI, ligne, 1)
+            ligne += 1
+
+        s = r.subvention_minimale
+        brut = max(0.0, float(np.nanmax(ratio))) if np.isfinite(ratio).any() else 0.0
+        n_sans = int(sans_levier.sum())
+        res("Critère", "critere", crit, "texte", "annuel | tresorerie_cumulee | van (modifiable dans Hypothèses)")
+        res("Prêt d'équilibre sans subvention (K)", "pret_equilibre_initial", r.pret_equilibre_initial, "euros",
+            "prix de revient - autres ressources")
+        res("Besoin : max(0, max -V/W)", f"MAX(0,MAX({colr('ratio')}))", brut, "euros2", "sur les années en échec",
+            "subvention_brute")
+        res("Années en échec sans levier", f"SUM({colr('sans_levier')})", n_sans, "entier",
+            "déficit d'une année où le prêt d'équilibre ne paie plus rien", "annees_sans_levier")
+        res("Faisable", f'IF(AND(annees_sans_levier=0,subvention_brute<=pret_equilibre_initial+{TOLERANCE}),"oui","non")',
+            r.faisable, "texte", "aucune année sans levier et S* <= K", "faisable")
+        res("Subvention minimale S*", 'IF(faisable="oui",subvention_brute,"aucune")', s if r.faisable else "aucune",
+            "euros", "", "subvention_minimale", gras=True)
+        res("Subvention appliquée au plan et au compte", 'IF(faisable="oui",subvention_brute,0)',
+            r.simulation.subvention, "euros", "0 si infaisable", "subvention_appliquee")
+        premier_u = f'IFERROR(MATCH(1,{colr("u_positif")},0),0)'
+        motif = r.motif or ""
+        res("Motif d'infaisabilité",
+            f'IF(annees_sans_levier>0,IF(AND({premier_u}>0,MATCH(1,{colr("sans_levier")},0)<{premier_u}),'
+            f'"{MOTIF_AVANT}","{MOTIF_APRES}"),IF(subvention_brute>pret_equilibre_initial+{TOLERANCE},'
+            f'"{MOTIF_STRUCTUREL}",""))', motif, "texte")
+        res("Année critique", f'IF(AND(faisable="oui",subvention_brute>0,critere<>"van"),INDEX({colr("annee")},'
+            f'MATCH(MAX({colr("ratio")}),{colr("ratio")},0)),"")', r.annee_critique, "entier",
+            "l'année qui atteint le maximum (la première en cas d'égalité)", "annee_critique")
+        res("Année civile critique", 'IF(ISNUMBER(annee_critique),mise_en_service+annee_critique-1,"")',
+            None if r.annee_critique is None else sc.operation.mise_en_service + r.annee_critique - 1, "entier")
+        res("Prêt d'équilibre avec la subvention", "pret_equilibre_initial-subvention_appliquee",
+            r.pret_equilibre_initial - r.simulation.subvention, "euros", "K - S*")
+        res("Subvention minimale par logement", 'IF(faisable="oui",subvention_brute/n_logements,"")', r.par_logement,
+            "euros")
+        res("Subvention minimale par logement PLAI adapté",
+            'IF(AND(faisable="oui",n_plai_adapte>0),subvention_brute/n_plai_adapte,"")', r.par_logement_plai_adapte,
+            "euros")
+        res("Loyer d'équilibre sans subvention (€/m² SU/mois)", f'IF(COUNT({colr("ratio_loyer")})=0,"",'
+            f'MAX({colr("ratio_loyer")}))', r.loyer_equilibre_m2, "euros_m2",
+            "max de -V_L / W_L sur l'horizon, non plancher", "loyer_equilibre")
+        if not self.foyer:
+            res("Plafond PLAI de l'opération (€/m² SU/mois)", "plafond_plai_m2", e.plafond_plai_m2, "euros_m2")
+        kp = d.pret_equilibre_plai
+        res("Prêt d'équilibre de la variante PLAI ordinaire", "pret_equilibre_initial+" + "+".join(
+            [ref(FIN, l, 2) for (_, l, _), (_, mode) in zip(self.pos.plan_lignes, self.pos.subventions)
+             if mode == "reference"] or ["0"]), kp, "euros", "sans subvention de référence PLAI adapté",
+            "pret_equilibre_plai")
+        res("Subvention minimale de la même opération en PLAI ordinaire",
+            f'IF(AND(SUM({colr("sans_levier_plai")})=0,MAX(0,MAX({colr("ratio_plai")}))<=pret_equilibre_plai+'
+            f'{TOLERANCE}),MAX(0,MAX({colr("ratio_plai")})),"aucune")',
+            r.subvention_plai_ordinaire if r.subvention_plai_ordinaire is not None else "aucune", "euros",
+            "loyers au plafond PLAI, sans GLA ni accompagnement", "subvention_plai_ordinaire")
+        res("Coût des contreparties sociales",
+            'IF(AND(faisable="oui",ISNUMBER(subvention_plai_ordinaire)),subvention_brute-subvention_plai_ordinaire,"")',
+            r.cout_contreparties, "euros", "S* - S* en PLAI ordinaire", "cout_contreparties")
+        ref_tot = e.reference_fnap
+        res("Valeur de référence FNAP de l'opération", 'IF(ISNUMBER(reference_fnap_par_logement),'
+            'reference_fnap_par_logement*n_plai_adapte,"")', ref_tot, "euros", "par logement PLAI adapté x nombre",
+            "reference_fnap")
+        res("Subvention minimale / référence FNAP",
+            'IF(AND(faisable="oui",N(reference_fnap)>0),subvention_brute/reference_fnap,"")',
+            s / ref_tot if s is not None and ref_tot else None, "pct")
+        tr_range = (f"{ref(EXPL, self.pos.expl_premiere, self.col_expl('tresorerie_s'))}:"
+                    f"{cellule(self.pos.expl_premiere + self.h - 1, self.col_expl('tresorerie_s'), True)}")
+        t_min, a_min = r.tresorerie_minimale
+        res("Trésorerie cumulée la plus basse (avec la subvention)", f"MIN({tr_range})", t_min, "euros", "",
+            "tresorerie_minimale")
+        res("Année de la trésorerie la plus basse", f"INDEX({ans},MATCH(tresorerie_minimale,{tr_range},0))", a_min,
+            "entier")
+        res("VAN sans subvention", "van_sans_subvention", d.compte_zero.van, "euros")
+        res("VAN avec la subvention minimale", "van_avec_subvention", r.simulation.van, "euros")
+        assert ligne < p - 1, "les résultats débordent sur le tableau de la feuille Équilibre"
+        ws.freeze_panes(p, 1)
+        self.mise_en_page(ws, (p - 1, p - 1), a3=True)
+
+    def _base_variante(self) -> float:
+        return sum(lg.nombre * 12.0 * (self._loyer_plai_ordinaire(i) + lg.loyer_accessoire)
+                   for i, lg in enumerate(self.e.lignes))
+

@@ -1,0 +1,526 @@
+"""Feuilles de saisie et de données : Hypothèses, Paramètres, Loyers, Prix de revient et financement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from plai_bilan.export.base import (
+    CRITERES,
+    FIN,
+    HYP,
+    LOYERS,
+    PARAM,
+    STATUTS,
+    ExportBase,
+)
+from plai_bilan.export.classeur import cellule, ecrire, formule, ref
+
+
+class FeuillesEntrees(ExportBase):
+    """Les feuilles que les formules de calcul lisent."""
+
+    # ------------------------------------------------------------------ Hypothèses
+    def hypotheses(self) -> None:
+        ws, sc, cl = self.ws[HYP], self.sc, self.cl
+        self.titre(ws, "Hypothèses de l'opération",
+                   "Les cellules sur fond jaune sont modifiables : le classeur se recalcule (Excel, LibreOffice). "
+                   "Taux en pour cent, montants en euros TTC.")
+        ws.write_string(2, 0, "Cellule modifiable", self.f(saisie=True))
+        ws.write_string(2, 1, "PLAI adapté, soumis à la RLS : VRAI ou FAUX (TRUE ou FALSE)", self.f(italique=True))
+        ws.set_column(0, 0, 46)
+        ws.set_column(1, 1, 17)
+        ws.set_column(2, 2, 16)
+        ws.set_column(3, 3, 36)
+        ws.set_column(4, 11, 14)
+        ligne = 4
+
+        def section(titre: str) -> None:
+            nonlocal ligne
+            ligne += 1
+            self.entete(ws, ligne, 0, [titre, "Valeur", "Unité", "Clé du scénario"])
+            ligne += 1
+
+        def entree(libelle: str, valeur: Any, fmt: str, unite: str, cle: str, nom: str | None = None,
+                   modifiable: bool = True) -> int:
+            nonlocal ligne
+            ws.write_string(ligne, 0, libelle)
+            ecrire(ws, ligne, 1, valeur, self.f(fmt, saisie=modifiable))
+            ws.write_string(ligne, 2, unite)
+            ws.write_string(ligne, 3, cle, self.f(italique=True))
+            if nom:
+                cl.nommer(nom, HYP, ligne, 1)
+            ligne += 1
+            return ligne - 1
+
+        op = sc.operation
+        section("Opération")
+        entree("Nom", op.nom, "texte", "", "operation.nom", modifiable=False)
+        entree("Nature", op.nature, "texte", "", "operation.nature", modifiable=False)
+        entree("Produit", op.produit, "texte", "", "operation.produit", modifiable=False)
+        entree("Région (table FNAP)", op.region, "texte", "", "operation.region", modifiable=False)
+        entree("Zone des loyers maximaux", op.zone_loyer, "texte", "", "operation.zone_loyer", modifiable=False)
+        entree("Zone APL", op.zone_apl, "texte", "", "operation.zone_apl", modifiable=False)
+        entree("Date d'agrément", op.date_agrement.isoformat(), "texte", "", "operation.date_agrement",
+               modifiable=False)
+        entree("Mise en service (année civile de l'année 1)", op.mise_en_service, "entier", "année",
+               "operation.mise_en_service", "mise_en_service")
+        entree("Soumis à la RLS", "oui" if op.rls else "non", "texte", "", "operation.rls", modifiable=False)
+        entree("Ascenseur", "oui" if op.ascenseur else "non", "texte", "", "operation.ascenseur", modifiable=False)
+        if not self.foyer:
+            entree("Marge locale", op.marge_locale_pct / 100, "pct", "%", "operation.marge_locale_pct",
+                   "marge_locale")
+            entree("Loyer plafond de l'avis loyers (vide : LMzone x CS x (1 + marge))", op.loyer_plafond_m2,
+                   "euros_m2_4", "€/m² SU/mois", "operation.loyer_plafond_m2", "loyer_plafond_m2_saisi")
+
+        section("Prix de revient")
+        pr = sc.prix_de_revient
+        entree("Charge foncière", pr.charge_fonciere, "euros", "€", "prix_de_revient.charge_fonciere",
+               "charge_fonciere")
+        entree("Travaux", pr.travaux, "euros", "€", "prix_de_revient.travaux", "travaux")
+        entree("Honoraires et frais", pr.honoraires, "euros", "€", "prix_de_revient.honoraires", "honoraires")
+        for nom, montant in pr.autres:
+            self.pos.autres_couts.append(entree(f"Autre : {nom}", montant, "euros", "€",
+                                                f"prix_de_revient.autres.{nom}"))
+
+        section("Subventions")
+        for i, s in enumerate(sc.subventions):
+            if s.montant == "a_calculer":
+                mode, valeur, unite, modifiable = "a_calculer", "à calculer", "", False
+            elif s.montant == "reference":
+                mode, valeur, unite, modifiable = "reference", "référence FNAP", "", False
+            elif s.montant_par_logement is not None:
+                mode, valeur, unite, modifiable = "par_logement", s.montant_par_logement, "€ par logement", True
+            else:
+                mode, valeur, unite, modifiable = "montant", float(s.montant), "€", True
+            cle = f"subventions[{i}].montant_par_logement" if mode == "par_logement" else f"subventions[{i}].montant"
+            l = entree(s.financeur, valeur, "euros" if modifiable else "texte", unite, cle, modifiable=modifiable)
+            self.pos.subventions.append((l, mode))
+
+        section("Fonds propres")
+        fp = sc.fonds_propres
+        rem = fp.remuneration
+        entree("Fonds propres", fp.montant, "euros", "€", "fonds_propres.montant", "fonds_propres")
+        entree("Rémunération : taux", rem.taux_pct / 100 if rem else 0.0, "pct", "%/an",
+               "fonds_propres.remuneration.taux_pct", "fp_taux")
+        entree("Rémunération : durée", rem.duree if rem else 0, "entier", "ans", "fonds_propres.remuneration.duree",
+               "fp_duree")
+
+        section("Exploitation (par logement et par an, prix de l'année 1)")
+        ex = sc.exploitation
+        entree("Vacance", ex.vacance_pct / 100, "pct", "% des loyers", "exploitation.vacance_pct", "vacance")
+        entree("Impayés", ex.impayes_pct / 100, "pct", "% des loyers", "exploitation.impayes_pct", "impayes")
+        entree("Frais de gestion", ex.frais_gestion, "euros", "€/logement/an", "exploitation.frais_gestion",
+               "frais_gestion")
+        entree("Entretien courant", ex.entretien_courant, "euros", "€/logement/an", "exploitation.entretien_courant",
+               "entretien_courant")
+        entree("Gros entretien (par logement)", ex.gros_entretien, "euros", "€/logement/an",
+               "exploitation.gros_entretien", "gros_entretien")
+        entree("Gros entretien en % des travaux (prime s'il est rempli)",
+               None if ex.gros_entretien_pct_travaux is None else ex.gros_entretien_pct_travaux / 100, "pct",
+               "% des travaux/an", "exploitation.gros_entretien_pct_travaux", "gros_entretien_pct_travaux")
+        entree("Assurance", ex.assurance, "euros", "€/logement/an", "exploitation.assurance", "assurance")
+        entree("Autres charges", ex.autres_charges, "euros", "€/logement/an", "exploitation.autres_charges",
+               "autres_charges")
+        entree("Charges comprises dans la redevance (foyer)", ex.charges_comprises, "euros", "€/logement/an",
+               "exploitation.charges_comprises", "charges_comprises")
+        entree("Charges en % des loyers", ex.charges_pct_loyers / 100, "pct", "% des loyers",
+               "exploitation.charges_pct_loyers", "charges_pct_loyers")
+        entree("TFPB", ex.tfpb.montant if ex.tfpb else 0.0, "euros", "€/logement/an", "exploitation.tfpb.montant",
+               "tfpb_montant")
+        entree("TFPB : années d'exonération", ex.tfpb.exoneration if ex.tfpb else 0, "entier", "années",
+               "exploitation.tfpb.exoneration", "tfpb_exoneration")
+        for cle, libelle in (("gla", "Gestion locative adaptée (par PLAI adapté)"),
+                             ("accompagnement", "Accompagnement (par PLAI adapté)"),
+                             ("financement_accompagnement", "Financement de l'accompagnement (par PLAI adapté)")):
+            md = getattr(ex, cle)
+            entree(libelle, md.montant if md else 0.0, "euros", "€/logement/an", f"exploitation.{cle}.montant",
+                   f"{cle}_montant")
+            entree(f"{libelle.split(' (')[0]} : durée", md.duree if md else 0, "entier", "années",
+                   f"exploitation.{cle}.duree", f"{cle}_duree")
+        entree("Indexation des loyers", ex.indexation.loyers_pct / 100, "pct", "%/an",
+               "exploitation.indexation.loyers_pct", "indexation_loyers")
+        entree("Indexation des charges", ex.indexation.charges_pct / 100, "pct", "%/an",
+               "exploitation.indexation.charges_pct", "indexation_charges")
+
+        section("Analyse")
+        l = entree("Critère d'équilibre", sc.analyse.critere, "texte", "", "analyse.critere", "critere")
+        ws.data_validation(l, 1, l, 1, {"validate": "list", "source": list(CRITERES),
+                                        "error_message": "annuel, tresorerie_cumulee ou van"})
+        ta = sc.analyse.taux_actualisation_pct
+        entree("Taux d'actualisation (VAN)", None if ta is None else ta / 100, "pct", "%/an",
+               "analyse.taux_actualisation_pct", "taux_actualisation")
+        entree("Trésorerie initiale", sc.analyse.tresorerie_initiale, "euros", "€", "analyse.tresorerie_initiale",
+               "tresorerie_initiale")
+        entree("Horizon (lignes du classeur)", self.h, "entier", "années", "analyse.duree", modifiable=False)
+
+        # Logements
+        ligne += 1
+        ws.write_string(ligne, 0, "Logements", self.f(gras=True))
+        ligne += 1
+        self.entete(ws, ligne, 0, ["Typologie", "Nombre", "Surface habitable (m²)", "Annexes (m²)",
+                                   "Surface utile saisie (m²)", "PLAI adapté", "Ménage", "Loyer saisi (€/m² SU)",
+                                   "Loyer saisi (€/mois)", "Loyer accessoire (€/mois)", "Redevance maximale (€/mois)",
+                                   "Soumis à la RLS"])
+        ws.set_row(ligne, 30)
+        ligne += 1
+        for i, (lg, ll) in enumerate(zip(sc.logements, self.e.lignes)):
+            s = self.f(saisie=True)
+            ws.write_string(ligne, 0, lg.typologie or f"ligne {i + 1}")
+            ecrire(ws, ligne, 1, lg.nombre, self.f("nombre", saisie=True))
+            ecrire(ws, ligne, 2, lg.surface_habitable, self.f("decimal", saisie=True))
+            ecrire(ws, ligne, 3, lg.surface_annexes, self.f("decimal", saisie=True))
+            ecrire(ws, ligne, 4, lg.surface_utile_saisie, self.f("decimal", saisie=True))
+            ecrire(ws, ligne, 5, lg.plai_adapte, s)
+            ws.write_string(ligne, 6, ll.menage or "-")
+            ecrire(ws, ligne, 7, lg.loyer_m2, self.f("decimal", saisie=True))
+            ecrire(ws, ligne, 8, lg.loyer_mensuel, self.f("euros2", saisie=True))
+            ecrire(ws, ligne, 9, lg.loyer_accessoire, self.f("euros2", saisie=True))
+            ecrire(ws, ligne, 10, lg.redevance_max, self.f("euros2", saisie=True))
+            ecrire(ws, ligne, 11, lg.soumis_rls, s)
+            self.pos.logements.append(ligne)
+            ligne += 1
+
+        # Prêts
+        ligne += 1
+        ws.write_string(ligne, 0, "Prêts", self.f(gras=True))
+        ligne += 1
+        self.entete(ws, ligne, 0, ["Nom", "Montant (€ ou « solde »)", "Durée (échéances)", "Index (livret_a ou fixe)",
+                                   "Taux fixe", "Marge sur le livret A", "Progressivité", "Révisabilité",
+                                   "Préfinancement (ans)", "Différé d'amortissement (ans)", "Profil"])
+        ws.set_row(ligne, 30)
+        ligne += 1
+        for pr in sc.prets:
+            ws.write_string(ligne, 0, pr.nom)
+            if pr.est_solde:
+                ws.write_string(ligne, 1, "solde")
+            else:
+                ecrire(ws, ligne, 1, float(pr.montant), self.f("euros", saisie=True))
+            ecrire(ws, ligne, 2, pr.duree, self.f("entier", saisie=True))
+            ecrire(ws, ligne, 3, pr.index, self.f(saisie=True))
+            ecrire(ws, ligne, 4, (pr.taux_pct or 0.0) / 100, self.f("pct4", saisie=True))
+            ecrire(ws, ligne, 5, pr.marge_pct / 100, self.f("pct4", saisie=True))
+            ecrire(ws, ligne, 6, pr.progressivite_pct / 100, self.f("pct4", saisie=True))
+            ecrire(ws, ligne, 7, pr.revisabilite, self.f(saisie=True))
+            ecrire(ws, ligne, 8, pr.prefinancement, self.f("entier", saisie=True))
+            ecrire(ws, ligne, 9, pr.differe_amortissement, self.f("entier", saisie=True))
+            ecrire(ws, ligne, 10, pr.profil, self.f(saisie=True))
+            for c, choix in ((3, ["livret_a", "fixe"]), (7, ["simple", "double", "double_limitee"]),
+                             (10, ["echeance_prioritaire", "amortissement_constant"])):
+                ws.data_validation(ligne, c, ligne, c, {"validate": "list", "source": choix})
+            self.pos.prets.append(ligne)
+            ligne += 1
+
+        # Trajectoire du livret A.
+        ligne += 1
+        ws.write_string(ligne, 0, "Trajectoire du livret A (une cellule recopie la précédente tant qu'on ne la "
+                        "remplace pas)", self.f(gras=True))
+        ligne += 1
+        self.entete(ws, ligne, 0, ["Année d'exploitation", "Année civile", "Livret A"])
+        ligne += 1
+        trajet = sc.livret_a.trajectoire
+        n_saisis = 1 if trajet == "constante" else len(trajet)
+        for j in range(self.h):
+            l = ligne + j
+            ws.write_number(l, 0, j + 1, self.f("entier"))
+            formule(ws, l, 1, f"mise_en_service+{cellule(l, 0)}-1", sc.operation.mise_en_service + j,
+                    self.f("entier"))
+            taux = float(self.e.livret_a[j])
+            if j < n_saisis:
+                ws.write_number(l, 2, taux, self.f("pct", saisie=True))
+            else:
+                formule(ws, l, 2, cellule(l - 1, 2), taux, self.f("pct", saisie=True))
+            self.pos.livret_a.append(ref(HYP, l, 2))
+        ws.freeze_panes(3, 0)
+        self.mise_en_page(ws)
+
+    # ------------------------------------------------------------------ Paramètres
+    def parametres(self) -> None:
+        ws, e, cl, sc = self.ws[PARAM], self.e, self.cl, self.sc
+        op = sc.operation
+        self.titre(ws, "Paramètres réglementaires appliqués",
+                   f"Valeurs en vigueur au {op.date_agrement.strftime('%d/%m/%Y')} (date d'agrément), appliquées "
+                   "telles quelles en année 1. Sur fond jaune : modifiables pour une variante.")
+        ws.set_column(0, 0, 48)
+        ws.set_column(1, 1, 14)
+        ws.set_column(2, 2, 16)
+        ws.set_column(3, 3, 24)
+        ws.set_column(4, 5, 12)
+        ws.set_column(6, 6, 90)
+        self.entete(ws, 3, 0, ["Paramètre", "Valeur", "Unité", "Barème", "En vigueur depuis", "Statut", "Référence"])
+        ligne = 4
+
+        def valeur(libelle: str, v: Any, fmt: str, unite: str, bareme: str, nom: str | None = None) -> int:
+            nonlocal ligne
+            ws.write_string(ligne, 0, libelle)
+            ecrire(ws, ligne, 1, v, self.f(fmt, saisie=True))
+            ws.write_string(ligne, 2, unite)
+            vd = self.valeurs_utilisees.get(bareme)
+            ws.write_string(ligne, 3, bareme)
+            if vd is not None:
+                ws.write_string(ligne, 4, vd.date.strftime("%d/%m/%Y"))
+                ws.write_string(ligne, 5, STATUTS[vd.statut])
+                ws.write_string(ligne, 6, vd.reference)
+            if nom:
+                cl.nommer(nom, PARAM, ligne, 1)
+            ligne += 1
+            return ligne - 1
+
+        if not self.foyer:
+            valeur(f"Loyer maximal de zone PLAI (LMzone), zone {op.zone_loyer}", e.lmzone, "euros_m2",
+                   "€/m² SU/mois", "loyers_maximaux_plai", "lmzone")
+            cs = self.p.coefficient_structure(1, 1.0, op.date_agrement)[1].donnees
+            valeur("Coefficient de structure : a dans a x (1 + b x N / SU)", cs["a"], "decimal4", "", "coefficient_structure",
+                   "cs_a")
+            valeur("Coefficient de structure : b dans a x (1 + b x N / SU)", cs["b"], "decimal", "", "coefficient_structure",
+                   "cs_b")
+        quoi = "Équivalence de loyer et de charges APL foyer (E)" if self.foyer else "Loyer plafond APL (L)"
+        bareme_apl = "apl_equivalence_foyer" if self.foyer else "apl_loyers_plafonds"
+        for i, ll in enumerate(e.lignes):
+            if ll.plafond_apl is not None:
+                self.pos.param_apl[i] = valeur(f"{quoi}, zone {op.zone_apl} : {ll.typologie or 'ligne ' + str(i + 1)}, "
+                                               f"{ll.menage}", ll.plafond_apl, "euros2", "€/mois", bareme_apl)
+            if op.rls and not self.foyer and sc.logements[i].menage is not None:
+                rls = self.p.reduction_loyer_solidarite(op.zone_apl, sc.logements[i].menage.couple,
+                                                        sc.logements[i].menage.personnes_a_charge,
+                                                        op.date_agrement)[0]
+                self.pos.param_rls[i] = valeur(f"Réduction de loyer de solidarité, zone {op.zone_apl} : "
+                                               f"{ll.typologie or 'ligne ' + str(i + 1)}, {ll.menage}", rls, "euros2",
+                                               "€/mois", "rls")
+        valeur("Valeur de référence FNAP par logement PLAI adapté", e.reference_fnap_par_logement, "euros",
+               "€/logement", "fnap_plai_adapte", "reference_fnap_par_logement")
+
+        ligne += 1
+        ws.write_string(ligne, 0, "Barèmes consultés", self.f(gras=True))
+        ligne += 1
+        self.entete(ws, ligne, 0, ["Barème", "", "", "Fichier", "En vigueur depuis", "Statut", "Référence"])
+        ligne += 1
+        for vd in e.parametres_utilises:
+            ws.write_string(ligne, 0, self.p[vd.bareme].description)
+            ws.write_string(ligne, 3, vd.bareme)
+            ws.write_string(ligne, 4, vd.date.strftime("%d/%m/%Y"))
+            ws.write_string(ligne, 5, STATUTS[vd.statut])
+            ws.write_string(ligne, 6, vd.reference)
+            ligne += 1
+        if any(self.p[vd.bareme].estimation for vd in e.parametres_utilises):
+            ligne += 1
+            ws.write_string(ligne, 0, "Attention : une valeur au statut ESTIMATION est une estimation à vérifier "
+                            "dans le texte officiel avant de s'y fier.", self.f(gras=True))
+        self.mise_en_page(ws, (3, 3))
+
+    # ------------------------------------------------------------------ Loyers
+    def loyers(self) -> None:
+        ws, e, cl, sc = self.ws[LOYERS], self.e, self.cl, self.sc
+        self.titre(ws, "Loyers (euros par mois et par logement)",
+                   "Surface utile = surface habitable + annexes / 2 (CCH R.331-10). " +
+                   ("Redevance appliquée : la saisie, sinon min(redevance maximale, équivalence E) pour un PLAI "
+                    "adapté." if self.foyer else
+                    "Loyer appliqué : la saisie, sinon min(plafond PLAI, plafond APL - loyer accessoire) pour un "
+                    "PLAI adapté, sinon le plafond PLAI."))
+        ws.set_column(0, 0, 14)
+        ws.set_column(1, 5, 10)
+        ws.set_column(6, 6, 27)
+        ws.set_column(7, 10, 12)
+        ws.set_column(11, 11, 27)
+        ws.set_column(12, 16, 11)
+        n_lignes = len(e.lignes)
+        premiere = 4 + 12  # ligne du premier logement dans le tableau
+        derniere = premiere + n_lignes - 1
+
+        def col(c: int) -> str:
+            return f"{cellule(premiere, c, True)}:{cellule(derniere, c, True)}"
+
+        ligne = 3
+
+        def agregat(libelle: str, texte: str, valeur: Any, fmt: str, nom: str) -> None:
+            nonlocal ligne
+            ws.merge_range(ligne, 0, ligne, 5, libelle, self.f())
+            formule(ws, ligne, 6, texte, valeur, self.f(fmt))
+            cl.nommer(nom, LOYERS, ligne, 6)
+            ligne += 1
+
+        lot = self.lot
+        agregat("Nombre de logements", f"SUM({col(1)})", sc.n_logements, "nombre", "n_logements")
+        agregat("Logements PLAI adaptés", f"SUMPRODUCT(({col(5)}=TRUE)*{col(1)})", sc.n_plai_adapte, "nombre",
+                "n_plai_adapte")
+        agregat("Surface utile totale", f"SUMPRODUCT({col(1)},{col(4)})", sc.su_totale, "m2", "su_totale")
+        if not self.foyer:
+            agregat("Coefficient de structure CS", "cs_a*(1+cs_b*n_logements/su_totale)", e.cs, "decimal4",
+                    "coefficient_structure")
+            agregat("Plafond PLAI de l'opération (LMzone x CS x (1 + marge), ou avis loyers saisi)",
+                    "IF(ISNUMBER(loyer_plafond_m2_saisi),loyer_plafond_m2_saisi,lmzone*coefficient_structure*"
+                    "(1+marge_locale))", e.plafond_plai_m2, "euros_m2_4", "plafond_plai_m2")
+        variante = [self._loyer_plai_ordinaire(i) for i in range(n_lignes)]
+        agregat("Assiette annuelle des loyers et accessoires (année 1)", f"12*SUMPRODUCT({col(1)},{col(10)}+{col(9)})",
+                lot.base_loyers[0], "euros", "base_loyers")
+        agregat("dont loyers accessoires", f"12*SUMPRODUCT({col(1)},{col(9)})", lot.base_accessoires[0], "euros",
+                "base_accessoires")
+        agregat("Assiette annuelle de la RLS (année 1)", f"12*SUMPRODUCT({col(1)},{col(13)})", lot.base_rls[0],
+                "euros", "base_rls")
+        agregat("Surface utile x 12 (assiette du loyer d'équilibre)", "12*su_totale", lot.base_surface[0],
+                "decimal", "base_surface")
+        base_variante = sum(lg.nombre * 12.0 * (v + lg.loyer_accessoire) for lg, v in zip(e.lignes, variante))
+        agregat("Assiette annuelle en PLAI ordinaire (loyers au plafond)", f"12*SUMPRODUCT({col(1)},{col(14)}+{col(9)})",
+                base_variante, "euros", "base_loyers_plai_ordinaire")
+
+        l_tab = premiere - 1
+        quoi_plafond = "Redevance maximale" if self.foyer else "Plafond PLAI"
+        quoi_apl = "Équivalence APL foyer E" if self.foyer else "Plafond APL du ménage"
+        self.entete(ws, l_tab, 0, ["Typologie", "Nombre", "Surface habitable", "Annexes", "Surface utile",
+                                   "PLAI adapté", "Ménage", quoi_plafond, quoi_apl, "Loyer accessoire",
+                                   "Redevance appliquée" if self.foyer else "Loyer appliqué", "Origine",
+                                   "€/m² SU", "RLS mensuelle", "En PLAI ordinaire",
+                                   "Sous le plafond APL (2.2)" if self.foyer else "Sous le plafond APL (2.1)",
+                                   f"Dans le {quoi_plafond.lower()}"])
+        ws.set_row(l_tab, 42)
+        for i, ll in enumerate(e.lignes):
+            l = premiere + i
+            hr = self.pos.logements[i]
+
+            def h(c: int) -> str:
+                return ref(HYP, hr, c)
+
+            B, C, D, E, F, H, I, J, K = (cellule(l, c) for c in (1, 2, 3, 4, 5, 7, 8, 9, 10))
+            ws.write_string(l, 0, ll.typologie or f"ligne {i + 1}")
+            formule(ws, l, 1, h(1), ll.nombre, self.f("nombre"))
+            formule(ws, l, 2, h(2), ll.surface_habitable, self.f("decimal"))
+            formule(ws, l, 3, h(3), ll.surface_annexes, self.f("decimal"))
+            formule(ws, l, 4, f"IF(ISNUMBER({h(4)}),{h(4)},{C}+{D}/2)", ll.surface_utile, self.f("decimal"))
+            formule(ws, l, 5, h(5), ll.plai_adapte, self.f("booleen"))
+            ws.write_string(l, 6, ll.menage or "-")
+            apl = ref(PARAM, self.pos.param_apl[i], 1) if i in self.pos.param_apl else None
+            if apl:
+                formule(ws, l, 8, apl, ll.plafond_apl, self.f("euros2"))
+            formule(ws, l, 9, h(9), ll.loyer_accessoire, self.f("euros2"))
+            if self.foyer:
+                formule(ws, l, 7, f'IF(ISNUMBER({h(10)}),{h(10)},"")', ll.plafond_plai, self.f("euros2"))
+                formule(ws, l, 10, f"IF(ISNUMBER({h(8)}),{h(8)},IF({F},MIN({H},{I}),{H}))", ll.loyer,
+                        self.f("euros2"))
+                formule(ws, l, 11, f'IF(ISNUMBER({h(8)}),"saisi (loyer_mensuel)",IF(AND({F},{I}<{H}),'
+                        f'"équivalence APL foyer","redevance maximale"))', ll.origine)
+                formule(ws, l, 14, f"IF(ISNUMBER({h(10)}),{h(10)},{h(8)})", variante[i], self.f("euros2"))
+                ok_apl = ll.loyer <= (ll.plafond_apl or 0) + 0.005
+                formule(ws, l, 15, f'IF({F},IF({K}<={I}+0.005,"oui","non"),"")', ok_apl if ll.plai_adapte else "")
+            else:
+                formule(ws, l, 7, f"plafond_plai_m2*{E}", ll.plafond_plai, self.f("euros2"))
+                formule(ws, l, 10, f"IF(ISNUMBER({h(8)}),{h(8)},IF(ISNUMBER({h(7)}),{h(7)}*{E},"
+                        f"IF({F},MIN({H},{I}-{J}),{H})))", ll.loyer, self.f("euros2"))
+                formule(ws, l, 11, f'IF(ISNUMBER({h(8)}),"saisi (loyer_mensuel)",IF(ISNUMBER({h(7)}),'
+                        f'"saisi (loyer_m2 x SU)",IF(AND({F},{I}-{J}<{H}),"plafond APL - loyer accessoire",'
+                        f'"plafond PLAI")))', ll.origine)
+                formule(ws, l, 14, H, variante[i], self.f("euros2"))
+                ok_apl = ll.loyer + ll.loyer_accessoire <= (ll.plafond_apl or 0) + 0.005
+                formule(ws, l, 15, f'IF({F},IF({K}+{J}<={I}+0.005,"oui","non"),"")',
+                        ok_apl if ll.plai_adapte else "")
+            formule(ws, l, 12, f"{K}/{E}", ll.loyer / ll.surface_utile, self.f("decimal"))
+            if i in self.pos.param_rls:
+                formule(ws, l, 13, f"IF({h(11)},{ref(PARAM, self.pos.param_rls[i], 1)},0)", ll.rls, self.f("euros2"))
+            else:
+                ws.write_number(l, 13, 0.0, self.f("euros2"))
+            plafond_ok = "non vérifiable" if ll.plafond_plai != ll.plafond_plai else (
+                ll.loyer <= ll.plafond_plai + 0.005)
+            formule(ws, l, 16, f'IF(ISNUMBER({H}),IF({K}<={H}+0.005,"oui","non"),"non vérifiable")', plafond_ok)
+        ws.freeze_panes(premiere, 1)
+        self.mise_en_page(ws, (l_tab, l_tab))
+
+    def _loyer_plai_ordinaire(self, i: int) -> float:
+        """Loyer de la ligne dans la variante PLAI ordinaire (preparation.variante_plai_ordinaire)."""
+        lg, ll = self.sc.logements[i], self.e.lignes[i]
+        if self.foyer:
+            return lg.redevance_max if lg.redevance_max is not None else lg.loyer_mensuel
+        return ll.plafond_plai
+
+    # ------------------------------------------------------------------ Prix de revient et financement
+    def financement(self) -> None:
+        ws, e, cl, sc = self.ws[FIN], self.e, self.cl, self.sc
+        self.titre(ws, "Prix de revient et plan de financement",
+                   "Le prêt d'équilibre (montant « solde ») reçoit le prix de revient moins toutes les autres "
+                   "ressources ; la subvention minimale le remplace à due concurrence.")
+        ws.set_column(0, 0, 44)
+        ws.set_column(1, 1, 16)
+        ws.set_column(2, 5, 18)
+        self.entete(ws, 3, 0, ["Poste du prix de revient", "", "Montant", "Part"])
+        ligne = 4
+        postes = [("Charge foncière", "charge_fonciere", sc.prix_de_revient.charge_fonciere),
+                  ("Travaux", "travaux", sc.prix_de_revient.travaux),
+                  ("Honoraires et frais", "honoraires", sc.prix_de_revient.honoraires)]
+        postes += [(f"Autre : {nom}", ref(HYP, l, 1), m)
+                   for (nom, m), l in zip(sc.prix_de_revient.autres, self.pos.autres_couts)]
+        premiere = ligne
+        total_l = premiere + len(postes)
+        for lib, source, montant in postes:
+            ws.write_string(ligne, 0, lib)
+            formule(ws, ligne, 2, source, montant, self.f("euros"))
+            formule(ws, ligne, 3, f"{cellule(ligne, 2)}/prix_de_revient", montant / e.prix_de_revient, self.f("pct"))
+            ligne += 1
+        ws.write_string(total_l, 0, "Prix de revient", self.f(gras=True))
+        formule(ws, total_l, 2, f"SUM({cellule(premiere, 2)}:{cellule(total_l - 1, 2)})", e.prix_de_revient,
+                self.f("euros", gras=True))
+        cl.nommer("prix_de_revient", FIN, total_l, 2)
+        formule(ws, total_l, 3, "1", 1.0, self.f("pct", gras=True))
+        ligne = total_l + 1
+        formule(ws, ligne, 2, "prix_de_revient/n_logements", e.prix_de_revient / sc.n_logements, self.f("euros"))
+        ws.write_string(ligne, 0, "par logement")
+        ligne += 1
+        formule(ws, ligne, 2, "prix_de_revient/su_totale", e.prix_de_revient / sc.su_totale, self.f("euros"))
+        ws.write_string(ligne, 0, "par m² de surface utile")
+
+        ligne += 2
+        self.entete(ws, ligne, 0, ["Ressource", "Nature", "Montant (subvention à calculer = 0)", "Part",
+                                   "Montant avec la subvention minimale", "Part"])
+        ws.set_row(ligne, 30)
+        ligne += 1
+        premiere = ligne
+        s_appl = "subvention_appliquee"
+        s_val = self.r.simulation.subvention if self.avec_solveur else 0.0
+        lignes: list[tuple[str, str, str, float, str, float]] = []  # libellé, nature, f0, v0, f1, v1
+        fin = {f.cle: f for f in e.financement}
+        for i, (s, (hl, mode)) in enumerate(zip(sc.subventions, self.pos.subventions)):
+            cle = f"subventions[{i}].montant_par_logement" if mode == "par_logement" else f"subventions[{i}].montant"
+            v0 = fin[cle].montant
+            if mode == "a_calculer":
+                lignes.append((s.financeur + " (subvention minimale)", "subvention", "0", 0.0, s_appl, s_val))
+                continue
+            f0 = {"montant": ref(HYP, hl, 1), "par_logement": f"{ref(HYP, hl, 1)}*n_logements",
+                  "reference": "reference_fnap_par_logement*n_plai_adapte"}[mode]
+            lignes.append((s.financeur, "subvention", f0, v0 or 0.0, None, v0 or 0.0))
+        if self.avec_solveur and e.indice_inconnue is None:
+            lignes.append(("Subvention d'équilibre (calculée)", "subvention", "0", 0.0, s_appl, s_val))
+        lignes.append(("Fonds propres", "fonds propres", "fonds_propres", sc.fonds_propres.montant, None,
+                       sc.fonds_propres.montant))
+        n_avant_prets = len(lignes)
+        for i, pr in enumerate(sc.prets):
+            k = float(e.principaux[i])
+            if pr.est_solde:
+                lignes.append((pr.nom + " (prêt d'équilibre)", "prêt", "SOLDE", k, None, k - s_val))
+            else:
+                lignes.append((pr.nom, "prêt", ref(HYP, self.pos.prets[i], 1), k, None, k))
+        derniere = premiere + len(lignes) - 1
+        for j, (lib, nature, f0, v0, f1, v1) in enumerate(lignes):
+            l = premiere + j
+            ws.write_string(l, 0, lib)
+            ws.write_string(l, 1, nature)
+            if f0 == "SOLDE":
+                autres = [cellule(premiere + k, 2) for k in range(len(lignes)) if k != j]
+                formule(ws, l, 2, "prix_de_revient-(" + "+".join(autres) + ")", v0, self.f("euros"))
+                cl.nommer("pret_equilibre_initial", FIN, l, 2)
+                f1 = f"{cellule(l, 2)}-{s_appl}"
+            else:
+                formule(ws, l, 2, f0, v0, self.f("euros"))
+            formule(ws, l, 3, f"{cellule(l, 2)}/prix_de_revient", v0 / e.prix_de_revient, self.f("pct"))
+            formule(ws, l, 4, f1 or cellule(l, 2), v1, self.f("euros"))
+            formule(ws, l, 5, f"{cellule(l, 4)}/prix_de_revient", v1 / e.prix_de_revient, self.f("pct"))
+            self.pos.plan_lignes.append((lib, l, v1))
+            if j >= n_avant_prets:
+                self.pos.principal_pret.append(ref(FIN, l, 2))
+        t = derniere + 1
+        ws.write_string(t, 0, "Total des ressources", self.f(gras=True))
+        tot0 = sum(x[3] for x in lignes)
+        tot1 = sum(x[5] for x in lignes)
+        for c, v in ((2, tot0), (4, tot1)):
+            formule(ws, t, c, f"SUM({cellule(premiere, c)}:{cellule(derniere, c)})", v, self.f("euros", gras=True))
+            formule(ws, t, c + 1, f"{cellule(t, c)}/prix_de_revient", v / e.prix_de_revient, self.f("pct", gras=True))
+        ws.write_string(t + 1, 0, "Écart ressources - prix de revient")
+        for c, v in ((2, tot0), (4, tot1)):
+            formule(ws, t + 1, c, f"{cellule(t, c)}-prix_de_revient", v - e.prix_de_revient, self.f("euros"))
+        self.mise_en_page(ws, paysage=False)
+
