@@ -158,17 +158,21 @@ def sensibilite_texte(s: Sensibilite) -> str:
     lignes = []
     for l in s.triees():
         h = l.hypothese
-        bascule = _valeur_hyp(l.bascule, h.unite) if l.bascule is not None else (
-            f"hors de [{_valeur_hyp(l.plage[0], h.unite)} ; {_valeur_hyp(l.plage[1], h.unite)}]")
+
+        def seuil(x):
+            return _valeur_hyp(x, h.unite) if x is not None else "hors plage"
+
         lignes.append([h.libelle, _valeur_hyp(l.base, h.unite), _valeur_hyp(l.basse, h.unite),
                        _montant(l.subvention_basse), _valeur_hyp(l.haute, h.unite), _montant(l.subvention_haute),
-                       bascule])
+                       seuil(l.bascule), seuil(l.rupture),
+                       f"[{_valeur_hyp(l.plage[0], h.unite)} ; {_valeur_hyp(l.plage[1], h.unite)}]"])
     return (f"{sc.operation.nom}\nSubvention minimale de référence : {_montant(s.subvention_base)} "
             f"(critère {sc.analyse.critere})\n\n"
-            + _tableau(["Hypothèse", "Base", "Basse", "S* basse", "Haute", "S* haute",
-                        "Bascule (S* = 0)"], lignes, "<>>>>><") +
-            "\n\nBascule : valeur de l'hypothèse, les autres inchangées, à laquelle l'opération s'équilibre sans "
-            "subvention ; « hors de [a ; b] » : pas de bascule dans la plage explorée.\n")
+            + _tableau(["Hypothèse", "Base", "Basse", "S* basse", "Haute", "S* haute", "Bascule (S* = 0)",
+                        "Rupture", "Plage explorée"], lignes, "<>>>>>>><") +
+            "\n\nLes autres hypothèses restant inchangées : bascule, valeur à laquelle l'opération s'équilibre sans "
+            "subvention ; rupture, dernière valeur à laquelle une subvention suffit encore ; « hors plage » : pas de "
+            "tel seuil dans la plage explorée.\n")
 
 
 def sensibilite_json(s: Sensibilite) -> dict:
@@ -179,7 +183,8 @@ def sensibilite_json(s: Sensibilite) -> dict:
         {"cle": l.hypothese.cle, "libelle": l.hypothese.libelle, "unite": l.hypothese.unite,
          "base": _arrondi(l.base, 4), "basse": _arrondi(l.basse, 4), "haute": _arrondi(l.haute, 4),
          "subvention_basse": inf(l.subvention_basse), "subvention_haute": inf(l.subvention_haute),
-         "bascule": _arrondi(l.bascule, 4), "plage": [_arrondi(l.plage[0], 4), _arrondi(l.plage[1], 4)]}
+         "bascule": _arrondi(l.bascule, 4), "rupture": _arrondi(l.rupture, 4),
+         "plage": [_arrondi(l.plage[0], 4), _arrondi(l.plage[1], 4)]}
         for l in s.triees()]}
 
 

@@ -1,9 +1,10 @@
-"""Sensibilité de la subvention minimale aux hypothèses clés, et valeur de bascule de chacune.
+"""Sensibilité de la subvention minimale aux hypothèses clés, valeurs de bascule et de rupture de chacune.
 
-Chaque hypothèse est déplacée vers le bas et vers le haut (écarts documentés dans ``ECARTS``) ; toutes les
-variantes sont résolues en un seul lot. La valeur de bascule est la valeur de l'hypothèse, les autres restant
-inchangées, à laquelle la subvention minimale devient nulle : l'opération s'équilibre sans elle. Elle est
-cherchée par dichotomie dans une plage documentée (tolérance : 1e-6 de la plage), en un lot à chaque pas.
+Chaque hypothèse est déplacée vers le bas et vers le haut (écarts de ``HYPOTHESES``) ; toutes les variantes sont
+résolues en un seul lot. Les autres hypothèses restant inchangées, la valeur de **bascule** est celle à laquelle
+la subvention minimale devient nulle (l'opération s'équilibre sans elle) ; la valeur de **rupture** est la
+dernière à laquelle une subvention suffit encore (au-delà, le besoin dépasse le prêt d'équilibre). Elles sont
+cherchées par dichotomie dans une plage documentée (40 pas : 1e-12 de la plage), en un lot à chaque pas.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ class LigneSensibilite:
     subvention_basse: float  # S* (inf si infaisable)
     subvention_haute: float
     bascule: float | None  # valeur où S* devient nulle ; None hors plage
+    rupture: float | None  # dernière valeur où une subvention suffit encore ; None hors plage
     plage: tuple[float, float]
 
 
@@ -165,36 +167,39 @@ def sensibilite(sc: Scenario, parametres: Parametres | None = None,
     for h, (bas, haut) in zip(hypotheses, ecarts):
         variantes += [h.appliquer(e, bas), h.appliquer(e, haut)]
     s = _subventions(variantes, parametres)
-    bascules, plages = _bascules(e, hypotheses, bases, parametres)
+    plages = [h.plage(v, e) for h, v in zip(hypotheses, bases)]
+    bascules = _frontiere(e, hypotheses, plages, parametres, lambda x: x > 0)
+    ruptures = _frontiere(e, hypotheses, plages, parametres, np.isinf)
     lignes = tuple(LigneSensibilite(h, v, bas, haut, float(s[1 + 2 * i]), float(s[2 + 2 * i]), bascules[i],
-                                    plages[i])
+                                    ruptures[i], plages[i])
                    for i, (h, v, (bas, haut)) in enumerate(zip(hypotheses, bases, ecarts)))
     return Sensibilite(float(s[0]), lignes, e)
 
 
-def _bascules(e: Entrees, hypotheses, bases, p) -> tuple[list, list]:
-    """Dichotomie simultanée sur toutes les hypothèses : la frontière entre S* > 0 et S* = 0."""
-    plages = [h.plage(v, e) for h, v in zip(hypotheses, bases)]
+def _frontiere(e: Entrees, hypotheses, plages, p, predicat) -> list[float | None]:
+    """Dichotomie simultanée sur toutes les hypothèses : la frontière où ``predicat(S*)`` change de valeur dans la
+    plage, donnée du côté où il est faux (arrondie à l'entier de ce côté pour une durée) ; None sans changement."""
     lo = np.array([a for a, _ in plages], float)
     hi = np.array([b for _, b in plages], float)
-    besoin_lo = _subventions([h.appliquer(e, x) for h, x in zip(hypotheses, lo)], p) > 0
-    besoin_hi = _subventions([h.appliquer(e, x) for h, x in zip(hypotheses, hi)], p) > 0
-    actif = besoin_lo != besoin_hi
+
+    def evaluer(x: np.ndarray) -> np.ndarray:
+        return predicat(_subventions([h.appliquer(e, v) for h, v in zip(hypotheses, x)], p))
+
+    vrai_lo, vrai_hi = evaluer(lo), evaluer(hi)
+    actif = vrai_lo != vrai_hi
     for _ in range(ITERATIONS):
         if not actif.any():
             break
         mi = (lo + hi) / 2
-        besoin_mi = _subventions([h.appliquer(e, x) for h, x in zip(hypotheses, mi)], p) > 0
-        meme_que_lo = besoin_mi == besoin_lo
+        meme_que_lo = evaluer(mi) == vrai_lo
         lo = np.where(actif & meme_que_lo, mi, lo)
         hi = np.where(actif & ~meme_que_lo, mi, hi)
-    bascules = []
+    resultat: list[float | None] = []
     for i, h in enumerate(hypotheses):
         if not actif[i]:
-            bascules.append(None)
-        elif h.entier:
-            # Première valeur entière du côté « sans subvention ».
-            bascules.append(float(np.ceil(hi[i] - 1e-9) if not besoin_hi[i] else np.floor(lo[i] + 1e-9)))
+            resultat.append(None)
+        elif not vrai_hi[i]:  # le prédicat est faux du côté haut
+            resultat.append(float(np.ceil(hi[i] - 1e-9)) if h.entier else float(hi[i]))
         else:
-            bascules.append(float(hi[i] if not besoin_hi[i] else lo[i]))
-    return bascules, plages
+            resultat.append(float(np.floor(lo[i] + 1e-9)) if h.entier else float(lo[i]))
+    return resultat

@@ -315,3 +315,21 @@ def test_commande_risque(tmp_path):
     assert d["aleatoire"]["n"] == 300
     assert d["aleatoire"]["p50"] <= d["aleatoire"]["p90"] <= d["aleatoire"]["p99"]
     assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_rupture_du_livret_a_et_de_l_exoneration(sens_aa):
+    """Juste sous la rupture une subvention suffit encore ; juste au-dessus, aucune (le moteur, scénario réécrit)."""
+    sc = charger_scenario(AA)
+    r = _ligne(sens_aa, "livret_a").rupture
+    assert 2.5 < r < 3.5  # +1 point reste faisable, +2 points ne l'est plus (table de sensibilité)
+    assert subvention_minimale(dataclasses.replace(sc, livret_a=LivretA((r - 1e-6,), None))).faisable
+    assert not subvention_minimale(dataclasses.replace(sc, livret_a=LivretA((r + 1e-6,), None))).faisable
+    n = _ligne(sens_aa, "tfpb_exoneration").rupture
+    assert n == int(n)
+
+    def exoneration(annees):
+        return dataclasses.replace(sc, exploitation=dataclasses.replace(
+            sc.exploitation, tfpb=dataclasses.replace(sc.exploitation.tfpb, exoneration=annees)))
+
+    assert subvention_minimale(exoneration(int(n))).faisable
+    assert not subvention_minimale(exoneration(int(n) - 1)).faisable

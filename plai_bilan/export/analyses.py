@@ -96,14 +96,14 @@ class FeuilleSensibilite:
     def ecrire(self, x, ws) -> None:
         s, f = self.s, x.f
         ws.set_column(0, 0, 46)
-        ws.set_column(1, 8, 15)
+        ws.set_column(1, 9, 15)
         x.titre(ws, "Sensibilité de la subvention minimale",
                 "Valeurs calculées par plai-bilan à l'export (chaque variante est une opération résolue à part ; "
                 "non recalculées par le classeur). Infaisable : aucune subvention n'équilibre la variante.")
         ws.write_string(3, 0, "Subvention minimale de référence")
         ecrire(ws, 3, 1, _fini(s.subvention_base), f("euros"))
         x.entete(ws, 5, 0, ["Hypothèse", "Base", "Basse", "S* basse", "Haute", "S* haute", "Écart bas", "Écart haut",
-                            "Bascule (S* = 0)"])
+                            "Bascule (S* = 0)", "Rupture"])
         lignes = s.triees()
         for i, l in enumerate(lignes):
             r = 6 + i
@@ -120,10 +120,11 @@ class FeuilleSensibilite:
                 val = [l.subvention_basse, l.subvention_haute][(src - 3) // 2] - s.subvention_base
                 formule(ws, r, c, f'IF(ISNUMBER({cellule(r, src)}),{cellule(r, src)}-$B$4,"")', _fini(val),
                         f("euros"))
-            if l.bascule is None:
-                ws.write_string(r, 8, "hors plage")
-            else:
-                ecrire(ws, r, 8, l.bascule, f(fmt))
+            for c, seuil in ((8, l.bascule), (9, l.rupture)):
+                if seuil is None:
+                    ws.write_string(r, c, "hors plage")
+                else:
+                    ecrire(ws, r, c, seuil, f(fmt))
         dern = 6 + len(lignes) - 1
         graphique = x.cl.wb.add_chart({"type": "bar"})
         for c, nom, couleur in ((6, "Hypothèse basse", "#2E75B6"), (7, "Hypothèse haute", "#C00000")):
