@@ -301,12 +301,12 @@ def _option_png(f):
 @_option_xlsx
 @_commande_sur_scenario
 def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None, png: str | None) -> None:
-    """Sensibilité de la subvention minimale aux hypothèses clés, et leurs valeurs de bascule.
+    """Sensibilité de la subvention minimale aux hypothèses clés, valeurs de bascule et de rupture.
 
     Livret A +/- 1 point, prix de revient et travaux +/- 10 %, vacance et impayés +/- 2 points, indexations des
     loyers et des charges +/- 0,5 point, coût de la GLA +/- 20 %, exonération de TFPB +/- 5 ans. La bascule est la
-    valeur qui équilibre l'opération sans subvention. --png : tornade en image ; --xlsx : classeur d'étude avec
-    une feuille Sensibilité.
+    valeur qui équilibre l'opération sans subvention ; la rupture, la dernière où une subvention suffit encore.
+    --png : tornade en image ; --xlsx : classeur d'étude avec une feuille Sensibilité.
     """
     from plai_bilan.bilan import exiger_pret_equilibre
     from plai_bilan.rapports import sensibilite_json, sensibilite_texte
