@@ -291,6 +291,19 @@ def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: 
     _emettre(texte, sortie)
 
 
+def _scenario_a_resoudre(fichier: str, png: str | None):
+    """Vérifie la cible de l'image avant tout calcul, lit le scénario et exige un prêt d'équilibre."""
+    from plai_bilan.bilan import exiger_pret_equilibre
+    from plai_bilan.scenario import charger_scenario
+    from plai_bilan.sortie import verifier_cible
+
+    if png:
+        verifier_cible(png)
+    sc = charger_scenario(fichier)
+    exiger_pret_equilibre(sc)
+    return sc
+
+
 def _option_png(f):
     return click.option("--png", type=click.Path(path_type=str), default=None, metavar="IMAGE",
                         help="Écrit aussi le graphique en PNG.")(f)
@@ -308,18 +321,12 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
     valeur qui équilibre l'opération sans subvention ; la rupture, la dernière où une subvention suffit encore.
     --png : tornade en image ; --xlsx : classeur d'étude avec une feuille Sensibilité.
     """
-    from plai_bilan.bilan import exiger_pret_equilibre
     from plai_bilan.rapports import sensibilite_json, sensibilite_texte
     from plai_bilan.resultats import en_json
-    from plai_bilan.scenario import charger_scenario
     from plai_bilan.sensibilite import sensibilite as _sensibilite
-    from plai_bilan.sortie import verifier_cible
 
     _verifier_xlsx(xlsx, "--xlsx")
-    if png:
-        verifier_cible(png)
-    sc = charger_scenario(fichier)
-    exiger_pret_equilibre(sc)
+    sc = _scenario_a_resoudre(fichier, png)
     s = _sensibilite(sc)
     _avertir(sc.avertissements)
     if png:
@@ -352,19 +359,12 @@ def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int |
     """
     import numpy as np
 
-    from plai_bilan.bilan import exiger_pret_equilibre
     from plai_bilan.preparation import preparer
     from plai_bilan.rapports import risque_json, risque_texte
     from plai_bilan.resultats import en_json
     from plai_bilan.risque import besoins_sous_trajectoires, distribution, trajectoires_nommees
-    from plai_bilan.scenario import charger_scenario
-    from plai_bilan.sortie import verifier_cible
 
-    if png:
-        verifier_cible(png)
-    sc = charger_scenario(fichier)
-    exiger_pret_equilibre(sc)
-    e = preparer(sc)
+    e = preparer(_scenario_a_resoudre(fichier, png))
     _avertir(e.avertissements)
     trajectoires = trajectoires_nommees(e)
     b = besoins_sous_trajectoires(e, np.array([t.taux for t in trajectoires]))

@@ -29,9 +29,7 @@ class FeuilleInstruction:
 
     def ecrire(self, x, ws) -> None:
         v, f = self.v, x.f
-        ws.set_column(0, 0, 56)
-        ws.set_column(1, 1, 22)
-        ws.set_column(2, 2, 90)
+        x.largeurs(ws, (0, 0, 56), (1, 1, 22), (2, 2, 90))
         x.titre(ws, "Instruction de la demande de subvention",
                 f"Subvention instruite : {v.financeur}. La demande est justifiée si l'opération est équilibrable, "
                 f"si elle ne dépasse pas la subvention minimale de plus de {TOLERANCE_DEMANDE:g} € et si les critères "
@@ -95,8 +93,7 @@ class FeuilleSensibilite:
 
     def ecrire(self, x, ws) -> None:
         s, f = self.s, x.f
-        ws.set_column(0, 0, 46)
-        ws.set_column(1, 9, 15)
+        x.largeurs(ws, (0, 0, 46), (1, 9, 15))
         x.titre(ws, "Sensibilité de la subvention minimale",
                 "Valeurs calculées par plai-bilan à l'export (chaque variante est une opération résolue à part ; "
                 "non recalculées par le classeur). Infaisable : aucune subvention n'équilibre la variante.")

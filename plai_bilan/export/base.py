@@ -69,6 +69,12 @@ class ExportBase:
         if note:
             ws.write_string(1, 0, note, self.f(italique=True))
 
+    @staticmethod
+    def largeurs(ws, *plages: tuple[int, int, float]) -> None:
+        """Largeurs de colonnes : (première, dernière, largeur) par plage."""
+        for premiere, derniere, largeur in plages:
+            ws.set_column(premiere, derniere, largeur)
+
     def entete(self, ws, ligne: int, colonne: int, libelles: list[str]) -> None:
         for j, lib in enumerate(libelles):
             ws.write_string(ligne, colonne + j, lib, self.f(entete=True))

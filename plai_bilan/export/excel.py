@@ -43,10 +43,7 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
     def synthese(self) -> None:
         ws, e, sc = self.ws[SYNTHESE], self.e, self.sc
         op = sc.operation
-        ws.set_column(0, 0, 50)
-        ws.set_column(1, 1, 18)
-        ws.set_column(2, 2, 12)
-        ws.set_column(3, 3, 75)
+        self.largeurs(ws, (0, 0, 50), (1, 1, 18), (2, 2, 12), (3, 3, 75))
         ws.write_string(0, 0, op.nom, self.f(titre=True))
         ws.write_string(1, 0, f"{op.nature} ; {sc.n_logements} logements dont {sc.n_plai_adapte} PLAI adaptés ; "
                         f"produit {op.produit} ; zone de loyer {op.zone_loyer}, zone APL {op.zone_apl} ; agrément du "

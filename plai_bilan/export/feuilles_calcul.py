@@ -92,10 +92,7 @@ class FeuillesCalcul(ExportBase):
         self.titre(ws, "Emprunts : tableaux d'amortissement",
                    "Taux de l'année t : taux fixe, ou max(livret A + marge, 0). Échéance prioritaire : capital "
                    "restant dû x (r - p) / (1 - ((1 + p) / (1 + r)) ^ N) ; différé : les intérêts seuls.")
-        ws.set_column(0, 0, 16)
-        ws.set_column(1, 5, 12)
-        ws.set_column(6, 10, 16)
-        ws.set_column(9, 9, 22)
+        self.largeurs(ws, (0, 0, 16), (1, 5, 12), (6, 10, 16), (9, 9, 22))
         ligne = 3
         ech = self.sim0.prets
         sauts = []
@@ -227,8 +224,7 @@ class FeuillesCalcul(ExportBase):
     def equilibre(self) -> None:
         ws, cl, e, sc = self.ws[EQUI], self.cl, self.e, self.sc
         self.titre(ws, "Équilibre : subvention minimale et loyer d'équilibre (formes fermées exactes)")
-        ws.set_column(0, 0, 52)
-        ws.set_column(1, 16, 15)
+        self.largeurs(ws, (0, 0, 52), (1, 16, 15))
         if not self.avec_solveur:
             ws.write_string(2, 0, "Aucun prêt d'équilibre (montant = « solde ») : la subvention minimale ne peut "
                             "remplacer aucun emprunt ; seul le compte d'exploitation est donné.")

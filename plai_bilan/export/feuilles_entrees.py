@@ -27,11 +27,7 @@ class FeuillesEntrees(ExportBase):
                    "Taux en pour cent, montants en euros TTC.")
         ws.write_string(2, 0, "Cellule modifiable", self.f(saisie=True))
         ws.write_string(2, 1, "PLAI adapté, soumis à la RLS : VRAI ou FAUX (TRUE ou FALSE)", self.f(italique=True))
-        ws.set_column(0, 0, 46)
-        ws.set_column(1, 1, 17)
-        ws.set_column(2, 2, 16)
-        ws.set_column(3, 3, 36)
-        ws.set_column(4, 11, 14)
+        self.largeurs(ws, (0, 0, 46), (1, 1, 17), (2, 2, 16), (3, 3, 36), (4, 11, 14))
         ligne = 4
 
         def section(titre: str) -> None:
@@ -240,12 +236,7 @@ class FeuillesEntrees(ExportBase):
         self.titre(ws, "Paramètres réglementaires appliqués",
                    f"Valeurs en vigueur au {op.date_agrement.strftime('%d/%m/%Y')} (date d'agrément), appliquées "
                    "telles quelles en année 1. Sur fond jaune : modifiables pour une variante.")
-        ws.set_column(0, 0, 48)
-        ws.set_column(1, 1, 14)
-        ws.set_column(2, 2, 16)
-        ws.set_column(3, 3, 24)
-        ws.set_column(4, 5, 12)
-        ws.set_column(6, 6, 90)
+        self.largeurs(ws, (0, 0, 48), (1, 1, 14), (2, 2, 16), (3, 3, 24), (4, 5, 12), (6, 6, 90))
         self.entete(ws, 3, 0, ["Paramètre", "Valeur", "Unité", "Barème", "En vigueur depuis", "Statut", "Référence"])
         ligne = 4
 
@@ -316,12 +307,7 @@ class FeuillesEntrees(ExportBase):
                     "adapté." if self.foyer else
                     "Loyer appliqué : la saisie, sinon min(plafond PLAI, plafond APL - loyer accessoire) pour un "
                     "PLAI adapté, sinon le plafond PLAI."))
-        ws.set_column(0, 0, 14)
-        ws.set_column(1, 5, 10)
-        ws.set_column(6, 6, 27)
-        ws.set_column(7, 10, 12)
-        ws.set_column(11, 11, 27)
-        ws.set_column(12, 16, 11)
+        self.largeurs(ws, (0, 0, 14), (1, 5, 10), (6, 6, 27), (7, 10, 12), (11, 11, 27), (12, 16, 11))
         n_lignes = len(e.lignes)
         premiere = 4 + 12  # ligne du premier logement dans le tableau
         derniere = premiere + n_lignes - 1
@@ -435,9 +421,7 @@ class FeuillesEntrees(ExportBase):
         self.titre(ws, "Prix de revient et plan de financement",
                    "Le prêt d'équilibre (montant « solde ») reçoit le prix de revient moins toutes les autres "
                    "ressources ; la subvention minimale le remplace à due concurrence.")
-        ws.set_column(0, 0, 44)
-        ws.set_column(1, 1, 16)
-        ws.set_column(2, 5, 18)
+        self.largeurs(ws, (0, 0, 44), (1, 1, 16), (2, 5, 18))
         self.entete(ws, 3, 0, ["Poste du prix de revient", "", "Montant", "Part"])
         ligne = 4
         postes = [("Charge foncière", "charge_fonciere", sc.prix_de_revient.charge_fonciere),
