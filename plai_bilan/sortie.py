@@ -39,6 +39,7 @@ def ecrire_atomique(chemin: str | Path, ecrire: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         ecrire(temporaire)
+        os.chmod(temporaire, _mode(cible))
         os.replace(temporaire, cible)
     except PermissionError as exc:
         raise SortieImpossible(f"{cible} : fichier verrouillé ou protégé en écriture (ouvert dans un tableur ?) "
@@ -48,6 +49,15 @@ def ecrire_atomique(chemin: str | Path, ecrire: Callable[[str], None]) -> None:
     finally:
         if os.path.exists(temporaire):
             os.unlink(temporaire)
+
+
+def _mode(cible: Path) -> int:
+    """Les droits du fichier remplacé, sinon ceux d'un fichier neuf (0o666 moins le masque) : mkstemp crée en 0o600."""
+    if cible.exists():
+        return cible.stat().st_mode & 0o777
+    masque = os.umask(0)
+    os.umask(masque)
+    return 0o666 & ~masque
 
 
 def ecrire_texte(chemin: str | Path, texte: str) -> None:

@@ -28,3 +28,19 @@ def test_dossier_absent_et_cible_dossier(tmp_path):
         ecrire_texte(tmp_path / "absent" / "r.json", "x")
     with pytest.raises(SortieImpossible, match="c'est un dossier"):
         ecrire_texte(tmp_path, "x")
+
+
+def test_droits_d_un_fichier_neuf_et_d_un_fichier_remplace(tmp_path):
+    """L'écriture atomique ne laisse pas les droits restreints du fichier temporaire (0o600)."""
+    masque = os.umask(0o022)
+    try:
+        neuf = tmp_path / "neuf.json"
+        ecrire_texte(neuf, "x")
+        assert neuf.stat().st_mode & 0o777 == 0o644
+        garde = tmp_path / "garde.json"
+        garde.write_text("ancien", encoding="utf-8")
+        os.chmod(garde, 0o640)
+        ecrire_texte(garde, "nouveau")
+        assert garde.stat().st_mode & 0o777 == 0o640
+    finally:
+        os.umask(masque)
