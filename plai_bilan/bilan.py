@@ -84,10 +84,7 @@ class Simulation:
 
 def _extraire(lot: Lot, c: Compte, ech: Echeancier, i: int, entrees: Entrees, subvention: float = 0.0) -> Simulation:
     h = entrees.horizon
-    prets = lot.pret_operation == i
-    sel = Echeancier(ech.capital_initial[prets], ech.echeances[prets, :h], ech.interets[prets, :h],
-                     ech.amortissements[prets, :h], ech.capital_restant_du[prets, :h], ech.taux[prets, :h],
-                     ech.progressivite[prets, :h])
+    sel = ech.selection(lot.pret_operation == i, h)
     van = c.van[i]
     return Simulation(entrees, {k: v[i, :h] for k, v in c.lignes.items()}, c.autofinancement[i, :h],
                       c.tresorerie[i, :h], None if math.isnan(van) else float(van), sel, subvention)
@@ -193,6 +190,7 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
     lot_s = _lot_avec_subventions(lot, appliquees)
     ech_s = lot_s.echeancier_prets()
     compte_s = compte(lot_s, echeances=ech_s.echeances)
+    ech_0 = lot.echeancier_prets()
     resultats = []
     for i, e in enumerate(entrees):
         faisable = bool(sol.faisable[i])
@@ -215,17 +213,12 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
         detail = None
         if e.indice_solde is not None:
             h = e.horizon
-            j = lot.indice_solde[i]
-            u = lot.unitaire
-            unit = Echeancier(u.capital_initial[[j]], u.echeances[[j], :h], u.interets[[j], :h],
-                              u.amortissements[[j], :h], u.capital_restant_du[[j], :h], u.taux[[j], :h],
-                              u.progressivite[[j], :h])
             detail = DetailEquilibre(
-                unitaire=unit, u=sol.unitaire[i, :h], v=sol.valeurs[i, :h], w=sol.coefficients[i, :h],
+                unitaire=lot.unitaire.selection([lot.indice_solde[i]], h), u=sol.unitaire[i, :h], v=sol.valeurs[i, :h], w=sol.coefficients[i, :h],
                 v_loyer=sol.valeurs_loyer[i, :h], w_loyer=sol.coefficients_loyer[i, :h],
                 v_plai=sol.valeurs[n + i, :h] if variantes else None,
                 pret_equilibre_plai=float(sol.pret_equilibre_initial[n + i]) if variantes else None,
-                compte_zero=_extraire(lot, sol.compte, lot.echeancier_prets(), i, e))
+                compte_zero=_extraire(lot, sol.compte, ech_0, i, e))
         r = ResultatSubvention(
             entrees=e,
             critere=str(sol.critere[i]),

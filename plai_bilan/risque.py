@@ -90,8 +90,7 @@ def besoins_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> Besoin:
 
 def subventions_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> np.ndarray:
     """S* de l'opération sous chaque trajectoire (N, H) ; +inf quand aucune subvention ne l'équilibre."""
-    b = besoins_sous_trajectoires(e, livret_a)
-    return np.where(b.faisable, b.bornes.valeur, np.inf)
+    return besoins_sous_trajectoires(e, livret_a).subvention_ou_infini
 
 
 @dataclass(frozen=True)

@@ -152,8 +152,7 @@ def _subventions(variantes: list[Scenario], p: Parametres | None) -> np.ndarray:
             pass
     resultat = np.full(len(variantes), np.nan)
     if entrees:
-        b = besoins(entrees)
-        resultat[valides] = np.where(b.faisable, b.bornes.valeur, np.inf)
+        resultat[valides] = besoins(entrees).subvention_ou_infini
     return resultat
 
 

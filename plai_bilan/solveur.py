@@ -113,6 +113,11 @@ class Besoin:
         return np.where(self.faisable, self.bornes.valeur, np.nan)
 
     @property
+    def subvention_ou_infini(self) -> np.ndarray:
+        """S*, et +inf quand aucune subvention n'équilibre l'opération (pour les quantiles et les tris)."""
+        return np.where(self.faisable, self.bornes.valeur, np.inf)
+
+    @property
     def brut(self) -> np.ndarray:
         """max(0, max -V/W) même au-delà du prêt d'équilibre ; inf quand une année en échec est sans levier."""
         return np.where(self.bornes.echec_sans_levier.any(axis=1), np.inf, self.bornes.valeur)
@@ -144,9 +149,9 @@ def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte
     critere = np.asarray(criteres)
     c0 = compte_zero or compte(lot)
     actif = lot.actif
-    n = besoin_subvention(lot, critere, c0)
-    masque, u, v, w, b, k_bal, a_solde, faisable = n.masque, n.u, n.v, n.w, n.bornes, n.pret_equilibre, \
-        n.a_solde, n.faisable
+    besoin = besoin_subvention(lot, critere, c0)
+    masque, u, v, w, b = besoin.masque, besoin.u, besoin.v, besoin.w, besoin.bornes
+    k_bal, a_solde, faisable = besoin.pret_equilibre, besoin.a_solde, besoin.faisable
     duree_bal = (u > NUL).sum(axis=1)
     motifs: list = [None] * lot.n_operations
     deficits: list = [[] for _ in range(lot.n_operations)]
