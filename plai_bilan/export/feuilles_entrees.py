@@ -472,10 +472,15 @@ class FeuillesEntrees(ExportBase):
         lignes.append(("Fonds propres", "fonds propres", "fonds_propres", sc.fonds_propres.montant, None,
                        sc.fonds_propres.montant))
         n_avant_prets = len(lignes)
+        j_solde = None if e.indice_solde is None else n_avant_prets + e.indice_solde
         for i, pr in enumerate(sc.prets):
             k = float(e.principaux[i])
             if pr.est_solde:
-                lignes.append((pr.nom + " (prêt d'équilibre)", "prêt", "SOLDE", k, None, k - s_val))
+                # Le prêt d'équilibre : le prix de revient moins toutes les autres ressources du plan.
+                autres = "+".join(cellule(premiere + x, 2) for x in range(len(sc.prets) + n_avant_prets)
+                                  if x != j_solde)
+                lignes.append((pr.nom + " (prêt d'équilibre)", "prêt", f"prix_de_revient-({autres})", k,
+                               f"{cellule(premiere + j_solde, 2)}-{s_appl}", k - s_val))
             else:
                 lignes.append((pr.nom, "prêt", ref(HYP, self.pos.prets[i], 1), k, None, k))
         derniere = premiere + len(lignes) - 1
@@ -483,13 +488,9 @@ class FeuillesEntrees(ExportBase):
             l = premiere + j
             ws.write_string(l, 0, lib)
             ws.write_string(l, 1, nature)
-            if f0 == "SOLDE":
-                autres = [cellule(premiere + k, 2) for k in range(len(lignes)) if k != j]
-                formule(ws, l, 2, "prix_de_revient-(" + "+".join(autres) + ")", v0, self.f("euros"))
+            formule(ws, l, 2, f0, v0, self.f("euros"))
+            if j == j_solde:
                 cl.nommer("pret_equilibre_initial", FIN, l, 2)
-                f1 = f"{cellule(l, 2)}-{s_appl}"
-            else:
-                formule(ws, l, 2, f0, v0, self.f("euros"))
             formule(ws, l, 3, f"{cellule(l, 2)}/prix_de_revient", v0 / e.prix_de_revient, self.f("pct"))
             formule(ws, l, 4, f1 or cellule(l, 2), v1, self.f("euros"))
             formule(ws, l, 5, f"{cellule(l, 4)}/prix_de_revient", v1 / e.prix_de_revient, self.f("pct"))
