@@ -6,6 +6,7 @@ Statuts de sortie : 0 succès ; 2 entrée invalide (scénario, paramètre, fichi
 from __future__ import annotations
 
 import functools
+import re
 import sys
 
 import click
@@ -19,7 +20,7 @@ CONTEXTE = {"help_option_names": [], "max_content_width": 100}
 _USAGE = (
     (r"Missing argument '(?P<a>[^']+)'\.", "argument {a} manquant"),
     (r"Missing option '(?P<a>[^']+)'\.", "option {a} manquante"),
-    (r"No such option '(?P<a>[^']+)'\.(?: \(Did you mean(?: one of)?: (?P<b>.+)\?\))?", "option inconnue : {a}"),
+    (r"No such option '(?P<a>[^']+)'\.(?: \(Did you mean(?: one of)?: (?P<s>.+)\?\))?", "option inconnue : {a}"),
     (r"No such command '(?P<a>[^']+)'\.", "commande inconnue : {a}"),
     (r"Option '(?P<a>[^']+)' requires an argument\.", "l'option {a} attend une valeur"),
     (r"Got unexpected extra arguments? \((?P<a>.+)\)", "argument en trop : {a}"),
@@ -33,16 +34,13 @@ _USAGE = (
 
 
 def traduire_usage(message: str) -> str:
-    """Le message d'une erreur d'usage de click, en français."""
-    import re
-
+    """Le message d'une erreur d'usage de click, en français (le groupe « s » d'un motif est une suggestion)."""
     for motif, gabarit in _USAGE:
         m = re.fullmatch(motif, message)
         if m:
-            texte = gabarit.format(**{k: (v or "").replace("'", "") for k, v in m.groupdict().items()})
-            if m.groupdict().get("b") and "vouliez" not in texte and motif.startswith("No such option"):
-                texte += f" ; vouliez-vous dire {m.group('b').replace(chr(39), '')} ?"
-            return texte
+            champs = {k: (v or "").replace("'", "") for k, v in m.groupdict().items()}
+            texte = gabarit.format(**champs)
+            return texte + (f" ; vouliez-vous dire {champs['s']} ?" if champs.get("s") else "")
     return f"usage incorrect : {message}"
 
 
