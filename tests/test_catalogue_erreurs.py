@@ -305,3 +305,18 @@ def test_png_porte_la_tracabilite(tmp_path):
     contenu = png.read_bytes()
     assert hashlib.sha256(AA.read_bytes()).hexdigest().encode() in contenu
     assert b"plai-bilan" in contenu
+
+
+def test_dossier_de_sortie_protege_en_ecriture(tmp_path, monkeypatch):
+    """Un dossier où l'on ne peut pas créer de fichier (droits) : message, statut 2, rien d'écrit."""
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    cible = tmp_path / "resultat.json"
+    r = lancer("subvention", str(AA), "--format", "json", "-o", str(cible))
+    assert r.exit_code == 2
+    assert r.stderr.endswith(f"Erreur : {cible} : écriture impossible dans {tmp_path} (Permission denied)\n")
+    assert os.listdir(tmp_path) == []
