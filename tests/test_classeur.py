@@ -144,7 +144,7 @@ def _cellule_loyer_mensuel(chemin: Path, i: int) -> tuple[str, str]:
     return HYP, f"I{ligne}"
 
 
-@pytest.mark.parametrize("changement", ["travaux", "livret_a", "loyer", "tout"])
+@pytest.mark.parametrize("changement", ["travaux", "livret_a", "loyer", "tout", "critere"])
 def test_modifier_une_hypothese_dans_le_classeur(changement, tmp_path, profil):
     """Changer une cellule jaune et recalculer donne le résultat du moteur sur le scénario modifié."""
     sc = charger_scenario(AA)
@@ -163,6 +163,9 @@ def test_modifier_une_hypothese_dans_le_classeur(changement, tmp_path, profil):
         cellules[_cellule_loyer_mensuel(classeur, 0)] = 280.0
         logements = (dataclasses.replace(modifie.logements[0], loyer_mensuel=280.0),) + modifie.logements[1:]
         modifie = dataclasses.replace(modifie, logements=logements)
+    if changement == "critere":
+        cellules[_cellule_nommee(classeur, "critere")] = "annuel"
+        modifie = dataclasses.replace(modifie, analyse=dataclasses.replace(modifie.analyse, critere="annuel"))
     _modifier(classeur, cellules)
     r = subvention_minimale(modifie)
     assert r.subvention_minimale != pytest.approx(subvention_minimale(sc).subvention_minimale, abs=1.0)
