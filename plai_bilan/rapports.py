@@ -176,13 +176,10 @@ def sensibilite_texte(s: Sensibilite) -> str:
 
 
 def sensibilite_json(s: Sensibilite) -> dict:
-    def inf(x):
-        return None if x is None or math.isinf(x) or math.isnan(x) else _arrondi(x)
-
-    return {**entete(s.entrees), "subvention_base": inf(s.subvention_base), "hypotheses": [
+    return {**entete(s.entrees), "subvention_base": _arrondi(s.subvention_base), "hypotheses": [
         {"cle": l.hypothese.cle, "libelle": l.hypothese.libelle, "unite": l.hypothese.unite,
          "base": _arrondi(l.base, 4), "basse": _arrondi(l.basse, 4), "haute": _arrondi(l.haute, 4),
-         "subvention_basse": inf(l.subvention_basse), "subvention_haute": inf(l.subvention_haute),
+         "subvention_basse": _arrondi(l.subvention_basse), "subvention_haute": _arrondi(l.subvention_haute),
          "bascule": _arrondi(l.bascule, 4), "rupture": _arrondi(l.rupture, 4),
          "plage": [_arrondi(l.plage[0], 4), _arrondi(l.plage[1], 4)]}
         for l in s.triees()]}
@@ -216,15 +213,12 @@ def risque_texte(e, trajectoires: list[Trajectoire], b, d: Distribution) -> str:
 
 
 def risque_json(e, trajectoires, b, d: Distribution) -> dict:
-    def inf(x):
-        return None if math.isinf(x) or math.isnan(x) else _arrondi(x)
-
     return {**entete(e),
             "pret_equilibre_initial": _arrondi(e.pret_equilibre),
             "trajectoires": [{"nom": t.nom, "libelle": t.libelle, "livret_a_pct": [_arrondi(x * 100, 4) for x in t.taux],
-                              "faisable": bool(b.faisable[i]), "subvention_minimale": inf(float(b.subvention[i])),
-                              "besoin_brut": inf(float(b.brut[i]))} for i, t in enumerate(trajectoires)],
+                              "faisable": bool(b.faisable[i]), "subvention_minimale": _arrondi(float(b.subvention[i])),
+                              "besoin_brut": _arrondi(float(b.brut[i]))} for i, t in enumerate(trajectoires)],
             "aleatoire": {"n": d.n, "graine": d.graine,
-                          **{f"p{round(p * 100)}": inf(d.quantile(p)) for p in QUANTILES},
-                          "subvention_90_pct_trajectoires": inf(d.quantile(0.9)),
+                          **{f"p{round(p * 100)}": _arrondi(d.quantile(p)) for p in QUANTILES},
+                          "subvention_90_pct_trajectoires": _arrondi(d.quantile(0.9)),
                           "part_infaisable": _arrondi(d.part_infaisable, 6)}}

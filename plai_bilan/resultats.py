@@ -24,8 +24,8 @@ def _arrondi(x: Any, n: int = 2) -> Any:
     if x is None:
         return None
     x = float(x)
-    if math.isnan(x):
-        return None
+    if not math.isfinite(x):
+        return None  # JSON n'a ni NaN ni infini : « n'existe pas » (infaisable)
     return round(x, n) + 0.0  # +0.0 : pas de -0.0
 
 

@@ -15,10 +15,6 @@ from plai_bilan.sensibilite import Sensibilite
 from plai_bilan.sortie import ecrire_atomique
 
 
-def _fini(x):
-    return None if x is None or (isinstance(x, float) and (math.isinf(x) or math.isnan(x))) else x
-
-
 class FeuilleInstruction:
     """Le verdict : montant demandé (modifiable), subvention minimale (formule du classeur), écart et verdict."""
 
@@ -98,7 +94,7 @@ class FeuilleSensibilite:
                 "Valeurs calculées par plai-bilan à l'export (chaque variante est une opération résolue à part ; "
                 "non recalculées par le classeur). Infaisable : aucune subvention n'équilibre la variante.")
         ws.write_string(3, 0, "Subvention minimale de référence")
-        ecrire(ws, 3, 1, _fini(s.subvention_base), f("euros"))
+        ecrire(ws, 3, 1, s.subvention_base, f("euros"))
         x.entete(ws, 5, 0, ["Hypothèse", "Base", "Basse", "S* basse", "Haute", "S* haute", "Écart bas", "Écart haut",
                             "Bascule (S* = 0)", "Rupture"])
         lignes = s.triees()
@@ -112,10 +108,10 @@ class FeuilleSensibilite:
                 if math.isinf(v):
                     ws.write_string(r, c, "infaisable")
                 else:
-                    ecrire(ws, r, c, _fini(v), f("euros"))
+                    ecrire(ws, r, c, v, f("euros"))
             for c, src in ((6, 3), (7, 5)):
                 val = [l.subvention_basse, l.subvention_haute][(src - 3) // 2] - s.subvention_base
-                formule(ws, r, c, f'IF(ISNUMBER({cellule(r, src)}),{cellule(r, src)}-$B$4,"")', _fini(val),
+                formule(ws, r, c, f'IF(ISNUMBER({cellule(r, src)}),{cellule(r, src)}-$B$4,"")', val,
                         f("euros"))
             for c, seuil in ((8, l.bascule), (9, l.rupture)):
                 if seuil is None:

@@ -109,8 +109,8 @@ class Classeur:
 
 
 def ecrire(ws, ligne: int, colonne: int, valeur: Any, fmt=None) -> None:
-    """Écrit une valeur saisie : nombre, booléen, texte (toujours comme texte) ou vide."""
-    if valeur is None or (isinstance(valeur, float) and math.isnan(valeur)):
+    """Écrit une valeur saisie : nombre, booléen, texte (toujours comme texte) ou vide (None, NaN, infini)."""
+    if valeur is None or (isinstance(valeur, float) and not math.isfinite(valeur)):
         ws.write_blank(ligne, colonne, None, fmt)
     elif isinstance(valeur, bool):
         ws.write_boolean(ligne, colonne, valeur, fmt)
