@@ -1,266 +1,355 @@
-"""L'API de haut niveau : simuler une opération, résoudre sa subvention minimale, en lot ou seule."""
+"""Le bilan d'une opération : l'objet résultat fermé que lisent toutes les sorties.
+
+Un :class:`Bilan` contient tout ce qu'une sortie (JSON, texte, CSV, classeur, graphiques) affiche : les entrées
+résolues (loyers, plan de financement, hypothèses en décimal), le compte annuel sans et avec la subvention
+d'équilibre sous les clés du catalogue, les échéanciers des prêts, les résultats du solveur et ses grandeurs
+intermédiaires, les contrôles de l'instructeur et la provenance (version, empreinte du scénario, date et origine
+du jeu de paramètres réellement utilisé). Ce module ne calcule pas : il ne dépend ni du moteur, ni du solveur,
+ni des paramètres. Conventions : taux décimaux, montants en euros, années t = 1..H (indice t - 1).
+"""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from plai_bilan.controles import Constat, controler
-from plai_bilan.erreurs import ScenarioInvalide
-from plai_bilan.moteur.exploitation import Compte, compte
-from plai_bilan.moteur.lot import Lot, construire_lot
-from plai_bilan.moteur.prets import Echeancier
-from plai_bilan.parametres import Parametres
-from plai_bilan.preparation import Entrees, preparer, variante_plai_ordinaire
-from plai_bilan.scenario import Scenario
-from plai_bilan.solveur import Besoin, besoin_subvention, resoudre_lot
+from plai_bilan.catalogue import LIGNES_COMPTE, catalogue
 
-# Libellés français des lignes du compte, dans l'ordre du tableau.
-LIBELLES = {
-    "annee": "Année",
-    "annee_civile": "Année civile",
-    "revenu_locatif": "Loyers quittancés nets de vacance et d'impayés",
-    "reduction_loyer_solidarite": "Réduction de loyer de solidarité",
-    "loyers": "Loyers",
-    "produits_accompagnement": "Financement de l'accompagnement",
-    "frais_gestion": "Frais de gestion",
-    "entretien_courant": "Entretien courant",
-    "gros_entretien": "Gros entretien",
-    "assurance": "Assurance",
-    "autres_charges": "Autres charges",
-    "charges_comprises": "Charges comprises (foyer)",
-    "charges_proportionnelles": "Charges en % des loyers",
-    "gestion_locative_adaptee": "Gestion locative adaptée",
-    "accompagnement": "Accompagnement",
-    "taxe_fonciere": "Taxe foncière (TFPB)",
-    "charges": "Charges d'exploitation",
-    "annuites": "Annuités d'emprunts",
-    "remuneration_fonds_propres": "Rémunération des fonds propres",
-    "autofinancement": "Autofinancement",
-    "tresorerie": "Trésorerie cumulée",
-}
+if TYPE_CHECKING:
+    from plai_bilan.scenario import Scenario
 
 
 @dataclass(frozen=True)
-class Simulation:
-    """Le compte année par année d'une opération et les échéanciers de ses prêts."""
+class ValeurUtilisee:
+    """Une valeur réglementaire utilisée par le calcul, avec sa source."""
 
-    entrees: Entrees
-    lignes: dict[str, np.ndarray]  # (H,)
-    autofinancement: np.ndarray
-    tresorerie: np.ndarray
-    van: float | None
-    prets: Echeancier  # (L, H)
-    subvention: float = 0.0  # subvention inconnue appliquée (0 en simulation)
+    bareme: str
+    description: str
+    date: date
+    statut: str  # V, V2, D ou E
+    reference: str
+    estimation: bool
+
+
+@dataclass(frozen=True)
+class Provenance:
+    version: str
+    version_contrat: int
+    fichier: str
+    sha256: str
+    nom: str
+    parametres_date: date
+    parametres_origine: str
+    parametres_utilises: tuple[ValeurUtilisee, ...]
+
+
+@dataclass(frozen=True)
+class LigneLoyer:
+    """Le loyer d'une ligne de logements et les plafonds qui l'encadrent (euros par mois et par logement)."""
+
+    typologie: str
+    nombre: int
+    surface_habitable: float
+    surface_annexes: float
+    surface_utile: float
+    surface_utile_saisie: float | None
+    plai_adapte: bool
+    menage: str
+    plafond_plai: float  # ordinaire : plafond m2 x SU ; foyer : redevance maximale (nan si absente)
+    plafond_apl: float | None  # L (ordinaire) ou E (foyer) du ménage ; None sans ménage
+    loyer: float  # loyer ou redevance appliqué
+    loyer_accessoire: float
+    origine: str
+    reduction_loyer_solidarite: float  # RLS mensuelle si la ligne y est soumise, sinon 0
+    rls_bareme: float | None  # RLS du ménage au barème (opération soumise), que la ligne y soit soumise ou non
+    soumis_rls: bool
+    loyer_plai_ordinaire: float  # loyer de la ligne dans la variante PLAI ordinaire
+    loyer_m2_saisi: float | None
+    loyer_mensuel_saisi: float | None
+    redevance_max: float | None
+
+
+@dataclass(frozen=True)
+class LigneFinancement:
+    nature: str  # "subvention", "fonds_propres", "pret"
+    libelle: str
+    montant: float
+    cle: str  # clé du scénario
+    inconnue: bool = False  # la subvention à calculer
+    mode: str = ""  # subvention : montant, par_logement, reference, a_calculer ; prêt : montant, solde
+
+
+@dataclass(frozen=True)
+class CaracteristiquesPret:
+    """Un prêt du scénario, taux en décimal."""
+
+    nom: str
+    montant: float | None  # None : prêt d'équilibre (« solde »)
+    duree: int
+    index: str  # "livret_a" ou "fixe"
+    taux_fixe: float
+    marge: float
+    progressivite: float
+    revisabilite: str
+    prefinancement: int
+    differe: int
+    profil: str
 
     @property
-    def scenario(self) -> Scenario:
-        return self.entrees.scenario
+    def est_solde(self) -> bool:
+        return self.montant is None
+
+
+@dataclass(frozen=True)
+class Hypotheses:
+    """Les hypothèses d'exploitation et d'analyse, en décimal ; montants par logement et par an, année 1.
+
+    Les noms sont ceux des cellules nommées du classeur.
+    """
+
+    marge_locale: float
+    vacance: float
+    impayes: float
+    charges_pct_loyers: float
+    indexation_loyers: float
+    indexation_charges: float
+    frais_gestion: float
+    entretien_courant: float
+    gros_entretien: float | None
+    gros_entretien_pct_travaux: float | None
+    gros_entretien_total: float  # euros par an pour l'opération, année 1
+    assurance: float
+    autres_charges: float
+    charges_comprises: float
+    tfpb_montant: float
+    tfpb_exoneration: int
+    gla_montant: float
+    gla_duree: int
+    accompagnement_montant: float
+    accompagnement_duree: int
+    financement_accompagnement_montant: float
+    financement_accompagnement_duree: int
+    fonds_propres: float
+    fp_taux: float
+    fp_duree: int
+    critere: str
+    taux_actualisation: float | None
+    tresorerie_initiale: float
+    n_livret_a_saisis: int  # nombre d'années de la trajectoire saisie (1 pour « constante »)
+
+
+@dataclass(frozen=True)
+class Constat:
+    """Un contrôle de l'instructeur : un constat, jamais une exception."""
+
+    code: str
+    libelle: str
+    statut: str
+    detail: str
+
+    def vers_json(self) -> dict:
+        return {"code": self.code, "libelle": self.libelle, "statut": self.statut, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class EcheancierPret:
+    """L'échéancier d'un prêt, années 1..H."""
+
+    nom: str
+    capital: float  # capital emprunté (avant préfinancement)
+    capital_initial: float  # au début de l'année 1, préfinancement compris
+    taux: np.ndarray
+    progressivite: np.ndarray
+    echeances: np.ndarray
+    interets: np.ndarray
+    amortissements: np.ndarray
+    capital_restant_du: np.ndarray
+
+
+@dataclass(frozen=True)
+class Compte:
+    """Le compte annuel d'une opération : une ligne par clé de la famille « compte » du catalogue, (H,)."""
+
+    lignes: dict[str, np.ndarray]  # annee, annee_civile ... autofinancement, tresorerie
+    van: float | None
+    prets: tuple[EcheancierPret, ...]
+    subvention: float = 0.0  # subvention à calculer appliquée (0 sans subvention)
+
+    def __getitem__(self, cle: str) -> np.ndarray:
+        return self.lignes[cle]
 
     @property
     def annees(self) -> np.ndarray:
-        return np.arange(1, self.entrees.horizon + 1)
+        return self.lignes["annee"]
 
     @property
-    def annees_civiles(self) -> np.ndarray:
-        return self.scenario.operation.mise_en_service + self.annees - 1
+    def autofinancement(self) -> np.ndarray:
+        return self.lignes["autofinancement"]
+
+    @property
+    def tresorerie(self) -> np.ndarray:
+        return self.lignes["tresorerie"]
 
     def colonnes(self) -> dict[str, np.ndarray]:
-        """Le compte sous forme de colonnes nommées comme les clés JSON."""
-        cols = {"annee": self.annees, "annee_civile": self.annees_civiles}
-        cols.update(self.lignes)
-        cols["autofinancement"] = self.autofinancement
-        cols["tresorerie"] = self.tresorerie
-        return cols
+        """Les lignes dans l'ordre du catalogue."""
+        return {cle: self.lignes[cle] for cle in LIGNES_COMPTE}
 
     def tableau(self):
-        """Le compte en DataFrame pandas, colonnes en français, une ligne par année."""
+        """Le compte en DataFrame pandas : une ligne par année, colonnes aux libellés français du catalogue."""
         import pandas as pd
 
-        return pd.DataFrame({LIBELLES[k]: v for k, v in self.colonnes().items()}).set_index("Année")
-
-
-def _extraire(lot: Lot, c: Compte, ech: Echeancier, i: int, entrees: Entrees, subvention: float = 0.0) -> Simulation:
-    h = entrees.horizon
-    sel = ech.selection(lot.pret_operation == i, h)
-    van = c.van[i]
-    return Simulation(entrees, {k: v[i, :h] for k, v in c.lignes.items()}, c.autofinancement[i, :h],
-                      c.tresorerie[i, :h], None if math.isnan(van) else float(van), sel, subvention)
-
-
-def simuler(scenario: Scenario, parametres: Parametres | None = None) -> Simulation:
-    """Le compte de l'opération, la subvention inconnue comptée pour 0."""
-    e = preparer(scenario, parametres)
-    lot = construire_lot([e])
-    ech = lot.echeancier_prets()
-    return _extraire(lot, compte(lot, echeances=ech.echeances), ech, 0, e)
+        c = catalogue()
+        return pd.DataFrame({c.libelle(k): v for k, v in self.colonnes().items()}).set_index(c.libelle("annee"))
 
 
 @dataclass(frozen=True)
-class DetailEquilibre:
-    """Les grandeurs intermédiaires des formes fermées (model.md 8) pour une opération, années 1..H.
+class Equilibre:
+    """Les grandeurs intermédiaires des formes fermées (model.md 8), années 1..H, sous les clés du catalogue.
 
-    ``v``, ``w`` : valeur du critère à S = 0 et son coefficient ; ``v_loyer``, ``w_loyer`` : les mêmes pour le
-    loyer d'équilibre ; ``v_plai`` et ``pret_equilibre_plai`` : la variante PLAI ordinaire (mêmes ``w``).
+    ``v``, ``w`` : valeur du critère à S = 0 et son coefficient en S ; ``ratio`` : -V / W sur les années en
+    échec (nan ailleurs) ; ``v_loyer``, ``w_loyer``, ``ratio_loyer`` : les mêmes pour le loyer d'équilibre ;
+    ``v_plai``, ``ratio_plai`` : la variante PLAI ordinaire. Pour la VAN, seule l'année 1 compte (nan ailleurs).
     """
 
-    unitaire: Echeancier  # échéancier d'un euro de prêt d'équilibre (1, H)
+    unitaire: EcheancierPret  # le prêt d'équilibre pour 1 € de capital
     u: np.ndarray
+    cumul_u: np.ndarray
     v: np.ndarray
     w: np.ndarray
+    ratio: np.ndarray
+    sans_levier: np.ndarray
+    loyers_principaux: np.ndarray
     v_loyer: np.ndarray
+    a: np.ndarray
     w_loyer: np.ndarray
-    v_plai: np.ndarray | None
+    ratio_loyer: np.ndarray
+    ecart_plai: np.ndarray
+    v_plai: np.ndarray
+    ratio_plai: np.ndarray
+    sans_levier_plai: np.ndarray
+    besoin_brut: float  # max(0, max -V / W) même au-delà du prêt d'équilibre
     pret_equilibre_plai: float | None
-    compte_zero: Simulation  # le compte à S = 0
 
 
 @dataclass(frozen=True)
-class ResultatSubvention:
-    """La subvention minimale d'une opération et ce qui l'explique."""
+class Bilan:
+    """Tout le résultat d'une opération : ce que lisent les sorties."""
 
-    entrees: Entrees
-    critere: str
-    faisable: bool
-    subvention_minimale: float | None
-    annee_critique: int | None
-    motif: str | None
-    pret_equilibre_initial: float | None  # K_bal, subvention inconnue à 0
-    pret_equilibre: float | None  # K_bal - S*
-    annees_deficit: list[tuple[int, float]]
-    loyer_equilibre_m2: float | None
-    cout_contreparties: float | None
-    subvention_plai_ordinaire: float | None
-    simulation: Simulation  # le compte avec S* appliquée (S = 0 si infaisable)
-    avertissements: tuple[str, ...]
-    controles: tuple[Constat, ...] = field(default=())
-    detail: DetailEquilibre | None = None
+    scenario: Scenario
+    provenance: Provenance
+    horizon: int
+    # Loyers.
+    coefficient_structure: float | None
+    cs_a: float | None
+    cs_b: float | None
+    regles_loyers: dict[str, float]  # part_annexes_su, marge_locale_max_pct, majorations des annexes (pour cent)
+    lmzone: float | None
+    plafond_plai_m2: float | None
+    loyers_par_logement: tuple[LigneLoyer, ...]
+    assiettes: dict[str, float]  # base_loyers, base_accessoires, base_rls, base_surface, base_loyers_plai_ordinaire
+    # Hypothèses et plan de financement.
+    hypotheses: Hypotheses
+    livret_a: np.ndarray  # (H,) décimal
+    prets_caracteristiques: tuple[CaracteristiquesPret, ...]
+    financement: tuple[LigneFinancement, ...]
+    principaux: tuple[float, ...]  # capital de chaque prêt, prêt d'équilibre à S = 0 compris
+    indice_solde: int | None
+    indice_inconnue: int | None
+    reference_fnap: float | None
+    reference_fnap_par_logement: float | None
+    # Comptes : sans subvention à calculer, et avec la subvention d'équilibre appliquée (le même sans solveur).
+    compte_zero: Compte
+    compte: Compte
+    # Solveur (resolu = False : simulation seule).
+    resolu: bool = False
+    critere: str = "tresorerie_cumulee"
+    faisable: bool = True
+    subvention_minimale: float | None = None
+    annee_critique: int | None = None
+    annee_critique_apres_pret: bool = False
+    motif: str | None = None
+    annees_deficit: tuple[tuple[int, float], ...] = ()
+    pret_equilibre_initial: float | None = None
+    loyer_equilibre_m2: float | None = None
+    subvention_plai_ordinaire: float | None = None
+    cout_contreparties: float | None = None
+    equilibre: Equilibre | None = None
+    controles: tuple[Constat, ...] = ()
+    avertissements: tuple[str, ...] = field(default=())
 
-    @property
-    def scenario(self) -> Scenario:
-        return self.entrees.scenario
-
+    # ------------------------------------------------------------------ grandeurs dérivées
     @property
     def prix_de_revient(self) -> float:
-        return self.entrees.prix_de_revient
+        return self.scenario.prix_de_revient.total
 
     @property
-    def par_logement(self) -> float | None:
+    def n_logements(self) -> int:
+        return sum(lg.nombre for lg in self.loyers_par_logement)
+
+    @property
+    def n_plai_adapte(self) -> int:
+        return sum(lg.nombre for lg in self.loyers_par_logement if lg.plai_adapte)
+
+    @property
+    def su_totale(self) -> float:
+        return sum(lg.nombre * lg.surface_utile for lg in self.loyers_par_logement)
+
+    @property
+    def pret_equilibre(self) -> float | None:
+        """Le prêt d'équilibre une fois la subvention d'équilibre appliquée : K - S*."""
+        k = self.pret_equilibre_initial
+        return None if k is None else k - self.compte.subvention
+
+    @property
+    def subvention_minimale_par_logement(self) -> float | None:
         s = self.subvention_minimale
-        return None if s is None else s / self.scenario.n_logements
+        return None if s is None else s / self.n_logements
 
     @property
-    def par_logement_plai_adapte(self) -> float | None:
-        s, n = self.subvention_minimale, self.scenario.n_plai_adapte
+    def subvention_minimale_par_logement_plai_adapte(self) -> float | None:
+        s, n = self.subvention_minimale, self.n_plai_adapte
         return None if s is None or n == 0 else s / n
 
     @property
     def tresorerie_minimale(self) -> tuple[float, int]:
-        """La trésorerie cumulée la plus basse (avec la subvention appliquée) et son année."""
-        t = self.simulation.tresorerie
+        """La trésorerie cumulée la plus basse (subvention appliquée) et son année."""
+        t = self.compte.tresorerie
         j = int(np.argmin(t))
         return float(t[j]), j + 1
 
+    @property
+    def annees_civiles(self) -> np.ndarray:
+        return self.compte.lignes["annee_civile"]
 
-def _lot_avec_subventions(lot: Lot, subventions: np.ndarray) -> Lot:
-    """Le lot où chaque prêt d'équilibre est diminué de la subvention de son opération (homogénéité)."""
-    principal = lot.principal.copy()
-    a_solde = lot.indice_solde >= 0
-    principal[lot.indice_solde[a_solde]] -= subventions[a_solde]
-    return lot.avec(principal=principal)
-
-
-def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Parametres | None = None
-             ) -> list[ResultatSubvention]:
-    """Subvention minimale de plusieurs opérations, résolues en un lot.
-
-    Avec ``variantes``, chaque opération est aussi résolue en PLAI ordinaire (même lot) pour le coût des
-    contreparties sociales.
-    """
-    tout = list(entrees)
-    if variantes:
-        tout += [preparer(variante_plai_ordinaire(e.scenario), parametres) for e in entrees]
-    lot = construire_lot(tout)
-    criteres = [e.scenario.analyse.critere for e in tout]
-    sol = resoudre_lot(lot, criteres)
-    n = len(entrees)
-    appliquees = np.where(sol.faisable, np.nan_to_num(sol.subvention), 0.0)
-    lot_s = _lot_avec_subventions(lot, appliquees)
-    ech_s = lot_s.echeancier_prets()
-    compte_s = compte(lot_s, echeances=ech_s.echeances)
-    ech_0 = lot.echeancier_prets()
-    resultats = []
-    for i, e in enumerate(entrees):
-        faisable = bool(sol.faisable[i])
-        s = float(sol.subvention[i]) if faisable else None
-        k_bal = float(sol.pret_equilibre_initial[i]) if e.indice_solde is not None else None
-        avert = list(e.avertissements)
-        if e.indice_solde is None:
-            avert.append(f"{e.scenario.fichier} : clé « prets » : aucun prêt montant = \"solde\" ; la subvention "
-                         "inconnue ne peut remplacer aucun emprunt")
-        if sol.annee_critique_apres_pret[i]:
-            avert.append(f"l'année critique ({int(sol.annee_critique[i])}) est après la dernière échéance du prêt "
-                         "d'équilibre")
-        s_plai = cout = None
-        if variantes and sol.faisable[n + i]:
-            s_plai = float(sol.subvention[n + i])
-            if s is not None:
-                cout = s - s_plai
-        sim = _extraire(lot_s, compte_s, ech_s, i, e, float(appliquees[i]))
-        loyer = float(sol.loyer_equilibre[i])
-        detail = None
-        if e.indice_solde is not None:
-            h = e.horizon
-            detail = DetailEquilibre(
-                unitaire=lot.unitaire.selection([lot.indice_solde[i]], h), u=sol.unitaire[i, :h], v=sol.valeurs[i, :h], w=sol.coefficients[i, :h],
-                v_loyer=sol.valeurs_loyer[i, :h], w_loyer=sol.coefficients_loyer[i, :h],
-                v_plai=sol.valeurs[n + i, :h] if variantes else None,
-                pret_equilibre_plai=float(sol.pret_equilibre_initial[n + i]) if variantes else None,
-                compte_zero=_extraire(lot, sol.compte, ech_0, i, e))
-        r = ResultatSubvention(
-            entrees=e,
-            critere=str(sol.critere[i]),
-            faisable=faisable,
-            subvention_minimale=s,
-            annee_critique=int(sol.annee_critique[i]) or None,
-            motif=sol.motif[i],
-            pret_equilibre_initial=k_bal,
-            pret_equilibre=None if k_bal is None else k_bal - (s or 0.0),
-            annees_deficit=sol.annees_deficit[i],
-            loyer_equilibre_m2=None if math.isnan(loyer) else loyer,
-            cout_contreparties=cout,
-            subvention_plai_ordinaire=s_plai,
-            simulation=sim,
-            avertissements=tuple(avert),
-            detail=detail,
-        )
-        resultats.append(_avec_controles(r))
-    return resultats
-
-
-def _avec_controles(r: ResultatSubvention) -> ResultatSubvention:
-    from dataclasses import replace
-
-    return replace(r, controles=tuple(controler(r.entrees, r)))
-
-
-def subvention_minimale(scenario: Scenario, parametres: Parametres | None = None) -> ResultatSubvention:
-    """La plus petite subvention « a_calculer » qui équilibre l'opération selon son critère."""
-    exiger_pret_equilibre(scenario)
-    return resoudre([preparer(scenario, parametres)], parametres=parametres)[0]
-
-
-def exiger_pret_equilibre(scenario: Scenario) -> None:
-    """Erreur claire quand aucun prêt ne vaut « solde » : la subvention n'a rien à remplacer."""
-    if not any(p.est_solde for p in scenario.prets):
-        raise ScenarioInvalide(scenario.fichier, "prets",
-                               "le calcul de la subvention minimale exige un prêt d'équilibre (montant = \"solde\")")
-
-
-def besoins(entrees: list[Entrees]) -> Besoin:
-    """S* de plusieurs opérations en un lot, sans motifs ni loyer d'équilibre (études de sensibilité)."""
-    lot = construire_lot(entrees)
-    criteres = np.array([e.scenario.analyse.critere for e in entrees])
-    return besoin_subvention(lot, criteres, compte(lot))
+    def indicateurs(self) -> dict[str, Any]:
+        """Les indicateurs de comparaison (vue ``indicateurs`` du catalogue) ; None quand ils n'existent pas."""
+        su, n = self.su_totale, self.n_logements
+        s = self.subvention_minimale
+        loyers = sum(lg.nombre * lg.loyer for lg in self.loyers_par_logement)
+        t_min, a_min = self.tresorerie_minimale
+        return {
+            "nature": self.scenario.operation.nature,
+            "n_logements": n,
+            "n_plai_adapte": self.n_plai_adapte,
+            "su_totale": su,
+            "prix_de_revient": self.prix_de_revient,
+            "prix_de_revient_par_logement": self.prix_de_revient / n,
+            "prix_de_revient_par_m2": self.prix_de_revient / su,
+            "faisable": self.faisable,
+            "subvention_minimale": s,
+            "subvention_minimale_par_logement": None if s is None else s / n,
+            "subvention_minimale_par_m2": None if s is None else s / su,
+            "loyer_moyen_m2": loyers / su,
+            "loyer_moyen_logement": loyers / n,
+            "loyer_equilibre_m2": self.loyer_equilibre_m2,
+            "autofinancement_annee_1": float(self.compte.autofinancement[0]),
+            "tresorerie_minimale_avec_subvention": t_min,
+            "annee_tresorerie_minimale": a_min,
+            "van_avec_subvention": self.compte.van,
+            "annee_critique": self.annee_critique,
+            "cout_contreparties": self.cout_contreparties,
+            "reference_fnap": self.reference_fnap,
+        }

@@ -147,13 +147,13 @@ def simuler(fichier: str, format_: str, sortie: str | None) -> None:
 
     La subvention « a_calculer » est comptée pour 0.
     """
-    from plai_bilan.bilan import simuler as _simuler
-    from plai_bilan.resultats import en_json, simulation_json, simulation_texte
+    from plai_bilan.calcul import simuler as _simuler
     from plai_bilan.scenario import charger_scenario
+    from plai_bilan.sorties import json, texte
 
-    sim = _simuler(charger_scenario(fichier))
-    _avertir(sim.entrees.avertissements)
-    _emettre(en_json(simulation_json(sim)) if format_ == "json" else simulation_texte(sim), sortie)
+    b = _simuler(charger_scenario(fichier))
+    _avertir(b.avertissements)
+    _emettre(json.en_json(json.simulation(b)) if format_ == "json" else texte.simulation(b), sortie)
 
 
 def _option_xlsx(f):
@@ -181,9 +181,9 @@ def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None)
     Donne le montant total, par logement et par logement PLAI adapté, l'année critique, le loyer d'équilibre,
     le coût des contreparties sociales face à la référence FNAP, la trésorerie la plus basse et les contrôles.
     """
-    from plai_bilan.bilan import subvention_minimale
-    from plai_bilan.resultats import en_json, subvention_json, subvention_texte
+    from plai_bilan.calcul import subvention_minimale
     from plai_bilan.scenario import charger_scenario
+    from plai_bilan.sorties import json, texte
 
     _verifier_xlsx(xlsx, "--xlsx")
     r = subvention_minimale(charger_scenario(fichier))
@@ -191,8 +191,8 @@ def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None)
     if xlsx:
         from plai_bilan.export.excel import exporter as _exporter
 
-        _exporter(r.scenario, xlsx, resultat=r)
-    _emettre(en_json(subvention_json(r)) if format_ == "json" else subvention_texte(r), sortie)
+        _exporter(r, xlsx)
+    _emettre(json.en_json(json.subvention(r)) if format_ == "json" else texte.subvention(r), sortie)
     if xlsx:
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
 
@@ -211,16 +211,17 @@ def exporter(fichier: str, sortie: str | None) -> None:
     Emprunts, Exploitation, Équilibre et Paramètres. Modifier une hypothèse dans Excel ou LibreOffice recalcule
     le compte, la subvention minimale et le loyer d'équilibre.
     """
+    from pathlib import Path
+
+    from plai_bilan.calcul import bilan_etude
     from plai_bilan.export.excel import exporter as _exporter
     from plai_bilan.scenario import charger_scenario
 
-    from pathlib import Path
-
     sortie = sortie or Path(fichier).with_suffix(".xlsx").name
     _verifier_xlsx(sortie, "-o")
-    sc = charger_scenario(fichier)
-    r = _exporter(sc, sortie)
-    _avertir(r.avertissements if r is not None else sc.avertissements)
+    b = bilan_etude(charger_scenario(fichier))
+    _exporter(b, sortie)
+    _avertir(b.avertissements)
     click.echo(f"Classeur écrit dans {sortie}", err=True)
 
 
@@ -237,20 +238,19 @@ def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, 
     d'éligibilité et les cofinancements. Statut 0 : demande justifiée ; 1 : non justifiée ; 2 : entrée invalide.
     """
     from plai_bilan.instruction import instruire as _instruire
-    from plai_bilan.rapports import verdict_json, verdict_texte
-    from plai_bilan.resultats import en_json
     from plai_bilan.scenario import charger_scenario
+    from plai_bilan.sorties import json, texte
 
     _verifier_xlsx(xlsx, "--xlsx")
     v = _instruire(charger_scenario(fichier), financeur)
-    _avertir(v.resultat.avertissements)
+    _avertir(v.bilan.avertissements)
     if xlsx:
         from plai_bilan.export.analyses import FeuilleInstruction
         from plai_bilan.export.excel import exporter as _exporter
 
-        _exporter(v.resultat.scenario, xlsx, resultat=v.resultat, supplements=(FeuilleInstruction(v),))
+        _exporter(v.bilan, xlsx, supplements=(FeuilleInstruction(v),))
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
-    _emettre(en_json(verdict_json(v)) if format_ == "json" else verdict_texte(v), sortie)
+    _emettre(json.en_json(json.verdict(v)) if format_ == "json" else texte.verdict(v), sortie)
     sys.exit(0 if v.justifiee else 1)
 
 
@@ -271,9 +271,8 @@ def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: 
     chaque opération appliquée. --xlsx écrit un classeur de comparaison avec un graphique.
     """
     from plai_bilan.comparaison import comparer as _comparer
-    from plai_bilan.rapports import comparaison_csv, comparaison_json, comparaison_texte
-    from plai_bilan.resultats import en_json
     from plai_bilan.scenario import charger_scenario
+    from plai_bilan.sorties import csv, json, texte
 
     _verifier_xlsx(xlsx, "--xlsx")
     resultats = _comparer([charger_scenario(f) for f in fichiers])
@@ -284,14 +283,14 @@ def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: 
 
         ecrire_comparaison(resultats, xlsx)
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
-    texte = {"json": lambda: en_json(comparaison_json(resultats)), "csv": lambda: comparaison_csv(resultats),
-             "texte": lambda: comparaison_texte(resultats)}[format_]()
-    _emettre(texte, sortie)
+    sortie_texte = {"json": lambda: json.en_json(json.comparaison(resultats)), "csv": lambda: csv.comparaison(resultats),
+                    "texte": lambda: texte.comparaison(resultats)}[format_]()
+    _emettre(sortie_texte, sortie)
 
 
 def _scenario_a_resoudre(fichier: str, png: str | None):
     """Vérifie la cible de l'image avant tout calcul, lit le scénario et exige un prêt d'équilibre."""
-    from plai_bilan.bilan import exiger_pret_equilibre
+    from plai_bilan.calcul import exiger_pret_equilibre
     from plai_bilan.scenario import charger_scenario
     from plai_bilan.sortie import verifier_cible
 
@@ -319,9 +318,8 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
     valeur qui équilibre l'opération sans subvention ; la rupture, la dernière où une subvention suffit encore.
     --png : tornade en image ; --xlsx : classeur d'étude avec une feuille Sensibilité.
     """
-    from plai_bilan.rapports import sensibilite_json, sensibilite_texte
-    from plai_bilan.resultats import en_json
     from plai_bilan.sensibilite import sensibilite as _sensibilite
+    from plai_bilan.sorties import json, texte
 
     _verifier_xlsx(xlsx, "--xlsx")
     sc = _scenario_a_resoudre(fichier, png)
@@ -333,12 +331,13 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
         tornade(s, png)
         click.echo(f"Graphique écrit dans {png}", err=True)
     if xlsx:
+        from plai_bilan.calcul import bilan_etude
         from plai_bilan.export.analyses import FeuilleSensibilite
         from plai_bilan.export.excel import exporter as _exporter
 
-        _exporter(sc, xlsx, supplements=(FeuilleSensibilite(s),))
+        _exporter(bilan_etude(sc), xlsx, supplements=(FeuilleSensibilite(s),))
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
-    _emettre(en_json(sensibilite_json(s)) if format_ == "json" else sensibilite_texte(s), sortie)
+    _emettre(json.en_json(json.sensibilite(s)) if format_ == "json" else texte.sensibilite(s), sortie)
 
 
 @main.command()
@@ -355,25 +354,19 @@ def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int |
     trajectoires d'un modèle aléatoire à retour vers la moyenne (P50, P90, P99, subvention qui équilibre 90 % des
     trajectoires). Hypothèses dans plai_bilan/hypotheses/livret_a_risque.toml. --png : histogramme.
     """
-    import numpy as np
-
     from plai_bilan.preparation import preparer
-    from plai_bilan.rapports import risque_json, risque_texte
-    from plai_bilan.resultats import en_json
-    from plai_bilan.risque import besoins_sous_trajectoires, distribution, trajectoires_nommees
+    from plai_bilan.risque import risque as _risque
+    from plai_bilan.sorties import json, texte
 
     e = preparer(_scenario_a_resoudre(fichier, png))
     _avertir(e.avertissements)
-    trajectoires = trajectoires_nommees(e)
-    b = besoins_sous_trajectoires(e, np.array([t.taux for t in trajectoires]))
-    d = distribution(e, n, graine)
+    r = _risque(e, n, graine)
     if png:
         from plai_bilan.export.graphiques import histogramme
 
-        histogramme(d, png, e)
+        histogramme(r, png)
         click.echo(f"Graphique écrit dans {png}", err=True)
-    _emettre(en_json(risque_json(e, trajectoires, b, d)) if format_ == "json" else
-             risque_texte(e, trajectoires, b, d), sortie)
+    _emettre(json.en_json(json.risque(r)) if format_ == "json" else texte.risque(r), sortie)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
-from dataclasses import dataclass
 
-from plai_bilan.bilan import ResultatSubvention, subvention_minimale
-from plai_bilan.controles import NON_CONFORME, Constat
+from plai_bilan.calcul import subvention_minimale
 from plai_bilan.erreurs import ScenarioInvalide
+from plai_bilan.etudes import Verdict
 from plai_bilan.parametres import Parametres
 from plai_bilan.preparation import preparer
 from plai_bilan.scenario import Scenario
@@ -53,57 +52,8 @@ def indice_subvention_demandee(sc: Scenario, financeur: str | None = None) -> in
     return i
 
 
-@dataclass(frozen=True)
-class Verdict:
-    """Le verdict d'instruction et ce qui le fonde."""
-
-    resultat: ResultatSubvention  # l'opération, la subvention instruite devenue l'inconnue
-    indice: int
-    financeur: str
-    demande: float
-    constats_eligibilite: tuple[Constat, ...]
-
-    @property
-    def subvention_minimale(self) -> float | None:
-        return self.resultat.subvention_minimale
-
-    @property
-    def ecart(self) -> float | None:
-        """Demande - S* (positif : excès ; négatif : la demande ne suffit pas)."""
-        s = self.subvention_minimale
-        return None if s is None else self.demande - s
-
-    @property
-    def ecart_pct(self) -> float | None:
-        s = self.subvention_minimale
-        return None if s is None or s == 0 else self.ecart / s * 100
-
-    @property
-    def criteres_non_conformes(self) -> tuple[Constat, ...]:
-        return tuple(c for c in self.constats_eligibilite if c.statut == NON_CONFORME)
-
-    @property
-    def justifiee(self) -> bool:
-        return (self.resultat.faisable and self.ecart is not None and self.ecart <= TOLERANCE_DEMANDE
-                and not self.criteres_non_conformes)
-
-    @property
-    def motifs(self) -> list[str]:
-        """Pourquoi la demande n'est pas justifiée (liste vide si elle l'est)."""
-        from plai_bilan.format import euros
-
-        m = []
-        if not self.resultat.faisable:
-            m.append(f"aucune subvention n'équilibre l'opération ({self.resultat.motif})")
-        elif self.ecart > TOLERANCE_DEMANDE:
-            pct = f" ({self.ecart_pct:.1f} %)".replace(".", ",") if self.ecart_pct is not None else ""
-            m.append(f"la demande dépasse la subvention minimale de {euros(self.ecart)}{pct}")
-        for c in self.criteres_non_conformes:
-            m.append(f"critère {c.code} non conforme : {c.libelle}")
-        return m
-
-
-def instruire(sc: Scenario, financeur: str | None = None, parametres: Parametres | None = None) -> Verdict:
+def instruire(sc: Scenario, financeur: str | None = None, parametres: Parametres | None = None,
+              tolerance: float = TOLERANCE_DEMANDE) -> Verdict:
     """Juge la subvention demandée d'une opération."""
     i = indice_subvention_demandee(sc, financeur)
     demande = preparer(sc, parametres).financement[i].montant  # vérifie aussi le plan tel que demandé
@@ -112,4 +62,4 @@ def instruire(sc: Scenario, financeur: str | None = None, parametres: Parametres
         dataclasses.replace(s, montant="a_calculer", montant_par_logement=None),) + sc.subventions[i + 1:])
     r = subvention_minimale(inconnue, parametres)
     eligibilite = tuple(c for c in r.controles if c.code in CRITERES_ELIGIBILITE)
-    return Verdict(r, i, s.financeur, float(demande), eligibilite)
+    return Verdict(r, i, s.financeur, float(demande), eligibilite, tolerance)

@@ -12,41 +12,23 @@ from datetime import date
 
 import numpy as np
 
+from plai_bilan.bilan import (
+    CaracteristiquesPret,
+    Hypotheses,
+    LigneFinancement,
+    LigneLoyer,
+    Provenance,
+    ValeurUtilisee,
+)
 from plai_bilan.erreurs import ParametreInvalide, ScenarioInvalide
 from plai_bilan.format import euros
 from plai_bilan.moteur import loyers as formules
-from plai_bilan.parametres import Parametres, ValeurDatee, charger_parametres
+from plai_bilan.moteur.lot import Lot, ParametresPrets
+from plai_bilan.moteur.prets import CODES_PROFIL, CODES_REVISABILITE
+from plai_bilan.parametres import Parametres, ValeurDatee, charger_parametres  # noqa: F401
 from plai_bilan.scenario import Logement, Scenario
 
 TOLERANCE_PLAN = 1.0  # euros : écart admis entre ressources et prix de revient sans prêt « solde »
-
-
-@dataclass(frozen=True)
-class LigneLoyer:
-    """Le loyer d'une ligne de logements et les plafonds qui l'encadrent (euros par mois et par logement)."""
-
-    typologie: str
-    nombre: int
-    surface_habitable: float
-    surface_annexes: float
-    surface_utile: float
-    plai_adapte: bool
-    menage: str
-    plafond_plai: float  # plafond PLAI du logement (ordinaire : plafond m2 * SU ; foyer : redevance maximale)
-    plafond_apl: float | None  # L (ordinaire) ou E (foyer) du ménage ; None si pas de ménage
-    loyer: float  # loyer ou redevance appliqué
-    loyer_accessoire: float
-    origine: str  # d'où vient le loyer appliqué
-    rls: float  # RLS mensuelle si la ligne y est soumise, sinon 0
-
-
-@dataclass(frozen=True)
-class LigneFinancement:
-    nature: str  # "subvention", "fonds_propres", "pret"
-    libelle: str
-    montant: float
-    cle: str  # clé du scénario
-    inconnue: bool = False  # la subvention à calculer
 
 
 @dataclass(frozen=True)
@@ -56,9 +38,14 @@ class Entrees:
     scenario: Scenario
     horizon: int
     cs: float | None
+    cs_a: float | None
+    cs_b: float | None
+    regles_loyers: dict[str, float]  # regles_loyers du jeu de paramètres (part des annexes, marges, majorations)
     lmzone: float | None
     plafond_plai_m2: float | None
     lignes: tuple[LigneLoyer, ...]
+    hypotheses: Hypotheses
+    prets: tuple[CaracteristiquesPret, ...]
     livret_a: np.ndarray  # (H,) décimal
     financement: tuple[LigneFinancement, ...]
     principaux: np.ndarray  # (L,) capital de chaque prêt, solde compris
@@ -66,7 +53,9 @@ class Entrees:
     indice_inconnue: int | None
     reference_fnap: float | None  # valeur de référence FNAP totale de l'opération
     reference_fnap_par_logement: float | None
-    parametres_utilises: tuple[ValeurDatee, ...]
+    parametres_utilises: tuple[ValeurUtilisee, ...]
+    parametres_date: date
+    parametres_origine: str
     avertissements: tuple[str, ...]
 
     @property
@@ -74,7 +63,25 @@ class Entrees:
         return self.scenario.prix_de_revient.total
 
     @property
-    def pret_equilibre(self) -> float | None:
+    def n_logements(self) -> int:
+        return sum(lg.nombre for lg in self.lignes)
+
+    @property
+    def n_plai_adapte(self) -> int:
+        return sum(lg.nombre for lg in self.lignes if lg.plai_adapte)
+
+    @property
+    def provenance(self) -> Provenance:
+        from plai_bilan import __version__
+        from plai_bilan.catalogue import catalogue
+
+        sc = self.scenario
+        return Provenance(__version__, catalogue().version_contrat, sc.fichier, sc.sha256, sc.operation.nom,
+                          self.parametres_date, self.parametres_origine, self.parametres_utilises)
+
+    @property
+    def pret_equilibre_initial(self) -> float | None:
+        """K : le prêt d'équilibre, subvention à calculer comptée pour 0."""
         return None if self.indice_solde is None else float(self.principaux[self.indice_solde])
 
 
@@ -119,18 +126,23 @@ def horizon(sc: Scenario) -> int:
 
 
 def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
-    """Construit les entrées numériques d'une opération."""
+    """Construit les entrées numériques d'une opération : le seul endroit où les pour cent deviennent décimaux."""
     p = parametres or charger_parametres()
     op = sc.operation
     chercher = _Collecte(sc, p)
     cle_date = "operation.date_agrement"
     avert = list(sc.avertissements)
-    n_total = sc.n_logements
-    su_totale = sc.su_totale
+    regles = chercher(cle_date, p.regles_loyers, op.date_agrement)
+    su = [lg.surface_utile_saisie if lg.surface_utile_saisie is not None else
+          float(formules.surface_utile(lg.surface_habitable, lg.surface_annexes, regles["part_annexes_su"]))
+          for lg in sc.logements]
+    n_total = sum(lg.nombre for lg in sc.logements)
+    su_totale = sum(lg.nombre * s for lg, s in zip(sc.logements, su))
 
-    cs = lmzone = plafond_m2 = None
+    cs = lmzone = plafond_m2 = cs_a = cs_b = None
     if op.produit == "ordinaire":
-        cs = chercher(cle_date, p.coefficient_structure, n_total, su_totale, op.date_agrement)
+        cs_a, cs_b = regles["a"], regles["b"]
+        cs = formules.coefficient_structure(n_total, su_totale, cs_a, cs_b)
         if op.loyer_plafond_m2 is not None:
             plafond_m2 = op.loyer_plafond_m2
             lmzone = chercher.facultatif(p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
@@ -140,30 +152,31 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
 
     lignes = []
     for i, lg in enumerate(sc.logements):
-        su = lg.surface_utile
-        plafond_apl = None
+        su_i = su[i]
+        plafond_apl = rls_bareme = None
         if lg.menage is not None:
             fonction = p.plafond_apl if op.produit == "ordinaire" else p.equivalence_foyer
             plafond_apl = chercher(cle_date, fonction, op.zone_apl, lg.menage.couple,
                                    lg.menage.personnes_a_charge, op.date_agrement)
-        rls = 0.0
-        if op.rls and op.produit == "ordinaire" and lg.soumis_rls:
-            rls = chercher(cle_date, p.reduction_loyer_solidarite, op.zone_apl, lg.menage.couple,
-                           lg.menage.personnes_a_charge, op.date_agrement)
+            if op.rls and op.produit == "ordinaire":
+                rls_bareme = chercher(cle_date, p.reduction_loyer_solidarite, op.zone_apl, lg.menage.couple,
+                                      lg.menage.personnes_a_charge, op.date_agrement)
+        rls = rls_bareme if (rls_bareme is not None and lg.soumis_rls) else 0.0
         saisi = math.nan
         origine = ""
         if lg.loyer_mensuel is not None:
             saisi, origine = lg.loyer_mensuel, "saisi (loyer_mensuel)"
         elif lg.loyer_m2 is not None:
-            saisi, origine = lg.loyer_m2 * su, "saisi (loyer_m2 x SU)"
+            saisi, origine = lg.loyer_m2 * su_i, "saisi (loyer_m2 x SU)"
         apl = np.nan if plafond_apl is None else plafond_apl
         if op.produit == "ordinaire":
-            plafond = plafond_m2 * su
+            plafond = plafond_m2 * su_i
             loyer = float(formules.loyer_ordinaire(np.array(saisi), np.array(plafond), np.array(apl),
                                                    np.array(lg.loyer_accessoire), np.array(lg.plai_adapte)))
             if not origine:
                 origine = ("plafond APL - loyer accessoire" if lg.plai_adapte and
                            plafond_apl - lg.loyer_accessoire < plafond else "plafond PLAI")
+            loyer_plai = plafond
         else:
             plafond = lg.redevance_max if lg.redevance_max is not None else math.nan
             loyer = float(formules.redevance_foyer(np.array(saisi), np.array(plafond), np.array(apl),
@@ -171,13 +184,18 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             if not origine:
                 origine = ("équivalence APL foyer" if lg.plai_adapte and plafond_apl < plafond
                            else "redevance maximale")
+            loyer_plai = lg.redevance_max if lg.redevance_max is not None else lg.loyer_mensuel
         if loyer < 0:
             raise ScenarioInvalide(sc.fichier, f"logements[{i}].loyer_accessoire",
                                    f"le loyer accessoire ({euros(lg.loyer_accessoire, 2)}) dépasse le plafond APL du "
                                    f"ménage ({euros(plafond_apl, 2)}) : le loyer principal serait négatif")
-        lignes.append(LigneLoyer(lg.typologie, lg.nombre, lg.surface_habitable, lg.surface_annexes, su,
-                                 lg.plai_adapte, _menage_texte(lg), plafond, plafond_apl, loyer,
-                                 lg.loyer_accessoire, origine, rls))
+        lignes.append(LigneLoyer(
+            typologie=lg.typologie, nombre=lg.nombre, surface_habitable=lg.surface_habitable,
+            surface_annexes=lg.surface_annexes, surface_utile=su_i, surface_utile_saisie=lg.surface_utile_saisie,
+            plai_adapte=lg.plai_adapte, menage=_menage_texte(lg), plafond_plai=plafond, plafond_apl=plafond_apl,
+            loyer=loyer, loyer_accessoire=lg.loyer_accessoire, origine=origine, reduction_loyer_solidarite=rls,
+            rls_bareme=rls_bareme, soumis_rls=lg.soumis_rls, loyer_plai_ordinaire=float(loyer_plai),
+            loyer_m2_saisi=lg.loyer_m2, loyer_mensuel_saisi=lg.loyer_mensuel, redevance_max=lg.redevance_max))
 
     h = horizon(sc)
     # Trajectoire du livret A.
@@ -195,7 +213,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
 
     # Plan de financement.
     reference_par_logement = reference = None
-    n_pa = sc.n_plai_adapte
+    n_pa = sum(lg.nombre for lg in sc.logements if lg.plai_adapte)
     args_fnap = (p.reference_fnap, op.region, op.produit, n_pa, op.date_agrement)
     if any(s.montant == "reference" for s in sc.subventions):
         reference_par_logement = chercher(cle_date, *args_fnap)
@@ -208,14 +226,14 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     for i, s in enumerate(sc.subventions):
         cle = f"subventions[{i}].montant"
         if s.montant == "a_calculer":
-            montant, indice_inconnue = 0.0, i
+            montant, indice_inconnue, mode = 0.0, i, "a_calculer"
         elif s.montant == "reference":
-            montant = reference
+            montant, mode = reference, "reference"
         elif s.montant_par_logement is not None:
-            montant, cle = s.montant_par_logement * n_total, f"subventions[{i}].montant_par_logement"
+            montant, cle, mode = s.montant_par_logement * n_total, f"subventions[{i}].montant_par_logement", "par_logement"
         else:
-            montant = float(s.montant)
-        financement.append(LigneFinancement("subvention", s.financeur, montant, cle, s.montant == "a_calculer"))
+            montant, mode = float(s.montant), "montant"
+        financement.append(LigneFinancement("subvention", s.financeur, montant, cle, s.montant == "a_calculer", mode))
     fp = sc.fonds_propres.montant
     if fp > 0:
         financement.append(LigneFinancement("fonds_propres", "Fonds propres", fp, "fonds_propres.montant"))
@@ -242,15 +260,149 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                                f"revient {euros(pr_total, 2)}, écart {euros(autres - pr_total, 2)} ; ajustez un "
                                "montant ou déclarez un prêt montant = \"solde\"")
     for i, pr in enumerate(sc.prets):
-        financement.append(LigneFinancement("pret", pr.nom, float(principaux[i]), f"prets[{i}].montant"))
+        financement.append(LigneFinancement("pret", pr.nom, float(principaux[i]), f"prets[{i}].montant",
+                                            mode="solde" if pr.est_solde else "montant"))
 
     longest = max([pr.duree for pr in sc.prets], default=0)
     if sc.analyse.duree is not None and sc.analyse.duree < longest:
         avert.append(f"{sc.fichier} : clé « analyse.duree » : l'horizon ({h} ans) est plus court que le plus long "
                      f"prêt ({longest} ans) ; le capital restant dû à l'horizon est indiqué")
-    return Entrees(sc, h, cs, lmzone, plafond_m2, tuple(lignes), livret, tuple(financement), principaux,
-                   indice_solde, indice_inconnue, reference, reference_par_logement,
-                   tuple(sorted(chercher.utilises.values(), key=lambda v: (v.bareme, v.date))), tuple(avert))
+    utilises = tuple(ValeurUtilisee(v.bareme, p[v.bareme].description, v.date, v.statut, v.reference,
+                                    p[v.bareme].estimation)
+                     for v in sorted(chercher.utilises.values(), key=lambda v: (v.bareme, v.date)))
+    return Entrees(sc, h, cs, cs_a, cs_b, regles, lmzone, plafond_m2, tuple(lignes), _hypotheses(sc), _prets(sc), livret,
+                   tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
+                   utilises, p.date_jeu, p.origine, tuple(avert))
+
+
+def _pct(x: float | None) -> float | None:
+    return None if x is None else x / 100.0
+
+
+def _hypotheses(sc: Scenario) -> Hypotheses:
+    """Les hypothèses du scénario en décimal (taux) et par logement et par an (montants)."""
+    ex, fp = sc.exploitation, sc.fonds_propres
+    n = sum(lg.nombre for lg in sc.logements)
+
+    def md(v):
+        return (0.0, 0) if v is None else (v.montant, v.duree)
+
+    if ex.gros_entretien is not None:
+        ge_total = ex.gros_entretien * n
+    elif ex.gros_entretien_pct_travaux is not None:
+        ge_total = ex.gros_entretien_pct_travaux / 100.0 * sc.prix_de_revient.travaux
+    else:
+        ge_total = 0.0
+    (gla, gla_d), (acc, acc_d), (fin, fin_d) = md(ex.gla), md(ex.accompagnement), md(ex.financement_accompagnement)
+    trajet = sc.livret_a.trajectoire
+    return Hypotheses(
+        marge_locale=sc.operation.marge_locale_pct / 100.0,
+        vacance=ex.vacance_pct / 100.0,
+        impayes=ex.impayes_pct / 100.0,
+        charges_pct_loyers=ex.charges_pct_loyers / 100.0,
+        indexation_loyers=ex.indexation.loyers_pct / 100.0,
+        indexation_charges=ex.indexation.charges_pct / 100.0,
+        frais_gestion=ex.frais_gestion,
+        entretien_courant=ex.entretien_courant,
+        gros_entretien=ex.gros_entretien,
+        gros_entretien_pct_travaux=_pct(ex.gros_entretien_pct_travaux),
+        gros_entretien_total=ge_total,
+        assurance=ex.assurance,
+        autres_charges=ex.autres_charges,
+        charges_comprises=ex.charges_comprises,
+        tfpb_montant=ex.tfpb.montant if ex.tfpb else 0.0,
+        tfpb_exoneration=ex.tfpb.exoneration if ex.tfpb else 0,
+        gla_montant=gla, gla_duree=gla_d,
+        accompagnement_montant=acc, accompagnement_duree=acc_d,
+        financement_accompagnement_montant=fin, financement_accompagnement_duree=fin_d,
+        fonds_propres=fp.montant,
+        fp_taux=fp.remuneration.taux_pct / 100.0 if fp.remuneration else 0.0,
+        fp_duree=fp.remuneration.duree if fp.remuneration else 0,
+        critere=sc.analyse.critere,
+        taux_actualisation=_pct(sc.analyse.taux_actualisation_pct),
+        tresorerie_initiale=sc.analyse.tresorerie_initiale,
+        n_livret_a_saisis=1 if trajet == "constante" else len(trajet),
+    )
+
+
+def _prets(sc: Scenario) -> tuple[CaracteristiquesPret, ...]:
+    return tuple(CaracteristiquesPret(
+        nom=pr.nom, montant=None if pr.est_solde else float(pr.montant), duree=pr.duree, index=pr.index,
+        taux_fixe=(pr.taux_pct or 0.0) / 100.0, marge=pr.marge_pct / 100.0, progressivite=pr.progressivite_pct / 100.0,
+        revisabilite=pr.revisabilite, prefinancement=pr.prefinancement, differe=pr.differe_amortissement,
+        profil=pr.profil) for pr in sc.prets)
+
+
+def construire_lot(entrees: list[Entrees], livret_a: np.ndarray | None = None) -> Lot:
+    """Empile les entrées numériques de plusieurs opérations en un lot de tableaux pour le moteur.
+
+    ``livret_a`` (O, H) remplace les trajectoires des scénarios (tests de résistance).
+    """
+    horizons = np.array([e.horizon for e in entrees], dtype=int)
+    h = int(horizons.max())
+    if livret_a is None:
+        la = np.zeros((len(entrees), h))
+        for i, e in enumerate(entrees):
+            la[i, : len(e.livret_a)] = e.livret_a
+            la[i, len(e.livret_a):] = e.livret_a[-1]
+    else:
+        la = np.asarray(livret_a, float)
+    prets = [(i, j, pr) for i, e in enumerate(entrees) for j, pr in enumerate(e.prets)]
+    indice_solde = np.full(len(entrees), -1, dtype=int)
+    for k, (i, j, _) in enumerate(prets):
+        if entrees[i].indice_solde == j:
+            indice_solde[i] = k
+
+    def colonne(f, dtype=float) -> np.ndarray:
+        return np.array([f(pr) for _, _, pr in prets], dtype=dtype)
+
+    params = ParametresPrets(
+        duree=colonne(lambda pr: pr.duree, int), progressivite=colonne(lambda pr: pr.progressivite),
+        revisabilite=colonne(lambda pr: CODES_REVISABILITE[pr.revisabilite], int),
+        indexe=colonne(lambda pr: pr.index == "livret_a", bool), taux_fixe=colonne(lambda pr: pr.taux_fixe),
+        marge=colonne(lambda pr: pr.marge), prefinancement=colonne(lambda pr: pr.prefinancement, int),
+        differe=colonne(lambda pr: pr.differe, int), profil=colonne(lambda pr: CODES_PROFIL[pr.profil], int))
+
+    def par_operation(f) -> np.ndarray:
+        return np.array([f(e) for e in entrees], dtype=float)
+
+    def hyp(nom: str) -> np.ndarray:
+        return par_operation(lambda e: getattr(e.hypotheses, nom))
+
+    def base(f) -> np.ndarray:
+        return par_operation(lambda e: sum(lg.nombre * 12.0 * f(lg) for lg in e.lignes))
+
+    pret_operation = np.array([i for i, _, _ in prets], dtype=int)
+    return Lot(
+        t=np.arange(1, h + 1),
+        horizon=horizons,
+        base_loyers=base(lambda lg: lg.loyer + lg.loyer_accessoire),
+        base_accessoires=base(lambda lg: lg.loyer_accessoire),
+        base_rls=base(lambda lg: lg.reduction_loyer_solidarite),
+        base_surface=base(lambda lg: lg.surface_utile),
+        vacance=hyp("vacance"), impayes=hyp("impayes"), charges_pct_loyers=hyp("charges_pct_loyers"),
+        g_loyers=hyp("indexation_loyers"), g_charges=hyp("indexation_charges"),
+        n_logements=par_operation(lambda e: e.n_logements), n_plai_adapte=par_operation(lambda e: e.n_plai_adapte),
+        frais_gestion=hyp("frais_gestion"), entretien_courant=hyp("entretien_courant"), assurance=hyp("assurance"),
+        autres_charges=hyp("autres_charges"), charges_comprises=hyp("charges_comprises"),
+        gros_entretien_total=hyp("gros_entretien_total"),
+        gla=hyp("gla_montant"), gla_duree=hyp("gla_duree"),
+        accompagnement=hyp("accompagnement_montant"), accompagnement_duree=hyp("accompagnement_duree"),
+        financement_accompagnement=hyp("financement_accompagnement_montant"),
+        financement_accompagnement_duree=hyp("financement_accompagnement_duree"),
+        tfpb=hyp("tfpb_montant"), tfpb_exoneration=hyp("tfpb_exoneration"),
+        fonds_propres=hyp("fonds_propres"), fonds_propres_taux=hyp("fp_taux"), fonds_propres_duree=hyp("fp_duree"),
+        tresorerie_initiale=hyp("tresorerie_initiale"),
+        taux_actualisation=par_operation(lambda e: np.nan if e.hypotheses.taux_actualisation is None
+                                         else e.hypotheses.taux_actualisation),
+        livret_a=la,
+        pret_operation=pret_operation,
+        unitaire=params.echeancier_unitaire(la[pret_operation] if len(prets) else np.zeros((0, h))),
+        principal=np.array([entrees[i].principaux[j] for i, j, _ in prets], float),
+        indice_solde=indice_solde,
+        parametres_prets=params,
+        noms_prets=tuple(pr.nom for _, _, pr in prets),
+    )
 
 
 def variante_plai_ordinaire(sc: Scenario) -> Scenario:

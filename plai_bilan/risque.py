@@ -8,19 +8,17 @@ trajectoires forment un tableau (N, H) ; l'opération est répétée N fois dans
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import date, timedelta
 
 import numpy as np
 
+from plai_bilan.etudes import Distribution, Risque, Trajectoire
 from plai_bilan.hypotheses import hypotheses_livret_a
 from plai_bilan.moteur.exploitation import compte
-from plai_bilan.moteur.lot import construire_lot
 from plai_bilan.parametres import Parametres, charger_parametres
-from plai_bilan.preparation import Entrees
+from plai_bilan.preparation import Entrees, construire_lot
 from plai_bilan.solveur import Besoin, besoin_subvention
-
-QUANTILES = (0.5, 0.9, 0.99)
 
 
 def moyennes_annuelles(parametres: Parametres, debut: int, fin: int) -> np.ndarray:
@@ -32,13 +30,6 @@ def moyennes_annuelles(parametres: Parametres, debut: int, fin: int) -> np.ndarr
         taux = [bareme.en_vigueur(date(annee, 1, 1) + timedelta(days=d)).donnees["taux_pct"] for d in range(jours)]
         resultat.append(float(np.mean(taux)))
     return np.array(resultat)
-
-
-@dataclass(frozen=True)
-class Trajectoire:
-    nom: str
-    libelle: str
-    taux: np.ndarray  # (H,) décimal
 
 
 def trajectoires_nommees(e: Entrees, parametres: Parametres | None = None) -> list[Trajectoire]:
@@ -84,7 +75,7 @@ def trajectoires_aleatoires(depart: float, horizon: int, n: int, graine: int | N
 def besoins_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> Besoin:
     """S* et sa faisabilité sous chaque trajectoire (N, H), en un lot."""
     lot = construire_lot([e]).sous_trajectoires(np.atleast_2d(livret_a))
-    critere = np.full(lot.n_operations, e.scenario.analyse.critere)
+    critere = np.full(lot.n_operations, e.hypotheses.critere)
     return besoin_subvention(lot, critere, compte(lot))
 
 
@@ -93,29 +84,23 @@ def subventions_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> np.ndarra
     return besoins_sous_trajectoires(e, livret_a).subvention_ou_infini
 
 
-@dataclass(frozen=True)
-class Distribution:
-    """La distribution de S* sur N trajectoires aléatoires."""
-
-    subventions: np.ndarray  # (N,), +inf si infaisable
-    graine: int
-
-    @property
-    def n(self) -> int:
-        return len(self.subventions)
-
-    def quantile(self, q: float) -> float:
-        """Le plus petit S tel qu'au moins q des trajectoires ont S* <= S (inf si hors d'atteinte)."""
-        return float(np.quantile(self.subventions, q, method="inverted_cdf"))
-
-    @property
-    def part_infaisable(self) -> float:
-        return float(np.isinf(self.subventions).mean())
-
-
 def distribution(e: Entrees, n: int = 10_000, graine: int | None = None) -> Distribution:
     """S* sur N trajectoires aléatoires du livret A (graine du fichier d'hypothèses par défaut)."""
     m = hypotheses_livret_a()["modele_aleatoire"]
     g = m["graine"] if graine is None else graine
     chemins = trajectoires_aleatoires(float(e.livret_a[0]), e.horizon, n, g, m)
     return Distribution(subventions_sous_trajectoires(e, chemins), g)
+
+
+def risque(e: Entrees, n: int = 10_000, graine: int | None = None, parametres: Parametres | None = None) -> Risque:
+    """Les trajectoires de résistance et la distribution aléatoire, résolues."""
+    nommees = trajectoires_nommees(e, parametres)
+    b = besoins_sous_trajectoires(e, np.array([t.taux for t in nommees]))
+    trajectoires = tuple(
+        replace(t, faisable=bool(b.faisable[i]),
+                subvention_minimale=float(b.bornes.valeur[i]) if b.faisable[i] else None,
+                besoin_brut=float(b.brut[i]) if np.isfinite(b.brut[i]) else None)
+        for i, t in enumerate(nommees))
+    sc = e.scenario
+    return Risque(e.provenance, sc.operation.nom, e.hypotheses.critere, e.horizon, e.pret_equilibre_initial,
+                  trajectoires, distribution(e, n, graine))

@@ -63,13 +63,6 @@ class Logement:
     loyer_accessoire: float
 
     @property
-    def surface_utile(self) -> float:
-        """SU = SH + annexes / 2 (CCH R.331-10), sauf SU saisie."""
-        if self.surface_utile_saisie is not None:
-            return self.surface_utile_saisie
-        return self.surface_habitable + self.surface_annexes / 2.0
-
-    @property
     def soumis_rls(self) -> bool:
         """La ligne est soumise à la RLS : sa clé ``rls``, par défaut ``plai_adapte``."""
         return self.plai_adapte if self.rls is None else self.rls
@@ -222,10 +215,6 @@ class Scenario:
     @property
     def n_plai_adapte(self) -> int:
         return sum(lg.nombre for lg in self.logements if lg.plai_adapte)
-
-    @property
-    def su_totale(self) -> float:
-        return sum(lg.nombre * lg.surface_utile for lg in self.logements)
 
 
 # ---------------------------------------------------------------------------------------------- lecture
@@ -671,6 +660,22 @@ def lire_document(doc: dict[str, Any], fichier: str = "<scénario>", sha256: str
                               "compte que les logements PLAI adaptés et vaut donc 0")
     return Scenario(fichier, sha256, operation, logements, prix, subventions, fonds_propres, prets, exploitation,
                     livret_a, analyse, tuple(avertissements))
+
+
+def scenario_depuis_dict(doc: dict[str, Any], nom: str = "<dictionnaire>") -> Scenario:
+    """Un scénario construit depuis un dictionnaire de même forme que le fichier TOML, validé de la même façon.
+
+    Son empreinte SHA-256 est celle du dictionnaire écrit en JSON canonique (clés triées).
+    """
+    import json
+
+    if not isinstance(doc, dict):
+        raise ScenarioInvalide(nom, "", f"un dictionnaire est attendu, pas {_nom_type(doc)}")
+    try:
+        canon = json.dumps(doc, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8")
+    except (TypeError, ValueError) as exc:
+        raise ScenarioInvalide(nom, "", f"dictionnaire non sérialisable ({exc})") from None
+    return lire_document(doc, nom, hashlib.sha256(canon).hexdigest())
 
 
 def charger_scenario(chemin: str | Path) -> Scenario:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from plai_bilan.bilan import besoins
+from plai_bilan.calcul import besoins
+from plai_bilan.etudes import LigneSensibilite, Sensibilite
 from plai_bilan.erreurs import ScenarioInvalide
 from plai_bilan.parametres import Parametres
 from plai_bilan.preparation import Entrees, preparer
@@ -84,13 +85,13 @@ HYPOTHESES = (
               lambda v, e: (v - 5.0, v + 10.0)),
     Hypothese("prix_de_revient", "Prix de revient (tous postes)", "€",
               lambda e: e.prix_de_revient, lambda e, v: _pr(e.scenario, v / e.prix_de_revient),
-              lambda v: (0.9 * v, 1.1 * v), lambda v, e: (v - (e.pret_equilibre or 0.0), 3.0 * v)),
+              lambda v: (0.9 * v, 1.1 * v), lambda v, e: (v - (e.pret_equilibre_initial or 0.0), 3.0 * v)),
     Hypothese("travaux", "Travaux", "€",
               lambda e: e.scenario.prix_de_revient.travaux,
               lambda e, v: dataclasses.replace(e.scenario, prix_de_revient=dataclasses.replace(
                   e.scenario.prix_de_revient, travaux=v)),
               lambda v: (0.9 * v, 1.1 * v),
-              lambda v, e: (max(v - (e.pret_equilibre or 0.0), 0.0), 3.0 * v + e.prix_de_revient)),
+              lambda v, e: (max(v - (e.pret_equilibre_initial or 0.0), 0.0), 3.0 * v + e.prix_de_revient)),
     Hypothese("vacance_pct", "Vacance", "%",
               lambda e: e.scenario.exploitation.vacance_pct, lambda e, v: _ex(e.scenario, vacance_pct=v),
               lambda v: (max(v - 2.0, 0.0), v + 2.0), _reste_sous_100("impayes_pct")),
@@ -112,33 +113,6 @@ HYPOTHESES = (
               lambda e: float(e.scenario.exploitation.tfpb.exoneration if e.scenario.exploitation.tfpb else 0),
               _tfpb, lambda v: (max(v - 5.0, 0.0), v + 5.0), lambda v, e: (0.0, float(e.horizon)), entier=True),
 )
-
-
-@dataclass(frozen=True)
-class LigneSensibilite:
-    hypothese: Hypothese
-    base: float
-    basse: float
-    haute: float
-    subvention_basse: float  # S* (inf si infaisable)
-    subvention_haute: float
-    bascule: float | None  # valeur où S* devient nulle ; None hors plage
-    rupture: float | None  # dernière valeur où une subvention suffit encore ; None hors plage
-    plage: tuple[float, float]
-
-
-@dataclass(frozen=True)
-class Sensibilite:
-    subvention_base: float
-    lignes: tuple[LigneSensibilite, ...]
-    entrees: Entrees
-
-    def triees(self) -> list[LigneSensibilite]:
-        """Les lignes de la plus grande amplitude à la plus petite (ordre d'une tornade)."""
-        def amplitude(l: LigneSensibilite) -> float:
-            a = np.array([l.subvention_basse, l.subvention_haute]) - self.subvention_base
-            return float(np.nanmax(np.abs(np.where(np.isinf(a), 1e18, a))))
-        return sorted(self.lignes, key=amplitude, reverse=True)
 
 
 def _subventions(variantes: list[Scenario], p: Parametres | None) -> np.ndarray:
@@ -169,10 +143,10 @@ def sensibilite(sc: Scenario, parametres: Parametres | None = None,
     plages = [h.plage(v, e) for h, v in zip(hypotheses, bases)]
     bascules = _frontiere(e, hypotheses, plages, parametres, lambda x: x > 0)
     ruptures = _frontiere(e, hypotheses, plages, parametres, np.isinf)
-    lignes = tuple(LigneSensibilite(h, v, bas, haut, float(s[1 + 2 * i]), float(s[2 + 2 * i]), bascules[i],
-                                    ruptures[i], plages[i])
+    lignes = tuple(LigneSensibilite(h.cle, h.libelle, h.unite, v, bas, haut, float(s[1 + 2 * i]), float(s[2 + 2 * i]),
+                                    bascules[i], ruptures[i], plages[i])
                    for i, (h, v, (bas, haut)) in enumerate(zip(hypotheses, bases, ecarts)))
-    return Sensibilite(float(s[0]), lignes, e)
+    return Sensibilite(e.provenance, sc.operation.nom, sc.analyse.critere, float(s[0]), lignes)
 
 
 def _frontiere(e: Entrees, hypotheses, plages, p, predicat) -> list[float | None]:

@@ -12,16 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from plai_bilan.catalogue import catalogue
+from plai_bilan.conventions import NUL, TOLERANCE
 from plai_bilan.moteur.exploitation import Compte, compte, indice, valeur_actuelle
 from plai_bilan.moteur.lot import Lot
 
-TOLERANCE = 0.01  # euros : un critère est tenu quand sa valeur est >= -0,01
-NUL = 1e-12
-
-MOTIF_APRES = "déficit après la dernière échéance du prêt d'équilibre"
-MOTIF_AVANT = "déficit avant la première échéance du prêt d'équilibre"
-MOTIF_STRUCTUREL = "aucune subvention ne peut équilibrer l'opération : même sans prêt d'équilibre, le critère échoue"
-MOTIF_SANS_SOLDE = "aucun prêt d'équilibre (montant = \"solde\") : la subvention ne peut pas le remplacer"
+_MOTIFS = catalogue().valeurs["motif"]
+MOTIF_APRES, MOTIF_AVANT = _MOTIFS["apres"], _MOTIFS["avant"]
+MOTIF_STRUCTUREL, MOTIF_SANS_SOLDE = _MOTIFS["structurel"], _MOTIFS["sans_solde"]
 
 
 def valeurs_critere(critere: np.ndarray, af: np.ndarray, tresorerie: np.ndarray, van: np.ndarray) -> np.ndarray:
@@ -53,6 +51,7 @@ class Bornes:
     valeur: np.ndarray  # (O,)
     indice: np.ndarray  # (O,) indice de l'année qui atteint le maximum, -1 si aucune
     echec_sans_levier: np.ndarray  # (O, H) années en échec où W_t = 0
+    ratio: np.ndarray  # (O, H) -V / W sur les années retenues (-inf ailleurs)
 
 
 def borne_inferieure(v: np.ndarray, w: np.ndarray, masque: np.ndarray, seulement_echecs: bool = True) -> Bornes:
@@ -69,7 +68,7 @@ def borne_inferieure(v: np.ndarray, w: np.ndarray, masque: np.ndarray, seulement
         valeur = np.where(aucun, 0.0, np.maximum(maxi, 0.0))
     else:
         valeur = np.where(aucun, np.nan, maxi)
-    return Bornes(valeur, np.where(aucun, -1, idx), sans_levier)
+    return Bornes(valeur, np.where(aucun, -1, idx), sans_levier, ratio)
 
 
 @dataclass(frozen=True)
@@ -91,6 +90,9 @@ class SolutionLot:
     coefficients: np.ndarray  # W (O, H) : son coefficient en S
     valeurs_loyer: np.ndarray  # V_L (O, H) : valeur du critère, loyers principaux à 0
     coefficients_loyer: np.ndarray  # W_L (O, H) : son coefficient en L
+    bornes: Bornes  # S* : ratios -V / W
+    bornes_loyer: Bornes  # L* : ratios -V_L / W_L
+    recette_m2: np.ndarray  # a_t (O, H) : recette d'1 €/m² SU/mois
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,6 @@ def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte
          * (1.0 - lot.charges_pct_loyers)[:, None]) * actif
     v_l = valeurs_critere(critere, c_l0.autofinancement, c_l0.tresorerie, c_l0.van)
     w_l = coefficients_critere(critere, a, lot.taux_actualisation, lot.t)
-    loyer = borne_inferieure(v_l, w_l, masque, seulement_echecs=False).valeur
-    return SolutionLot(critere, subvention, faisable, critique, motifs, deficits, k_bal, loyer, c0, u, apres,
-                       v, w, v_l, w_l)
+    bornes_loyer = borne_inferieure(v_l, w_l, masque, seulement_echecs=False)
+    return SolutionLot(critere, subvention, faisable, critique, motifs, deficits, k_bal, bornes_loyer.valeur, c0, u,
+                       apres, v, w, v_l, w_l, b, bornes_loyer, a)

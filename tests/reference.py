@@ -71,9 +71,9 @@ def compte(sc, entrees):
         il, ic = (1 + gl) ** (t - 1), (1 + gc) ** (t - 1)
         loyers = 0.0
         rls = 0.0
-        for lg in entrees.lignes:
+        for lg in entrees.loyers_par_logement:
             loyers += lg.nombre * 12 * (lg.loyer + lg.loyer_accessoire) * il * (1 - vac - imp)
-            rls += lg.nombre * 12 * lg.rls * il * (1 - vac)
+            rls += lg.nombre * 12 * lg.reduction_loyer_solidarite * il * (1 - vac)
         loyers -= rls
         produits = 0.0
         if ex.financement_accompagnement and t <= ex.financement_accompagnement.duree:

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from plai_bilan.bilan import simuler, subvention_minimale
+from plai_bilan.calcul import simuler, subvention_minimale
 from plai_bilan.cli import main
 from plai_bilan.comparaison import comparer
 from plai_bilan.hypotheses import hypotheses_livret_a
@@ -57,8 +57,8 @@ def ecrire_demande(tmp_path, montant) -> Path:
 def test_demande_egale_au_minimum_equilibre_l_operation():
     """Indépendant du verdict : la demande égale au minimum, simulée comme un montant, tient le critère."""
     s = subvention_minimale(charger_scenario(AA)).subvention_minimale
-    assert simuler(avec_demande(s)).tresorerie.min() >= -0.01
-    assert simuler(avec_demande(s - 100)).tresorerie.min() < -0.01
+    assert simuler(avec_demande(s)).compte.tresorerie.min() >= -0.01
+    assert simuler(avec_demande(s - 100)).compte.tresorerie.min() < -0.01
 
 
 @pytest.mark.parametrize(("ecart", "statut"), [(-100, 0), (0.5, 0), (100, 1), (20_000, 1)])
@@ -143,7 +143,7 @@ def test_comparer_le_meme_programme_en_aa_et_en_cn():
         assert r.subvention_minimale == pytest.approx(seul.subvention_minimale, abs=1e-6)
         assert r.prix_de_revient == pr  # postes du fichier additionnés à la main
     # SU : 2 x (33 + 1,5) + 2 x (47 + 2) + 2 x (63 + 2) = 297 m2.
-    assert resultats[0].scenario.su_totale == 297.0
+    assert resultats[0].su_totale == 297.0
 
 
 def test_comparer_csv_json_et_classeur(tmp_path):
@@ -152,12 +152,13 @@ def test_comparer_csv_json_et_classeur(tmp_path):
     assert r.exit_code == 0, r.output
     assert r.stdout.startswith("\ufeff")
     lignes = list(csv.DictReader(io.StringIO(r.stdout[1:]), delimiter=";"))
-    assert [l["fichier"] for l in lignes] == [str(PROG_AA), str(PROG_CN)]
-    assert lignes[0]["prix_de_revient_par_logement"] == "156000,00"  # 936 000 / 6
-    assert lignes[1]["prix_de_revient_par_logement"] == "201666,67"  # 1 210 000 / 6
-    assert lignes[0]["scenario_sha256"] == hashlib.sha256(PROG_AA.read_bytes()).hexdigest()
+    # En-têtes : les libellés français du catalogue, avec leur unité.
+    assert [l["Fichier du scénario"] for l in lignes] == [str(PROG_AA), str(PROG_CN)]
+    assert lignes[0]["Prix de revient par logement (€)"] == "156000,00"  # 936 000 / 6
+    assert lignes[1]["Prix de revient par logement (€)"] == "201666,67"  # 1 210 000 / 6
+    assert lignes[0]["Empreinte SHA-256 du fichier du scénario"] == hashlib.sha256(PROG_AA.read_bytes()).hexdigest()
     s = [subvention_minimale(charger_scenario(f)).subvention_minimale for f in (PROG_AA, PROG_CN)]
-    assert [float(l["subvention_minimale_par_m2"].replace(",", ".")) for l in lignes] == pytest.approx(
+    assert [float(l["Subvention d'équilibre par m² SU (€)"].replace(",", ".")) for l in lignes] == pytest.approx(
         [x / 297 for x in s], abs=0.006)
     import openpyxl
 
@@ -177,7 +178,7 @@ def sens_aa():
 
 
 def _ligne(s, cle):
-    return next(l for l in s.lignes if l.hypothese.cle == cle)
+    return next(l for l in s.lignes if l.cle == cle)
 
 
 def test_sensibilite_egale_au_moteur_sur_le_scenario_modifie(sens_aa):

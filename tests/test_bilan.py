@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plai_bilan.bilan import simuler, subvention_minimale
+from plai_bilan.calcul import simuler, subvention_minimale
 from plai_bilan.scenario import Subvention, charger_scenario
 from reference import compte as compte_reference
 
@@ -27,10 +27,10 @@ def avec_critere(sc, critere):
 
 def tenu(sim, critere):
     if critere == "annuel":
-        return sim.autofinancement.min() >= -0.01
+        return sim.compte.autofinancement.min() >= -0.01
     if critere == "tresorerie_cumulee":
-        return sim.tresorerie.min() >= -0.01
-    return sim.van >= -0.01
+        return sim.compte.tresorerie.min() >= -0.01
+    return sim.compte.van >= -0.01
 
 
 @pytest.mark.parametrize("critere", CRITERES)
@@ -48,24 +48,24 @@ def test_equilibre_au_centime_et_echec_un_euro_en_dessous(chemin_scenario, crite
     assert tenu(simuler(avec_subvention(sc, s)), critere)
     assert not tenu(simuler(avec_subvention(sc, s - 1.0)), critere)
     # Le compte renvoyé avec le résultat est celui de la subvention appliquée.
-    assert tenu(r.simulation, critere)
+    assert tenu(r, critere)
 
 
 def test_boucle_simple_egale_moteur(chemin_scenario):
     sc = charger_scenario(chemin_scenario)
     sim = simuler(sc)
-    af, treso = compte_reference(sc, sim.entrees)
-    assert np.allclose(sim.autofinancement, af, rtol=1e-9, atol=1e-6)
-    assert np.allclose(sim.tresorerie, treso, rtol=1e-9, atol=1e-6)
+    af, treso = compte_reference(sc, sim)
+    assert np.allclose(sim.compte.autofinancement, af, rtol=1e-9, atol=1e-6)
+    assert np.allclose(sim.compte.tresorerie, treso, rtol=1e-9, atol=1e-6)
 
 
 def test_boucle_simple_egale_moteur_avec_trajectoire_livret_a(chemin_scenario):
     sc = charger_scenario(chemin_scenario)
     sc = replace(sc, livret_a=replace(sc.livret_a, trajectoire=(3.0, 2.4, 1.7, 1.5, 0.5, 0.1), date_valeur=None))
     sim = simuler(sc)
-    af, treso = compte_reference(sc, sim.entrees)
-    assert np.allclose(sim.autofinancement, af, rtol=1e-9, atol=1e-6)
-    assert np.allclose(sim.tresorerie, treso, rtol=1e-9, atol=1e-6)
+    af, treso = compte_reference(sc, sim)
+    assert np.allclose(sim.compte.autofinancement, af, rtol=1e-9, atol=1e-6)
+    assert np.allclose(sim.compte.tresorerie, treso, rtol=1e-9, atol=1e-6)
 
 
 def test_loyers_villeurbanne_recalcules_a_la_main():
@@ -73,37 +73,37 @@ def test_loyers_villeurbanne_recalcules_a_la_main():
     # LMzone zone 2 au 2026-03-01 (estimation) 5,72 ; marge 5 % ; plafond APL zone 2 isolé 1 PAC 399,89.
     sim = simuler(charger_scenario("scenarios/aa-villeurbanne-3-plai-adaptes.toml"))
     cs = 0.77 * (1 + 60 / 158)
-    assert sim.entrees.cs == pytest.approx(cs)
+    assert sim.coefficient_structure == pytest.approx(cs)
     plafond_m2 = 5.72 * cs * 1.05
-    t2, t3 = sim.entrees.lignes
+    t2, t3 = sim.loyers_par_logement
     assert t2.loyer == pytest.approx(min(plafond_m2 * 48, 399.89))
     assert t3.loyer == pytest.approx(min(plafond_m2 * 62, 399.89 + 58.21))
     # Loyers de l'année 1 : 12 x (2 t2 + t3) x (1 - 2 % - 2,5 %).
-    assert sim.lignes["loyers"][0] == pytest.approx(12 * (2 * t2.loyer + t3.loyer) * 0.955)
+    assert sim.compte["loyers"][0] == pytest.approx(12 * (2 * t2.loyer + t3.loyer) * 0.955)
 
 
 def test_pension_de_famille_redevance_plafonnee_par_equivalence():
     # Zone 3 au 2025-10-01 : isolé 432,98 < 440 ; couple 503,57 < 530.
     sim = simuler(charger_scenario("scenarios/pf-saint-brieuc-pension-de-famille.toml"))
-    assert [lg.loyer for lg in sim.entrees.lignes] == [432.98, 503.57]
+    assert [lg.loyer for lg in sim.loyers_par_logement] == [432.98, 503.57]
 
 
 def test_montreuil_loyer_accessoire_compte_contre_le_plafond_apl():
     # T3 PLAI adapté, isolé 2 PAC, zone APL 1 : 454,10 + 65,89 = 519,99 ; accessoire 15 € -> 504,99 €.
     sim = simuler(charger_scenario("scenarios/cn-montreuil-12-plai-dont-4-adaptes.toml"))
-    t3 = sim.entrees.lignes[1]
+    t3 = sim.loyers_par_logement[1]
     assert t3.plafond_apl == pytest.approx(519.99)
     assert t3.loyer == pytest.approx(504.99)
     # RLS zone 1 au 2026-06-01 (arrêté du 22/05/2026) : isolé 35,99 ; 2 PAC 49,09 + 7,03.
-    assert [lg.rls for lg in sim.entrees.lignes] == pytest.approx([35.99, 56.12, 0.0, 0.0])
+    assert [lg.reduction_loyer_solidarite for lg in sim.loyers_par_logement] == pytest.approx([35.99, 56.12, 0.0, 0.0])
 
 
 def test_subvention_des_echeances_homogenes():
     # AF_t(S) - AF_t(0) = S u_t : l'écart d'autofinancement est proportionnel à S.
     sc = charger_scenario("scenarios/aa-villeurbanne-3-plai-adaptes.toml")
-    af0 = simuler(sc).autofinancement
-    d1 = simuler(avec_subvention(sc, 10000.0)).autofinancement - af0
-    d2 = simuler(avec_subvention(sc, 30000.0)).autofinancement - af0
+    af0 = simuler(sc).compte.autofinancement
+    d1 = simuler(avec_subvention(sc, 10000.0)).compte.autofinancement - af0
+    d2 = simuler(avec_subvention(sc, 30000.0)).compte.autofinancement - af0
     assert np.allclose(d2, 3 * d1, rtol=1e-9, atol=1e-8)
 
 
@@ -113,9 +113,9 @@ def test_loyer_equilibre_equilibre_l_operation():
     r = subvention_minimale(sc)
     logements = tuple(replace(lg, loyer_m2=r.loyer_equilibre_m2, loyer_mensuel=None) for lg in sc.logements)
     sim = simuler(replace(sc, logements=logements))
-    assert sim.tresorerie.min() == pytest.approx(0.0, abs=1e-6)
+    assert sim.compte.tresorerie.min() == pytest.approx(0.0, abs=1e-6)
     logements = tuple(replace(lg, loyer_m2=r.loyer_equilibre_m2 - 0.01, loyer_mensuel=None) for lg in sc.logements)
-    assert simuler(replace(sc, logements=logements)).tresorerie.min() < -0.01
+    assert simuler(replace(sc, logements=logements)).compte.tresorerie.min() < -0.01
 
 
 def test_cout_des_contreparties_egal_difference_des_deux_subventions():
@@ -168,7 +168,7 @@ def test_monotonie(v, nom):
     base = subvention_minimale(sc)
     # Des loyers plus hauts ne font pas monter la subvention.
     logements = tuple(replace(lg, loyer_mensuel=sim_loyer * (1 + hausse), loyer_m2=None)
-                      for lg, sim_loyer in zip(sc.logements, [lg.loyer for lg in base.entrees.lignes]))
+                      for lg, sim_loyer in zip(sc.logements, [lg.loyer for lg in base.loyers_par_logement]))
     plus_de_loyer = subvention_minimale(replace(sc, logements=logements))
     # Des charges plus hautes ne la font pas baisser.
     ex = replace(sc.exploitation, frais_gestion=sc.exploitation.frais_gestion * (1 + hausse))
@@ -183,6 +183,6 @@ def test_monotonie(v, nom):
 
 def test_tableau_pandas_en_francais():
     sim = simuler(charger_scenario("scenarios/aa-villeurbanne-3-plai-adaptes.toml"))
-    df = sim.tableau()
-    assert df.index.name == "Année" and len(df) == sim.entrees.horizon
+    df = sim.compte.tableau()
+    assert df.index.name == "Année d'exploitation" and len(df) == sim.horizon
     assert {"Loyers", "Autofinancement", "Trésorerie cumulée", "Annuités d'emprunts"} <= set(df.columns)

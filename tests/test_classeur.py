@@ -15,10 +15,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from plai_bilan.bilan import subvention_minimale
+from plai_bilan.calcul import subvention_minimale
 from plai_bilan.cli import main
 from plai_bilan.export import excel
-from plai_bilan.export.excel import EMPRUNTS, EQUI, EXPL, HYP, exporter
+from plai_bilan.api import exporter
+from plai_bilan.export.excel import EMPRUNTS, EQUI, EXPL, HYP
 from plai_bilan.scenario import LivretA, charger_scenario
 from tableur import convertir, soffice, valeurs
 
@@ -44,11 +45,11 @@ def colonnes(ws, ligne_entete: int) -> dict[str, int]:
 
 def compte_du_classeur(wb, h: int) -> dict[str, np.ndarray]:
     """Les colonnes de la feuille Exploitation (clés du moteur), années 1..h."""
-    from plai_bilan.bilan import LIBELLES
+    from plai_bilan.catalogue import LIGNES_COMPTE, libelle
 
     ws = wb[EXPL]
     cols = colonnes(ws, 3)
-    libelles = {v: k for k, v in LIBELLES.items()}
+    libelles = {libelle(k): k for k in LIGNES_COMPTE}
     libelles.update({"Annuités avec la subvention minimale": "annuites_s",
                      "Autofinancement avec la subvention minimale": "autofinancement_s",
                      "Trésorerie cumulée avec la subvention minimale": "tresorerie_s"})
@@ -69,19 +70,19 @@ def prets_du_classeur(wb, n_prets: int, h: int) -> list[dict[str, np.ndarray]]:
 
 def verifier_contre_le_moteur(wb, r) -> None:
     """Compte sans et avec subvention au centime, prêts au centime, subvention minimale à l'euro."""
-    h = r.entrees.horizon
+    h = r.horizon
     c = compte_du_classeur(wb, h)
-    zero = r.detail.compte_zero.colonnes()
+    zero = r.compte_zero.colonnes()
     for cle, v in zero.items():
         np.testing.assert_allclose(c[cle], v, atol=CENT, rtol=0, err_msg=cle)
-    np.testing.assert_allclose(c["annuites_s"], r.simulation.lignes["annuites"], atol=CENT, rtol=0)
-    np.testing.assert_allclose(c["autofinancement_s"], r.simulation.autofinancement, atol=CENT, rtol=0)
-    np.testing.assert_allclose(c["tresorerie_s"], r.simulation.tresorerie, atol=CENT, rtol=0)
-    ech = r.detail.compte_zero.prets
+    np.testing.assert_allclose(c["annuites_s"], r.compte["annuites"], atol=CENT, rtol=0)
+    np.testing.assert_allclose(c["autofinancement_s"], r.compte.autofinancement, atol=CENT, rtol=0)
+    np.testing.assert_allclose(c["tresorerie_s"], r.compte.tresorerie, atol=CENT, rtol=0)
+    ech = r.compte_zero.prets
     for i, p in enumerate(prets_du_classeur(wb, len(r.scenario.prets), h)):
         for cle in ("echeances", "interets", "amortissements", "capital_restant_du"):
-            np.testing.assert_allclose(p[cle], getattr(ech, cle)[i], atol=CENT, rtol=0, err_msg=cle)
-        np.testing.assert_allclose(p["taux"], ech.taux[i], atol=1e-12, rtol=0)
+            np.testing.assert_allclose(p[cle], getattr(ech[i], cle), atol=CENT, rtol=0, err_msg=cle)
+        np.testing.assert_allclose(p["taux"], ech[i].taux, atol=1e-12, rtol=0)
     assert nomme(wb, "faisable") == ("oui" if r.faisable else "non")
     if r.faisable:
         assert nomme(wb, "subvention_minimale") == pytest.approx(r.subvention_minimale, abs=0.5)
@@ -292,7 +293,7 @@ def test_recalcul_differe_progressivite_et_criteres(revisabilite, critere, tmp_p
 def test_classeur_sans_pret_d_equilibre(tmp_path, profil):
     """Sans prêt « solde », le classeur donne le compte (recalculé égal à simuler) et dit pourquoi il n'y a pas de
     subvention minimale."""
-    from plai_bilan.bilan import simuler
+    from plai_bilan.calcul import simuler
 
     texte = AA.read_text(encoding="utf-8").replace('montant = "solde"', "montant = 118000", 1)
     f = tmp_path / "sans-solde.toml"
@@ -300,11 +301,11 @@ def test_classeur_sans_pret_d_equilibre(tmp_path, profil):
     sc = charger_scenario(f)
     sim = simuler(sc)
     classeur = tmp_path / "etude.xlsx"
-    assert exporter(sc, classeur) is None
+    assert not exporter(sc, classeur).resolu
     wb = valeurs(convertir(classeur, tmp_path / "recalcul", profil))
-    c = compte_du_classeur(wb, sim.entrees.horizon)
+    c = compte_du_classeur(wb, sim.horizon)
     assert "autofinancement_s" not in c
-    for cle, v in sim.colonnes().items():
+    for cle, v in sim.compte.colonnes().items():
         np.testing.assert_allclose(c[cle], v, atol=CENT, rtol=0, err_msg=cle)
     assert wb[EQUI]["A3"].value.startswith("Aucun prêt d'équilibre")
 
@@ -324,7 +325,7 @@ def test_recalcul_saisies_particulieres(tmp_path, profil):
     sc = dataclasses.replace(sc, operation=op, logements=logements, prix_de_revient=pr, fonds_propres=fp,
                              subventions=subventions)
     r = subvention_minimale(sc)
-    assert r.entrees.lignes[0].origine == "saisi (loyer_m2 x SU)"
+    assert r.loyers_par_logement[0].origine == "saisi (loyer_m2 x SU)"
     classeur = tmp_path / "etude.xlsx"
     exporter(sc, classeur)
     wb = valeurs(convertir(classeur, tmp_path / "recalcul", profil))

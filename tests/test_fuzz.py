@@ -13,7 +13,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plai_bilan.bilan import simuler, subvention_minimale
+from plai_bilan.calcul import simuler, subvention_minimale
 from plai_bilan.erreurs import ScenarioInvalide
 from plai_bilan.scenario import lire_document
 from conftest import SCENARIOS
@@ -96,16 +96,16 @@ def verifier(doc) -> None:
     except ScenarioInvalide as exc:
         assert str(exc).startswith("fuzz.toml : ")
         return
-    for nom, v in sim.colonnes().items():
+    for nom, v in sim.compte.colonnes().items():
         assert np.isfinite(v).all(), nom
-    assert np.isfinite(sim.prets.echeances).all()
+    assert all(np.isfinite(p.echeances).all() for p in sim.compte.prets)
     if any(p.est_solde for p in sc.prets):
         r = subvention_minimale(sc)
         if r.faisable:
             assert math.isfinite(r.subvention_minimale) and r.subvention_minimale >= 0
         else:
             assert r.motif
-        assert np.isfinite(r.simulation.tresorerie).all()
+        assert np.isfinite(r.compte.tresorerie).all()
 
 
 @settings(max_examples=int(os.environ.get("FUZZ_EXEMPLES", 300)), deadline=None, suppress_health_check=[HealthCheck.too_slow])

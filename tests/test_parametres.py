@@ -82,14 +82,17 @@ def test_fnap_avant_2018_est_une_erreur():
 
 def test_coefficient_structure_exemple_ministeriel():
     # Avis loyers, annexe 6 : 20 logements, SU 1 320 m2 -> CS = 1,0033.
-    assert round(coefficient_structure(20, 1320.0), 4) == 1.0033
-    assert P.coefficient_structure(20, 1320.0, date(2026, 1, 1))[0] == pytest.approx(0.77 * (1 + 400 / 1320))
+    regles = P.regles_loyers(date(2026, 1, 1))[0]
+    assert (regles["a"], regles["b"]) == (0.77, 20.0)
+    assert round(coefficient_structure(20, 1320.0, regles["a"], regles["b"]), 4) == 1.0033
 
 
 def test_exemple_annexes_importantes_2010():
     # lola-notes T1 : 60 m2 SH + 12 m2 d'annexes -> SU 66 m2 ; LMzone 5,24 ; marge 5 % -> 5,52 €/m2.
-    assert surface_utile(60.0, 12.0) == 66.0
-    cs = coefficient_structure(20, 20 * 66.0)
+    regles = P.regles_loyers(date(2010, 1, 1))[0]
+    assert regles["part_annexes_su"] == 0.5  # CCH R.331-10 : la moitié des annexes
+    assert surface_utile(60.0, 12.0, regles["part_annexes_su"]) == 66.0
+    cs = coefficient_structure(20, 20 * 66.0, 0.77, 20.0)
     assert round(plafond_plai_m2(5.24, cs, 0.05), 2) == 5.52
 
 

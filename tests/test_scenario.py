@@ -2,7 +2,7 @@
 
 import pytest
 
-from plai_bilan.bilan import simuler, subvention_minimale
+from plai_bilan.calcul import simuler, subvention_minimale
 from plai_bilan.erreurs import ScenarioInvalide
 from plai_bilan.scenario import charger_scenario
 
@@ -20,7 +20,7 @@ def test_objets_figes():
     sc = charger_scenario(AA)
     with pytest.raises(AttributeError):
         sc.operation.nom = "x"
-    assert sc.logements[0].surface_utile == 48.0
+    assert (sc.logements[0].surface_habitable, sc.logements[0].surface_annexes) == (46.0, 4.0)
     assert sc.prets[1].est_solde and sc.prets[1].revisabilite == "double_limitee"
 
 

@@ -7,11 +7,9 @@ import math
 from pathlib import Path
 
 from plai_bilan import __version__
-from plai_bilan.comparaison import INDICATEURS, indicateurs
+from plai_bilan.catalogue import catalogue
+from plai_bilan.etudes import Sensibilite, Verdict
 from plai_bilan.export.classeur import Classeur, cache, cellule, ecrire, formule
-from plai_bilan.instruction import TOLERANCE_DEMANDE, Verdict
-from plai_bilan.parametres import charger_parametres
-from plai_bilan.sensibilite import Sensibilite
 from plai_bilan.sortie import ecrire_atomique
 
 
@@ -28,7 +26,7 @@ class FeuilleInstruction:
         x.largeurs(ws, (0, 0, 56), (1, 1, 22), (2, 2, 90))
         x.titre(ws, "Instruction de la demande de subvention",
                 f"Subvention instruite : {v.financeur}. La demande est justifiée si l'opération est équilibrable, "
-                f"si elle ne dépasse pas la subvention minimale de plus de {TOLERANCE_DEMANDE:g} € et si les critères "
+                f"si elle ne dépasse pas la subvention minimale de plus de {v.tolerance:g} € et si les critères "
                 "d'éligibilité sont conformes.")
         l = 3
         ws.write_string(l, 0, "Montant demandé")
@@ -37,16 +35,16 @@ class FeuilleInstruction:
         l += 1
         lignes = [
             ("Subvention minimale qui équilibre l'opération", "subvention_minimale", v.subvention_minimale
-             if v.resultat.faisable else "aucune", "euros"),
+             if v.bilan.faisable else "aucune", "euros"),
             ("Écart (demande - minimum)", 'IF(faisable="oui",montant_demande-subvention_minimale,"")', v.ecart,
              "euros"),
             ("Écart en % du minimum", 'IF(AND(faisable="oui",N(subvention_minimale)>0),'
              '(montant_demande-subvention_minimale)/subvention_minimale,"")',
              None if v.ecart_pct is None else v.ecart_pct / 100, "pct"),
-            ("Coût des contreparties sociales", "cout_contreparties", v.resultat.cout_contreparties, "euros"),
-            ("Valeur de référence FNAP", "reference_fnap", v.resultat.entrees.reference_fnap, "euros"),
+            ("Coût des contreparties sociales", "cout_contreparties", v.bilan.cout_contreparties, "euros"),
+            ("Valeur de référence FNAP", "reference_fnap", v.bilan.reference_fnap, "euros"),
             ("Demande / référence FNAP", 'IF(N(reference_fnap)>0,montant_demande/reference_fnap,"")',
-             v.demande / v.resultat.entrees.reference_fnap if v.resultat.entrees.reference_fnap else None, "pct"),
+             v.demande / v.bilan.reference_fnap if v.bilan.reference_fnap else None, "pct"),
         ]
         for lib, texte, val, fmt in lignes:
             ws.write_string(l, 0, lib)
@@ -59,7 +57,7 @@ class FeuilleInstruction:
         l += 1
         ws.write_string(l, 0, "Verdict", f(gras=True))
         formule(ws, l, 1, f'IF(faisable<>"oui","non justifiée",IF(AND(montant_demande<=subvention_minimale+'
-                f'{TOLERANCE_DEMANDE:g},criteres_non_conformes=0),"justifiée","non justifiée"))',
+                f'{v.tolerance:g},criteres_non_conformes=0),"justifiée","non justifiée"))',
                 "justifiée" if v.justifiee else "non justifiée", f(gras=True))
         l += 2
         ws.write_string(l, 0, "Motifs (établis à l'export)", f(gras=True))
@@ -100,8 +98,8 @@ class FeuilleSensibilite:
         lignes = s.triees()
         for i, l in enumerate(lignes):
             r = 6 + i
-            fmt = "euros" if l.hypothese.unite == "€" else "decimal"
-            ws.write_string(r, 0, f"{l.hypothese.libelle} ({l.hypothese.unite})")
+            fmt = "euros" if l.unite == "€" else "decimal"
+            ws.write_string(r, 0, f"{l.libelle} ({l.unite})")
             for c, v in ((1, l.base), (2, l.basse), (4, l.haute)):
                 ecrire(ws, r, c, v, f(fmt))
             for c, v in ((3, l.subvention_basse), (5, l.subvention_haute)):
@@ -141,10 +139,13 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
         cl = Classeur(tmp)
         f = cl.format
         ws = cl.wb.add_worksheet("Comparaison")
-        cols = [indicateurs(r) for r in resultats]
+        cat = catalogue()
+        indicateurs = cat.document("indicateurs")
+        cols = [{"nom": r.scenario.operation.nom, **r.indicateurs()} for r in resultats]
+        dates = sorted({r.provenance.parametres_date.strftime('%d/%m/%Y') for r in resultats})
         ws.write_string(0, 0, "Comparaison d'opérations", f(titre=True))
         ws.write_string(1, 0, f"plai-bilan {__version__} ; paramètres au "
-                        f"{charger_parametres().date_jeu.strftime('%d/%m/%Y')} ; subvention minimale appliquée "
+                        f"{', '.join(dates)} ; subvention minimale appliquée "
                         "pour les grandeurs « avec subvention »", f(italique=True))
         ws.set_column(0, 0, 50)
         ws.set_column(1, len(cols), 24)
@@ -152,16 +153,17 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
         for j, c in enumerate(cols):
             ws.write_string(3, 1 + j, c["nom"], f(entete=True))
         ws.set_row(3, 45)
-        formats = {"€": "euros", "€/m²": "decimal", "nombre": "decimal", "an": "entier", "texte": "texte"}
-        for i, ind in enumerate(INDICATEURS):
+        formats = {"€": "euros", "€/m²/mois": "decimal", "€/mois": "euros", "m²": "decimal", "nombre": "decimal",
+                   "année": "entier", "texte": "texte", "booléen": "texte"}
+        for i, cle in enumerate(indicateurs):
             r = 4 + i
-            ws.write_string(r, 0, ind.libelle)
-            for j, c in enumerate(cols):
-                v = c[ind.cle]
-                fmt = "nombre" if isinstance(v, int) and not isinstance(v, bool) else formats[ind.unite]
+            ws.write_string(r, 0, cat[cle].libelle_unite)
+            for j, col in enumerate(cols):
+                v = col[cle]
+                fmt = "nombre" if isinstance(v, int) and not isinstance(v, bool) else formats[cat[cle].unite]
                 ecrire(ws, r, 1 + j, cache(v) if isinstance(v, bool) else v, f(fmt))
-        ligne_pr = 4 + [i.cle for i in INDICATEURS].index("prix_de_revient_par_logement")
-        ligne_s = 4 + [i.cle for i in INDICATEURS].index("subvention_minimale_par_logement")
+        ligne_pr = 4 + indicateurs.index("prix_de_revient_par_logement")
+        ligne_s = 4 + indicateurs.index("subvention_minimale_par_logement")
         graphique = cl.wb.add_chart({"type": "column"})
         for r, couleur in ((ligne_pr, "#A5A5A5"), (ligne_s, "#2E75B6")):
             graphique.add_series({"name": ["Comparaison", r, 0], "categories": ["Comparaison", 3, 1, 3, len(cols)],
@@ -172,12 +174,12 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
                                                                           "line": {"color": "#E0E0E0"}}})
         graphique.set_legend({"position": "bottom"})
         graphique.set_size({"width": 720, "height": 360})
-        ws.insert_chart(4 + len(INDICATEURS) + 2, 0, graphique)
+        ws.insert_chart(4 + len(indicateurs) + 2, 0, graphique)
         ws.freeze_panes(4, 1)
         ws.set_landscape()
         ws.set_paper(9)
         ws.fit_to_pages(1, 1)
-        ws.print_area(0, 0, 4 + len(INDICATEURS) + 2 + 20, max(len(cols), 4))
+        ws.print_area(0, 0, 4 + len(indicateurs) + 2 + 20, max(len(cols), 4))
         trace = cl.wb.add_worksheet("Traçabilité")
         trace.set_column(0, 0, 60)
         trace.set_column(1, 1, 70)

@@ -5,13 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from plai_bilan import __version__
-from plai_bilan.bilan import ResultatSubvention, Simulation
+from plai_bilan.bilan import Bilan
+from plai_bilan.conventions import TOLERANCE
 from plai_bilan.export.classeur import Classeur
-from plai_bilan.moteur.lot import construire_lot
-from plai_bilan.parametres import Parametres
-from plai_bilan.preparation import Entrees
-from plai_bilan.scenario import Scenario
-from plai_bilan.solveur import TOLERANCE
 
 SYNTHESE, HYP, LOYERS, FIN, EMPRUNTS, EXPL, EQUI, PARAM = (
     "Synthèse", "Hypothèses", "Loyers", "Prix de revient et financement", "Emprunts", "Exploitation", "Équilibre",
@@ -46,19 +42,20 @@ class Positions:
 class ExportBase:
     """L'état partagé par les feuilles (entrées, résultats, positions) et les aides d'écriture."""
 
-    def __init__(self, cl: Classeur, e: Entrees, sim0: Simulation, r: ResultatSubvention | None,
-                 parametres: Parametres, supplements: tuple = ()) -> None:
-        self.cl, self.e, self.sim0, self.r, self.p = cl, e, sim0, r, parametres
-        self.sc: Scenario = e.scenario
-        self.h = e.horizon
+    def __init__(self, cl: Classeur, b: Bilan, supplements: tuple = ()) -> None:
+        self.cl, self.b = cl, b
+        self.e = b  # les entrées résolues (loyers, plan de financement, trajectoire) sont portées par le bilan
+        self.sim0 = b.compte_zero
+        self.r = b if b.resolu else None
+        self.sc = b.scenario
+        self.h = b.horizon
         self.foyer = self.sc.operation.produit == "foyer"
         self.pos = Positions()
-        self.lot = construire_lot([e])
-        self.avec_solveur = r is not None and r.detail is not None
+        self.avec_solveur = b.resolu and b.equilibre is not None
         self.supplements = supplements
         noms = (SYNTHESE,) + tuple(x.nom for x in supplements) + FEUILLES[1:]
         self.ws = {nom: cl.wb.add_worksheet(nom) for nom in noms}
-        self.valeurs_utilisees = {v.bareme: v for v in e.parametres_utilises}
+        self.valeurs_utilisees = {v.bareme: v for v in b.provenance.parametres_utilises}
 
     # ------------------------------------------------------------------ aides
     def f(self, *args, **kwargs):

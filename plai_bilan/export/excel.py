@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from plai_bilan import __version__
-from plai_bilan.bilan import ResultatSubvention, Simulation, resoudre, simuler
-from plai_bilan.controles import controler
+from plai_bilan.bilan import Bilan
 from plai_bilan.export.base import (  # noqa: F401
     CRITERES,
     EMPRUNTS,
@@ -31,9 +30,6 @@ from plai_bilan.export.base import (  # noqa: F401
 from plai_bilan.export.classeur import Classeur, cellule, formule, ref
 from plai_bilan.export.feuilles_calcul import FeuillesCalcul
 from plai_bilan.export.feuilles_entrees import FeuillesEntrees
-from plai_bilan.parametres import Parametres, charger_parametres
-from plai_bilan.preparation import Entrees, preparer
-from plai_bilan.scenario import Scenario
 
 
 class _Export(FeuillesEntrees, FeuillesCalcul):
@@ -51,7 +47,7 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
                         self.f(italique=True))
         ws.write_string(2, 0, f"Étude d'équilibre établie par plai-bilan {__version__} ; scénario "
                         f"{Path(sc.fichier).name} (SHA-256 {sc.sha256}) ; paramètres au "
-                        f"{self.p.date_jeu.strftime('%d/%m/%Y')}", self.f(italique=True))
+                        f"{self.b.provenance.parametres_date.strftime('%d/%m/%Y')} ({self.b.provenance.parametres_origine})", self.f(italique=True))
         ligne = 4
         self.entete(ws, ligne, 0, ["Résultat", "Valeur"])
         ligne += 1
@@ -70,19 +66,19 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
             lien("Critère d'équilibre", "critere", r.critere, "texte")
             lien("Subvention minimale qui équilibre l'opération", "subvention_minimale",
                  r.subvention_minimale if r.faisable else "aucune", "euros", gras=True)
-            lien("par logement", 'IF(faisable="oui",subvention_minimale/n_logements,"")', r.par_logement, "euros")
+            lien("par logement", 'IF(faisable="oui",subvention_minimale/n_logements,"")', r.subvention_minimale_par_logement, "euros")
             lien("par logement PLAI adapté", 'IF(AND(faisable="oui",n_plai_adapte>0),subvention_minimale/'
-                 'n_plai_adapte,"")', r.par_logement_plai_adapte, "euros")
+                 'n_plai_adapte,"")', r.subvention_minimale_par_logement_plai_adapte, "euros")
             lien("Année critique", "annee_critique", r.annee_critique, "entier")
             lien("Prêt d'équilibre avec la subvention", "pret_equilibre_initial-subvention_appliquee",
-                 r.pret_equilibre_initial - r.simulation.subvention, "euros")
+                 r.pret_equilibre, "euros")
             lien("Loyer d'équilibre sans subvention (€/m² SU/mois)", "loyer_equilibre", r.loyer_equilibre_m2,
                  "euros_m2")
             lien("Coût des contreparties sociales", "cout_contreparties", r.cout_contreparties, "euros")
             lien("Valeur de référence FNAP", "reference_fnap", e.reference_fnap, "euros")
             t_min, _ = r.tresorerie_minimale
             lien("Trésorerie cumulée la plus basse", "tresorerie_minimale", t_min, "euros")
-            lien("VAN avec la subvention minimale", "van_avec_subvention", r.simulation.van, "euros")
+            lien("VAN avec la subvention minimale", "van_avec_subvention", r.compte.van, "euros")
             if not r.faisable:
                 ws.write_string(ligne, 0, f"Infaisable : {r.motif}", self.f(gras=True))
                 ligne += 1
@@ -99,7 +95,7 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
             ligne += 1
 
         ligne += 1
-        controles = list(r.controles) if r is not None else controler(e)
+        controles = list(self.b.controles)
         ws.write_string(ligne, 0, "Contrôles de l'instructeur (établis par plai-bilan à l'export)", self.f(gras=True))
         ligne += 1
         self.entete(ws, ligne, 0, ["Contrôle", "Statut", "Critère", "Détail"])
@@ -112,7 +108,7 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
             ws.write_string(ligne, 2, c.code, self.f(retour=True))
             ws.write_string(ligne, 3, c.detail, self.f(retour=True))
             ligne += 1
-        for a in (r.avertissements if r is not None else e.avertissements):
+        for a in self.b.avertissements:
             ws.write_string(ligne, 0, "Avertissement : " + a, self.f(italique=True))
             ligne += 1
         self._graphique(ws)
@@ -146,19 +142,18 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
 
 
 
-def ecrire_classeur(chemin: str, e: Entrees, sim0: Simulation, r: ResultatSubvention | None,
-                    parametres: Parametres | None = None, supplements: tuple = ()) -> None:
+def ecrire_classeur(chemin: str, b: Bilan, supplements: tuple = ()) -> None:
     """Écrit le classeur à ``chemin`` (sans précaution d'atomicité : voir :func:`exporter`).
 
     ``supplements`` : des feuilles de plus (instruction, sensibilité), chacune un objet avec ``nom`` et
     ``ecrire(export, feuille)``, placées après la Synthèse et écrites en dernier.
     """
     cl = Classeur(chemin)
-    x = _Export(cl, e, sim0, r, parametres or charger_parametres(), supplements)
-    x.cl.wb.set_properties({"title": f"Étude d'équilibre : {e.scenario.operation.nom}",
+    x = _Export(cl, b, supplements)
+    x.cl.wb.set_properties({"title": f"Étude d'équilibre : {b.scenario.operation.nom}",
                             "subject": "Équilibre financier d'une opération PLAI / PLAI adapté",
                             "author": f"plai-bilan {__version__}",
-                            "comments": f"scénario {e.scenario.sha256}"})
+                            "comments": f"scénario {b.scenario.sha256}"})
     x.hypotheses()
     x.parametres()
     x.loyers()
@@ -172,18 +167,8 @@ def ecrire_classeur(chemin: str, e: Entrees, sim0: Simulation, r: ResultatSubven
     cl.fermer()
 
 
-def exporter(scenario: Scenario, chemin: str | Path, parametres: Parametres | None = None,
-             resultat: ResultatSubvention | None = None, supplements: tuple = ()) -> ResultatSubvention | None:
-    """Calcule l'opération et écrit son classeur de façon atomique ; renvoie le résultat du solveur (ou None)."""
+def exporter(b: Bilan, chemin: str | Path, supplements: tuple = ()) -> None:
+    """Écrit le classeur d'étude d'un bilan (résolu s'il a un prêt d'équilibre) de façon atomique."""
     from plai_bilan.sortie import ecrire_atomique
 
-    p = parametres or charger_parametres()
-    if resultat is None and any(pr.est_solde for pr in scenario.prets):
-        resultat = resoudre([preparer(scenario, p)], parametres=p)[0]
-    if resultat is not None:
-        e, sim0 = resultat.entrees, resultat.detail.compte_zero
-    else:
-        sim0 = simuler(scenario, p)
-        e = sim0.entrees
-    ecrire_atomique(chemin, lambda tmp: ecrire_classeur(tmp, e, sim0, resultat, p, supplements))
-    return resultat
+    ecrire_atomique(chemin, lambda tmp: ecrire_classeur(tmp, b, supplements))

@@ -17,9 +17,13 @@ from plai_bilan.export.base import (
     SEUIL_ECHEC,
     ExportBase,
 )
+from plai_bilan.bilan import EcheancierPret
+from plai_bilan.catalogue import LIGNES_COMPTE, catalogue
+from plai_bilan.conventions import TOLERANCE
 from plai_bilan.export.classeur import cellule, formule, ref
-from plai_bilan.moteur.prets import Echeancier
-from plai_bilan.solveur import MOTIF_APRES, MOTIF_AVANT, MOTIF_STRUCTUREL, TOLERANCE
+
+_MOTIFS = catalogue().valeurs["motif"]
+MOTIF_APRES, MOTIF_AVANT, MOTIF_STRUCTUREL = _MOTIFS["apres"], _MOTIFS["avant"], _MOTIFS["structurel"]
 
 
 class FeuillesCalcul(ExportBase):
@@ -32,7 +36,7 @@ class FeuillesCalcul(ExportBase):
         return ligne + 4
 
     def bloc_pret(self, ws, ligne: int, titre: str, hyp_ligne: int, capital: str, capital_valeur: float,
-                  ech: Echeancier, i: int, montants: str = "euros2") -> int:
+                  pret: EcheancierPret, montants: str = "euros2") -> int:
         """Un tableau d'amortissement ; renvoie la ligne de l'année 1. Colonnes : voir l'en-tête."""
         ws.write_string(ligne, 0, titre, self.f(gras=True))
         p = ligne + 1
@@ -49,7 +53,7 @@ class FeuillesCalcul(ExportBase):
             formule(ws, v, c, source, val, self.f(fmt))
         DUR, IDX, TF, MARGE, PROG, REV, PREF, DIFF, PROF, K0 = (cellule(v, c, True) for c in range(1, 11))
         t0 = self.debut_tableau_pret(ligne)
-        formule(ws, v, 10, f"{cellule(v, 0, True)}*(1+{cellule(t0, 3, True)})^{PREF}", ech.capital_initial[i],
+        formule(ws, v, 10, f"{cellule(v, 0, True)}*(1+{cellule(t0, 3, True)})^{PREF}", pret.capital_initial,
                 self.f("euros" if montants == "euros2" else montants))
         self.entete(ws, t0 - 1, 0, ["Année", "Année civile", "Livret A", "Taux", "Progressivité",
                                     "Échéances restantes", "Capital restant dû en début d'année", "Échéance",
@@ -62,30 +66,30 @@ class FeuillesCalcul(ExportBase):
             ws.write_number(l, 0, t, self.f("entier"))
             formule(ws, l, 1, f"mise_en_service+{A}-1", self.sc.operation.mise_en_service + j, self.f("entier"))
             formule(ws, l, 2, self.pos.livret_a[j], self.e.livret_a[j], self.f("pct"))
-            formule(ws, l, 3, f'IF({IDX}="livret_a",MAX({C}+{MARGE},0),{TF})', ech.taux[i, j], self.f("pct"))
+            formule(ws, l, 3, f'IF({IDX}="livret_a",MAX({C}+{MARGE},0),{TF})', pret.taux[j], self.f("pct"))
             if j == 0:
-                formule(ws, l, 4, PROG, ech.progressivite[i, j], self.f("pct4"))
-                formule(ws, l, 6, K0, ech.capital_initial[i], self.f(montants))
+                formule(ws, l, 4, PROG, pret.progressivite[j], self.f("pct4"))
+                formule(ws, l, 6, K0, pret.capital_initial, self.f(montants))
             else:
                 Ep, Dp = cellule(l - 1, 4), cellule(l - 1, 3)
                 rev = f"(1+{Ep})*(1+{D})/(1+{Dp})-1"
                 formule(ws, l, 4, f'IF(AND({IDX}="livret_a",{REV}<>"simple"),IF({REV}="double_limitee",'
-                        f'MAX({rev},0),{rev}),{Ep})', ech.progressivite[i, j], self.f("pct4"))
-                formule(ws, l, 6, cellule(l - 1, 10), ech.capital_restant_du[i, j - 1], self.f(montants))
+                        f'MAX({rev},0),{rev}),{Ep})', pret.progressivite[j], self.f("pct4"))
+                formule(ws, l, 6, cellule(l - 1, 10), pret.capital_restant_du[j - 1], self.f(montants))
             formule(ws, l, 5, f"MAX({DUR}-{A}+1,0)", max(valeurs[0] - t + 1, 0), self.f("entier"))
             n = f"MAX({F},1)"
             facteur = f"IF(ABS({D}-{E})<1E-9,(1+{D})/{n},({D}-{E})/(1-((1+{E})/(1+{D}))^{n}))"
             formule(ws, l, 7, f'IF({A}>{DUR},0,IF({A}<={DIFF},{G}*{D},IF({PROF}="amortissement_constant",'
-                    f'{G}/{n}+{G}*{D},{G}*{facteur})))', ech.echeances[i, j], self.f(montants))
-            formule(ws, l, 8, f"IF({A}>{DUR},0,{G}*{D})", ech.interets[i, j], self.f(montants))
-            formule(ws, l, 9, f"{H}-{I}", ech.amortissements[i, j], self.f(montants))
-            formule(ws, l, 10, f"{G}-{J}", ech.capital_restant_du[i, j], self.f(montants))
+                    f'{G}/{n}+{G}*{D},{G}*{facteur})))', pret.echeances[j], self.f(montants))
+            formule(ws, l, 8, f"IF({A}>{DUR},0,{G}*{D})", pret.interets[j], self.f(montants))
+            formule(ws, l, 9, f"{H}-{I}", pret.amortissements[j], self.f(montants))
+            formule(ws, l, 10, f"{G}-{J}", pret.capital_restant_du[j], self.f(montants))
         return t0
 
     def _valeurs_pret(self, hyp_ligne: int) -> list:
-        pr = self.sc.prets[self.pos.prets.index(hyp_ligne)]
-        return [pr.duree, pr.index, (pr.taux_pct or 0.0) / 100, pr.marge_pct / 100, pr.progressivite_pct / 100,
-                pr.revisabilite, pr.prefinancement, pr.differe_amortissement, pr.profil]
+        pr = self.b.prets_caracteristiques[self.pos.prets.index(hyp_ligne)]
+        return [pr.duree, pr.index, pr.taux_fixe, pr.marge, pr.progressivite, pr.revisabilite, pr.prefinancement,
+                pr.differe, pr.profil]
 
     def emprunts(self) -> None:
         ws = self.ws[EMPRUNTS]
@@ -94,36 +98,29 @@ class FeuillesCalcul(ExportBase):
                    "restant dû x (r - p) / (1 - ((1 + p) / (1 + r)) ^ N) ; différé : les intérêts seuls.")
         self.largeurs(ws, (0, 0, 16), (1, 5, 12), (6, 10, 16), (9, 9, 22))
         ligne = 3
-        ech = self.sim0.prets
         sauts = []
         for i, pr in enumerate(self.sc.prets):
             if i > 0:
                 sauts.append(ligne)
             t0 = self.bloc_pret(ws, ligne, f"Prêt : {pr.nom}", self.pos.prets[i], self.pos.principal_pret[i],
-                                float(self.e.principaux[i]), ech, i)
+                                float(self.e.principaux[i]), self.sim0.prets[i])
             self.pos.echeance_pret.append(t0)
             ligne = t0 + self.h + 2
         ws.set_h_pagebreaks(sauts)  # un prêt par page
         self.mise_en_page(ws)
 
     # ------------------------------------------------------------------ Exploitation
-    COLONNES_EXPL = ("annee", "annee_civile", "revenu_locatif", "reduction_loyer_solidarite", "loyers",
-                     "produits_accompagnement", "frais_gestion", "entretien_courant", "gros_entretien", "assurance",
-                     "autres_charges", "charges_comprises", "charges_proportionnelles", "gestion_locative_adaptee",
-                     "accompagnement", "taxe_fonciere", "charges", "annuites", "remuneration_fonds_propres",
-                     "autofinancement", "tresorerie", "annuites_s", "autofinancement_s", "tresorerie_s")
+    COLONNES_EXPL = LIGNES_COMPTE + ("annuites_s", "autofinancement_s", "tresorerie_s")
 
     def col_expl(self, nom: str) -> int:
         return self.COLONNES_EXPL.index(nom)
 
     def exploitation(self) -> None:
-        from plai_bilan.bilan import LIBELLES
-
         ws = self.ws[EXPL]
         self.titre(ws, "Compte d'exploitation prévisionnel (euros courants, flux en fin d'année)",
                    "Indexation à partir de l'année 2 : valeur de l'année 1 x (1 + taux) ^ (t - 1). "
                    "Autofinancement = loyers + produits - charges - annuités - rémunération des fonds propres.")
-        libelles = dict(LIBELLES)
+        libelles = {k: catalogue().libelle(k) for k in LIGNES_COMPTE}
         libelles.update(annuites_s="Annuités avec la subvention minimale",
                         autofinancement_s="Autofinancement avec la subvention minimale",
                         tresorerie_s="Trésorerie cumulée avec la subvention minimale")
@@ -137,7 +134,7 @@ class FeuillesCalcul(ExportBase):
         c = {nom: j for j, nom in enumerate(colonnes)}
         sim0 = self.sim0
         cols0 = sim0.colonnes()
-        simS = self.r.simulation if self.avec_solveur else None
+        simS = self.b.compte if self.avec_solveur else None
         fe = self.f("euros")
         for j in range(self.h):
             l = p + j
@@ -153,7 +150,7 @@ class FeuillesCalcul(ExportBase):
                 "revenu_locatif": f"base_loyers*{il}*(1-vacance-impayes)",
                 "reduction_loyer_solidarite": f"base_rls*{il}*(1-vacance)",
                 "loyers": f"{X('revenu_locatif')}-{X('reduction_loyer_solidarite')}",
-                "produits_accompagnement": f"IF({A}<=financement_accompagnement_duree,financement_accompagnement_montant"
+                "financement_accompagnement": f"IF({A}<=financement_accompagnement_duree,financement_accompagnement_montant"
                                            f"*n_plai_adapte*{ic},0)",
                 "frais_gestion": f"frais_gestion*n_logements*{ic}",
                 "entretien_courant": f"entretien_courant*n_logements*{ic}",
@@ -163,14 +160,14 @@ class FeuillesCalcul(ExportBase):
                 "autres_charges": f"autres_charges*n_logements*{ic}",
                 "charges_comprises": f"charges_comprises*n_logements*{ic}",
                 "charges_proportionnelles": f"charges_pct_loyers*{X('loyers')}",
-                "gestion_locative_adaptee": f"IF({A}<=gla_duree,gla_montant*n_plai_adapte*{ic},0)",
+                "gla": f"IF({A}<=gla_duree,gla_montant*n_plai_adapte*{ic},0)",
                 "accompagnement": f"IF({A}<=accompagnement_duree,accompagnement_montant*n_plai_adapte*{ic},0)",
-                "taxe_fonciere": f"IF({A}>tfpb_exoneration,tfpb_montant*n_logements*{ic},0)",
-                "charges": f"SUM({X('frais_gestion')}:{X('taxe_fonciere')})",
+                "tfpb": f"IF({A}>tfpb_exoneration,tfpb_montant*n_logements*{ic},0)",
+                "charges": f"SUM({X('frais_gestion')}:{X('tfpb')})",
                 "annuites": "+".join(ref(EMPRUNTS, t0 + j, 7, False) for t0 in self.pos.echeance_pret) or "0",
                 "remuneration_fonds_propres": f"IF({A}<=fp_duree,fonds_propres*IF(fp_taux=0,1/fp_duree,"
                                               f"fp_taux/(1-(1+fp_taux)^(-fp_duree))),0)",
-                "autofinancement": f"{X('loyers')}+{X('produits_accompagnement')}-{X('charges')}-{X('annuites')}"
+                "autofinancement": f"{X('loyers')}+{X('financement_accompagnement')}-{X('charges')}-{X('annuites')}"
                                    f"-{X('remuneration_fonds_propres')}",
                 "tresorerie": (f"tresorerie_initiale+{X('autofinancement')}" if j == 0 else
                                f"{cellule(l - 1, c['tresorerie'])}+{X('autofinancement')}"),
@@ -211,15 +208,9 @@ class FeuillesCalcul(ExportBase):
         self.mise_en_page(ws, (2, 2), a3=True)
 
     # ------------------------------------------------------------------ Équilibre
-    COLONNES_EQUI = ("annee", "u", "U", "v", "w", "ratio", "sans_levier", "u_positif", "loyers_principaux",
+    COLONNES_EQUI = ("annee", "u", "cumul_u", "v", "w", "ratio", "sans_levier", "u_positif", "loyers_principaux",
                      "v_loyer", "a", "w_loyer", "ratio_loyer", "ecart_plai", "v_plai", "ratio_plai",
                      "sans_levier_plai")
-    LIBELLES_EQUI = ("Année", "u : échéance d'1 € de prêt d'équilibre", "U : cumul de u", "V : valeur du critère "
-                     "sans subvention", "W : coefficient de S", "-V / W (années en échec)",
-                     "Échec sans levier (W = 0)", "u > 0", "Loyers principaux nets (année t)",
-                     "V_L : critère sans loyers principaux", "a : recette d'1 €/m² SU/mois", "W_L : coefficient de L",
-                     "-V_L / W_L", "Écart PLAI ordinaire sur l'autofinancement", "V' : critère en PLAI ordinaire",
-                     "-V' / W (échec)", "Échec sans levier (PLAI ordinaire)")
 
     def equilibre(self) -> None:
         ws, cl, e, sc = self.ws[EQUI], self.cl, self.e, self.sc
@@ -232,7 +223,7 @@ class FeuillesCalcul(ExportBase):
             cl.nommer("subvention_appliquee", EQUI, 4, 0)
             self.mise_en_page(ws)
             return
-        r, d = self.r, self.r.detail
+        r, d = self.b, self.b.equilibre
         ws.write_string(1, 0, "Par homogénéité des échéanciers, l'autofinancement avec une subvention S est "
                         "AF_t(S) = AF_t(0) + S x u_t. S* = max(0, max sur les années en échec de -V_t / W_t) ; "
                         "V_t : autofinancement (annuel), trésorerie cumulée ou VAN sans subvention ; W_t : u_t, "
@@ -246,39 +237,18 @@ class FeuillesCalcul(ExportBase):
             return f"{cellule(p, j, True)}:{cellule(dern, j, True)}"
 
         # Tableau par année.
-        self.entete(ws, p - 1, 0, list(self.LIBELLES_EQUI))
+        self.entete(ws, p - 1, 0, [catalogue().libelle(k) for k in self.COLONNES_EQUI])
         ws.set_row(p - 1, 54)
         unit_t0 = dern + 3 + self.debut_tableau_pret(0)
-        cols0 = d.compte_zero.colonnes()
         crit = r.critere
-        lot = self.lot
-        t = np.arange(1, self.h + 1)
-        il = (1 + lot.g_loyers[0]) ** (t - 1)
-        net = 1 - lot.vacance[0] - lot.impayes[0]
-        cpl = lot.charges_pct_loyers[0]
-        principaux = (lot.base_loyers[0] - lot.base_accessoires[0]) * il * net
-        a = lot.base_surface[0] * il * net * (1 - cpl)
-        base_var = self._base_variante()
-        ecart_plai = ((1 - cpl) * (base_var - lot.base_loyers[0]) * il * net + cols0["gestion_locative_adaptee"]
-                      + cols0["accompagnement"] - cols0["produits_accompagnement"])
-        # Valeurs en cache des colonnes intermédiaires, tirées des tableaux du solveur (NaN : cellule vide).
-        compte = np.ones(self.h, bool)
-        if crit == "van":
-            compte[1:] = False  # la VAN n'occupe que la ligne de l'année 1
-
-        def ratios(v: np.ndarray, w: np.ndarray, echecs_seuls: bool = True) -> tuple[np.ndarray, np.ndarray]:
-            retenues = compte & (v < -TOLERANCE) if echecs_seuls else compte & (w > 1e-12)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                r_ = np.where(retenues & (w > 1e-12), -v / w, np.nan)
-            return r_, retenues & (w <= 1e-12)
-
-        ratio, sans_levier = ratios(d.v, d.w)
-        v_plai = d.v_plai if d.v_plai is not None else np.full(self.h, np.nan)
-        ratio_plai, sans_levier_plai = ratios(v_plai, d.w)
-        ratio_loyer, _ = ratios(d.v_loyer, d.w_loyer, echecs_seuls=False)
+        # Valeurs en cache : les grandeurs intermédiaires du solveur (nan : cellule vide).
+        principaux, a, ecart_plai = d.loyers_principaux, d.a, d.ecart_plai
+        ratio, sans_levier = d.ratio, d.sans_levier
+        v_plai, ratio_plai, sans_levier_plai = d.v_plai, d.ratio_plai, d.sans_levier_plai
+        ratio_loyer = d.ratio_loyer
 
         def cache_v(x: np.ndarray, j: int) -> Any:
-            return x[j] if compte[j] else ""
+            return "" if np.isnan(x[j]) else x[j]
 
         rate = "taux_actualisation"
         ans = colr("annee")
@@ -300,10 +270,10 @@ class FeuillesCalcul(ExportBase):
 
             ws.write_number(l, 0, j + 1, self.f("entier"))
             formule(ws, l, cols["u"], ref(EQUI, unit_t0 + j, 7, False), d.u[j], self.f("unitaire"))
-            formule(ws, l, cols["U"], cumul("u"), d.u[: j + 1].sum(), self.f("unitaire"))
+            formule(ws, l, cols["cumul_u"], cumul("u"), d.cumul_u[j], self.f("unitaire"))
             formule(ws, l, cols["v"], selon(ex("autofinancement"), ex("tresorerie"), "van_sans_subvention"),
                     cache_v(d.v, j), self.f("euros2"))
-            formule(ws, l, cols["w"], selon(X("u"), X("U"), f"SUMPRODUCT({colr('u')}/(1+{rate})^{ans})"),
+            formule(ws, l, cols["w"], selon(X("u"), X("cumul_u"), f"SUMPRODUCT({colr('u')}/(1+{rate})^{ans})"),
                     cache_v(d.w, j), self.f("unitaire"))
             V, W = X("v"), X("w")
             formule(ws, l, cols["ratio"], f'IF(AND(ISNUMBER({V}),{V}<{SEUIL_ECHEC},N({W})>{NUL}),-{V}/{W},"")',
@@ -330,8 +300,8 @@ class FeuillesCalcul(ExportBase):
                     ratio_loyer[j], self.f("decimal4"))
             formule(ws, l, cols["ecart_plai"],
                     f"(1-charges_pct_loyers)*(base_loyers_plai_ordinaire-base_loyers)*(1+indexation_loyers)^({A}-1)"
-                    f"*(1-vacance-impayes)+{ex('gestion_locative_adaptee')}+{ex('accompagnement')}"
-                    f"-{ex('produits_accompagnement')}", ecart_plai[j], self.f("euros2"))
+                    f"*(1-vacance-impayes)+{ex('gla')}+{ex('accompagnement')}"
+                    f"-{ex('financement_accompagnement')}", ecart_plai[j], self.f("euros2"))
             formule(ws, l, cols["v_plai"],
                     selon(f"{ex('autofinancement')}+{X('ecart_plai')}", f"{ex('tresorerie')}+{cumul('ecart_plai')}",
                           f"van_sans_subvention+SUMPRODUCT({colr('ecart_plai')}/(1+{rate})^{ans})"),
@@ -346,7 +316,7 @@ class FeuillesCalcul(ExportBase):
         i_bal = e.indice_solde
         pr = sc.prets[i_bal]
         self.bloc_pret(ws, unit_t0 - self.debut_tableau_pret(0), f"Prêt d'équilibre pour 1 € de capital : {pr.nom}", self.pos.prets[i_bal],
-                       "1", 1.0, d.unitaire, 0, montants="unitaire")
+                       "1", 1.0, d.unitaire, montants="unitaire")
 
         # Résultats.
         ligne = 3
@@ -363,7 +333,7 @@ class FeuillesCalcul(ExportBase):
             ligne += 1
 
         s = r.subvention_minimale
-        brut = max(0.0, float(np.nanmax(ratio))) if np.isfinite(ratio).any() else 0.0
+        brut = d.besoin_brut
         n_sans = int(sans_levier.sum())
         res("Critère", "critere", crit, "texte", "annuel | tresorerie_cumulee | van (modifiable dans Hypothèses)")
         res("Prêt d'équilibre sans subvention (K)", "pret_equilibre_initial", r.pret_equilibre_initial, "euros",
@@ -377,7 +347,7 @@ class FeuillesCalcul(ExportBase):
         res("Subvention minimale S*", 'IF(faisable="oui",subvention_brute,"aucune")', s if r.faisable else "aucune",
             "euros", "", "subvention_minimale", gras=True)
         res("Subvention appliquée au plan et au compte", 'IF(faisable="oui",subvention_brute,0)',
-            r.simulation.subvention, "euros", "0 si infaisable", "subvention_appliquee")
+            r.compte.subvention, "euros", "0 si infaisable", "subvention_appliquee")
         premier_u = f'IFERROR(MATCH(1,{colr("u_positif")},0),0)'
         motif = r.motif or ""
         res("Motif d'infaisabilité",
@@ -390,11 +360,11 @@ class FeuillesCalcul(ExportBase):
         res("Année civile critique", 'IF(ISNUMBER(annee_critique),mise_en_service+annee_critique-1,"")',
             None if r.annee_critique is None else sc.operation.mise_en_service + r.annee_critique - 1, "entier")
         res("Prêt d'équilibre avec la subvention", "pret_equilibre_initial-subvention_appliquee",
-            r.pret_equilibre_initial - r.simulation.subvention, "euros", "K - S*")
-        res("Subvention minimale par logement", 'IF(faisable="oui",subvention_brute/n_logements,"")', r.par_logement,
+            r.pret_equilibre, "euros", "K - S*")
+        res("Subvention minimale par logement", 'IF(faisable="oui",subvention_brute/n_logements,"")', r.subvention_minimale_par_logement,
             "euros")
         res("Subvention minimale par logement PLAI adapté",
-            'IF(AND(faisable="oui",n_plai_adapte>0),subvention_brute/n_plai_adapte,"")', r.par_logement_plai_adapte,
+            'IF(AND(faisable="oui",n_plai_adapte>0),subvention_brute/n_plai_adapte,"")', r.subvention_minimale_par_logement_plai_adapte,
             "euros")
         res("Loyer d'équilibre sans subvention (€/m² SU/mois)", f'IF(COUNT({colr("ratio_loyer")})=0,"",'
             f'MAX({colr("ratio_loyer")}))', r.loyer_equilibre_m2, "euros_m2",
@@ -428,13 +398,8 @@ class FeuillesCalcul(ExportBase):
             "tresorerie_minimale")
         res("Année de la trésorerie la plus basse", f"INDEX({ans},MATCH(tresorerie_minimale,{tr_range},0))", a_min,
             "entier")
-        res("VAN sans subvention", "van_sans_subvention", d.compte_zero.van, "euros")
-        res("VAN avec la subvention minimale", "van_avec_subvention", r.simulation.van, "euros")
+        res("VAN sans subvention", "van_sans_subvention", r.compte_zero.van, "euros")
+        res("VAN avec la subvention minimale", "van_avec_subvention", r.compte.van, "euros")
         assert ligne < p - 1, "les résultats débordent sur le tableau de la feuille Équilibre"
         ws.freeze_panes(p, 1)
         self.mise_en_page(ws, (p - 1, p - 1), a3=True)
-
-    def _base_variante(self) -> float:
-        return sum(lg.nombre * 12.0 * (self._loyer_plai_ordinaire(i) + lg.loyer_accessoire)
-                   for i, lg in enumerate(self.e.lignes))
-

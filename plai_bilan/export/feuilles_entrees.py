@@ -22,6 +22,7 @@ class FeuillesEntrees(ExportBase):
     # ------------------------------------------------------------------ Hypothèses
     def hypotheses(self) -> None:
         ws, sc, cl = self.ws[HYP], self.sc, self.cl
+        hyp = self.b.hypotheses
         self.titre(ws, "Hypothèses de l'opération",
                    "Les cellules sur fond jaune sont modifiables : le classeur se recalcule (Excel, LibreOffice). "
                    "Taux en pour cent, montants en euros TTC.")
@@ -63,7 +64,7 @@ class FeuillesEntrees(ExportBase):
         entree("Soumis à la RLS", "oui" if op.rls else "non", "texte", "", "operation.rls", modifiable=False)
         entree("Ascenseur", "oui" if op.ascenseur else "non", "texte", "", "operation.ascenseur", modifiable=False)
         if not self.foyer:
-            entree("Marge locale", op.marge_locale_pct / 100, "pct", "%", "operation.marge_locale_pct",
+            entree("Marge locale", hyp.marge_locale, "pct", "%", "operation.marge_locale_pct",
                    "marge_locale")
             entree("Loyer plafond de l'avis loyers (vide : LMzone x CS x (1 + marge))", op.loyer_plafond_m2,
                    "euros_m2_4", "€/m² SU/mois", "operation.loyer_plafond_m2", "loyer_plafond_m2_saisi")
@@ -96,15 +97,15 @@ class FeuillesEntrees(ExportBase):
         fp = sc.fonds_propres
         rem = fp.remuneration
         entree("Fonds propres", fp.montant, "euros", "€", "fonds_propres.montant", "fonds_propres")
-        entree("Rémunération : taux", rem.taux_pct / 100 if rem else 0.0, "pct", "%/an",
+        entree("Rémunération : taux", hyp.fp_taux, "pct", "%/an",
                "fonds_propres.remuneration.taux_pct", "fp_taux")
         entree("Rémunération : durée", rem.duree if rem else 0, "entier", "ans", "fonds_propres.remuneration.duree",
                "fp_duree")
 
         section("Exploitation (par logement et par an, prix de l'année 1)")
         ex = sc.exploitation
-        entree("Vacance", ex.vacance_pct / 100, "pct", "% des loyers", "exploitation.vacance_pct", "vacance")
-        entree("Impayés", ex.impayes_pct / 100, "pct", "% des loyers", "exploitation.impayes_pct", "impayes")
+        entree("Vacance", hyp.vacance, "pct", "% des loyers", "exploitation.vacance_pct", "vacance")
+        entree("Impayés", hyp.impayes, "pct", "% des loyers", "exploitation.impayes_pct", "impayes")
         entree("Frais de gestion", ex.frais_gestion, "euros", "€/logement/an", "exploitation.frais_gestion",
                "frais_gestion")
         entree("Entretien courant", ex.entretien_courant, "euros", "€/logement/an", "exploitation.entretien_courant",
@@ -112,14 +113,14 @@ class FeuillesEntrees(ExportBase):
         entree("Gros entretien (par logement)", ex.gros_entretien, "euros", "€/logement/an",
                "exploitation.gros_entretien", "gros_entretien")
         entree("Gros entretien en % des travaux (prime s'il est rempli)",
-               None if ex.gros_entretien_pct_travaux is None else ex.gros_entretien_pct_travaux / 100, "pct",
+               hyp.gros_entretien_pct_travaux, "pct",
                "% des travaux/an", "exploitation.gros_entretien_pct_travaux", "gros_entretien_pct_travaux")
         entree("Assurance", ex.assurance, "euros", "€/logement/an", "exploitation.assurance", "assurance")
         entree("Autres charges", ex.autres_charges, "euros", "€/logement/an", "exploitation.autres_charges",
                "autres_charges")
         entree("Charges comprises dans la redevance (foyer)", ex.charges_comprises, "euros", "€/logement/an",
                "exploitation.charges_comprises", "charges_comprises")
-        entree("Charges en % des loyers", ex.charges_pct_loyers / 100, "pct", "% des loyers",
+        entree("Charges en % des loyers", hyp.charges_pct_loyers, "pct", "% des loyers",
                "exploitation.charges_pct_loyers", "charges_pct_loyers")
         entree("TFPB", ex.tfpb.montant if ex.tfpb else 0.0, "euros", "€/logement/an", "exploitation.tfpb.montant",
                "tfpb_montant")
@@ -133,17 +134,16 @@ class FeuillesEntrees(ExportBase):
                    f"{cle}_montant")
             entree(f"{libelle.split(' (')[0]} : durée", md.duree if md else 0, "entier", "années",
                    f"exploitation.{cle}.duree", f"{cle}_duree")
-        entree("Indexation des loyers", ex.indexation.loyers_pct / 100, "pct", "%/an",
+        entree("Indexation des loyers", hyp.indexation_loyers, "pct", "%/an",
                "exploitation.indexation.loyers_pct", "indexation_loyers")
-        entree("Indexation des charges", ex.indexation.charges_pct / 100, "pct", "%/an",
+        entree("Indexation des charges", hyp.indexation_charges, "pct", "%/an",
                "exploitation.indexation.charges_pct", "indexation_charges")
 
         section("Analyse")
         l = entree("Critère d'équilibre", sc.analyse.critere, "texte", "", "analyse.critere", "critere")
         ws.data_validation(l, 1, l, 1, {"validate": "list", "source": list(CRITERES),
                                         "error_message": "annuel, tresorerie_cumulee ou van"})
-        ta = sc.analyse.taux_actualisation_pct
-        entree("Taux d'actualisation (VAN)", None if ta is None else ta / 100, "pct", "%/an",
+        entree("Taux d'actualisation (VAN)", hyp.taux_actualisation, "pct", "%/an",
                "analyse.taux_actualisation_pct", "taux_actualisation")
         entree("Trésorerie initiale", sc.analyse.tresorerie_initiale, "euros", "€", "analyse.tresorerie_initiale",
                "tresorerie_initiale")
@@ -159,7 +159,7 @@ class FeuillesEntrees(ExportBase):
                                    "Soumis à la RLS"])
         ws.set_row(ligne, 30)
         ligne += 1
-        for i, (lg, ll) in enumerate(zip(sc.logements, self.e.lignes)):
+        for i, (lg, ll) in enumerate(zip(sc.logements, self.b.loyers_par_logement)):
             s = self.f(saisie=True)
             ws.write_string(ligne, 0, lg.typologie or f"ligne {i + 1}")
             ecrire(ws, ligne, 1, lg.nombre, self.f("nombre", saisie=True))
@@ -185,20 +185,20 @@ class FeuillesEntrees(ExportBase):
                                    "Préfinancement (ans)", "Différé d'amortissement (ans)", "Profil"])
         ws.set_row(ligne, 30)
         ligne += 1
-        for pr in sc.prets:
+        for pr in self.b.prets_caracteristiques:
             ws.write_string(ligne, 0, pr.nom)
             if pr.est_solde:
                 ws.write_string(ligne, 1, "solde")
             else:
-                ecrire(ws, ligne, 1, float(pr.montant), self.f("euros", saisie=True))
+                ecrire(ws, ligne, 1, pr.montant, self.f("euros", saisie=True))
             ecrire(ws, ligne, 2, pr.duree, self.f("entier", saisie=True))
             ecrire(ws, ligne, 3, pr.index, self.f(saisie=True))
-            ecrire(ws, ligne, 4, (pr.taux_pct or 0.0) / 100, self.f("pct4", saisie=True))
-            ecrire(ws, ligne, 5, pr.marge_pct / 100, self.f("pct4", saisie=True))
-            ecrire(ws, ligne, 6, pr.progressivite_pct / 100, self.f("pct4", saisie=True))
+            ecrire(ws, ligne, 4, pr.taux_fixe, self.f("pct4", saisie=True))
+            ecrire(ws, ligne, 5, pr.marge, self.f("pct4", saisie=True))
+            ecrire(ws, ligne, 6, pr.progressivite, self.f("pct4", saisie=True))
             ecrire(ws, ligne, 7, pr.revisabilite, self.f(saisie=True))
             ecrire(ws, ligne, 8, pr.prefinancement, self.f("entier", saisie=True))
-            ecrire(ws, ligne, 9, pr.differe_amortissement, self.f("entier", saisie=True))
+            ecrire(ws, ligne, 9, pr.differe, self.f("entier", saisie=True))
             ecrire(ws, ligne, 10, pr.profil, self.f(saisie=True))
             for c, choix in ((3, ["livret_a", "fixe"]), (7, ["simple", "double", "double_limitee"]),
                              (10, ["echeance_prioritaire", "amortissement_constant"])):
@@ -213,8 +213,7 @@ class FeuillesEntrees(ExportBase):
         ligne += 1
         self.entete(ws, ligne, 0, ["Année d'exploitation", "Année civile", "Livret A"])
         ligne += 1
-        trajet = sc.livret_a.trajectoire
-        n_saisis = 1 if trajet == "constante" else len(trajet)
+        n_saisis = hyp.n_livret_a_saisis
         for j in range(self.h):
             l = ligne + j
             ws.write_number(l, 0, j + 1, self.f("entier"))
@@ -259,21 +258,20 @@ class FeuillesEntrees(ExportBase):
         if not self.foyer:
             valeur(f"Loyer maximal de zone PLAI (LMzone), zone {op.zone_loyer}", e.lmzone, "euros_m2",
                    "€/m² SU/mois", "loyers_maximaux_plai", "lmzone")
-            cs = self.p.coefficient_structure(1, 1.0, op.date_agrement)[1].donnees
-            valeur("Coefficient de structure : a dans a x (1 + b x N / SU)", cs["a"], "decimal4", "", "coefficient_structure",
-                   "cs_a")
-            valeur("Coefficient de structure : b dans a x (1 + b x N / SU)", cs["b"], "decimal", "", "coefficient_structure",
-                   "cs_b")
+            valeur("Coefficient de structure : a dans a x (1 + b x N / SU)", e.cs_a, "decimal4", "",
+                   "coefficient_structure", "cs_a")
+            valeur("Coefficient de structure : b dans a x (1 + b x N / SU)", e.cs_b, "decimal", "",
+                   "coefficient_structure", "cs_b")
+        valeur("Part des annexes dans la surface utile", e.regles_loyers["part_annexes_su"], "decimal", "",
+               "coefficient_structure", "part_annexes_su")
         quoi = "Équivalence de loyer et de charges APL foyer (E)" if self.foyer else "Loyer plafond APL (L)"
         bareme_apl = "apl_equivalence_foyer" if self.foyer else "apl_loyers_plafonds"
-        for i, ll in enumerate(e.lignes):
+        for i, ll in enumerate(e.loyers_par_logement):
             if ll.plafond_apl is not None:
                 self.pos.param_apl[i] = valeur(f"{quoi}, zone {op.zone_apl} : {ll.typologie or 'ligne ' + str(i + 1)}, "
                                                f"{ll.menage}", ll.plafond_apl, "euros2", "€/mois", bareme_apl)
-            if op.rls and not self.foyer and sc.logements[i].menage is not None:
-                rls = self.p.reduction_loyer_solidarite(op.zone_apl, sc.logements[i].menage.couple,
-                                                        sc.logements[i].menage.personnes_a_charge,
-                                                        op.date_agrement)[0]
+            if ll.rls_bareme is not None:
+                rls = ll.rls_bareme
                 self.pos.param_rls[i] = valeur(f"Réduction de loyer de solidarité, zone {op.zone_apl} : "
                                                f"{ll.typologie or 'ligne ' + str(i + 1)}, {ll.menage}", rls, "euros2",
                                                "€/mois", "rls")
@@ -285,14 +283,14 @@ class FeuillesEntrees(ExportBase):
         ligne += 1
         self.entete(ws, ligne, 0, ["Barème", "", "", "Fichier", "En vigueur depuis", "Statut", "Référence"])
         ligne += 1
-        for vd in e.parametres_utilises:
-            ws.write_string(ligne, 0, self.p[vd.bareme].description)
+        for vd in e.provenance.parametres_utilises:
+            ws.write_string(ligne, 0, vd.description)
             ws.write_string(ligne, 3, vd.bareme)
             ws.write_string(ligne, 4, vd.date.strftime("%d/%m/%Y"))
             ws.write_string(ligne, 5, STATUTS[vd.statut])
             ws.write_string(ligne, 6, vd.reference)
             ligne += 1
-        if any(self.p[vd.bareme].estimation for vd in e.parametres_utilises):
+        if any(vd.estimation for vd in e.provenance.parametres_utilises):
             ligne += 1
             ws.write_string(ligne, 0, "Attention : une valeur au statut ESTIMATION est une estimation à vérifier "
                             "dans le texte officiel avant de s'y fier.", self.f(gras=True))
@@ -308,7 +306,7 @@ class FeuillesEntrees(ExportBase):
                     "Loyer appliqué : la saisie, sinon min(plafond PLAI, plafond APL - loyer accessoire) pour un "
                     "PLAI adapté, sinon le plafond PLAI."))
         self.largeurs(ws, (0, 0, 14), (1, 5, 10), (6, 6, 27), (7, 10, 12), (11, 11, 27), (12, 16, 11))
-        n_lignes = len(e.lignes)
+        n_lignes = len(e.loyers_par_logement)
         premiere = 4 + 12  # ligne du premier logement dans le tableau
         derniere = premiere + n_lignes - 1
 
@@ -324,27 +322,26 @@ class FeuillesEntrees(ExportBase):
             cl.nommer(nom, LOYERS, ligne, 6)
             ligne += 1
 
-        lot = self.lot
-        agregat("Nombre de logements", f"SUM({col(1)})", sc.n_logements, "nombre", "n_logements")
-        agregat("Logements PLAI adaptés", f"SUMPRODUCT(({col(5)}=TRUE)*{col(1)})", sc.n_plai_adapte, "nombre",
+        agregat("Nombre de logements", f"SUM({col(1)})", e.n_logements, "nombre", "n_logements")
+        agregat("Logements PLAI adaptés", f"SUMPRODUCT(({col(5)}=TRUE)*{col(1)})", e.n_plai_adapte, "nombre",
                 "n_plai_adapte")
-        agregat("Surface utile totale", f"SUMPRODUCT({col(1)},{col(4)})", sc.su_totale, "m2", "su_totale")
+        agregat("Surface utile totale", f"SUMPRODUCT({col(1)},{col(4)})", e.su_totale, "m2", "su_totale")
         if not self.foyer:
-            agregat("Coefficient de structure CS", "cs_a*(1+cs_b*n_logements/su_totale)", e.cs, "decimal4",
+            agregat("Coefficient de structure CS", "cs_a*(1+cs_b*n_logements/su_totale)", e.coefficient_structure, "decimal4",
                     "coefficient_structure")
             agregat("Plafond PLAI de l'opération (LMzone x CS x (1 + marge), ou avis loyers saisi)",
                     "IF(ISNUMBER(loyer_plafond_m2_saisi),loyer_plafond_m2_saisi,lmzone*coefficient_structure*"
                     "(1+marge_locale))", e.plafond_plai_m2, "euros_m2_4", "plafond_plai_m2")
-        variante = [self._loyer_plai_ordinaire(i) for i in range(n_lignes)]
+        variante = [ll.loyer_plai_ordinaire for ll in e.loyers_par_logement]
         agregat("Assiette annuelle des loyers et accessoires (année 1)", f"12*SUMPRODUCT({col(1)},{col(10)}+{col(9)})",
-                lot.base_loyers[0], "euros", "base_loyers")
-        agregat("dont loyers accessoires", f"12*SUMPRODUCT({col(1)},{col(9)})", lot.base_accessoires[0], "euros",
+                e.assiettes["base_loyers"], "euros", "base_loyers")
+        agregat("dont loyers accessoires", f"12*SUMPRODUCT({col(1)},{col(9)})", e.assiettes["base_accessoires"], "euros",
                 "base_accessoires")
-        agregat("Assiette annuelle de la RLS (année 1)", f"12*SUMPRODUCT({col(1)},{col(13)})", lot.base_rls[0],
+        agregat("Assiette annuelle de la RLS (année 1)", f"12*SUMPRODUCT({col(1)},{col(13)})", e.assiettes["base_rls"],
                 "euros", "base_rls")
-        agregat("Surface utile x 12 (assiette du loyer d'équilibre)", "12*su_totale", lot.base_surface[0],
+        agregat("Surface utile x 12 (assiette du loyer d'équilibre)", "12*su_totale", e.assiettes["base_surface"],
                 "decimal", "base_surface")
-        base_variante = sum(lg.nombre * 12.0 * (v + lg.loyer_accessoire) for lg, v in zip(e.lignes, variante))
+        base_variante = e.assiettes["base_loyers_plai_ordinaire"]
         agregat("Assiette annuelle en PLAI ordinaire (loyers au plafond)", f"12*SUMPRODUCT({col(1)},{col(14)}+{col(9)})",
                 base_variante, "euros", "base_loyers_plai_ordinaire")
 
@@ -358,7 +355,7 @@ class FeuillesEntrees(ExportBase):
                                    "Sous le plafond APL (2.2)" if self.foyer else "Sous le plafond APL (2.1)",
                                    f"Dans le {quoi_plafond.lower()}"])
         ws.set_row(l_tab, 42)
-        for i, ll in enumerate(e.lignes):
+        for i, ll in enumerate(e.loyers_par_logement):
             l = premiere + i
             hr = self.pos.logements[i]
 
@@ -370,7 +367,7 @@ class FeuillesEntrees(ExportBase):
             formule(ws, l, 1, h(1), ll.nombre, self.f("nombre"))
             formule(ws, l, 2, h(2), ll.surface_habitable, self.f("decimal"))
             formule(ws, l, 3, h(3), ll.surface_annexes, self.f("decimal"))
-            formule(ws, l, 4, f"IF(ISNUMBER({h(4)}),{h(4)},{C}+{D}/2)", ll.surface_utile, self.f("decimal"))
+            formule(ws, l, 4, f"IF(ISNUMBER({h(4)}),{h(4)},{C}+part_annexes_su*{D})", ll.surface_utile, self.f("decimal"))
             formule(ws, l, 5, h(5), ll.plai_adapte, self.f("booleen"))
             ws.write_string(l, 6, ll.menage or "-")
             apl = ref(PARAM, self.pos.param_apl[i], 1) if i in self.pos.param_apl else None
@@ -399,7 +396,7 @@ class FeuillesEntrees(ExportBase):
                         ok_apl if ll.plai_adapte else "")
             formule(ws, l, 12, f"{K}/{E}", ll.loyer / ll.surface_utile, self.f("decimal"))
             if i in self.pos.param_rls:
-                formule(ws, l, 13, f"IF({h(11)},{ref(PARAM, self.pos.param_rls[i], 1)},0)", ll.rls, self.f("euros2"))
+                formule(ws, l, 13, f"IF({h(11)},{ref(PARAM, self.pos.param_rls[i], 1)},0)", ll.reduction_loyer_solidarite, self.f("euros2"))
             else:
                 ws.write_number(l, 13, 0.0, self.f("euros2"))
             plafond_ok = "non vérifiable" if ll.plafond_plai != ll.plafond_plai else (
@@ -407,13 +404,6 @@ class FeuillesEntrees(ExportBase):
             formule(ws, l, 16, f'IF(ISNUMBER({H}),IF({K}<={H}+0.005,"oui","non"),"non vérifiable")', plafond_ok)
         ws.freeze_panes(premiere, 1)
         self.mise_en_page(ws, (l_tab, l_tab))
-
-    def _loyer_plai_ordinaire(self, i: int) -> float:
-        """Loyer de la ligne dans la variante PLAI ordinaire (preparation.variante_plai_ordinaire)."""
-        lg, ll = self.sc.logements[i], self.e.lignes[i]
-        if self.foyer:
-            return lg.redevance_max if lg.redevance_max is not None else lg.loyer_mensuel
-        return ll.plafond_plai
 
     # ------------------------------------------------------------------ Prix de revient et financement
     def financement(self) -> None:
@@ -442,10 +432,10 @@ class FeuillesEntrees(ExportBase):
         cl.nommer("prix_de_revient", FIN, total_l, 2)
         formule(ws, total_l, 3, "1", 1.0, self.f("pct", gras=True))
         ligne = total_l + 1
-        formule(ws, ligne, 2, "prix_de_revient/n_logements", e.prix_de_revient / sc.n_logements, self.f("euros"))
+        formule(ws, ligne, 2, "prix_de_revient/n_logements", e.prix_de_revient / e.n_logements, self.f("euros"))
         ws.write_string(ligne, 0, "par logement")
         ligne += 1
-        formule(ws, ligne, 2, "prix_de_revient/su_totale", e.prix_de_revient / sc.su_totale, self.f("euros"))
+        formule(ws, ligne, 2, "prix_de_revient/su_totale", e.prix_de_revient / e.su_totale, self.f("euros"))
         ws.write_string(ligne, 0, "par m² de surface utile")
 
         ligne += 2
@@ -455,7 +445,7 @@ class FeuillesEntrees(ExportBase):
         ligne += 1
         premiere = ligne
         s_appl = "subvention_appliquee"
-        s_val = self.r.simulation.subvention if self.avec_solveur else 0.0
+        s_val = self.b.compte.subvention if self.avec_solveur else 0.0
         lignes: list[tuple[str, str, str, float, str, float]] = []  # libellé, nature, f0, v0, f1, v1
         fin = {f.cle: f for f in e.financement}
         for i, (s, (hl, mode)) in enumerate(zip(sc.subventions, self.pos.subventions)):

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
+from plai_bilan.bilan import Provenance
+from plai_bilan.etudes import QUANTILES, Risque, Sensibilite
 from plai_bilan.format import euros
-from plai_bilan.risque import QUANTILES, Distribution
-from plai_bilan.sensibilite import Sensibilite
 from plai_bilan.sortie import ecrire_atomique
 
 BLEU, ROUGE, GRIS = "#2E75B6", "#C00000", "#7F7F7F"
@@ -24,14 +24,10 @@ def _figure():
     return plt
 
 
-def _metadonnees(e) -> dict:
+def _metadonnees(p: Provenance) -> dict:
     """Traçabilité dans le PNG : version, empreinte du scénario, date du jeu de paramètres."""
-    from plai_bilan.resultats import entete
-
-    t = entete(e)
-    return {"Software": f"plai-bilan {t['plai_bilan_version']}",
-            "Description": f"scénario {t['scenario']['fichier']} sha256 {t['scenario']['sha256']} ; paramètres au "
-                           f"{t['parametres_date']}"}
+    return {"Software": f"plai-bilan {p.version}",
+            "Description": f"scénario {p.fichier} sha256 {p.sha256} ; paramètres au {p.parametres_date.isoformat()}"}
 
 
 def _milliers(x, _pos=None) -> str:
@@ -59,23 +55,24 @@ def tornade(s: Sensibilite, chemin: str | Path) -> None:
             if not np.isfinite(x):
                 ax.text(v[i], y[i] + (0.2 if j == 0 else -0.2), " infaisable", va="center", fontsize=8,
                         ha="left" if v[i] > 0 else "right")
-    libelles = [f"{l.hypothese.libelle}" for l in lignes]
+    libelles = [l.libelle for l in lignes]
     ax.set_yticks(y, libelles, fontsize=9)
     ax.axvline(0, color=GRIS, linewidth=1)
     ax.xaxis.set_major_formatter(FuncFormatter(_milliers))
     ax.set_xlabel("Écart de la subvention minimale (€)")
     ax.set_xlim(-bord * 1.25, bord * 1.25)
-    ax.set_title(f"Sensibilité de la subvention minimale ({euros(base)})\n{s.entrees.scenario.operation.nom}",
+    ax.set_title(f"Sensibilité de la subvention minimale ({euros(base)})\n{s.nom}",
                  fontsize=11)
     ax.legend(loc="lower right", fontsize=9)
     ax.grid(axis="x", color="#E0E0E0")
     fig.tight_layout()
-    ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png", metadata=_metadonnees(s.entrees)))
+    ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png", metadata=_metadonnees(s.provenance)))
     plt.close(fig)
 
 
-def histogramme(d: Distribution, chemin: str | Path, e) -> None:
+def histogramme(r: Risque, chemin: str | Path) -> None:
     """Distribution de S* sur les trajectoires aléatoires, avec P50, P90 et P99."""
+    d = r.distribution
     plt = _figure()
     from matplotlib.ticker import FuncFormatter
 
@@ -92,9 +89,9 @@ def histogramme(d: Distribution, chemin: str | Path, e) -> None:
     ax.set_ylabel("Nombre de trajectoires")
     infaisables = f" ; sans subvention suffisante : {d.part_infaisable:.1%}".replace(".", ",").replace("%", " %")
     ax.set_title(f"Subvention minimale sur {d.n} trajectoires du livret A (graine {d.graine}){infaisables}\n"
-                 f"{e.scenario.operation.nom}", fontsize=11)
+                 f"{r.nom}", fontsize=11)
     ax.legend(fontsize=9)
     ax.grid(axis="y", color="#E0E0E0")
     fig.tight_layout()
-    ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png", metadata=_metadonnees(e)))
+    ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png", metadata=_metadonnees(r.provenance)))
     plt.close(fig)

@@ -1,5 +1,8 @@
 """Un lot d'opérations empilées en tableaux numpy (opérations x années ; prêts x années).
 
+Le moteur ne voit que ces tableaux : la lecture du scénario et la conversion des pour cent en décimal se font
+une fois, dans ``preparation`` (``construire_lot``).
+
 Le lot est ce que consomment les lignes du compte et les solveurs ; une opération seule est un lot d'une ligne.
 Taux en décimal ; montants d'exploitation par logement et par an aux prix de l'année 1.
 """
@@ -119,113 +122,3 @@ class Lot:
         return self.avec(**champs, livret_a=la, pret_operation=pret_operation, principal=self.principal[prets],
                          unitaire=params.echeancier_unitaire(la[pret_operation]), indice_solde=indice_solde,
                          parametres_prets=params, noms_prets=tuple(self.noms_prets[i] for i in prets))
-
-
-def _champ(entrees, fonction) -> np.ndarray:
-    return np.array([fonction(e) for e in entrees], dtype=float)
-
-
-def construire_lot(entrees: list, livret_a: np.ndarray | None = None) -> Lot:
-    """Empile les entrées de plusieurs opérations (``preparation.Entrees``) en un lot.
-
-    ``livret_a`` (O, H) remplace les trajectoires des scénarios (tests de résistance).
-    """
-    horizons = np.array([e.horizon for e in entrees], dtype=int)
-    h = int(horizons.max())
-    t = np.arange(1, h + 1)
-    if livret_a is None:
-        la = np.zeros((len(entrees), h))
-        for i, e in enumerate(entrees):
-            trajet = e.livret_a
-            la[i, : len(trajet)] = trajet
-            la[i, len(trajet):] = trajet[-1]
-    else:
-        la = np.asarray(livret_a, float)
-    ex = [e.scenario.exploitation for e in entrees]
-
-    def base(e, f):
-        return sum(lg.nombre * 12.0 * f(lg) for lg in e.lignes)
-
-    pret_op, principal, duree, prog, revis, indexe, taux_fixe, marge, pref, diff, profil, noms = ([] for _ in range(12))
-    indice_solde = np.full(len(entrees), -1, dtype=int)
-    for i, e in enumerate(entrees):
-        for j, pr in enumerate(e.scenario.prets):
-            if e.indice_solde == j:
-                indice_solde[i] = len(pret_op)
-            pret_op.append(i)
-            principal.append(e.principaux[j])
-            duree.append(pr.duree)
-            prog.append(pr.progressivite_pct / 100.0)
-            revis.append(CODES_REVISABILITE[pr.revisabilite])
-            indexe.append(pr.index == "livret_a")
-            taux_fixe.append((pr.taux_pct or 0.0) / 100.0)
-            marge.append(pr.marge_pct / 100.0)
-            pref.append(pr.prefinancement)
-            diff.append(pr.differe_amortissement)
-            profil.append(CODES_PROFIL[pr.profil])
-            noms.append(pr.nom)
-    pret_op = np.array(pret_op, dtype=int)
-    params = ParametresPrets(duree=np.array(duree, int), progressivite=np.array(prog, float),
-                             revisabilite=np.array(revis, int), indexe=np.array(indexe, bool),
-                             taux_fixe=np.array(taux_fixe, float), marge=np.array(marge, float),
-                             prefinancement=np.array(pref, int), differe=np.array(diff, int),
-                             profil=np.array(profil, int))
-    unitaire = params.echeancier_unitaire(la[pret_op] if len(pret_op) else np.zeros((0, h)))
-
-    def md(x, attr):
-        v = getattr(x, attr)
-        return (0.0, 0) if v is None else (v.montant, v.duree)
-
-    def ge(e, x):
-        if x.gros_entretien is not None:
-            return x.gros_entretien * e.scenario.n_logements
-        if x.gros_entretien_pct_travaux is not None:
-            return x.gros_entretien_pct_travaux / 100.0 * e.scenario.prix_de_revient.travaux
-        return 0.0
-
-    fp = [e.scenario.fonds_propres for e in entrees]
-    return Lot(
-        t=t,
-        horizon=horizons,
-        base_loyers=_champ(entrees, lambda e: base(e, lambda lg: lg.loyer + lg.loyer_accessoire)),
-        base_accessoires=_champ(entrees, lambda e: base(e, lambda lg: lg.loyer_accessoire)),
-        base_rls=_champ(entrees, lambda e: base(e, lambda lg: lg.rls)),
-        base_surface=_champ(entrees, lambda e: base(e, lambda lg: lg.surface_utile)),
-        vacance=np.array([x.vacance_pct / 100.0 for x in ex]),
-        impayes=np.array([x.impayes_pct / 100.0 for x in ex]),
-        charges_pct_loyers=np.array([x.charges_pct_loyers / 100.0 for x in ex]),
-        g_loyers=np.array([x.indexation.loyers_pct / 100.0 for x in ex]),
-        g_charges=np.array([x.indexation.charges_pct / 100.0 for x in ex]),
-        n_logements=_champ(entrees, lambda e: e.scenario.n_logements),
-        n_plai_adapte=_champ(entrees, lambda e: e.scenario.n_plai_adapte),
-        frais_gestion=np.array([x.frais_gestion for x in ex]),
-        entretien_courant=np.array([x.entretien_courant for x in ex]),
-        assurance=np.array([x.assurance for x in ex]),
-        autres_charges=np.array([x.autres_charges for x in ex]),
-        charges_comprises=np.array([x.charges_comprises for x in ex]),
-        gros_entretien_total=np.array([ge(e, x) for e, x in zip(entrees, ex)]),
-        gla=np.array([md(x, "gla")[0] for x in ex]),
-        gla_duree=np.array([md(x, "gla")[1] for x in ex]),
-        accompagnement=np.array([md(x, "accompagnement")[0] for x in ex]),
-        accompagnement_duree=np.array([md(x, "accompagnement")[1] for x in ex]),
-        financement_accompagnement=np.array([md(x, "financement_accompagnement")[0] for x in ex]),
-        financement_accompagnement_duree=np.array([md(x, "financement_accompagnement")[1] for x in ex]),
-        tfpb=np.array([x.tfpb.montant if x.tfpb else 0.0 for x in ex]),
-        tfpb_exoneration=np.array([x.tfpb.exoneration if x.tfpb else 0 for x in ex]),
-        fonds_propres=np.array([f.montant for f in fp]),
-        fonds_propres_taux=np.array([f.remuneration.taux_pct / 100.0 if f.remuneration else 0.0 for f in fp]),
-        fonds_propres_duree=np.array([f.remuneration.duree if f.remuneration else 0 for f in fp]),
-        tresorerie_initiale=_champ(entrees, lambda e: e.scenario.analyse.tresorerie_initiale),
-        taux_actualisation=_champ(entrees, lambda e: _taux_ou_nan(e.scenario.analyse.taux_actualisation_pct)),
-        livret_a=la,
-        pret_operation=pret_op,
-        principal=np.array(principal, float),
-        unitaire=unitaire,
-        indice_solde=indice_solde,
-        parametres_prets=params,
-        noms_prets=tuple(noms),
-    )
-
-
-def _taux_ou_nan(pct: float | None) -> float:
-    return float("nan") if pct is None else pct / 100.0

@@ -8,13 +8,17 @@ from __future__ import annotations
 import numpy as np
 
 
-def surface_utile(surface_habitable: np.ndarray, surface_annexes: np.ndarray, part_annexes: float = 0.5) -> np.ndarray:
-    """SU = SH + A / 2 (CCH R.331-10), sans plafonnement des demi-annexes pour les conventions HLM."""
+def surface_utile(surface_habitable: np.ndarray, surface_annexes: np.ndarray, part_annexes: float) -> np.ndarray:
+    """SU = SH + part_annexes x A (CCH R.331-10 : la moitié), sans plafonnement pour les conventions HLM."""
     return np.asarray(surface_habitable, float) + part_annexes * np.asarray(surface_annexes, float)
 
 
-def coefficient_structure(n_logements: float, su_totale: float, a: float = 0.77, b: float = 20.0) -> float:
-    """CS = 0,77 (1 + 20 N / SU_totale) ; 20 logements et 1 320 m2 donnent 1,0033."""
+def coefficient_structure(n_logements: float, su_totale: float, a: float, b: float) -> float:
+    """CS = a (1 + b N / SU_totale) ; avec a = 0,77 et b = 20, 20 logements et 1 320 m2 donnent 1,0033.
+
+    >>> round(coefficient_structure(20, 1320.0, 0.77, 20.0), 4)
+    1.0033
+    """
     return a * (1.0 + b * n_logements / su_totale)
 
 

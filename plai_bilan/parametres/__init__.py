@@ -110,6 +110,7 @@ class Parametres:
     """Le jeu de paramètres réglementaires, un barème par fichier."""
 
     baremes: dict[str, Bareme]
+    origine: str = "paramètres nationaux de plai-bilan"
 
     def __getitem__(self, nom: str) -> Bareme:
         return self.baremes[nom]
@@ -165,22 +166,25 @@ class Parametres:
     def reference_fnap(self, region: str, produit: str, n_plai_adapte: int, jour: date) -> tuple[float, ValeurDatee]:
         """Valeur de référence FNAP par logement PLAI adapté (seed 001, III)."""
         valeur = self["fnap_plai_adapte"].en_vigueur(jour)
-        groupe = valeur.donnees[region.replace("-", "_")]
+        groupe = valeur.donnees[region]
+        tranches = valeur.donnees["tranches"]
         if produit == "foyer":
             colonne = "foyer"
-        elif n_plai_adapte <= 3:
+        elif n_plai_adapte <= tranches["ordinaire_1_3"]:
             colonne = "ordinaire_1_3"
-        elif n_plai_adapte <= 8:
+        elif n_plai_adapte <= tranches["ordinaire_4_8"]:
             colonne = "ordinaire_4_8"
         else:
             colonne = "ordinaire_9_plus"
         return float(groupe[colonne]), valeur
 
-    def coefficient_structure(self, n_logements: int, su_totale: float, jour: date) -> tuple[float, ValeurDatee]:
-        """CS = a * (1 + b * N / SU_totale)."""
+    def regles_loyers(self, jour: date) -> tuple[dict[str, float], ValeurDatee]:
+        """Coefficient de structure (a, b), part des annexes dans la SU, marge locale maximale et majorations
+        maximales des annexes importantes (pour cent), en vigueur le ``jour``."""
         valeur = self["coefficient_structure"].en_vigueur(jour)
-        a, b = valeur.donnees["a"], valeur.donnees["b"]
-        return a * (1.0 + b * n_logements / su_totale), valeur
+        cles = ("a", "b", "part_annexes_su", "marge_locale_max_pct", "majoration_annexes_max_pct",
+                "majoration_annexes_max_ascenseur_pct")
+        return {c: float(valeur.donnees[c]) for c in cles}, valeur
 
 
 @lru_cache(maxsize=4)
@@ -190,4 +194,5 @@ def charger_parametres(dossier: str | None = None) -> Parametres:
     fichiers = sorted(racine.glob("*.toml"))
     if not fichiers:
         raise ParametreInvalide(f"{racine} : aucun fichier de paramètres")
-    return Parametres({f.stem: _lire_bareme(f) for f in fichiers})
+    origine = "paramètres nationaux de plai-bilan" if dossier is None else str(racine)
+    return Parametres({f.stem: _lire_bareme(f) for f in fichiers}, origine)

@@ -1,0 +1,197 @@
+"""Les points d'entrée du calcul : scénario -> entrées -> moteur -> solveur -> contrôles -> :class:`Bilan`.
+
+Chaque opération donne un :class:`~plai_bilan.bilan.Bilan` fermé ; les sorties ne lisent que lui.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from plai_bilan.bilan import Bilan, Compte, EcheancierPret, Equilibre
+from plai_bilan.controles import controler
+from plai_bilan.erreurs import ScenarioInvalide
+from plai_bilan.moteur import exploitation
+from plai_bilan.moteur.exploitation import indice
+from plai_bilan.moteur.lot import Lot
+from plai_bilan.moteur.prets import Echeancier
+from plai_bilan.parametres import Parametres
+from plai_bilan.preparation import Entrees, construire_lot, preparer, variante_plai_ordinaire
+from plai_bilan.scenario import Scenario
+from plai_bilan.solveur import Besoin, besoin_subvention, resoudre_lot
+
+
+def _echeanciers(ech: Echeancier, prets: np.ndarray, h: int, noms, principaux) -> tuple[EcheancierPret, ...]:
+    return tuple(EcheancierPret(noms[k], float(principaux[k]), float(ech.capital_initial[j]), ech.taux[j, :h],
+                                ech.progressivite[j, :h], ech.echeances[j, :h], ech.interets[j, :h],
+                                ech.amortissements[j, :h], ech.capital_restant_du[j, :h])
+                 for k, j in enumerate(prets))
+
+
+def _compte(lot: Lot, c: exploitation.Compte, ech: Echeancier, i: int, e: Entrees, subvention: float = 0.0) -> Compte:
+    """Le compte de l'opération ``i`` du lot, années 1..H, sous les clés du catalogue."""
+    h = e.horizon
+    annees = np.arange(1, h + 1)
+    lignes = {"annee": annees, "annee_civile": e.scenario.operation.mise_en_service + annees - 1}
+    lignes.update({k: v[i, :h] for k, v in c.lignes.items()})
+    lignes["autofinancement"] = c.autofinancement[i, :h]
+    lignes["tresorerie"] = c.tresorerie[i, :h]
+    prets = np.nonzero(lot.pret_operation == i)[0]
+    principaux = lot.principal[prets]
+    van = float(c.van[i])
+    return Compte(lignes, None if math.isnan(van) else van,
+                  _echeanciers(ech, prets, h, [p.nom for p in e.prets], principaux), subvention)
+
+
+def _assiettes(lot: Lot, i: int, e: Entrees) -> dict[str, float]:
+    return {"base_loyers": float(lot.base_loyers[i]), "base_accessoires": float(lot.base_accessoires[i]),
+            "base_rls": float(lot.base_rls[i]), "base_surface": float(lot.base_surface[i]),
+            "base_loyers_plai_ordinaire": sum(lg.nombre * 12.0 * (lg.loyer_plai_ordinaire + lg.loyer_accessoire)
+                                              for lg in e.lignes)}
+
+
+def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultats) -> Bilan:
+    b = Bilan(
+        scenario=e.scenario, provenance=e.provenance, horizon=e.horizon, coefficient_structure=e.cs, cs_a=e.cs_a,
+        cs_b=e.cs_b, lmzone=e.lmzone, plafond_plai_m2=e.plafond_plai_m2, regles_loyers=e.regles_loyers,
+        loyers_par_logement=e.lignes, assiettes=_assiettes(lot, resultats.pop("indice"), e), hypotheses=e.hypotheses,
+        livret_a=e.livret_a, prets_caracteristiques=e.prets, financement=e.financement,
+        principaux=tuple(float(x) for x in e.principaux), indice_solde=e.indice_solde,
+        indice_inconnue=e.indice_inconnue, reference_fnap=e.reference_fnap,
+        reference_fnap_par_logement=e.reference_fnap_par_logement, compte_zero=compte_zero, compte=compte,
+        critere=e.hypotheses.critere, avertissements=resultats.pop("avertissements", e.avertissements), **resultats)
+    from dataclasses import replace
+
+    return replace(b, controles=tuple(controler(b)))
+
+
+def simuler(scenario: Scenario, parametres: Parametres | None = None) -> Bilan:
+    """Le compte de l'opération, la subvention à calculer comptée pour 0 (aucune résolution)."""
+    e = preparer(scenario, parametres)
+    lot = construire_lot([e])
+    ech = lot.echeancier_prets()
+    c = _compte(lot, exploitation.compte(lot, echeances=ech.echeances), ech, 0, e)
+    return _bilan(e, lot, c, c, indice=0)
+
+
+def _lot_avec_subventions(lot: Lot, subventions: np.ndarray) -> Lot:
+    """Le lot où chaque prêt d'équilibre est diminué de la subvention de son opération (homogénéité)."""
+    principal = lot.principal.copy()
+    a_solde = lot.indice_solde >= 0
+    principal[lot.indice_solde[a_solde]] -= subventions[a_solde]
+    return lot.avec(principal=principal)
+
+
+def _ratio(x: np.ndarray) -> np.ndarray:
+    return np.where(np.isfinite(x), x, np.nan)
+
+
+def _equilibre(lot: Lot, sol, i: int, j_plai: int | None, e: Entrees, c0: Compte) -> Equilibre:
+    """Les grandeurs intermédiaires des formes fermées de l'opération ``i`` (``j_plai`` : sa variante)."""
+    h = e.horizon
+    compte_annees = np.ones(h, bool)
+    if sol.critere[i] == "van":
+        compte_annees[1:] = False  # la VAN n'occupe que l'année 1
+
+    def annees_comptees(x: np.ndarray) -> np.ndarray:
+        return np.where(compte_annees, x[:h], np.nan)
+
+    il = indice(lot.g_loyers[i:i + 1], lot.t[:h])[0]
+    net = 1.0 - lot.vacance[i] - lot.impayes[i]
+    cpl = lot.charges_pct_loyers[i]
+    assiettes = _assiettes(lot, i, e)
+    ecart_plai = ((1 - cpl) * (assiettes["base_loyers_plai_ordinaire"] - lot.base_loyers[i]) * il * net
+                  + c0["gla"] + c0["accompagnement"] - c0["financement_accompagnement"])
+    ratio = _ratio(sol.bornes.ratio[i, :h])
+    k = lot.indice_solde[i]
+    unitaire = _echeanciers(lot.unitaire, np.array([k]), h, [e.prets[e.indice_solde].nom], np.ones(1))[0]
+    plai = j_plai is not None
+    return Equilibre(
+        unitaire=unitaire, u=sol.unitaire[i, :h], cumul_u=np.cumsum(sol.unitaire[i, :h]),
+        v=annees_comptees(sol.valeurs[i]), w=annees_comptees(sol.coefficients[i]), ratio=ratio,
+        sans_levier=sol.bornes.echec_sans_levier[i, :h],
+        loyers_principaux=(lot.base_loyers[i] - lot.base_accessoires[i]) * il * net,
+        v_loyer=annees_comptees(sol.valeurs_loyer[i]), a=sol.recette_m2[i, :h],
+        w_loyer=annees_comptees(sol.coefficients_loyer[i]), ratio_loyer=_ratio(sol.bornes_loyer.ratio[i, :h]),
+        ecart_plai=ecart_plai,
+        v_plai=annees_comptees(sol.valeurs[j_plai]) if plai else np.full(h, np.nan),
+        ratio_plai=_ratio(sol.bornes.ratio[j_plai, :h]) if plai else np.full(h, np.nan),
+        sans_levier_plai=sol.bornes.echec_sans_levier[j_plai, :h] if plai else np.zeros(h, bool),
+        besoin_brut=max(0.0, float(np.nanmax(ratio))) if np.isfinite(ratio).any() else 0.0,
+        pret_equilibre_plai=float(sol.pret_equilibre_initial[j_plai]) if plai else None,
+    )
+
+
+def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Parametres | None = None) -> list[Bilan]:
+    """Subvention d'équilibre de plusieurs opérations, résolues en un lot.
+
+    Avec ``variantes``, chaque opération est aussi résolue en PLAI ordinaire (même lot) pour le coût des
+    contreparties sociales.
+    """
+    tout = list(entrees)
+    if variantes:
+        tout += [preparer(variante_plai_ordinaire(e.scenario), parametres) for e in entrees]
+    lot = construire_lot(tout)
+    sol = resoudre_lot(lot, [e.hypotheses.critere for e in tout])
+    n = len(entrees)
+    appliquees = np.where(sol.faisable, np.nan_to_num(sol.subvention), 0.0)
+    lot_s = _lot_avec_subventions(lot, appliquees)
+    ech_s = lot_s.echeancier_prets()
+    compte_s = exploitation.compte(lot_s, echeances=ech_s.echeances)
+    ech_0 = lot.echeancier_prets()
+    bilans = []
+    for i, e in enumerate(entrees):
+        faisable = bool(sol.faisable[i])
+        s = float(sol.subvention[i]) if faisable else None
+        avert = list(e.avertissements)
+        if e.indice_solde is None:
+            avert.append(f"{e.scenario.fichier} : clé « prets » : aucun prêt montant = \"solde\" ; la subvention "
+                         "inconnue ne peut remplacer aucun emprunt")
+        if sol.annee_critique_apres_pret[i]:
+            avert.append(f"l'année critique ({int(sol.annee_critique[i])}) est après la dernière échéance du prêt "
+                         "d'équilibre")
+        s_plai = cout = None
+        if variantes and sol.faisable[n + i]:
+            s_plai = float(sol.subvention[n + i])
+            if s is not None:
+                cout = s - s_plai
+        c0 = _compte(lot, sol.compte, ech_0, i, e)
+        loyer = float(sol.loyer_equilibre[i])
+        bilans.append(_bilan(
+            e, lot, c0, _compte(lot_s, compte_s, ech_s, i, e, float(appliquees[i])), indice=i, resolu=True,
+            faisable=faisable, subvention_minimale=s, annee_critique=int(sol.annee_critique[i]) or None,
+            annee_critique_apres_pret=bool(sol.annee_critique_apres_pret[i]), motif=sol.motif[i],
+            annees_deficit=tuple(sol.annees_deficit[i]),
+            pret_equilibre_initial=e.pret_equilibre_initial, loyer_equilibre_m2=None if math.isnan(loyer) else loyer,
+            subvention_plai_ordinaire=s_plai, cout_contreparties=cout,
+            equilibre=None if e.indice_solde is None else _equilibre(lot, sol, i, n + i if variantes else None, e, c0),
+            avertissements=tuple(avert)))
+    return bilans
+
+
+def subvention_minimale(scenario: Scenario, parametres: Parametres | None = None) -> Bilan:
+    """La plus petite subvention « a_calculer » qui équilibre l'opération selon son critère."""
+    exiger_pret_equilibre(scenario)
+    return resoudre([preparer(scenario, parametres)], parametres=parametres)[0]
+
+
+def bilan_etude(scenario: Scenario, parametres: Parametres | None = None) -> Bilan:
+    """Le bilan d'une étude : résolu quand l'opération a un prêt d'équilibre, sinon simulé."""
+    if any(p.est_solde for p in scenario.prets):
+        return subvention_minimale(scenario, parametres)
+    return simuler(scenario, parametres)
+
+
+def exiger_pret_equilibre(scenario: Scenario) -> None:
+    """Erreur claire quand aucun prêt ne vaut « solde » : la subvention n'a rien à remplacer."""
+    if not any(p.est_solde for p in scenario.prets):
+        raise ScenarioInvalide(scenario.fichier, "prets",
+                               "le calcul de la subvention minimale exige un prêt d'équilibre (montant = \"solde\")")
+
+
+def besoins(entrees: list[Entrees]) -> Besoin:
+    """S* de plusieurs opérations en un lot, sans motifs ni loyer d'équilibre (études de sensibilité)."""
+    lot = construire_lot(entrees)
+    criteres = np.array([e.hypotheses.critere for e in entrees])
+    return besoin_subvention(lot, criteres, exploitation.compte(lot))

@@ -1,0 +1,190 @@
+"""Sorties JSON des commandes : le contrat documenté dans docs/contrat-json.md (généré depuis le catalogue).
+
+Chaque fonction lit un objet résultat fermé (:class:`~plai_bilan.bilan.Bilan` ou une étude) et écrit les clés du
+document correspondant du catalogue, dans son ordre. Montants arrondis au centime ; taux en pour cent (``_pct``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import numpy as np
+
+from plai_bilan.bilan import Bilan, Provenance
+from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
+
+
+def arrondi(x: Any, n: int = 2) -> Any:
+    """Un nombre arrondi pour le JSON ; None pour l'absent et le non fini (JSON n'a ni NaN ni infini)."""
+    if x is None:
+        return None
+    x = float(x)
+    if not math.isfinite(x):
+        return None
+    return round(x, n) + 0.0  # +0.0 : pas de -0.0
+
+
+def _liste(v: np.ndarray, n: int = 2) -> list:
+    return [arrondi(x, n) for x in v]
+
+
+def provenance(p: Provenance) -> dict:
+    """Traçabilité : version du contrat et du logiciel, empreinte du scénario, jeu de paramètres utilisé."""
+    return {
+        "version_contrat": p.version_contrat,
+        "plai_bilan_version": p.version,
+        "scenario": {"fichier": p.fichier, "sha256": p.sha256, "nom": p.nom},
+        "parametres_date": p.parametres_date.isoformat(),
+        "parametres_origine": p.parametres_origine,
+    }
+
+
+def _loyers(b: Bilan) -> list[dict]:
+    return [{"typologie": lg.typologie, "nombre": lg.nombre, "surface_habitable": lg.surface_habitable,
+             "surface_annexes": lg.surface_annexes, "surface_utile": arrondi(lg.surface_utile, 4),
+             "plai_adapte": lg.plai_adapte, "menage": lg.menage, "plafond_plai": arrondi(lg.plafond_plai),
+             "plafond_apl": arrondi(lg.plafond_apl), "loyer": arrondi(lg.loyer),
+             "loyer_accessoire": arrondi(lg.loyer_accessoire), "origine": lg.origine,
+             "reduction_loyer_solidarite": arrondi(lg.reduction_loyer_solidarite)}
+            for lg in b.loyers_par_logement]
+
+
+def _financement(b: Bilan) -> list[dict]:
+    return [{"nature": f.nature, "libelle": f.libelle, "montant": arrondi(f.montant), "cle": f.cle,
+             "a_calculer": f.inconnue} for f in b.financement]
+
+
+def _parametres(p: Provenance) -> list[dict]:
+    return [{"bareme": v.bareme, "date": v.date.isoformat(), "statut": v.statut, "reference": v.reference}
+            for v in p.parametres_utilises]
+
+
+def _controles(b: Bilan) -> list[dict]:
+    return [c.vers_json() for c in b.controles]
+
+
+def simulation(b: Bilan) -> dict:
+    """Objet JSON de ``plai-bilan simuler`` (compte sans subvention à calculer)."""
+    c = b.compte_zero
+    cols = c.colonnes()
+    annees = []
+    for j in range(b.horizon):
+        ligne: dict[str, Any] = {}
+        for k, v in cols.items():
+            ligne[k] = int(v[j]) if k in ("annee", "annee_civile") else arrondi(v[j])
+        annees.append(ligne)
+    prets = [{"nom": p.nom, "capital_initial": arrondi(p.capital_initial), "taux_pct": _liste(p.taux * 100, 6),
+              "echeances": _liste(p.echeances), "interets": _liste(p.interets),
+              "amortissements": _liste(p.amortissements), "capital_restant_du": _liste(p.capital_restant_du)}
+             for p in c.prets]
+    return {
+        **provenance(b.provenance),
+        "prix_de_revient": arrondi(b.prix_de_revient),
+        "horizon": b.horizon,
+        "critere": b.critere,
+        "subvention_inconnue_appliquee": arrondi(c.subvention),
+        "van": arrondi(c.van),
+        "coefficient_structure": arrondi(b.coefficient_structure, 6),
+        "plafond_plai_m2": arrondi(b.plafond_plai_m2, 4),
+        "loyers_par_logement": _loyers(b),
+        "financement": _financement(b),
+        "annees": annees,
+        "prets": prets,
+        "controles": _controles(b),
+        "parametres": _parametres(b.provenance),
+        "avertissements": list(b.avertissements),
+    }
+
+
+def subvention(b: Bilan) -> dict:
+    """Objet JSON de ``plai-bilan subvention``."""
+    t_min, annee_min = b.tresorerie_minimale
+    return {
+        **provenance(b.provenance),
+        "subvention_minimale": arrondi(b.subvention_minimale),
+        "subvention_minimale_par_logement": arrondi(b.subvention_minimale_par_logement),
+        "subvention_minimale_par_logement_plai_adapte": arrondi(b.subvention_minimale_par_logement_plai_adapte),
+        "faisable": b.faisable,
+        "critere": b.critere,
+        "annee_critique": b.annee_critique,
+        "motif": b.motif,
+        "annees_deficit": [{"annee": a, "montant": arrondi(m)} for a, m in b.annees_deficit],
+        "prix_de_revient": arrondi(b.prix_de_revient),
+        "pret_equilibre": arrondi(b.pret_equilibre),
+        "pret_equilibre_initial": arrondi(b.pret_equilibre_initial),
+        "loyer_equilibre_m2": arrondi(b.loyer_equilibre_m2, 4),
+        "cout_contreparties": arrondi(b.cout_contreparties),
+        "subvention_plai_ordinaire": arrondi(b.subvention_plai_ordinaire),
+        "reference_fnap": arrondi(b.reference_fnap),
+        "reference_fnap_par_logement": arrondi(b.reference_fnap_par_logement),
+        "tresorerie_minimale": arrondi(t_min),
+        "annee_tresorerie_minimale": annee_min,
+        "van": arrondi(b.compte.van),
+        "horizon": b.horizon,
+        "n_logements": b.n_logements,
+        "n_plai_adapte": b.n_plai_adapte,
+        "controles": _controles(b),
+        "parametres": _parametres(b.provenance),
+        "avertissements": list(b.avertissements),
+    }
+
+
+def verdict(v: Verdict) -> dict:
+    """Objet JSON de ``plai-bilan instruire``."""
+    b = v.bilan
+    return {
+        **provenance(b.provenance),
+        "justifiee": v.justifiee,
+        "financeur": v.financeur,
+        "indice_subvention": v.indice,
+        "montant_demande": arrondi(v.demande),
+        "subvention_minimale": arrondi(v.subvention_minimale),
+        "faisable": b.faisable,
+        "motif": b.motif,
+        "ecart": arrondi(v.ecart),
+        "ecart_pct": arrondi(v.ecart_pct, 4),
+        "motifs": v.motifs,
+        "cout_contreparties": arrondi(b.cout_contreparties),
+        "reference_fnap": arrondi(b.reference_fnap),
+        "critere": b.critere,
+        "annee_critique": b.annee_critique,
+        "controles": _controles(b),
+    }
+
+
+def comparaison(bilans: list[Bilan]) -> dict:
+    """Objet JSON de ``plai-bilan comparer``."""
+    return {"operations": [
+        {**provenance(b.provenance), "nom": b.scenario.operation.nom, "fichier": b.scenario.fichier,
+         **{k: (arrondi(v) if isinstance(v, float) else v) for k, v in b.indicateurs().items()}}
+        for b in bilans]}
+
+
+def sensibilite(s: Sensibilite) -> dict:
+    """Objet JSON de ``plai-bilan sensibilite``."""
+    return {**provenance(s.provenance), "subvention_base": arrondi(s.subvention_base), "hypotheses": [
+        {"cle": l.cle, "libelle": l.libelle, "unite": l.unite, "base": arrondi(l.base, 4), "basse": arrondi(l.basse, 4),
+         "haute": arrondi(l.haute, 4), "subvention_basse": arrondi(l.subvention_basse),
+         "subvention_haute": arrondi(l.subvention_haute), "bascule": arrondi(l.bascule, 4),
+         "rupture": arrondi(l.rupture, 4), "plage": [arrondi(l.plage[0], 4), arrondi(l.plage[1], 4)]}
+        for l in s.triees()]}
+
+
+def risque(r: Risque) -> dict:
+    """Objet JSON de ``plai-bilan risque``."""
+    d = r.distribution
+    return {**provenance(r.provenance),
+            "pret_equilibre_initial": arrondi(r.pret_equilibre_initial),
+            "trajectoires": [{"nom": t.nom, "libelle": t.libelle, "livret_a_pct": [arrondi(x * 100, 4) for x in t.taux],
+                              "faisable": t.faisable, "subvention_minimale": arrondi(t.subvention_minimale),
+                              "besoin_brut": arrondi(t.besoin_brut)} for t in r.trajectoires],
+            "aleatoire": {"n": d.n, "graine": d.graine,
+                          **{f"p{round(p * 100)}": arrondi(d.quantile(p)) for p in QUANTILES},
+                          "subvention_90_pct_trajectoires": arrondi(d.quantile(0.9)),
+                          "part_infaisable": arrondi(d.part_infaisable, 6)}}
+
+
+def en_json(objet: dict) -> str:
+    return json.dumps(objet, ensure_ascii=False, indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,326 @@
+"""Sorties texte des commandes, lisibles dans un terminal de 100 colonnes.
+
+Un tableau trop large se découpe en blocs de colonnes (la première colonne répétée) ; un texte trop long revient à
+la ligne. Les en-têtes sont les libellés courts du catalogue.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+
+from plai_bilan.bilan import Bilan, Constat
+from plai_bilan.catalogue import catalogue
+from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
+from plai_bilan.format import euros
+
+LARGEUR = 100
+ECART = 2  # espaces entre deux colonnes
+
+
+def nombre(x: float, decimales: int = 0) -> str:
+    return euros(x, decimales)[:-2]
+
+
+def montant(x: float | None, infini: str = "infaisable") -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "-"
+    if math.isinf(x):
+        return infini
+    return euros(x)
+
+
+def pct(x: float | None, decimales: int = 1) -> str:
+    return "-" if x is None else f"{x:.{decimales}f} %".replace(".", ",")
+
+
+def titre(texte: str) -> str:
+    return f"\n{texte}\n{'=' * min(len(texte), LARGEUR)}"
+
+
+def paragraphe(texte: str, retrait: str = "") -> str:
+    """Un texte replié à la largeur du terminal, les lignes suivantes en retrait."""
+    return textwrap.fill(texte, LARGEUR, subsequent_indent=retrait, break_on_hyphens=False) or texte
+
+
+def _blocs(largeurs: list[int]) -> list[list[int]]:
+    """Les colonnes regroupées en blocs qui tiennent dans la largeur, la première colonne en tête de chacun."""
+    blocs: list[list[int]] = []
+    courant = [0]
+    for i in range(1, len(largeurs)):
+        if courant != [0] and sum(largeurs[j] for j in courant) + ECART * len(courant) + largeurs[i] > LARGEUR:
+            blocs.append(courant)
+            courant = [0]
+        courant.append(i)
+    blocs.append(courant)
+    return blocs
+
+
+def tableau(entetes: list[str], lignes: list[list[str]], alignements: str | None = None) -> str:
+    """Un tableau en texte : colonnes alignées, la première à gauche, les autres à droite par défaut.
+
+    Plus large que le terminal, il se découpe en blocs de colonnes ; une cellule trop longue revient à la ligne.
+    """
+    alignements = alignements or "<" + ">" * (len(entetes) - 1)
+    largeurs = [max(len(str(x)) for x in [h] + [l[i] for l in lignes]) for i, h in enumerate(entetes)]
+    largeurs[0] = min(largeurs[0], LARGEUR // 2)
+    morceaux = []
+    for bloc in _blocs(largeurs):
+        w = {j: largeurs[j] for j in bloc}
+        reste = LARGEUR - sum(w.values()) - ECART * (len(bloc) - 1)
+        if reste < 0:  # une colonne de texte trop large : elle revient à la ligne
+            j = max(bloc[1:] or bloc, key=lambda k: w[k])
+            w[j] = max(w[j] + reste, 12)
+
+        def rendre(cellules: list[str]) -> list[str]:
+            colonnes = [textwrap.wrap(str(cellules[j]), w[j], break_on_hyphens=False) or [""] for j in bloc]
+            n = max(len(c) for c in colonnes)
+            return ["  ".join(f"{(c[k] if k < len(c) else ''):{alignements[j]}{w[j]}}"
+                              for j, c in zip(bloc, colonnes)).rstrip() for k in range(n)]
+
+        sep = "  ".join("-" * w[j] for j in bloc)
+        corps = rendre(entetes) + [sep]
+        for l in lignes:
+            corps += rendre(l)
+        morceaux.append("\n".join(corps))
+    return "\n\n".join(morceaux)
+
+
+def controles(constats: tuple[Constat, ...] | list[Constat]) -> str:
+    symboles = catalogue().valeurs["statut"]
+    lignes = []
+    for c in constats:
+        lignes.append(paragraphe(f"{symboles.get(c.statut, '')} {c.libelle}", "     "))
+        lignes.append(paragraphe(f"      {c.detail}", "      "))
+    return "\n".join(lignes)
+
+
+def _loyers(b: Bilan) -> str:
+    foyer = b.scenario.operation.produit == "foyer"
+    c = catalogue()
+    lignes = [[lg.typologie or "-", str(lg.nombre), nombre(lg.surface_utile, 2), "oui" if lg.plai_adapte else "non",
+               lg.menage or "-", nombre(lg.plafond_plai, 2), "-" if lg.plafond_apl is None else nombre(lg.plafond_apl, 2),
+               nombre(lg.loyer, 2), nombre(lg.loyer_accessoire, 2), lg.origine] for lg in b.loyers_par_logement]
+    entetes = [c.court(k) for k in ("typologie", "nombre", "surface_utile", "plai_adapte", "menage")]
+    entetes += ["Redev. max" if foyer else c.court("plafond_plai"), "Équiv. APL" if foyer else c.court("plafond_apl"),
+                "Redevance" if foyer else c.court("loyer"), c.court("loyer_accessoire"), c.court("origine")]
+    entete_op = ""
+    if b.coefficient_structure is not None:
+        lm = f"LMzone {nombre(b.lmzone, 2)} €/m2, " if b.lmzone is not None else ""
+        entete_op = (f"{lm}CS {b.coefficient_structure:.4f}, plafond PLAI de l'opération "
+                     f"{nombre(b.plafond_plai_m2, 4)} €/m2 SU/mois\n").replace(".", ",")
+    return entete_op + tableau(entetes, lignes, "<>>><>>>><")
+
+
+def _financement(b: Bilan, inconnue: float | None = None) -> str:
+    pr = b.prix_de_revient
+    lignes = []
+    for f in b.financement:
+        m, libelle = f.montant, f.libelle
+        if f.inconnue:
+            libelle += " (à calculer)"
+            if inconnue is not None:
+                m = inconnue
+        if f.nature == "pret" and f.mode == "solde":
+            libelle += " (prêt d'équilibre)"
+            if inconnue is not None:
+                m = f.montant - inconnue
+        lignes.append([libelle, nombre(m), f"{m / pr:.1%}".replace(".", ",").replace("%", " %")])
+    lignes.append(["Prix de revient", nombre(pr), "100,0 %"])
+    return tableau(["Ressource", "Montant €", "Part"], lignes)
+
+
+def _compte(b: Bilan) -> str:
+    c = catalogue()
+    cles = ("annee", "annee_civile", "loyers", "financement_accompagnement", "charges", "annuites",
+            "remuneration_fonds_propres", "autofinancement", "tresorerie")
+    cols = b.compte_zero.colonnes()
+    lignes = [[str(int(cols[k][j])) if k in ("annee", "annee_civile") else nombre(cols[k][j]) for k in cles]
+              for j in range(b.horizon)]
+    return tableau([c.court(k) for k in cles], lignes)
+
+
+def _prets(b: Bilan) -> str:
+    lignes = []
+    for pr, p in zip(b.prets_caracteristiques, b.compte_zero.prets):
+        taux = ("fixe " + nombre(pr.taux_fixe * 100, 2) + " %") if pr.index == "fixe" else (
+            f"LA {'+' if pr.marge >= 0 else '-'} {nombre(abs(pr.marge) * 100, 2)} pt")
+        lignes.append([pr.nom, nombre(p.capital_initial), str(pr.duree), taux, nombre(p.taux[0] * 100, 2) + " %",
+                       nombre(p.echeances[0]), nombre(p.interets.sum()), nombre(p.capital_restant_du[-1])])
+    return tableau(["Prêt", "Capital €", "Durée", "Taux", "Taux an 1", "Échéance an 1", "Intérêts totaux",
+                    "CRD horizon"], lignes)
+
+
+def _entete_operation(b: Bilan, suite: str) -> list[str]:
+    sc = b.scenario
+    return [paragraphe(sc.operation.nom),
+            paragraphe(f"{b.n_logements} logements dont {b.n_plai_adapte} PLAI adaptés ; {suite}")]
+
+
+def simulation(b: Bilan) -> str:
+    sc = b.scenario
+    morceaux = _entete_operation(b, f"mise en service {sc.operation.mise_en_service} ; horizon {b.horizon} ans ; "
+                                    "subvention à calculer comptée pour 0")
+    morceaux += [titre("Loyers (euros par mois et par logement)"), _loyers(b),
+                 titre("Plan de financement"), _financement(b),
+                 titre("Emprunts"), _prets(b),
+                 titre("Compte d'exploitation (euros)"), _compte(b)]
+    if b.compte_zero.van is not None:
+        morceaux.append(f"\nVAN de l'autofinancement : {euros(b.compte_zero.van)}")
+    morceaux += [titre("Contrôles"), controles(b.controles)]
+    return "\n".join(morceaux) + "\n"
+
+
+def subvention(b: Bilan) -> str:
+    sc = b.scenario
+    t_min, annee_min = b.tresorerie_minimale
+    m = _entete_operation(b, f"prix de revient {euros(b.prix_de_revient)} ; horizon {b.horizon} ans")
+    m += [f"Critère : {b.critere} ({catalogue().valeurs['critere'][b.critere]})", ""]
+    if b.faisable:
+        s = b.subvention_minimale
+        m.append(f"Subvention minimale : {euros(s)}")
+        m.append(f"  par logement : {euros(b.subvention_minimale_par_logement)}")
+        if b.subvention_minimale_par_logement_plai_adapte is not None:
+            m.append(f"  par logement PLAI adapté : {euros(b.subvention_minimale_par_logement_plai_adapte)}")
+        m.append("  année critique : " + (f"{b.annee_critique} ({sc.operation.mise_en_service + b.annee_critique - 1})"
+                                          if b.annee_critique else "aucune (l'opération s'équilibre sans subvention)"
+                                          if s == 0 else "sans objet (critère VAN)"))
+        m.append(f"Prêt d'équilibre : {euros(b.pret_equilibre_initial)} sans subvention, {euros(b.pret_equilibre)} avec")
+    else:
+        m.append("Aucune subvention n'équilibre l'opération.")
+        m.append(paragraphe(f"Motif : {b.motif}", "  "))
+        if b.annees_deficit:
+            m.append("Déficit structurel (années et montants au critère) :")
+            for a, v in b.annees_deficit[:10]:
+                m.append(f"  année {a} : {euros(v)}")
+            if len(b.annees_deficit) > 10:
+                m.append(f"  ... et {len(b.annees_deficit) - 10} autres années")
+    if b.loyer_equilibre_m2 is not None:
+        m.append(paragraphe(f"Loyer d'équilibre sans la subvention : {nombre(b.loyer_equilibre_m2, 2)} €/m2 SU/mois"
+                            + (f" (plafond PLAI de l'opération : {nombre(b.plafond_plai_m2, 2)} €/m2)"
+                               if b.plafond_plai_m2 is not None else ""), "  "))
+    if b.cout_contreparties is not None:
+        m.append(paragraphe(f"Coût des contreparties sociales : {euros(b.cout_contreparties)} "
+                            f"(la même opération en PLAI ordinaire demanderait {euros(b.subvention_plai_ordinaire)})",
+                            "  "))
+    if b.reference_fnap:
+        ratio = ""
+        if b.subvention_minimale is not None:
+            ratio = (f" ; subvention minimale = {b.subvention_minimale / b.reference_fnap:.0%} de la référence"
+                     .replace("%", " %"))
+        m.append(paragraphe(f"Référence FNAP : {euros(b.reference_fnap)} ({euros(b.reference_fnap_par_logement)} x "
+                            f"{b.n_plai_adapte}){ratio}", "  "))
+    m.append(f"Trésorerie cumulée la plus basse : {euros(t_min)} en année {annee_min}")
+    m += [titre("Plan de financement avec la subvention minimale"),
+          _financement(b, b.subvention_minimale if b.faisable else None),
+          titre("Contrôles"), controles(b.controles)]
+    return "\n".join(m) + "\n"
+
+
+def verdict(v: Verdict) -> str:
+    b = v.bilan
+    lignes = [["Subvention instruite", f"{v.financeur} (subventions[{v.indice}])"],
+              ["Montant demandé", euros(v.demande)],
+              ["Subvention minimale qui équilibre l'opération", montant(v.subvention_minimale)]]
+    if v.ecart is not None:
+        lignes.append(["Écart (demande - minimum)", f"{euros(v.ecart)} ({pct(v.ecart_pct)})"
+                       if v.ecart_pct is not None else euros(v.ecart)])
+    if b.cout_contreparties is not None:
+        lignes.append(["Coût des contreparties sociales", euros(b.cout_contreparties)])
+    if b.reference_fnap:
+        lignes.append(["Valeur de référence FNAP", f"{euros(b.reference_fnap)} ({euros(b.reference_fnap_par_logement)}"
+                       f" x {b.n_plai_adapte})"])
+        lignes.append(["Demande / référence FNAP", pct(v.demande / b.reference_fnap * 100, 0)])
+        if v.subvention_minimale is not None:
+            lignes.append(["Minimum / référence FNAP", pct(v.subvention_minimale / b.reference_fnap * 100, 0)])
+    m = [paragraphe(b.scenario.operation.nom), f"Critère : {b.critere} ; horizon {b.horizon} ans", "",
+         tableau(["Élément", "Valeur"], lignes, "<<"), ""]
+    if v.justifiee:
+        m.append("VERDICT : demande justifiée")
+        if v.ecart is not None and v.ecart < -v.tolerance:
+            m.append(f"  (la demande ne suffit pas à équilibrer l'opération : il manque {euros(-v.ecart)})")
+    else:
+        m.append("VERDICT : demande non justifiée")
+        m += [paragraphe(f"  - {motif}", "    ") for motif in v.motifs]
+    m.append(titre("Critères d'éligibilité du FNAP et contrôles"))
+    m.append(tableau(["Statut", "Critère", "Contrôle"], [[c.statut, c.code, c.libelle] for c in b.controles], "<<<"))
+    cofin = [c for c in b.controles if c.code == "cofinancements"]
+    if cofin:
+        m.append(titre("Cofinancements comptés par le plan"))
+        m.append(paragraphe(cofin[0].detail))
+    return "\n".join(m) + "\n"
+
+
+def _valeur(x, unite: str) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, bool):
+        return "oui" if x else "non"
+    if unite == "€":
+        return euros(x)
+    if unite in ("€/m²/mois", "€/mois"):
+        return nombre(x, 2)
+    if unite in ("nombre", "m²"):
+        return nombre(x, 0 if float(x).is_integer() else 2)
+    return str(x)
+
+
+def comparaison(bilans: list[Bilan]) -> str:
+    c = catalogue()
+    cols = [b.indicateurs() for b in bilans]
+    entetes = ["Indicateur"] + [f"({i + 1})" for i in range(len(cols))]
+    lignes = [[c.libelle(k)] + [_valeur(col[k], c[k].unite) for col in cols] for k in c.document("indicateurs")]
+    legende = "\n".join(paragraphe(f"({i + 1}) {b.scenario.operation.nom} - {b.scenario.fichier}", "    ")
+                        for i, b in enumerate(bilans))
+    return legende + "\n\n" + tableau(entetes, lignes) + "\n"
+
+
+def _valeur_hyp(x: float | None, unite: str) -> str:
+    if x is None:
+        return "-"
+    if unite == "€":
+        return euros(x)
+    if unite == "années":
+        return f"{x:.0f} ans"
+    return f"{nombre(x, 2)} {unite}"
+
+
+def sensibilite(s: Sensibilite) -> str:
+    lignes = []
+    for l in s.triees():
+        def seuil(x):
+            return _valeur_hyp(x, l.unite) if x is not None else "hors plage"
+
+        lignes.append([l.libelle, _valeur_hyp(l.base, l.unite), _valeur_hyp(l.basse, l.unite),
+                       montant(l.subvention_basse), _valeur_hyp(l.haute, l.unite), montant(l.subvention_haute),
+                       seuil(l.bascule), seuil(l.rupture),
+                       f"[{_valeur_hyp(l.plage[0], l.unite)} ; {_valeur_hyp(l.plage[1], l.unite)}]"])
+    return (paragraphe(s.nom) + f"\nSubvention minimale de référence : {montant(s.subvention_base)} "
+            f"(critère {s.critere})\n\n"
+            + tableau(["Hypothèse", "Base", "Basse", "S* basse", "Haute", "S* haute", "Bascule (S* = 0)",
+                       "Rupture", "Plage explorée"], lignes, "<>>>>>>><") + "\n\n" +
+            paragraphe("Les autres hypothèses restant inchangées : bascule, valeur à laquelle l'opération s'équilibre "
+                       "sans subvention ; rupture, dernière valeur à laquelle une subvention suffit encore ; « hors "
+                       "plage » : pas de tel seuil dans la plage explorée.") + "\n")
+
+
+def risque(r: Risque) -> str:
+    def besoin(t) -> str:
+        if t.faisable:
+            return euros(t.subvention_minimale)
+        return "infaisable" + ("" if t.besoin_brut is None else f" (besoin {euros(t.besoin_brut)})")
+
+    lignes = [[t.nom, t.libelle, " ".join(nombre(x * 100, 2) for x in t.taux[:5]) + " ...", besoin(t)]
+              for t in r.trajectoires]
+    d = r.distribution
+    m = [paragraphe(r.nom), paragraphe(f"Critère : {r.critere} ; horizon {r.horizon} ans ; prêt d'équilibre sans "
+                                      f"subvention {euros(r.pret_equilibre_initial)} (au-delà, aucune subvention ne "
+                                      "suffit : « infaisable »)"), "",
+         "Trajectoires de résistance", tableau(["Trajectoire", "Description", "Livret A années 1-5 (%)",
+                                                "Subvention minimale"], lignes, "<<<>"), "",
+         f"Modèle aléatoire : {d.n} trajectoires, graine {d.graine}"]
+    q = [[f"P{round(p * 100)}", montant(d.quantile(p))] for p in QUANTILES]
+    q.append(["Subvention qui équilibre 90 % des trajectoires", montant(d.quantile(0.9))])
+    q.append(["Trajectoires sans subvention suffisante", pct(d.part_infaisable * 100)])
+    m.append(tableau(["Statistique", "Valeur"], q, "<>"))
+    return "\n".join(m) + "\n"
