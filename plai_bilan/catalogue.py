@@ -36,6 +36,7 @@ class Catalogue:
     grandeurs: dict[str, Grandeur]
     valeurs: dict[str, dict[str, str]]
     documents: dict[str, tuple[str, ...]]
+    scenario: dict[str, dict[str, str]]  # clé du fichier de scénario -> type, défaut, unité, libellé, choix
 
     def __getitem__(self, cle: str) -> Grandeur:
         return self.grandeurs[cle]
@@ -70,7 +71,7 @@ def catalogue() -> Catalogue:
     grandeurs = {cle: Grandeur(cle, g["famille"], g["libelle"], g["unite"], g.get("court", g["libelle"]))
                  for cle, g in doc["grandeurs"].items()}
     return Catalogue(doc["version_contrat"], grandeurs, doc["valeurs"],
-                     {k: tuple(v) for k, v in doc["documents"].items()})
+                     {k: tuple(v) for k, v in doc["documents"].items()}, doc["scenario"])
 
 
 def libelle(cle: str) -> str:

@@ -1,7 +1,7 @@
-"""Génère les pages de docs/ qui ne doivent pas dériver : la référence CLI et les tables de paramètres.
+"""Génère les pages de docs/ qui ne doivent pas dériver : la référence CLI, les tables de paramètres, le contrat
+JSON et le format des scénarios (ces deux derniers depuis le catalogue).
 
-``python -m plai_bilan.documentation`` réécrit docs/cli.md et docs/parametres.md ; un test vérifie qu'elles sont
-à jour.
+``python -m plai_bilan.documentation`` réécrit ces pages ; un test vérifie qu'elles sont à jour.
 """
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from pathlib import Path
 
 import click
 
+from plai_bilan.catalogue import catalogue
 from plai_bilan.cli import main
 from plai_bilan.parametres import charger_parametres
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+RACINE = Path(__file__).resolve().parent.parent
+DOCS = RACINE / "docs"
 STATUTS = {"V": "vérifié", "V2": "source secondaire", "D": "dérivé", "E": "ESTIMATION"}
 
 
@@ -45,62 +47,97 @@ def reference_cli() -> str:
     return "\n".join(morceaux) + "\n"
 
 
-CONTRAT_JSON = """## Sorties JSON (contrat stable)
+CONTRAT_JSON = """## Sorties JSON
 
-Montants en euros arrondis au centime ; `null` quand une valeur n'existe pas. Chaque objet porte
-`plai_bilan_version`, `scenario` (`fichier`, `sha256` du fichier, `nom`) et `parametres_date` (date du jeu de
-paramètres) : les mêmes entrées donnent un JSON identique à l'octet.
+Le contrat des sorties `--format json` (clés, sens, unités, version) est dans
+[contrat-json.md](contrat-json.md), généré depuis le catalogue des grandeurs."""
 
-`plai-bilan subvention FICHIER --format json` :
+COMMANDES_JSON = {
+    "subvention": "plai-bilan subvention FICHIER --format json",
+    "simuler": "plai-bilan simuler FICHIER --format json",
+    "instruire": "plai-bilan instruire FICHIER --format json",
+    "comparer": "plai-bilan comparer A B ... --format json",
+    "sensibilite": "plai-bilan sensibilite FICHIER --format json",
+    "risque": "plai-bilan risque FICHIER --format json",
+}
 
-| clé | sens |
-|---|---|
-| `subvention_minimale` | subvention minimale S* (null si infaisable) |
-| `subvention_minimale_par_logement`, `subvention_minimale_par_logement_plai_adapte` | S* divisée par le nombre de logements, de PLAI adaptés |
-| `faisable` | vrai si une subvention équilibre l'opération |
-| `critere` | `annuel`, `tresorerie_cumulee` ou `van` |
-| `annee_critique` | année d'exploitation t qui fixe S* (null si S* = 0, critère VAN ou infaisable) |
-| `motif`, `annees_deficit` | pourquoi c'est infaisable, et les années en déficit avec leur montant au critère |
-| `prix_de_revient` | prix de revient de l'opération |
-| `pret_equilibre`, `pret_equilibre_initial` | capital du prêt « solde » avec S*, et sans subvention |
-| `loyer_equilibre_m2` | loyer d'équilibre, euros par m2 SU et par mois, sans la subvention inconnue |
-| `cout_contreparties`, `subvention_plai_ordinaire` | S* moins S* de la même opération en PLAI ordinaire, et cette dernière |
-| `reference_fnap`, `reference_fnap_par_logement` | valeur de référence FNAP de l'opération |
-| `tresorerie_minimale`, `annee_tresorerie_minimale` | trésorerie cumulée la plus basse avec S*, et son année |
-| `van`, `horizon`, `n_logements`, `n_plai_adapte` | VAN de l'autofinancement avec S*, horizon, effectifs |
-| `controles` | constats : `code`, `libelle`, `statut` (conforme, non conforme, information, non vérifiable), `detail` |
-| `parametres` | valeurs réglementaires utilisées : `bareme`, `date`, `statut`, `reference` |
-| `avertissements` | messages d'avertissement |
 
-`plai-bilan simuler FICHIER --format json` : `prix_de_revient`, `horizon`, `critere`, `van`,
-`coefficient_structure`, `loyer_plafond_m2`, `loyers_par_logement` (plafonds et loyer appliqué par ligne),
-`financement` (plan de financement), `annees` (une entrée par année d'exploitation : `annee`, `annee_civile`,
-`loyers`, `charges`, `annuites`, `autofinancement`, `tresorerie` et chaque ligne du compte), `prets` (par prêt :
-`nom`, `capital_initial`, `taux` en pour cent, `echeances`, `interets`, `amortissements`, `capital_restant_du`,
-listes de longueur `horizon`), `controles`, `parametres`, `avertissements`. La subvention « a_calculer » y
-compte pour 0.
+def _ligne_grandeur(c, cle: str) -> str:
+    g = c[cle]
+    unite = "" if g.unite in ("texte", "objet", "liste", "nombre", "booléen", "date") else g.unite
+    return f"| `{cle}` | {g.libelle} | {unite} |"
 
-`plai-bilan instruire FICHIER --format json` : `justifiee`, `financeur`, `indice_subvention`, `montant_demande`,
-`subvention_minimale`, `faisable`, `motif`, `ecart` (demande - minimum), `ecart_pct`, `motifs` (pourquoi la demande
-n'est pas justifiée), `cout_contreparties`, `reference_fnap`, `critere`, `annee_critique`, `controles`. Statut de
-sortie : 0 justifiée, 1 non justifiée, 2 entrée invalide.
 
-`plai-bilan comparer A B ... --format json` : `operations`, une entrée par scénario avec la traçabilité et les
-indicateurs `prix_de_revient`, `prix_de_revient_par_logement`, `prix_de_revient_par_m2`, `faisable`,
-`subvention_minimale`, `subvention_minimale_par_logement`, `subvention_minimale_par_m2`, `loyer_moyen_m2`,
-`loyer_moyen_logement`, `loyer_equilibre_m2`, `autofinancement_annee_1`, `tresorerie_minimale`,
-`annee_tresorerie_minimale`, `van`, `annee_critique`, `cout_contreparties`, `reference_fnap`. `--format csv` : les
-mêmes colonnes, séparateur « ; », virgule décimale, UTF-8 avec BOM, et sur chaque ligne `plai_bilan_version`,
-`scenario_sha256`, `parametres_date`.
+def contrat_json() -> str:
+    """Le contrat JSON de chaque commande : ses clés dans l'ordre d'écriture, leur libellé et leur unité."""
+    c = catalogue()
+    m = ["# Contrat des sorties JSON", "",
+         "Page générée depuis `plai_bilan/catalogue.toml` par `python -m plai_bilan.documentation` ; ne pas la "
+         "modifier à la main. Un test vérifie que chaque commande écrit exactement ces clés, dans cet ordre.", "",
+         f"Version du contrat : **{c.version_contrat}** (clé `version_contrat` de chaque objet ; les changements "
+         "sont listés dans CHANGELOG.md). Montants en euros arrondis au centime ; taux en pour cent (clés `_pct`) ; "
+         "`null` quand une valeur n'existe pas (par exemple la subvention d'une opération infaisable). Les mêmes "
+         "entrées donnent un JSON identique à l'octet.", "",
+         "Chaque objet commence par sa provenance :", "", "| clé | sens | unité |", "|---|---|---|"]
+    m += [_ligne_grandeur(c, k) for k in c.documents["provenance"]]
+    m += ["", "`scenario` : " + ", ".join(f"`{k}` ({c.libelle(k)})" for k in c.documents["provenance.scenario"])
+          + "."]
+    for nom, commande in COMMANDES_JSON.items():
+        m += ["", f"## `{commande}`", "", "| clé | sens | unité |", "|---|---|---|"]
+        m += [_ligne_grandeur(c, k) for k in c.document(nom) if k not in c.documents["provenance"]]
+        for sous in sorted(k for k in c.documents if k.startswith(nom + ".")):
+            champ = sous.split(".", 1)[1]
+            m += ["", f"`{champ}` : une entrée par élément, clés :" if champ.endswith("[]") else f"`{champ}` :", "",
+                  "| clé | sens | unité |", "|---|---|---|"]
+            m += [_ligne_grandeur(c, k) for k in c.document(sous) if k not in c.documents["provenance"]]
+    valeurs = c.valeurs
+    m += ["", "## Valeurs fermées", "",
+          "`critere` : " + " ; ".join(f"`{k}` ({v})" for k, v in valeurs["critere"].items()) + ".", "",
+          "`controles[].statut` : " + ", ".join(f"`{k}`" for k in valeurs["statut"]) + ".", "",
+          "`controles[].code` : " + " ; ".join(f"`{k}` ({v})" for k, v in valeurs["controle"].items()) + ".", "",
+          "`motif` (infaisable) : " + " ; ".join(f"« {v} »" for v in valeurs["motif"].values()) + "."]
+    return "\n".join(m) + "\n"
 
-`plai-bilan sensibilite FICHIER --format json` : `subvention_base`, `hypotheses` (par hypothèse : `cle`, `libelle`,
-`unite`, `base`, `basse`, `haute`, `subvention_basse`, `subvention_haute` (null si infaisable), `bascule` (null hors
-de `plage`)).
 
-`plai-bilan risque FICHIER --format json` : `pret_equilibre_initial`, `trajectoires` (par trajectoire : `nom`,
-`libelle`, `livret_a_pct`, `faisable`, `subvention_minimale`, `besoin_brut`), `aleatoire` (`n`, `graine`, `p50`,
-`p90`, `p99`, `subvention_90_pct_trajectoires`, `part_infaisable` ; null : aucune subvention ne suffit à ce
-quantile)."""
+def format_scenario() -> str:
+    """Le format des scénarios : un exemple livré, puis chaque clé (type, défaut, unité, sens, valeurs permises)."""
+    from plai_bilan import scenario as module
+
+    c = catalogue()
+    exemple = (RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml").read_text(encoding="utf-8")
+    m = ["# Format des fichiers de scénario (TOML, version 1)", "",
+         "Page générée depuis `plai_bilan/catalogue.toml` par `python -m plai_bilan.documentation` ; ne pas la "
+         "modifier à la main. Un test vérifie que le lecteur de scénarios lit exactement ces clés.", "",
+         "Un fichier décrit une opération. Il est validé entièrement avant tout calcul : chaque erreur nomme le "
+         "fichier, la clé (par exemple `logements[1].surface_habitable`) et ce qui était attendu. Les clés sont en "
+         "français ; les taux sont en pour cent et leurs clés finissent par `_pct` ; les montants sont en euros TTC ; "
+         "les charges d'exploitation sont par logement et par an, aux prix de l'année 1. Le même document peut être "
+         "donné à Python sous forme de dictionnaire (`plai_bilan.scenario_depuis_dict`), avec la même validation.", "",
+         "Exemple livré (`scenarios/aa-villeurbanne-3-plai-adaptes.toml`) :", "", "```toml", exemple.rstrip(), "```"]
+    sections: dict[str, list[str]] = {}
+    for cle in c.scenario:
+        sections.setdefault(cle.split(".")[0], []).append(cle)
+    for section, cles in sections.items():
+        d = c.scenario[section]
+        forme = f"[[{section}]]" if d["type"] == "liste" else f"[{section}]"
+        m += ["", f"## `{forme}` : {d['libelle']} ({d['defaut']})", "",
+              "| clé | type | défaut | unité | sens |", "|---|---|---|---|---|"]
+        for cle in cles[1:]:
+            e = c.scenario[cle]
+            sens = e["libelle"]
+            if "choix" in e:
+                sens += " : " + ", ".join(f"`{v}`" for v in getattr(module, e["choix"]))
+            m.append(f"| `{cle.split('.', 1)[1]}` | {e['type']} | {e['defaut']} | {e.get('unite', '')} | {sens} |")
+    m += ["", "## Règles", "",
+          f"Bornes : durées de prêt de 1 à {module.DUREE_MAX} ans, différé plus court que la durée, surfaces et "
+          "nombres de logements strictement positifs, vacance + impayés sous 100 %, nombres finis (nan et inf "
+          f"refusés), montants d'au plus {module.MONTANT_MAX:g} € en valeur absolue (au-delà, c'est une faute de "
+          "frappe). Une seule subvention `a_calculer`, un seul prêt `solde`, des noms de prêts distincts. Une clé "
+          "inconnue est refusée avec la clé valide la plus proche.", "",
+          "Pour `plai-bilan instruire`, la subvention instruite porte le **montant demandé** (un nombre, "
+          "`montant_par_logement` ou `\"reference\"`) au lieu de `\"a_calculer\"` ; aucune autre subvention ne peut "
+          "être `a_calculer`."]
+    return "\n".join(m) + "\n"
 
 
 def _cellule(valeur) -> str:
@@ -158,7 +195,8 @@ def _hypotheses() -> list[str]:
     return lignes
 
 
-PAGES = {"cli.md": reference_cli, "parametres.md": table_parametres}
+PAGES = {"cli.md": reference_cli, "parametres.md": table_parametres, "contrat-json.md": contrat_json,
+         "format-scenario.md": format_scenario}
 
 
 def ecrire(dossier: Path = DOCS) -> None:
