@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from plai_bilan.catalogue import catalogue
-from plai_bilan.conventions import NUL, TOLERANCE
+from plai_bilan.conventions import EGALITE_RELATIVE, NUL, TOLERANCE
 from plai_bilan.moteur.exploitation import Compte, compte, indice, valeur_actuelle
 from plai_bilan.moteur.lot import Lot
 
@@ -61,8 +61,11 @@ def borne_inferieure(v: np.ndarray, w: np.ndarray, masque: np.ndarray, seulement
     utiles = retenues & ~sans_levier
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(utiles, -v / np.where(utiles, w, 1.0), -np.inf)
-    idx = np.argmax(ratio, axis=1)
-    maxi = ratio[np.arange(len(idx)), idx]
+    maxi = ratio.max(axis=1)
+    # L'année qui atteint le maximum : la première parmi les égalités, à EGALITE_RELATIVE près (des charges et
+    # des échéances constantes font des années égales au bruit des flottants près ; model.md 8).
+    seuil = maxi - EGALITE_RELATIVE * np.maximum(np.abs(maxi), 1.0)
+    idx = np.argmax(ratio >= seuil[:, None], axis=1)
     aucun = ~utiles.any(axis=1)
     if seulement_echecs:
         valeur = np.where(aucun, 0.0, np.maximum(maxi, 0.0))

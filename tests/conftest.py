@@ -1,3 +1,4 @@
+import os
 import sys
 from pathlib import Path
 
@@ -6,6 +7,23 @@ import pytest
 RACINE = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((RACINE / "scenarios").glob("*.toml"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--tableur", action="store_true", default=False,
+                     help="lance aussi les tests lents de recalcul par LibreOffice (toujours lancés en CI)")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Les tests qui recalculent un classeur dans LibreOffice (fixture ``profil`` ou marque ``tableur``) ne
+    tournent qu'en intégration continue ou avec --tableur : la boucle par défaut prend quelques secondes."""
+    lancer = bool(os.environ.get("CI")) or config.getoption("--tableur")
+    saut = pytest.mark.skip(reason="recalcul LibreOffice (lent) : lancez avec --tableur ; toujours lancé en CI")
+    for item in items:
+        if "profil" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.tableur)
+        if item.get_closest_marker("tableur") and not lancer:
+            item.add_marker(saut)
 
 
 @pytest.fixture(params=SCENARIOS, ids=lambda p: p.stem)

@@ -110,6 +110,7 @@ def test_instruire_financeur_inconnu(tmp_path):
     assert "aucune subvention du financeur « Conseil régional »" in r.stderr
 
 
+@pytest.mark.tableur
 def test_verdict_dans_le_classeur_se_recalcule(tmp_path):
     """La feuille Instruction : changer le montant demandé dans le classeur change le verdict."""
     import openpyxl

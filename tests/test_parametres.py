@@ -138,3 +138,83 @@ def test_rls_2026():
     # Arrêté du 22/05/2026 : zone 2, 1 PAC 43,06 € ; 3 PAC = 43,06 + 2 x 6,26.
     assert P.reduction_loyer_solidarite("2", False, 1, date(2026, 6, 1))[0] == 43.06
     assert P.reduction_loyer_solidarite("2", True, 3, date(2026, 7, 1))[0] == pytest.approx(55.58)
+
+
+# ----------------------------------------------------------------------------------------------- clés lues
+
+
+class _Espion(dict):
+    """Un dictionnaire qui note chaque clé lue (chemin complet), tables imbriquées comprises."""
+
+    def __init__(self, donnees, chemin, lues):
+        super().__init__({k: _Espion(v, f"{chemin}.{k}", lues) if isinstance(v, dict) else v
+                          for k, v in donnees.items()})
+        self.chemin, self.lues = chemin, lues
+
+    def __getitem__(self, cle):
+        self.lues.add(f"{self.chemin}.{cle}")
+        return super().__getitem__(cle)
+
+
+# Les barèmes dont aucun calcul ne lit encore les valeurs, avec la raison.
+PAS_ENCORE_LUS = {"irl": "réservé à la revalorisation des loyers entre agrément et mise en service"}
+
+
+def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
+    """Chaque accesseur est appelé sur tout son domaine (zones, ménages, régions, produits, tranches) à la date
+    de chaque valeur datée ; toute clé d'une valeur qui n'est jamais lue est une valeur morte ou un nombre que le
+    code retape au lieu de le lire."""
+    import dataclasses
+
+    from plai_bilan.parametres import Parametres
+    from plai_bilan.risque import moyennes_annuelles
+
+    lues: set[str] = set()
+    baremes = {}
+    for nom, b in P.baremes.items():
+        valeurs = tuple(dataclasses.replace(v, donnees=_Espion(v.donnees, f"{nom}[{v.date}]", lues))
+                        for v in b.valeurs)
+        baremes[nom] = dataclasses.replace(b, valeurs=valeurs)
+    espion = Parametres(baremes)
+    menages = [(couple, pac) for couple in (False, True) for pac in range(7)]
+    for nom, b in espion.baremes.items():
+        for v in b.valeurs:
+            jour = v.date
+            if nom == "apl_loyers_plafonds":
+                for z in "123":
+                    for couple, pac in menages:
+                        espion.plafond_apl(z, couple, pac, jour)
+            elif nom == "apl_equivalence_foyer":
+                for z in "123":
+                    for couple, pac in menages:
+                        espion.equivalence_foyer(z, couple, pac, jour)
+            elif nom == "rls":
+                for z in "123":
+                    for couple, pac in menages:
+                        espion.reduction_loyer_solidarite(z, couple, pac, jour)
+            elif nom == "livret_a":
+                espion.taux_livret_a(jour)
+            elif nom == "loyers_maximaux_plai":
+                for z in ("1bis", "1", "2", "3"):
+                    espion.loyer_maximal_plai(z, jour)
+            elif nom == "fnap_plai_adapte":
+                for region in ("idf-paca", "hors-idf-paca"):
+                    for produit in ("ordinaire", "foyer"):
+                        for n in range(1, 12):
+                            espion.reference_fnap(region, produit, n, jour)
+            elif nom == "coefficient_structure":
+                espion.regles_loyers(jour)
+    moyennes_annuelles(espion, 2008, 2025)
+    jamais = []
+    for nom, b in P.baremes.items():
+        if nom in PAS_ENCORE_LUS:
+            continue
+        for v in b.valeurs:
+            def feuilles(d, chemin):
+                for k, x in d.items():
+                    if isinstance(x, dict):
+                        yield from feuilles(x, f"{chemin}.{k}")
+                    yield f"{chemin}.{k}"
+            jamais += [c for c in feuilles(v.donnees, f"{nom}[{v.date}]") if c not in lues]
+    assert not jamais, f"clés de paramètres jamais lues : {jamais[:10]} ({len(jamais)} en tout)"
+    assert set(PAS_ENCORE_LUS) <= set(P.baremes)

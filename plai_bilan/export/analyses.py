@@ -6,7 +6,6 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-from plai_bilan import __version__
 from plai_bilan.catalogue import catalogue
 from plai_bilan.etudes import Sensibilite, Verdict
 from plai_bilan.export.classeur import Classeur, cache, cellule, ecrire, formule
@@ -142,9 +141,10 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
         cat = catalogue()
         indicateurs = cat.document("indicateurs")
         cols = [{"nom": r.scenario.operation.nom, **r.indicateurs()} for r in resultats]
+        version = resultats[0].provenance.version
         dates = sorted({r.provenance.parametres_date.strftime('%d/%m/%Y') for r in resultats})
         ws.write_string(0, 0, "Comparaison d'opérations", f(titre=True))
-        ws.write_string(1, 0, f"plai-bilan {__version__} ; paramètres au "
+        ws.write_string(1, 0, f"plai-bilan {version} ; paramètres au "
                         f"{', '.join(dates)} ; subvention minimale appliquée "
                         "pour les grandeurs « avec subvention »", f(italique=True))
         ws.set_column(0, 0, 50)
@@ -189,7 +189,7 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
             trace.write_string(1 + i, 0, r.scenario.operation.nom)
             trace.write_string(1 + i, 1, r.scenario.fichier)
             trace.write_string(1 + i, 2, r.scenario.sha256)
-        cl.wb.set_properties({"title": "Comparaison d'opérations", "author": f"plai-bilan {__version__}"})
+        cl.wb.set_properties({"title": "Comparaison d'opérations", "author": f"plai-bilan {version}"})
         cl.fermer()
 
     ecrire_atomique(chemin, ecrire_tmp)

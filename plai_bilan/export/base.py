@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from plai_bilan import __version__
 from plai_bilan.bilan import Bilan
 from plai_bilan.conventions import TOLERANCE
 from plai_bilan.export.classeur import Classeur
@@ -83,7 +82,7 @@ class ExportBase:
         ws.set_paper(8 if a3 else 9)  # A3 pour les tableaux larges, sinon A4
         ws.fit_to_pages(1, 1 if une_page else 0)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-        ws.set_footer("&L&8plai-bilan " + __version__ + "&C&8&A&R&8page &P / &N")
+        ws.set_footer("&L&8plai-bilan " + self.b.provenance.version + "&C&8&A&R&8page &P / &N")
         # Zone d'impression : ce qui est écrit (le graphique de la Synthèse déborde jusqu'à la colonne G).
         derniere_colonne = max(ws.dim_colmax or 0, 6 if ws.name == SYNTHESE else 0)
         ws.print_area(0, 0, max(ws.dim_rowmax or 0, derniere_ligne), derniere_colonne)

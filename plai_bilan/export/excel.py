@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from plai_bilan import __version__
 from plai_bilan.bilan import Bilan
 from plai_bilan.export.base import (  # noqa: F401
     CRITERES,
@@ -45,7 +44,7 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
                         f"produit {op.produit} ; zone de loyer {op.zone_loyer}, zone APL {op.zone_apl} ; agrément du "
                         f"{op.date_agrement.strftime('%d/%m/%Y')} ; mise en service {op.mise_en_service}",
                         self.f(italique=True))
-        ws.write_string(2, 0, f"Étude d'équilibre établie par plai-bilan {__version__} ; scénario "
+        ws.write_string(2, 0, f"Étude d'équilibre établie par plai-bilan {self.b.provenance.version} ; scénario "
                         f"{Path(sc.fichier).name} (SHA-256 {sc.sha256}) ; paramètres au "
                         f"{self.b.provenance.parametres_date.strftime('%d/%m/%Y')} ({self.b.provenance.parametres_origine})", self.f(italique=True))
         ligne = 4
@@ -152,7 +151,7 @@ def ecrire_classeur(chemin: str, b: Bilan, supplements: tuple = ()) -> None:
     x = _Export(cl, b, supplements)
     x.cl.wb.set_properties({"title": f"Étude d'équilibre : {b.scenario.operation.nom}",
                             "subject": "Équilibre financier d'une opération PLAI / PLAI adapté",
-                            "author": f"plai-bilan {__version__}",
+                            "author": f"plai-bilan {b.provenance.version}",
                             "comments": f"scénario {b.scenario.sha256}"})
     x.hypotheses()
     x.parametres()

@@ -19,7 +19,7 @@ from plai_bilan.export.base import (
 )
 from plai_bilan.bilan import EcheancierPret
 from plai_bilan.catalogue import LIGNES_COMPTE, catalogue
-from plai_bilan.conventions import TOLERANCE
+from plai_bilan.conventions import EGALITE_RELATIVE, TOLERANCE
 from plai_bilan.export.classeur import cellule, formule, ref
 
 _MOTIFS = catalogue().valeurs["motif"]
@@ -210,7 +210,7 @@ class FeuillesCalcul(ExportBase):
     # ------------------------------------------------------------------ Équilibre
     COLONNES_EQUI = ("annee", "u", "cumul_u", "v", "w", "ratio", "sans_levier", "u_positif", "loyers_principaux",
                      "v_loyer", "a", "w_loyer", "ratio_loyer", "ecart_plai", "v_plai", "ratio_plai",
-                     "sans_levier_plai")
+                     "sans_levier_plai", "atteint_maximum")
 
     def equilibre(self) -> None:
         ws, cl, e, sc = self.ws[EQUI], self.cl, self.e, self.sc
@@ -246,6 +246,9 @@ class FeuillesCalcul(ExportBase):
         ratio, sans_levier = d.ratio, d.sans_levier
         v_plai, ratio_plai, sans_levier_plai = d.v_plai, d.ratio_plai, d.sans_levier_plai
         ratio_loyer = d.ratio_loyer
+        finis = np.isfinite(ratio)
+        maxi_ratio = ratio[finis].max() if finis.any() else np.nan
+        atteint = finis & (np.nan_to_num(ratio, nan=-np.inf) >= maxi_ratio - EGALITE_RELATIVE * max(abs(maxi_ratio), 1.0))
 
         def cache_v(x: np.ndarray, j: int) -> Any:
             return "" if np.isnan(x[j]) else x[j]
@@ -311,6 +314,10 @@ class FeuillesCalcul(ExportBase):
                     ratio_plai[j], self.f("euros2"))
             formule(ws, l, cols["sans_levier_plai"], f"IF(AND(ISNUMBER({VP}),{VP}<{SEUIL_ECHEC},N({W})<={NUL}),1,0)",
                     float(sans_levier_plai[j]), self.f("entier"))
+            R = X("ratio")
+            maxi = f"MAX({colr('ratio')})"
+            formule(ws, l, cols["atteint_maximum"], f"IF(ISNUMBER({R}),IF({R}>={maxi}-{EGALITE_RELATIVE:g}*MAX(ABS({maxi}),1)"
+                    f",1,0),0)", float(atteint[j]), self.f("entier"))
 
         # Le prêt d'équilibre pour 1 € : u_t.
         i_bal = e.indice_solde
@@ -355,8 +362,8 @@ class FeuillesCalcul(ExportBase):
             f'"{MOTIF_AVANT}","{MOTIF_APRES}"),IF(subvention_brute>pret_equilibre_initial+{TOLERANCE},'
             f'"{MOTIF_STRUCTUREL}",""))', motif, "texte")
         res("Année critique", f'IF(AND(faisable="oui",subvention_brute>0,critere<>"van"),INDEX({colr("annee")},'
-            f'MATCH(MAX({colr("ratio")}),{colr("ratio")},0)),"")', r.annee_critique, "entier",
-            "l'année qui atteint le maximum (la première en cas d'égalité)", "annee_critique")
+            f'MATCH(1,{colr("atteint_maximum")},0)),"")', r.annee_critique, "entier",
+            "l'année qui atteint le maximum (la première en cas d'égalité à 1e-9 près)", "annee_critique")
         res("Année civile critique", 'IF(ISNUMBER(annee_critique),mise_en_service+annee_critique-1,"")',
             None if r.annee_critique is None else sc.operation.mise_en_service + r.annee_critique - 1, "entier")
         res("Prêt d'équilibre avec la subvention", "pret_equilibre_initial-subvention_appliquee",

@@ -22,6 +22,18 @@ def facteur_annuite(r: np.ndarray, p: np.ndarray, n: np.ndarray) -> np.ndarray:
 
     Première échéance d'une annuité croissant de p par an, pour un capital de 1 remboursé en N échéances au
     taux r. Écrit avec log1p / expm1 pour rester exact quand r est proche de p.
+
+    Examples
+    --------
+    Sans progressivité, l'annuité constante (numpy_financial.pmt) ; le prêt CDC de l'arrêté du 13/03/1979
+    (4,94 %, 2 ans de préfinancement, 32 échéances croissant de 1,95 %) : première échéance 5,456 % du nominal.
+
+    >>> round(float(facteur_annuite(0.05, 0.0, 10)), 6)
+    0.129505
+    >>> round(float(facteur_annuite(0.0494, 0.0195, 32)) * 1.0494 ** 2, 5)
+    0.05456
+    >>> round(float(facteur_annuite(0.03, 0.03, 10)), 6)  # r = p : (1 + r) / N
+    0.103
     """
     r, p, n = np.broadcast_arrays(np.asarray(r, float), np.asarray(p, float), np.asarray(n, float))
     x = np.log1p(p) - np.log1p(r)
