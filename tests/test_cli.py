@@ -95,3 +95,20 @@ def test_processus_reel_sans_trace(tmp_path):
                        text=True)
     assert p.returncode == 2
     assert p.stderr.strip() == f"Erreur : {f} : le fichier est vide"
+
+
+@pytest.mark.parametrize("commande", ["simuler", "subvention", "sensibilite", "risque"])
+def test_le_texte_tient_dans_un_terminal_de_100_colonnes(chemin_scenario, commande):
+    extra = ["-n", "50"] if commande == "risque" else []
+    r = lancer(commande, str(chemin_scenario), *extra)
+    assert r.exit_code == 0, r.output
+    trop_longues = [l for l in r.stdout.splitlines() if len(l) > 100]
+    assert not trop_longues, trop_longues[:3]
+
+
+def test_comparer_tient_dans_un_terminal_de_100_colonnes():
+    from conftest import SCENARIOS
+
+    r = lancer("comparer", *map(str, SCENARIOS))
+    assert r.exit_code == 0
+    assert max(len(l) for l in r.stdout.splitlines()) <= 100
