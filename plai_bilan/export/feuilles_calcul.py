@@ -148,6 +148,7 @@ class FeuillesCalcul(ExportBase):
             formules = {
                 "annee_civile": f"mise_en_service+{A}-1",
                 "revenu_locatif": f"base_loyers*{il}*(1-vacance-impayes)",
+                "loyers_accessoires": f"base_accessoires*{il}*(1-vacance-impayes)",
                 "reduction_loyer_solidarite": f"base_rls*{il}*(1-vacance)",
                 "loyers": f"{X('revenu_locatif')}-{X('reduction_loyer_solidarite')}",
                 "financement_accompagnement": f"IF({A}<=financement_accompagnement_duree,financement_accompagnement_montant"
