@@ -97,7 +97,7 @@ def _equilibre(lot: Lot, sol, i: int, j_plai: int | None, e: Entrees, c0: Compte
     def annees_comptees(x: np.ndarray) -> np.ndarray:
         return np.where(compte_annees, x[:h], np.nan)
 
-    il = indice(lot.g_loyers[i:i + 1], lot.t[:h])[0]
+    il = indice(lot.indexation_loyers[i:i + 1], lot.t[:h])[0]
     net = 1.0 - lot.vacance[i] - lot.impayes[i]
     cpl = lot.charges_pct_loyers[i]
     assiettes = _assiettes(lot, i, e)

@@ -381,7 +381,7 @@ def construire_lot(entrees: list[Entrees], livret_a: np.ndarray | None = None) -
         base_rls=base(lambda lg: lg.reduction_loyer_solidarite),
         base_surface=base(lambda lg: lg.surface_utile),
         vacance=hyp("vacance"), impayes=hyp("impayes"), charges_pct_loyers=hyp("charges_pct_loyers"),
-        g_loyers=hyp("indexation_loyers"), g_charges=hyp("indexation_charges"),
+        indexation_loyers=hyp("indexation_loyers"), indexation_charges=hyp("indexation_charges"),
         n_logements=par_operation(lambda e: e.n_logements), n_plai_adapte=par_operation(lambda e: e.n_plai_adapte),
         frais_gestion=hyp("frais_gestion"), entretien_courant=hyp("entretien_courant"), assurance=hyp("assurance"),
         autres_charges=hyp("autres_charges"), charges_comprises=hyp("charges_comprises"),

@@ -3,7 +3,7 @@
 Par homogénéité des échéanciers, AF_t(S) = AF_t(0) + S u_t où u_t est l'échéance d'un euro de prêt
 d'équilibre. Pour une valeur de critère V_t et son coefficient W_t (u_t, U_t = Σ u_k, ou Σ u_t / (1 + d) ** t),
 S* = max(0, max sur les années en échec de -V_t / W_t). Le loyer d'équilibre L* suit la même forme avec
-a_t = Σ n_i 12 SU_i (1 + g_loyers) ** (t - 1) (1 - vacance - impayés) (1 - charges_pct_loyers), sans plancher.
+a_t = Σ n_i 12 SU_i (1 + indexation_loyers) ** (t - 1) (1 - vacance - impayés) (1 - charges_pct_loyers), sans plancher.
 """
 
 from __future__ import annotations
@@ -183,7 +183,7 @@ def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte
 
     # Loyer d'équilibre : loyers principaux à 0, accessoires gardés.
     c_l0 = compte(lot, base_loyers=lot.base_accessoires)
-    a = (lot.base_surface[:, None] * indice(lot.g_loyers, lot.t) * (1.0 - lot.vacance - lot.impayes)[:, None]
+    a = (lot.base_surface[:, None] * indice(lot.indexation_loyers, lot.t) * (1.0 - lot.vacance - lot.impayes)[:, None]
          * (1.0 - lot.charges_pct_loyers)[:, None]) * actif
     v_l = valeurs_critere(critere, c_l0.autofinancement, c_l0.tresorerie, c_l0.van)
     w_l = coefficients_critere(critere, a, lot.taux_actualisation, lot.t)

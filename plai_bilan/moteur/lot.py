@@ -53,8 +53,8 @@ class Lot:
     vacance: np.ndarray
     impayes: np.ndarray
     charges_pct_loyers: np.ndarray
-    g_loyers: np.ndarray
-    g_charges: np.ndarray
+    indexation_loyers: np.ndarray
+    indexation_charges: np.ndarray
     n_logements: np.ndarray
     n_plai_adapte: np.ndarray
     frais_gestion: np.ndarray
