@@ -37,7 +37,7 @@ def main() -> None:
     args = parser.parse_args()
     rep = 5 if args.petit else 50
 
-    from plai_bilan.bilan import resoudre, subvention_minimale
+    from plai_bilan.calcul import resoudre, subvention_minimale
     from plai_bilan.preparation import preparer
     from plai_bilan.scenario import charger_scenario
 
