@@ -79,7 +79,9 @@ class LigneFinancement:
     montant: float
     cle: str  # clé du scénario
     inconnue: bool = False  # la subvention à calculer
-    mode: str = ""  # subvention : montant, par_logement, reference, a_calculer ; prêt : montant, solde
+    mode: str = ""  # subvention : montant, par_logement, par_plai_adapte, reference, a_calculer ; prêt : montant, solde
+    nature_subvention: str = ""  # fnap_plai_adapte, etat_plai, collectivite, action_logement, autre
+    propre_au_plai_adapte: bool = False  # n'existe que par les logements PLAI adaptés
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,7 @@ class Hypotheses:
     accompagnement_duree: int
     financement_accompagnement_montant: float
     financement_accompagnement_duree: int
+    financement_accompagnement_contrepartie: bool  # propre au PLAI adapté (compte les PLAI adaptés), sinon tous
     fonds_propres: float
     fp_taux: float
     fp_duree: int
@@ -274,8 +277,10 @@ class Bilan:
     annees_deficit: tuple[tuple[int, float], ...] = ()
     pret_equilibre_initial: float | None = None
     loyer_equilibre_m2: float | None = None
-    subvention_plai_ordinaire: float | None = None
-    cout_contreparties: float | None = None
+    subvention_plai_ordinaire: float | None = None  # G : la subvention d'équilibre de la même opération en PLAI
+    cout_contreparties: float | None = None  # C = S* - G
+    contreparties: dict[str, float] | None = None  # C décomposé par cause (CAUSES_CONTREPARTIES), somme = C
+    subvention_justifiable: float | None = None  # max(0, min(S*, C)) : ce que la subvention PLAI adapté peut payer
     equilibre: Equilibre | None = None
     controles: tuple[Constat, ...] = ()
     avertissements: tuple[str, ...] = field(default=())
@@ -312,6 +317,18 @@ class Bilan:
     def subvention_minimale_par_logement_plai_adapte(self) -> float | None:
         s, n = self.subvention_minimale, self.n_plai_adapte
         return None if s is None or n == 0 else s / n
+
+    @property
+    def besoin_hors_contreparties(self) -> float | None:
+        """S* - min(S*, C) : la part du besoin qui ne vient pas des contreparties sociales et doit venir d'ailleurs
+        (PLAI de droit commun, collectivités, Action Logement, fonds propres)."""
+        s, j = self.subvention_minimale, self.subvention_justifiable
+        return None if s is None or j is None else s - j
+
+    @property
+    def subventions_propres_au_plai_adapte(self) -> float:
+        """Les subventions déclarées (hors inconnue) qui n'existent que par les PLAI adaptés."""
+        return sum(f.montant for f in self.financement if f.propre_au_plai_adapte and not f.inconnue)
 
     @property
     def tresorerie_minimale(self) -> tuple[float, int]:

@@ -17,7 +17,14 @@ from plai_bilan.moteur.exploitation import indice
 from plai_bilan.moteur.lot import Lot
 from plai_bilan.moteur.prets import Echeancier
 from plai_bilan.parametres import Parametres
-from plai_bilan.preparation import Entrees, construire_lot, preparer, variante_plai_ordinaire
+from plai_bilan.preparation import (
+    CAUSES_CONTREPARTIES,
+    Entrees,
+    construire_lot,
+    financement_accompagnement_contrepartie,
+    preparer,
+    variantes_contreparties,
+)
 from plai_bilan.scenario import Scenario
 from plai_bilan.solveur import Besoin, besoin_subvention, resoudre_lot
 
@@ -101,8 +108,10 @@ def _equilibre(lot: Lot, sol, i: int, j_plai: int | None, e: Entrees, c0: Compte
     net = 1.0 - lot.vacance[i] - lot.impayes[i]
     cpl = lot.charges_pct_loyers[i]
     assiettes = _assiettes(lot, i, e)
+    fin = c0["financement_accompagnement"] if financement_accompagnement_contrepartie(e.scenario) else 0.0
+    retirees = sum(f.montant for f in e.financement if f.propre_au_plai_adapte and not f.inconnue)
     ecart_plai = ((1 - cpl) * (assiettes["base_loyers_plai_ordinaire"] - lot.base_loyers[i]) * il * net
-                  + c0["gla"] + c0["accompagnement"] - c0["financement_accompagnement"])
+                  + c0["gla"] + c0["accompagnement"] - fin - retirees * sol.unitaire[i, :h])
     ratio = _ratio(sol.bornes.ratio[i, :h])
     k = lot.indice_solde[i]
     unitaire = _echeanciers(lot.unitaire, np.array([k]), h, [e.prets[e.indice_solde].nom], np.ones(1))[0]
@@ -130,11 +139,14 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
     contreparties sociales.
     """
     tout = list(entrees)
+    n = len(entrees)
+    k_variantes = len(CAUSES_CONTREPARTIES) if variantes else 0
     if variantes:
-        tout += [preparer(variante_plai_ordinaire(e.scenario), parametres) for e in entrees]
+        par_operation = [variantes_contreparties(e.scenario) for e in entrees]
+        for k in range(k_variantes):
+            tout += [preparer(v[k], parametres) for v in par_operation]
     lot = construire_lot(tout)
     sol = resoudre_lot(lot, [e.hypotheses.critere for e in tout])
-    n = len(entrees)
     appliquees = np.where(sol.faisable, np.nan_to_num(sol.subvention), 0.0)
     lot_s = _lot_avec_subventions(lot, appliquees)
     ech_s = lot_s.echeancier_prets()
@@ -151,11 +163,17 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
         if sol.annee_critique_apres_pret[i]:
             avert.append(f"l'année critique ({int(sol.annee_critique[i])}) est après la dernière échéance du prêt "
                          "d'équilibre")
-        s_plai = cout = None
-        if variantes and sol.faisable[n + i]:
-            s_plai = float(sol.subvention[n + i])
-            if s is not None:
+        s_plai = cout = justifiable = None
+        causes: dict[str, float] | None = None
+        j_plai = n * k_variantes + i if variantes else None  # la variante PLAI ordinaire (la dernière)
+        if variantes and sol.faisable[j_plai]:
+            s_plai = float(sol.subvention[j_plai])
+            rangs = [i] + [n * (k + 1) + i for k in range(k_variantes)]
+            if s is not None and all(sol.faisable[r] for r in rangs):
                 cout = s - s_plai
+                justifiable = max(0.0, min(s, cout))
+                causes = {c: float(sol.subvention[a] - sol.subvention[b])
+                          for c, a, b in zip(CAUSES_CONTREPARTIES, rangs[:-1], rangs[1:])}
         c0 = _compte(lot, sol.compte, ech_0, i, e)
         loyer = float(sol.loyer_equilibre[i])
         bilans.append(_bilan(
@@ -164,8 +182,9 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
             annee_critique_apres_pret=bool(sol.annee_critique_apres_pret[i]), motif=sol.motif[i],
             annees_deficit=tuple(sol.annees_deficit[i]),
             pret_equilibre_initial=e.pret_equilibre_initial, loyer_equilibre_m2=None if math.isnan(loyer) else loyer,
-            subvention_plai_ordinaire=s_plai, cout_contreparties=cout,
-            equilibre=None if e.indice_solde is None else _equilibre(lot, sol, i, n + i if variantes else None, e, c0),
+            subvention_plai_ordinaire=s_plai, cout_contreparties=cout, contreparties=causes,
+            subvention_justifiable=justifiable,
+            equilibre=None if e.indice_solde is None else _equilibre(lot, sol, i, j_plai, e, c0),
             avertissements=tuple(avert)))
     return bilans
 

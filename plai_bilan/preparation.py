@@ -164,7 +164,9 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         rls = rls_bareme if (rls_bareme is not None and lg.soumis_rls) else 0.0
         saisi = math.nan
         origine = ""
-        if lg.loyer_mensuel is not None:
+        if lg.loyer_au_plafond:
+            pass
+        elif lg.loyer_mensuel is not None:
             saisi, origine = lg.loyer_mensuel, "saisi (loyer_mensuel)"
         elif lg.loyer_m2 is not None:
             saisi, origine = lg.loyer_m2 * su_i, "saisi (loyer_m2 x SU)"
@@ -172,15 +174,18 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         if op.produit == "ordinaire":
             plafond = plafond_m2 * su_i
             loyer = float(formules.loyer_ordinaire(np.array(saisi), np.array(plafond), np.array(apl),
-                                                   np.array(lg.loyer_accessoire), np.array(lg.plai_adapte)))
+                                                   np.array(lg.loyer_accessoire),
+                                                   np.array(lg.plai_adapte and not lg.loyer_au_plafond)))
             if not origine:
                 origine = ("plafond APL - loyer accessoire" if lg.plai_adapte and
                            plafond_apl - lg.loyer_accessoire < plafond else "plafond PLAI")
             loyer_plai = plafond
         else:
             plafond = lg.redevance_max if lg.redevance_max is not None else math.nan
+            if lg.loyer_au_plafond and lg.redevance_max is None:
+                saisi = lg.loyer_mensuel
             loyer = float(formules.redevance_foyer(np.array(saisi), np.array(plafond), np.array(apl),
-                                                   np.array(lg.plai_adapte)))
+                                                   np.array(lg.plai_adapte and not lg.loyer_au_plafond)))
             if not origine:
                 origine = ("équivalence APL foyer" if lg.plai_adapte and plafond_apl < plafond
                            else "redevance maximale")
@@ -231,9 +236,13 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             montant, mode = reference, "reference"
         elif s.montant_par_logement is not None:
             montant, cle, mode = s.montant_par_logement * n_total, f"subventions[{i}].montant_par_logement", "par_logement"
+        elif s.montant_par_plai_adapte is not None:
+            montant, cle = s.montant_par_plai_adapte * n_pa, f"subventions[{i}].montant_par_plai_adapte"
+            mode = "par_plai_adapte"
         else:
             montant, mode = float(s.montant), "montant"
-        financement.append(LigneFinancement("subvention", s.financeur, montant, cle, s.montant == "a_calculer", mode))
+        financement.append(LigneFinancement("subvention", s.financeur, montant, cle, s.montant == "a_calculer", mode,
+                                            s.nature, s.propre_au_plai_adapte))
     fp = sc.fonds_propres.montant
     if fp > 0:
         financement.append(LigneFinancement("fonds_propres", "Fonds propres", fp, "fonds_propres.montant"))
@@ -315,6 +324,7 @@ def _hypotheses(sc: Scenario) -> Hypotheses:
         gla_montant=gla, gla_duree=gla_d,
         accompagnement_montant=acc, accompagnement_duree=acc_d,
         financement_accompagnement_montant=fin, financement_accompagnement_duree=fin_d,
+        financement_accompagnement_contrepartie=financement_accompagnement_contrepartie(sc),
         fonds_propres=fp.montant,
         fp_taux=fp.remuneration.taux_pct / 100.0 if fp.remuneration else 0.0,
         fp_duree=fp.remuneration.duree if fp.remuneration else 0,
@@ -390,6 +400,8 @@ def construire_lot(entrees: list[Entrees], livret_a: np.ndarray | None = None) -
         accompagnement=hyp("accompagnement_montant"), accompagnement_duree=hyp("accompagnement_duree"),
         financement_accompagnement=hyp("financement_accompagnement_montant"),
         financement_accompagnement_duree=hyp("financement_accompagnement_duree"),
+        n_financement_accompagnement=par_operation(
+            lambda e: e.n_plai_adapte if e.hypotheses.financement_accompagnement_contrepartie else e.n_logements),
         tfpb=hyp("tfpb_montant"), tfpb_exoneration=hyp("tfpb_exoneration"),
         fonds_propres=hyp("fonds_propres"), fonds_propres_taux=hyp("fp_taux"), fonds_propres_duree=hyp("fp_duree"),
         tresorerie_initiale=hyp("tresorerie_initiale"),
@@ -405,16 +417,45 @@ def construire_lot(entrees: list[Entrees], livret_a: np.ndarray | None = None) -
     )
 
 
-def variante_plai_ordinaire(sc: Scenario) -> Scenario:
-    """La même opération en PLAI « classique » : loyers au plafond PLAI, sans GLA, accompagnement ni son financement.
+CAUSES_CONTREPARTIES = ("loyers", "gla", "accompagnement", "subventions_plai_adapte")
 
-    Les lignes gardent leur assujettissement à la RLS. Sert au coût des contreparties sociales (model.md 8).
+
+def financement_accompagnement_contrepartie(sc: Scenario) -> bool:
+    """Le financement de l'accompagnement n'existe-t-il que par les contreparties PLAI adapté ?
+
+    Sa clé ``contrepartie`` ; par défaut oui pour un logement ordinaire (FNAVDL des ménages PLAI adapté), non pour
+    un foyer (l'AGLS d'une pension de famille ou d'une résidence sociale existe sans PLAI adapté).
     """
-    logements = tuple(
-        replace(lg, plai_adapte=False, rls=lg.soumis_rls,
-                loyer_m2=None, loyer_mensuel=lg.loyer_mensuel if (sc.operation.produit == "foyer" and
-                                                                  lg.redevance_max is None) else None)
-        for lg in sc.logements
-    )
-    ex = replace(sc.exploitation, gla=None, accompagnement=None, financement_accompagnement=None)
-    return replace(sc, logements=logements, exploitation=ex, avertissements=())
+    f = sc.exploitation.financement_accompagnement
+    if f is not None and f.contrepartie is not None:
+        return f.contrepartie
+    return sc.operation.produit == "ordinaire"
+
+
+def variantes_contreparties(sc: Scenario) -> list[Scenario]:
+    """Les variantes qui retirent une à une les contreparties PLAI adapté (model.md 8), dans l'ordre de
+    CAUSES_CONTREPARTIES ; la dernière est la même opération en PLAI ordinaire.
+
+    1. loyers : chaque ligne au plafond PLAI (foyer : la redevance maximale), saisies comprises ;
+    2. gla : sans gestion locative adaptée (foyer : GLS renforcée) ;
+    3. accompagnement : sans accompagnement, ni son financement quand il lui est propre ;
+    4. subventions_plai_adapte : sans logement PLAI adapté, donc sans les subventions qui n'existent que par eux
+       (valeur de référence FNAP, montant par PLAI adapté, nature fnap_plai_adapte), la subvention à calculer
+       exceptée. Les lignes gardent leur exposition à la RLS.
+    """
+    v1 = replace(sc, logements=tuple(replace(lg, loyer_au_plafond=True) for lg in sc.logements), avertissements=())
+    v2 = replace(v1, exploitation=replace(v1.exploitation, gla=None))
+    ex = replace(v2.exploitation, accompagnement=None)
+    if financement_accompagnement_contrepartie(sc):
+        ex = replace(ex, financement_accompagnement=None)
+    v3 = replace(v2, exploitation=ex)
+    subventions = tuple(replace(s, montant=0.0, montant_par_logement=None, montant_par_plai_adapte=None)
+                        if s.propre_au_plai_adapte and s.montant != "a_calculer" else s for s in sc.subventions)
+    v4 = replace(v3, logements=tuple(replace(lg, plai_adapte=False, rls=lg.soumis_rls) for lg in v3.logements),
+                 subventions=subventions)
+    return [v1, v2, v3, v4]
+
+
+def variante_plai_ordinaire(sc: Scenario) -> Scenario:
+    """La même opération en PLAI ordinaire : la dernière des variantes des contreparties."""
+    return variantes_contreparties(sc)[-1]

@@ -26,6 +26,7 @@ ZONES_APL = ("1", "2", "3")
 REVISABILITES = ("simple", "double", "double_limitee")
 PROFILS = ("echeance_prioritaire", "amortissement_constant")
 CRITERES = ("annuel", "tresorerie_cumulee", "van")
+NATURES_SUBVENTION = ("fnap_plai_adapte", "etat_plai", "collectivite", "action_logement", "autre")
 DUREE_MAX = 100
 MONTANT_MAX = 1e12  # euros : au-delà, une faute de frappe (et un risque de dépassement de capacité)
 
@@ -61,11 +62,16 @@ class Logement:
     redevance_max: float | None
     rls: bool | None
     loyer_accessoire: float
+    loyer_au_plafond: bool = False  # variantes de calcul : loyer au plafond PLAI, saisies ignorées (pas une clé)
 
     @property
     def soumis_rls(self) -> bool:
-        """La ligne est soumise à la RLS : sa clé ``rls``, par défaut ``plai_adapte``."""
-        return self.plai_adapte if self.rls is None else self.rls
+        """La ligne est exposée à la RLS (quand l'opération y est soumise) : sa clé ``rls``, par défaut oui.
+
+        La RLS suit les locataires, pas le produit : elle s'applique aux ménages dont les ressources sont sous son
+        plafond (CCH L.442-2-1), ce que sont en pratique les ménages de tout logement PLAI.
+        """
+        return True if self.rls is None else self.rls
 
 
 @dataclass(frozen=True)
@@ -98,11 +104,21 @@ class PrixDeRevient:
 
 @dataclass(frozen=True)
 class Subvention:
-    """``montant`` : un nombre, ``"a_calculer"`` ou ``"reference"`` ; ou ``montant_par_logement``."""
+    """``montant`` : un nombre, ``"a_calculer"`` ou ``"reference"`` ; ou ``montant_par_logement`` ; ou
+    ``montant_par_plai_adapte``. ``nature`` : qui finance (NATURES_SUBVENTION)."""
 
     financeur: str
     montant: float | str | None
     montant_par_logement: float | None
+    montant_par_plai_adapte: float | None = None
+    nature: str = "autre"
+
+    @property
+    def propre_au_plai_adapte(self) -> bool:
+        """Une subvention qui n'existe que parce que l'opération a des PLAI adaptés : la subvention FNAP, une
+        valeur de référence FNAP, un montant par PLAI adapté."""
+        return (self.nature == "fnap_plai_adapte" or self.montant == "reference"
+                or self.montant_par_plai_adapte is not None)
 
 
 @dataclass(frozen=True)
@@ -142,6 +158,7 @@ class Pret:
 class MontantDuree:
     montant: float
     duree: int
+    contrepartie: bool | None = None  # financement : n'existe que par les contreparties PLAI adapté (défaut selon le produit)
 
 
 @dataclass(frozen=True)
@@ -479,21 +496,24 @@ def _prix_de_revient(t: _Table) -> PrixDeRevient:
 
 def _subvention(t: _Table) -> Subvention:
     financeur = t.texte("financeur")
-    a_montant, a_par_logement = t.present("montant"), t.present("montant_par_logement")
-    if a_montant == a_par_logement:
-        raise t.erreur("montant", "donnez soit montant, soit montant_par_logement (un seul des deux)")
+    formes = [c for c in ("montant", "montant_par_logement", "montant_par_plai_adapte") if t.present(c)]
+    if len(formes) != 1:
+        raise t.erreur("montant", "donnez un seul de montant, montant_par_logement et montant_par_plai_adapte")
     montant: float | str | None = None
-    par_logement = None
-    if a_montant:
+    par_logement = par_plai_adapte = None
+    if formes[0] == "montant":
         brut = t.brute("montant")
         if isinstance(brut, str):
             montant = t.texte("montant", choix=("a_calculer", "reference"))
         else:
             montant = t.nombre("montant", mini=0.0)
-    else:
+    elif formes[0] == "montant_par_logement":
         par_logement = t.nombre("montant_par_logement", mini=0.0)
-    t.fin()
-    return Subvention(financeur, montant, par_logement)
+    else:
+        par_plai_adapte = t.nombre("montant_par_plai_adapte", mini=0.0)
+    nature = t.texte("nature", "autre", choix=NATURES_SUBVENTION)
+    t.fin(("montant", "montant_par_logement", "montant_par_plai_adapte"))
+    return Subvention(financeur, montant, par_logement, par_plai_adapte, nature)
 
 
 def _fonds_propres(t: _Table | None) -> FondsPropres:
@@ -546,10 +566,11 @@ def _pret(t: _Table) -> Pret:
     return Pret(nom, montant, duree, index, taux, marge, progressivite, revisabilite, prefinancement, differe, profil)
 
 
-def _montant_duree(t: _Table | None) -> MontantDuree | None:
+def _montant_duree(t: _Table | None, contrepartie: bool = False) -> MontantDuree | None:
     if t is None:
         return None
-    m = MontantDuree(t.nombre("montant", mini=0.0), t.entier("duree", mini=0, maxi=DUREE_MAX))
+    m = MontantDuree(t.nombre("montant", mini=0.0), t.entier("duree", mini=0, maxi=DUREE_MAX),
+                     t.booleen("contrepartie", None) if contrepartie else None)
     t.fin()
     return m
 
@@ -581,7 +602,7 @@ def _exploitation(t: _Table) -> Exploitation:
         tfpb=tfpb,
         gla=_montant_duree(t.table("gla", None)),
         accompagnement=_montant_duree(t.table("accompagnement", None)),
-        financement_accompagnement=_montant_duree(t.table("financement_accompagnement", None)),
+        financement_accompagnement=_montant_duree(t.table("financement_accompagnement", None), contrepartie=True),
         indexation=indexation,
     )
     t.fin()

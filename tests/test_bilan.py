@@ -94,8 +94,10 @@ def test_montreuil_loyer_accessoire_compte_contre_le_plafond_apl():
     t3 = sim.loyers_par_logement[1]
     assert t3.plafond_apl == pytest.approx(519.99)
     assert t3.loyer == pytest.approx(504.99)
-    # RLS zone 1 au 2026-06-01 (arrêté du 22/05/2026) : isolé 35,99 ; 2 PAC 49,09 + 7,03.
-    assert [lg.reduction_loyer_solidarite for lg in sim.loyers_par_logement] == pytest.approx([35.99, 56.12, 0.0, 0.0])
+    # RLS zone 1 au 2026-06-01 (arrêté du 22/05/2026) : isolé 35,99 ; 1 PAC 49,09 ; 2 PAC 49,09 + 7,03. Elle suit
+    # les ménages : les PLAI ordinaires (T2 isolé 1 PAC, T3 couple 2 PAC) y sont exposés comme les PLAI adaptés.
+    assert [lg.reduction_loyer_solidarite for lg in sim.loyers_par_logement] == pytest.approx(
+        [35.99, 56.12, 49.09, 56.12])
 
 
 def test_subvention_des_echeances_homogenes():

@@ -89,7 +89,10 @@ def test_le_lecteur_lit_exactement_les_cles_du_catalogue(monkeypatch, tmp_path):
                    "1.5, duree = 30 }")
           .replace("[analyse]", "[analyse]\nduree = 45")
           .replace("[prix_de_revient]", "[prix_de_revient]\nautres = { \"frais financiers\" = 4000 }"),
-        aa.replace("index = \"livret_a\"\nmarge_pct = -0.20\nduree = 50", "taux_pct = 1.0\nduree = 50", 1),
+        aa.replace("index = \"livret_a\"\nmarge_pct = -0.20\nduree = 50", "taux_pct = 1.0\nduree = 50", 1)
+          .replace("montant_par_logement = 9000", "montant_par_plai_adapte = 9000", 1)
+          .replace("financement_accompagnement = { montant = 900, duree = 3 }",
+                   "financement_accompagnement = { montant = 900, duree = 3, contrepartie = true }"),
     ]
     for i, texte in enumerate(variantes):
         f = tmp_path / f"v{i}.toml"

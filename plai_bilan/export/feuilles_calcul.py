@@ -152,7 +152,8 @@ class FeuillesCalcul(ExportBase):
                 "reduction_loyer_solidarite": f"base_rls*{il}*(1-vacance)",
                 "loyers": f"{X('revenu_locatif')}-{X('reduction_loyer_solidarite')}",
                 "financement_accompagnement": f"IF({A}<=financement_accompagnement_duree,financement_accompagnement_montant"
-                                           f"*n_plai_adapte*{ic},0)",
+                                              f"*IF(financement_accompagnement_contrepartie,n_plai_adapte,n_logements)"
+                                              f"*{ic},0)",
                 "frais_gestion": f"frais_gestion*n_logements*{ic}",
                 "entretien_courant": f"entretien_courant*n_logements*{ic}",
                 "gros_entretien": f"IF(ISNUMBER(gros_entretien_pct_travaux),gros_entretien_pct_travaux*travaux,"
@@ -305,7 +306,8 @@ class FeuillesCalcul(ExportBase):
             formule(ws, l, cols["ecart_plai"],
                     f"(1-charges_pct_loyers)*(base_loyers_plai_ordinaire-base_loyers)*(1+indexation_loyers)^({A}-1)"
                     f"*(1-vacance-impayes)+{ex('gla')}+{ex('accompagnement')}"
-                    f"-{ex('financement_accompagnement')}", ecart_plai[j], self.f("euros2"))
+                    f"-IF(financement_accompagnement_contrepartie,{ex('financement_accompagnement')},0)"
+                    f"-subventions_propres_plai_adapte*{X('u')}", ecart_plai[j], self.f("euros2"))
             formule(ws, l, cols["v_plai"],
                     selon(f"{ex('autofinancement')}+{X('ecart_plai')}", f"{ex('tresorerie')}+{cumul('ecart_plai')}",
                           f"van_sans_subvention+SUMPRODUCT({colr('ecart_plai')}/(1+{rate})^{ans})"),
@@ -380,10 +382,13 @@ class FeuillesCalcul(ExportBase):
         if not self.foyer:
             res("Plafond PLAI de l'opération (€/m² SU/mois)", "plafond_plai_m2", e.plafond_plai_m2, "euros_m2")
         kp = d.pret_equilibre_plai
-        res("Prêt d'équilibre de la variante PLAI ordinaire", "pret_equilibre_initial+" + "+".join(
-            [ref(FIN, l, 2) for (_, l, _), (_, mode) in zip(self.pos.plan_lignes, self.pos.subventions)
-             if mode == "reference"] or ["0"]), kp, "euros", "sans subvention de référence PLAI adapté",
-            "pret_equilibre_plai")
+        propres = [ref(FIN, l, 2) for (_, l, _), f in zip(self.pos.plan_lignes, e.financement)
+                   if f.propre_au_plai_adapte and not f.inconnue]
+        res("Subventions propres au PLAI adapté (hors inconnue)", "+".join(propres) or "0",
+            e.subventions_propres_au_plai_adapte, "euros", "référence FNAP, montants par PLAI adapté, nature FNAP",
+            "subventions_propres_plai_adapte")
+        res("Prêt d'équilibre de la variante PLAI ordinaire", "pret_equilibre_initial+subventions_propres_plai_adapte",
+            kp, "euros", "sans les subventions propres au PLAI adapté", "pret_equilibre_plai")
         res("Subvention minimale de la même opération en PLAI ordinaire",
             f'IF(AND(SUM({colr("sans_levier_plai")})=0,MAX(0,MAX({colr("ratio_plai")}))<=pret_equilibre_plai+'
             f'{TOLERANCE}),MAX(0,MAX({colr("ratio_plai")})),"aucune")',

@@ -134,6 +134,9 @@ class FeuillesEntrees(ExportBase):
                    f"{cle}_montant")
             entree(f"{libelle.split(' (')[0]} : durée", md.duree if md else 0, "entier", "années",
                    f"exploitation.{cle}.duree", f"{cle}_duree")
+        l = entree("Financement de l'accompagnement propre au PLAI adapté (VRAI : compte les PLAI adaptés, FAUX : "
+                   "tous les logements)", hyp.financement_accompagnement_contrepartie, "booleen", "",
+                   "exploitation.financement_accompagnement.contrepartie", "financement_accompagnement_contrepartie")
         entree("Indexation des loyers", hyp.indexation_loyers, "pct", "%/an",
                "exploitation.indexation.loyers_pct", "indexation_loyers")
         entree("Indexation des charges", hyp.indexation_charges, "pct", "%/an",

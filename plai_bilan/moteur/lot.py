@@ -69,6 +69,7 @@ class Lot:
     accompagnement_duree: np.ndarray
     financement_accompagnement: np.ndarray
     financement_accompagnement_duree: np.ndarray
+    n_financement_accompagnement: np.ndarray  # logements qu'il compte : PLAI adaptés s'il leur est propre, sinon tous
     tfpb: np.ndarray
     tfpb_exoneration: np.ndarray
     fonds_propres: np.ndarray
