@@ -169,7 +169,9 @@ def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte
         elif b.echec_sans_levier[i].any():
             annees = np.nonzero(b.echec_sans_levier[i])[0]
             premier = np.nonzero(u[i] > NUL)[0]
-            avant = premier.size and annees[0] < premier[0]
+            # Aucune échéance dans l'horizon (différé à taux nul plus long que lui) : le déficit est avant la
+            # première échéance.
+            avant = premier.size == 0 or annees[0] < premier[0]
             motifs[i] = MOTIF_AVANT if avant else MOTIF_APRES
             deficits[i] = [(int(lot.t[j]), float(v[i, j])) for j in annees]
         else:

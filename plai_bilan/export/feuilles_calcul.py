@@ -361,7 +361,7 @@ class FeuillesCalcul(ExportBase):
         premier_u = f'IFERROR(MATCH(1,{colr("u_positif")},0),0)'
         motif = r.motif or ""
         res("Motif d'infaisabilité",
-            f'IF(annees_sans_levier>0,IF(AND({premier_u}>0,MATCH(1,{colr("sans_levier")},0)<{premier_u}),'
+            f'IF(annees_sans_levier>0,IF(OR({premier_u}=0,MATCH(1,{colr("sans_levier")},0)<{premier_u}),'
             f'"{MOTIF_AVANT}","{MOTIF_APRES}"),IF(subvention_brute>pret_equilibre_initial+{TOLERANCE},'
             f'"{MOTIF_STRUCTUREL}",""))', motif, "texte")
         res("Année critique", f'IF(AND(faisable="oui",subvention_brute>0,critere<>"van"),INDEX({colr("annee")},'
