@@ -250,7 +250,8 @@ class Bilan:
     cs_b: float | None
     regles_loyers: dict[str, float]  # part_annexes_su, marge_locale_max_pct, majorations des annexes (pour cent)
     lmzone: float | None
-    plafond_plai_m2: float | None
+    plafond_plai_m2: float | None  # le plafond appliqué, après la règle des annexes importantes
+    plafond_plai_m2_brut: float | None  # LMzone x CS x (1 + marge) ; None si le plafond est saisi
     loyers_par_logement: tuple[LigneLoyer, ...]
     assiettes: dict[str, float]  # base_loyers, base_accessoires, base_rls, base_surface, base_loyers_plai_ordinaire
     # Hypothèses et plan de financement.

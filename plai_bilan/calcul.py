@@ -61,7 +61,8 @@ def _assiettes(lot: Lot, i: int, e: Entrees) -> dict[str, float]:
 def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultats) -> Bilan:
     b = Bilan(
         scenario=e.scenario, provenance=e.provenance, horizon=e.horizon, coefficient_structure=e.cs, cs_a=e.cs_a,
-        cs_b=e.cs_b, lmzone=e.lmzone, plafond_plai_m2=e.plafond_plai_m2, regles_loyers=e.regles_loyers,
+        cs_b=e.cs_b, lmzone=e.lmzone, plafond_plai_m2=e.plafond_plai_m2,
+        plafond_plai_m2_brut=e.plafond_plai_m2_brut, regles_loyers=e.regles_loyers,
         loyers_par_logement=e.lignes, assiettes=_assiettes(lot, resultats.pop("indice"), e), hypotheses=e.hypotheses,
         livret_a=e.livret_a, prets_caracteristiques=e.prets, financement=e.financement,
         principaux=tuple(float(x) for x in e.principaux), indice_solde=e.indice_solde,
@@ -161,8 +162,13 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
             avert.append(f"{e.scenario.fichier} : clé « prets » : aucun prêt montant = \"solde\" ; la subvention "
                          "inconnue ne peut remplacer aucun emprunt")
         if sol.annee_critique_apres_pret[i]:
+            dernier = int(np.nonzero(sol.unitaire[i] > 1e-12)[0].max()) + 1
             avert.append(f"l'année critique ({int(sol.annee_critique[i])}) est après la dernière échéance du prêt "
-                         "d'équilibre")
+                         f"d'équilibre (année {dernier}) : la subvention n'y agit que par la trésorerie accumulée "
+                         "pendant les années de remboursement, et c'est le déficit de fin de période (charges indexées "
+                         "plus vite que les loyers, prêts plus longs que le prêt d'équilibre) qui fixe son montant ; "
+                         "leviers : allonger le prêt d'équilibre, alléger les charges de fin de période, ou fixer "
+                         "l'horizon (analyse.duree) sur la durée de la convention")
         s_plai = cout = justifiable = None
         causes: dict[str, float] | None = None
         j_plai = n * k_variantes + i if variantes else None  # la variante PLAI ordinaire (la dernière)

@@ -161,6 +161,17 @@ def _option_xlsx(f):
                         help="Écrit aussi le classeur d'étude d'équilibre (.xlsx, formules vivantes).")(f)
 
 
+def _verifier_image(chemin: str | None, option: str, extensions: tuple[str, ...]) -> None:
+    from plai_bilan.erreurs import SortieImpossible
+    from plai_bilan.sortie import verifier_cible
+
+    if chemin is None:
+        return
+    verifier_cible(chemin)
+    if not chemin.lower().endswith(extensions):
+        raise SortieImpossible(f"{chemin} (option {option}) : extension attendue : {' ou '.join(extensions)}")
+
+
 def _verifier_xlsx(chemin: str | None, option: str) -> None:
     from plai_bilan.erreurs import SortieImpossible
     from plai_bilan.sortie import verifier_cible
@@ -228,21 +239,31 @@ def exporter(fichier: str, sortie: str | None) -> None:
 @main.command()
 @_option_xlsx
 @click.option("--subvention", "financeur", default=None, metavar="FINANCEUR",
-              help="Le financeur de la subvention instruite (par défaut, l'unique subvention « PLAI adapté »).")
+              help="Le financeur de la subvention instruite (par défaut, l'unique subvention de nature "
+                   "« fnap_plai_adapte »).")
+@click.option("--tolerance", type=click.FloatRange(0, 1e6), default=1.0, show_default=True, metavar="EUROS",
+              help="Écart admis, en euros, entre la demande et ses bornes (subvention d'équilibre, coût des "
+                   "contreparties).")
+@click.option("--avis", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="FICHIER",
+              help="Écrit aussi l'avis d'instruction imprimable d'une page (.pdf ou .png).")
 @_commande_sur_scenario
-def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, financeur: str | None) -> None:
-    """Verdict d'instruction : la subvention demandée est-elle justifiée ?
+def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, financeur: str | None,
+              tolerance: float, avis: str | None) -> None:
+    """Verdict d'instruction de la subvention PLAI adapté demandée.
 
-    Le scénario porte le montant demandé de subvention PLAI adapté. La commande le compare à la subvention
-    minimale qui équilibre l'opération, donne le coût des contreparties sociales, la référence FNAP, les critères
-    d'éligibilité et les cofinancements. Statut 0 : demande justifiée ; 1 : non justifiée ; 2 : entrée invalide.
+    La subvention instruite devient l'inconnue : la commande calcule le besoin de financement de l'opération
+    (S*), celui de la même opération en PLAI ordinaire (G), le coût des contreparties sociales C = S* - G et le
+    montant justifiable min(S*, C), puis juge la demande. Statuts : 0 justifiée ; 1 excessive (au-delà du montant
+    justifiable) ; 3 plan non équilibré (la demande et le plan laissent un déficit) ; 4 non éligible (critère
+    bloquant non conforme) ; 2 entrée invalide.
     """
     from plai_bilan.instruction import instruire as _instruire
     from plai_bilan.scenario import charger_scenario
     from plai_bilan.sorties import json, texte
 
     _verifier_xlsx(xlsx, "--xlsx")
-    v = _instruire(charger_scenario(fichier), financeur)
+    _verifier_image(avis, "--avis", (".pdf", ".png"))
+    v = _instruire(charger_scenario(fichier), financeur, tolerance=tolerance)
     _avertir(v.bilan.avertissements)
     if xlsx:
         from plai_bilan.export.analyses import FeuilleInstruction
@@ -250,8 +271,13 @@ def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, 
 
         _exporter(v.bilan, xlsx, supplements=(FeuilleInstruction(v),))
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
+    if avis:
+        from plai_bilan.export.graphiques import avis as _avis
+
+        _avis(v, avis)
+        click.echo(f"Avis écrit dans {avis}", err=True)
     _emettre(json.en_json(json.verdict(v)) if format_ == "json" else texte.verdict(v), sortie)
-    sys.exit(0 if v.justifiee else 1)
+    sys.exit(v.statut_sortie)
 
 
 @main.command()

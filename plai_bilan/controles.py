@@ -19,6 +19,54 @@ def _designation(ligne: LigneLoyer) -> str:
     return f"{nom} ({ligne.nombre} logement{'s' if ligne.nombre > 1 else ''}, {ligne.menage or 'ménage non précisé'})"
 
 
+def _annexes(b: Bilan) -> Constat:
+    """Annexes importantes (avis loyers, annexe 8), sur les loyers maximaux de la convention : plafond x SU."""
+    op = b.scenario.operation
+    cs, regles = b.coefficient_structure, b.regles_loyers
+    limite_pct = regles["majoration_annexes_max_ascenseur_pct" if op.ascenseur else "majoration_annexes_max_pct"]
+    sh = sum(lg.nombre * lg.surface_habitable for lg in b.loyers_par_logement)
+    limite = sh * cs * b.lmzone * (1 + limite_pct / 100.0)
+    libelle = f"Annexes importantes : loyers maximaux au plus {limite_pct:g} % au-dessus de SH x CS x LMzone"
+    base = f"(SH {sh:.2f} m2 x CS {cs:.4f} x LMzone {b.lmzone:.2f} €/m2 x {1 + limite_pct / 100:.2f})"
+    if b.plafond_plai_m2_brut is not None and b.plafond_plai_m2 < b.plafond_plai_m2_brut - 1e-9:
+        return Constat("annexes", libelle, INFORMATION, (
+            f"produit des loyers maximaux {euros(b.plafond_plai_m2_brut * b.su_totale, 2)} par mois > limite "
+            f"{euros(limite, 2)} {base} : le plafond de l'opération est abaissé de {b.plafond_plai_m2_brut:.4f} à "
+            f"{b.plafond_plai_m2:.4f} €/m2 SU").replace(".", ","))
+    produit = b.plafond_plai_m2 * b.su_totale
+    ok = produit <= limite + TOLERANCE_LOYER
+    return Constat("annexes", libelle, CONFORME if ok else NON_CONFORME,
+                   f"produit des loyers maximaux {euros(produit, 2)} par mois {'<=' if ok else '>'} {euros(limite, 2)} "
+                   f"{base}".replace(".", ","))
+
+
+def _apl_sur_la_projection(b: Bilan, constats: list[Constat]) -> None:
+    """Critères 2.1 / 2.2 sur toute la projection : loyers indexés (indexation_loyers) contre plafonds APL revalorisés
+    (indexation.plafonds_apl_pct, par défaut comme les loyers)."""
+    ind = b.scenario.exploitation.indexation
+    g_loyer = ind.loyers_pct / 100.0
+    g_apl = g_loyer if ind.plafonds_apl_pct is None else ind.plafonds_apl_pct / 100.0
+    foyer = b.scenario.operation.produit == "foyer"
+    premiers = []
+    for ligne in b.loyers_par_logement:
+        if not ligne.plai_adapte or ligne.plafond_apl is None:
+            continue
+        quittance = ligne.loyer + (0.0 if foyer else ligne.loyer_accessoire)
+        for t in range(2, b.horizon + 1):
+            if quittance * (1 + g_loyer) ** (t - 1) > ligne.plafond_apl * (1 + g_apl) ** (t - 1) + TOLERANCE_LOYER:
+                premiers.append(f"{_designation(ligne)} dès l'année {t}")
+                break
+    code = "2.2" if foyer else "2.1"
+    if premiers:
+        constats.append(Constat(code, "Loyers sous le plafond APL sur toute la projection", NON_CONFORME,
+                                f"loyers indexés de {g_loyer:.2%}/an, plafonds APL de {g_apl:.2%}/an : dépassement "
+                                f"pour {' ; '.join(premiers)}".replace(".", ",").replace("%", " %")))
+    else:
+        constats.append(Constat(code, "Loyers sous le plafond APL sur toute la projection", CONFORME,
+                                f"loyers indexés de {g_loyer:.2%}/an, plafonds APL de {g_apl:.2%}/an, sur "
+                                f"{b.horizon} ans".replace(".", ",").replace("%", " %")))
+
+
 def controler(b: Bilan) -> list[Constat]:
     """Critères d'éligibilité du FNAP (seed 001) et contrôles de cohérence de l'opération."""
     sc = b.scenario
@@ -47,10 +95,46 @@ def controler(b: Bilan) -> list[Constat]:
 
     if b.n_plai_adapte > 0:
         nom = "GLS renforcée" if foyer else "gestion locative adaptée (GLA)"
-        ok = hyp.gla_montant > 0 and hyp.gla_duree > 0
-        detail = (f"{euros(hyp.gla_montant)} par logement PLAI adapté et par an pendant {hyp.gla_duree} ans" if ok
-                  else "aucun coût de GLA dans exploitation.gla : le critère 3 du FNAP n'est pas démontré")
-        constats.append(Constat("3", f"Présence d'une {nom}", CONFORME if ok else NON_CONFORME, detail))
+        if hyp.gla_montant <= 0 or hyp.gla_duree <= 0:
+            constats.append(Constat("3", f"Présence d'une {nom}", NON_CONFORME,
+                                    "aucun coût dans exploitation.gla : le critère 3 du FNAP n'est pas démontré"))
+        elif hyp.gla_duree < b.horizon:
+            constats.append(Constat(
+                "3", f"{nom[0].upper() + nom[1:]} sur toute la durée de l'opération", NON_CONFORME,
+                f"{euros(hyp.gla_montant)} par logement PLAI adapté et par an pendant {hyp.gla_duree} ans seulement, "
+                f"pour une opération analysée sur {b.horizon} ans : le programme demande la GLA « sur toute la durée "
+                "de l'opération »"))
+        else:
+            constats.append(Constat(
+                "3", f"{nom[0].upper() + nom[1:]} sur toute la durée de l'opération", CONFORME,
+                f"{euros(hyp.gla_montant)} par logement PLAI adapté et par an pendant {hyp.gla_duree} ans "
+                f"(horizon {b.horizon} ans)"))
+        if (hyp.accompagnement_montant > 0 and hyp.financement_accompagnement_montant > 0
+                and hyp.financement_accompagnement_duree < hyp.accompagnement_duree):
+            constats.append(Constat(
+                "accompagnement", "Financement de l'accompagnement sur toute sa durée", INFORMATION,
+                f"l'accompagnement dure {hyp.accompagnement_duree} ans, son financement "
+                f"{hyp.financement_accompagnement_duree} ans : les années {hyp.financement_accompagnement_duree + 1} à "
+                f"{hyp.accompagnement_duree} sont à la charge de l'opération (déjà comptées dans le compte)"))
+        constats.append(Constat(
+            "anru", "Hors quartier support d'une intervention de l'ANRU", NON_CONFORME if op.anru else CONFORME,
+            "déclaré dans un quartier ANRU (operation.anru) : exclu du financement PLAI adapté" if op.anru else
+            "déclaré hors quartier ANRU (operation.anru = false)"))
+        constats.append(Constat(
+            "refinancement", "Pas de refinancement de logements déjà aidés par l'État",
+            NON_CONFORME if op.refinancement else CONFORME,
+            "déclaré déjà aidé par l'État ou l'Anah, convention APL non résiliée depuis plus de dix ans "
+            "(operation.refinancement) : exclu" if op.refinancement else
+            "déclaré sans aide antérieure de l'État (operation.refinancement = false)"))
+        if op.qpv:
+            constats.append(Constat("qpv", "Quartier prioritaire de la politique de la ville", INFORMATION,
+                                    "l'agrément suit la procédure dérogatoire prévue pour les QPV"))
+        if op.plai_adaptes_meme_adresse:
+            constats.append(Constat(
+                "adresse", "Opérations regroupées à la même adresse", INFORMATION,
+                f"{op.plai_adaptes_meme_adresse} PLAI adaptés d'autres opérations à la même adresse : tranche de la "
+                f"référence FNAP pour {b.n_plai_adapte + op.plai_adaptes_meme_adresse} PLAI adaptés"))
+        _apl_sur_la_projection(b, constats)
 
     for ligne in b.loyers_par_logement:
         if ligne.plafond_plai != ligne.plafond_plai:  # nan : foyer sans redevance maximale
@@ -73,17 +157,7 @@ def controler(b: Bilan) -> list[Constat]:
             constats.append(Constat("annexes", "Règle des annexes importantes", NON_VERIFIABLE,
                                     "loyer maximal de zone (LMzone) inconnu à la date d'agrément"))
         else:
-            cs = b.coefficient_structure
-            limite_pct = regles["majoration_annexes_max_ascenseur_pct" if op.ascenseur else "majoration_annexes_max_pct"]
-            produit = sum(lg.nombre * lg.loyer for lg in b.loyers_par_logement)
-            base = sum(lg.nombre * lg.surface_habitable for lg in b.loyers_par_logement) * cs * b.lmzone
-            limite = base * (1 + limite_pct / 100.0)
-            ok = produit <= limite + TOLERANCE_LOYER
-            constats.append(Constat(
-                "annexes", f"Annexes importantes : loyers au plus {limite_pct:g} % au-dessus de SH x CS x LMzone",
-                CONFORME if ok else NON_CONFORME,
-                f"produit des loyers {euros(produit, 2)} par mois {'<=' if ok else '>'} {euros(limite, 2)} "
-                f"(SH x CS {cs:.4f} x LMzone {b.lmzone:.2f} €/m2 x {1 + limite_pct / 100:.2f})".replace(".", ",")))
+            constats.append(_annexes(b))
 
     ressources = sum(f.montant for f in b.financement)
     constats.append(Constat("plan", "Plan de financement équilibré", CONFORME if abs(ressources - b.prix_de_revient) <= 1
@@ -91,7 +165,7 @@ def controler(b: Bilan) -> list[Constat]:
                             f"ressources {euros(ressources)} pour un prix de revient de {euros(b.prix_de_revient)}"
                             " (subvention à calculer comptée pour 0)"))
     cofin = [f for f in b.financement if f.nature == "subvention" and not f.inconnue
-             and not f.libelle.lower().replace("é", "e").startswith("etat")]
+             and f.nature_subvention not in ("etat_plai", "fnap_plai_adapte")]
     if cofin:
         constats.append(Constat("cofinancements", "Cofinancements comptés dans le plan", INFORMATION,
                                 " ; ".join(f"{f.libelle} {euros(f.montant)}" for f in cofin)))
@@ -99,16 +173,17 @@ def controler(b: Bilan) -> list[Constat]:
         constats.append(Constat("cofinancements", "Cofinancements comptés dans le plan", INFORMATION,
                                 "aucun cofinancement hors État : le FNAP demande qu'ils soient recherchés"))
 
-    if b.resolu and b.faisable and b.reference_fnap:
-        s = b.subvention_minimale
-        constats.append(Constat(
-            "reference", "Subvention minimale et valeur de référence FNAP", INFORMATION,
-            f"subvention minimale {euros(s)} ; référence FNAP {euros(b.reference_fnap)} "
-            f"({euros(b.reference_fnap_par_logement)} x {b.n_plai_adapte} PLAI adaptés) ; "
-            f"rapport {s / b.reference_fnap:.0%}".replace("%", " %")))
     if b.resolu and b.cout_contreparties is not None:
+        parts = " ; ".join(f"{k} {euros(v)}" for k, v in (b.contreparties or {}).items())
         constats.append(Constat(
-            "contreparties", "Coût des contreparties sociales", INFORMATION,
-            f"{euros(b.cout_contreparties)} = subvention minimale {euros(b.subvention_minimale)} "
-            f"- subvention minimale de la même opération en PLAI ordinaire {euros(b.subvention_plai_ordinaire)}"))
+            "contreparties", "Coût des contreparties sociales et montant justifiable", INFORMATION,
+            f"C = S* {euros(b.subvention_minimale)} - G {euros(b.subvention_plai_ordinaire)} (même opération en PLAI "
+            f"ordinaire) = {euros(b.cout_contreparties)} ({parts}) ; justifiable min(S*, C) = "
+            f"{euros(b.subvention_justifiable)} ; hors contreparties {euros(b.besoin_hors_contreparties)}"))
+    if b.resolu and b.subvention_justifiable is not None and b.reference_fnap:
+        constats.append(Constat(
+            "reference", "Montant justifiable et valeur de référence FNAP", INFORMATION,
+            f"justifiable {euros(b.subvention_justifiable)} ; référence FNAP {euros(b.reference_fnap)} "
+            f"({euros(b.reference_fnap_par_logement)} x {b.n_plai_adapte} PLAI adaptés) ; rapport "
+            f"{b.subvention_justifiable / b.reference_fnap:.0%}".replace("%", " %")))
     return constats

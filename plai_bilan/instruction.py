@@ -1,9 +1,15 @@
-"""Instruction d'une demande : le montant demandé de subvention PLAI adapté face à la subvention minimale.
+"""Instruction d'une demande de subvention PLAI adapté (FNAP, seed 001 III).
 
-La subvention demandée (un montant, un montant par logement ou « reference ») devient l'inconnue ; la subvention
-minimale S* est résolue comme pour ``plai-bilan subvention``. La demande est **justifiée** quand l'opération est
-équilibrable, que la demande ne dépasse pas S* de plus de 1 € et que les critères d'éligibilité du FNAP (2.1 ou
-2.2, 3 et plafonds de loyer) sont conformes.
+La subvention instruite (celle de nature ``fnap_plai_adapte``, ou désignée par son financeur) devient l'inconnue :
+S* est le besoin de financement de l'opération avec les autres ressources déclarées, G celui de la même
+opération en PLAI ordinaire, C = S* - G le coût des contreparties sociales et J = max(0, min(S*, C)) le montant
+que la subvention PLAI adapté peut justifier. Verdicts (montants comparés au centime, à la tolérance près) :
+
+- non éligible (statut 4) : un critère bloquant n'est pas conforme ;
+- plan non équilibré (statut 3) : aucune subvention n'équilibre l'opération, ou la demande laisse un déficit
+  (S* - demande), dont la part au plus J relève des contreparties et le reste d'autres financeurs ;
+- excessive (statut 1) : la demande dépasse J ; la borne est l'équilibre (S* <= C) ou les contreparties (C < S*) ;
+- justifiée (statut 0) : la demande couvre S* sans dépasser J.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ from plai_bilan.parametres import Parametres
 from plai_bilan.preparation import preparer
 from plai_bilan.scenario import Scenario
 
-TOLERANCE_DEMANDE = 1.0  # euros
-CRITERES_ELIGIBILITE = ("2.1", "2.2", "3", "plafond")
+TOLERANCE_DEMANDE = 1.0  # euros : écart admis entre la demande et les bornes (option --tolerance)
+CRITERES_ELIGIBILITE = ("2.1", "2.2", "3", "plafond", "anru", "refinancement")
 
 
 def _normaliser(texte: str) -> str:
@@ -36,11 +42,12 @@ def indice_subvention_demandee(sc: Scenario, financeur: str | None = None) -> in
             raise ScenarioInvalide(sc.fichier, "subventions", f"aucune subvention du financeur « {financeur} » ; "
                                    f"financeurs du plan : {', '.join(noms) or 'aucun'}")
     else:
-        trouves = [i for i, n in enumerate(noms) if "plai adapte" in _normaliser(n)]
+        trouves = [i for i, s in enumerate(sc.subventions) if s.nature == "fnap_plai_adapte"]
         if len(trouves) != 1:
             quoi = "aucune subvention" if not trouves else "plusieurs subventions"
-            raise ScenarioInvalide(sc.fichier, "subventions", f"{quoi} dont le financeur mentionne « PLAI adapté » ; "
-                                   "désignez la subvention instruite avec --subvention FINANCEUR")
+            raise ScenarioInvalide(sc.fichier, "subventions", f"{quoi} de nature \"fnap_plai_adapte\" ; déclarez "
+                                   "nature = \"fnap_plai_adapte\" sur la subvention PLAI adapté demandée, ou désignez-la "
+                                   "avec --subvention FINANCEUR")
     i = trouves[0]
     if sc.subventions[i].montant == "a_calculer":
         raise ScenarioInvalide(sc.fichier, f"subventions[{i}].montant", "l'instruction juge un montant demandé : "
@@ -59,7 +66,8 @@ def instruire(sc: Scenario, financeur: str | None = None, parametres: Parametres
     demande = preparer(sc, parametres).financement[i].montant  # vérifie aussi le plan tel que demandé
     s = sc.subventions[i]
     inconnue = dataclasses.replace(sc, subventions=sc.subventions[:i] + (
-        dataclasses.replace(s, montant="a_calculer", montant_par_logement=None),) + sc.subventions[i + 1:])
+        dataclasses.replace(s, montant="a_calculer", montant_par_logement=None, montant_par_plai_adapte=None),)
+        + sc.subventions[i + 1:])
     r = subvention_minimale(inconnue, parametres)
     eligibilite = tuple(c for c in r.controles if c.code in CRITERES_ELIGIBILITE)
-    return Verdict(r, i, s.financeur, float(demande), eligibilite, tolerance)
+    return Verdict(r, i, s.financeur, round(float(demande), 2), eligibilite, tolerance)

@@ -43,6 +43,7 @@ class Entrees:
     regles_loyers: dict[str, float]  # regles_loyers du jeu de paramètres (part des annexes, marges, majorations)
     lmzone: float | None
     plafond_plai_m2: float | None
+    plafond_plai_m2_brut: float | None  # LMzone x CS x (1 + marge), avant la règle des annexes importantes
     lignes: tuple[LigneLoyer, ...]
     hypotheses: Hypotheses
     prets: tuple[CaracteristiquesPret, ...]
@@ -139,7 +140,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     n_total = sum(lg.nombre for lg in sc.logements)
     su_totale = sum(lg.nombre * s for lg, s in zip(sc.logements, su))
 
-    cs = lmzone = plafond_m2 = cs_a = cs_b = None
+    cs = lmzone = plafond_m2 = cs_a = cs_b = plafond_m2_brut = None
     if op.produit == "ordinaire":
         cs_a, cs_b = regles["a"], regles["b"]
         cs = formules.coefficient_structure(n_total, su_totale, cs_a, cs_b)
@@ -148,7 +149,12 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             lmzone = chercher.facultatif(p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
         else:
             lmzone = chercher(cle_date, p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
-            plafond_m2 = formules.plafond_plai_m2(lmzone, cs, op.marge_locale_pct / 100.0)
+            plafond_m2_brut = formules.plafond_plai_m2(lmzone, cs, op.marge_locale_pct / 100.0)
+            majoration = regles["majoration_annexes_max_ascenseur_pct" if op.ascenseur else
+                                "majoration_annexes_max_pct"] / 100.0
+            sh_totale = sum(lg.nombre * lg.surface_habitable for lg in sc.logements)
+            plafond_m2 = formules.plafond_annexes_importantes(plafond_m2_brut, lmzone, cs, sh_totale, su_totale,
+                                                              majoration)
 
     lignes = []
     for i, lg in enumerate(sc.logements):
@@ -219,7 +225,8 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     # Plan de financement.
     reference_par_logement = reference = None
     n_pa = sum(lg.nombre for lg in sc.logements if lg.plai_adapte)
-    args_fnap = (p.reference_fnap, op.region, op.produit, n_pa, op.date_agrement)
+    # Tranche FNAP : les PLAI adaptés d'autres opérations à la même adresse comptent (seed 001, III, note 1).
+    args_fnap = (p.reference_fnap, op.region, op.produit, n_pa + op.plai_adaptes_meme_adresse, op.date_agrement)
     if any(s.montant == "reference" for s in sc.subventions):
         reference_par_logement = chercher(cle_date, *args_fnap)
     elif n_pa > 0:
@@ -279,7 +286,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     utilises = tuple(ValeurUtilisee(v.bareme, p[v.bareme].description, v.date, v.statut, v.reference,
                                     p[v.bareme].estimation)
                      for v in sorted(chercher.utilises.values(), key=lambda v: (v.bareme, v.date)))
-    return Entrees(sc, h, cs, cs_a, cs_b, regles, lmzone, plafond_m2, tuple(lignes), _hypotheses(sc), _prets(sc), livret,
+    return Entrees(sc, h, cs, cs_a, cs_b, regles, lmzone, plafond_m2, plafond_m2_brut, tuple(lignes), _hypotheses(sc), _prets(sc), livret,
                    tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
                    utilises, p.date_jeu, p.origine, tuple(avert))
 

@@ -88,6 +88,10 @@ class Operation:
     rls: bool
     ascenseur: bool
     loyer_plafond_m2: float | None
+    qpv: bool = False  # en quartier prioritaire de la politique de la ville (agrément par procédure dérogatoire)
+    anru: bool = False  # dans un quartier support d'une intervention de l'ANRU (exclu du PLAI adapté)
+    refinancement: bool = False  # logements déjà aidés par l'État (Anah compris), convention APL non résiliée depuis 10 ans
+    plai_adaptes_meme_adresse: int = 0  # PLAI adaptés d'autres opérations à la même adresse (tranche FNAP)
 
 
 @dataclass(frozen=True)
@@ -171,6 +175,7 @@ class Tfpb:
 class Indexation:
     loyers_pct: float
     charges_pct: float
+    plafonds_apl_pct: float | None = None  # revalorisation annuelle supposée des plafonds APL (défaut : loyers_pct)
 
 
 @dataclass(frozen=True)
@@ -395,7 +400,8 @@ def _fmt(v: float) -> str:
 
 
 CLES_OPERATION = ("nom", "nature", "produit", "region", "zone_loyer", "zone_apl", "date_agrement",
-                  "mise_en_service", "marge_locale_pct", "rls", "ascenseur", "loyer_plafond_m2")
+                  "mise_en_service", "marge_locale_pct", "rls", "ascenseur", "loyer_plafond_m2", "qpv", "anru",
+                  "refinancement", "plai_adaptes_meme_adresse")
 
 
 def _operation(t: _Table) -> Operation:
@@ -412,6 +418,10 @@ def _operation(t: _Table) -> Operation:
         rls=t.booleen("rls", False),
         ascenseur=t.booleen("ascenseur", False),
         loyer_plafond_m2=t.nombre("loyer_plafond_m2", None, mini=0.0, maxi=100.0, strict=True),
+        qpv=t.booleen("qpv", False),
+        anru=t.booleen("anru", False),
+        refinancement=t.booleen("refinancement", False),
+        plai_adaptes_meme_adresse=t.entier("plai_adaptes_meme_adresse", 0, mini=0, maxi=10000),
     )
     t.fin()
     if op.mise_en_service < op.date_agrement.year:
@@ -583,7 +593,8 @@ def _exploitation(t: _Table) -> Exploitation:
         tf.fin()
     idx = t.table("indexation")
     indexation = Indexation(idx.nombre("loyers_pct", mini=-10.0, maxi=20.0, pct=True),
-                            idx.nombre("charges_pct", mini=-10.0, maxi=20.0, pct=True))
+                            idx.nombre("charges_pct", mini=-10.0, maxi=20.0, pct=True),
+                            idx.nombre("plafonds_apl_pct", None, mini=-10.0, maxi=20.0, pct=True))
     idx.fin()
     if t.present("gros_entretien") and t.present("gros_entretien_pct_travaux"):
         raise t.erreur("gros_entretien_pct_travaux", "donnez gros_entretien (par logement) ou "

@@ -267,6 +267,11 @@ class FeuillesEntrees(ExportBase):
                    "coefficient_structure", "cs_b")
         valeur("Part des annexes dans la surface utile", e.regles_loyers["part_annexes_su"], "decimal", "",
                "coefficient_structure", "part_annexes_su")
+        if not self.foyer:
+            cle_maj = "majoration_annexes_max_ascenseur_pct" if op.ascenseur else "majoration_annexes_max_pct"
+            valeur("Annexes importantes : majoration maximale du produit des loyers" + (" (avec ascenseur)" if
+                   op.ascenseur else " (sans ascenseur)"), e.regles_loyers[cle_maj] / 100, "pct", "",
+                   "coefficient_structure", "majoration_annexes")
         quoi = "Équivalence de loyer et de charges APL foyer (E)" if self.foyer else "Loyer plafond APL (L)"
         bareme_apl = "apl_equivalence_foyer" if self.foyer else "apl_loyers_plafonds"
         for i, ll in enumerate(e.loyers_par_logement):
@@ -329,12 +334,16 @@ class FeuillesEntrees(ExportBase):
         agregat("Logements PLAI adaptés", f"SUMPRODUCT(({col(5)}=TRUE)*{col(1)})", e.n_plai_adapte, "nombre",
                 "n_plai_adapte")
         agregat("Surface utile totale", f"SUMPRODUCT({col(1)},{col(4)})", e.su_totale, "m2", "su_totale")
+        agregat("Surface habitable totale", f"SUMPRODUCT({col(1)},{col(2)})",
+                sum(lg.nombre * lg.surface_habitable for lg in e.loyers_par_logement), "m2", "sh_totale")
         if not self.foyer:
             agregat("Coefficient de structure CS", "cs_a*(1+cs_b*n_logements/su_totale)", e.coefficient_structure, "decimal4",
                     "coefficient_structure")
-            agregat("Plafond PLAI de l'opération (LMzone x CS x (1 + marge), ou avis loyers saisi)",
-                    "IF(ISNUMBER(loyer_plafond_m2_saisi),loyer_plafond_m2_saisi,lmzone*coefficient_structure*"
-                    "(1+marge_locale))", e.plafond_plai_m2, "euros_m2_4", "plafond_plai_m2")
+            agregat("Plafond PLAI de l'opération (avis loyers saisi, sinon LMzone x CS x (1 + marge) abaissé par la "
+                    "règle des annexes importantes)",
+                    "IF(ISNUMBER(loyer_plafond_m2_saisi),loyer_plafond_m2_saisi,MIN(lmzone*coefficient_structure*"
+                    "(1+marge_locale),(1+majoration_annexes)*sh_totale*coefficient_structure*lmzone/su_totale))",
+                    e.plafond_plai_m2, "euros_m2_4", "plafond_plai_m2")
         variante = [ll.loyer_plai_ordinaire for ll in e.loyers_par_logement]
         agregat("Assiette annuelle des loyers et accessoires (année 1)", f"12*SUMPRODUCT({col(1)},{col(10)}+{col(9)})",
                 e.assiettes["base_loyers"], "euros", "base_loyers")

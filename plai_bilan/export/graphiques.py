@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from plai_bilan.bilan import Provenance
-from plai_bilan.etudes import QUANTILES, Risque, Sensibilite
+from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
 from plai_bilan.format import euros
 from plai_bilan.sortie import ecrire_atomique
 
@@ -94,4 +94,68 @@ def histogramme(r: Risque, chemin: str | Path) -> None:
     ax.grid(axis="y", color="#E0E0E0")
     fig.tight_layout()
     ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png", metadata=_metadonnees(r.provenance)))
+    plt.close(fig)
+
+
+def avis(v: Verdict, chemin: str | Path) -> None:
+    """L'avis d'instruction sur une page A4 (PDF ou PNG selon l'extension) : l'opération, la demande, S*, G, C et
+    le montant justifiable, le verdict et sa raison, les critères d'éligibilité ; prêt à joindre au dossier."""
+    import textwrap
+
+    plt = _figure()
+    b = v.bilan
+    sc = b.scenario
+    fig = plt.figure(figsize=(8.27, 11.69), dpi=110)
+    y = [0.96]
+
+    def ecrire(texte: str, taille: float = 9.5, gras: bool = False, couleur: str = "black", largeur: int = 100,
+               retrait: float = 0.07) -> None:
+        for ligne in textwrap.wrap(texte, largeur) or [""]:
+            fig.text(retrait, y[0], ligne, fontsize=taille, fontweight="bold" if gras else "normal", color=couleur,
+                     va="top", family="DejaVu Sans")
+            y[0] -= 0.0165 * taille / 9.5
+
+    def montant(x: float | None) -> str:
+        return "-" if x is None else euros(x, 2)
+
+    ecrire("Avis d'instruction : subvention PLAI adapté (FNAP)", 14, gras=True)
+    ecrire(sc.operation.nom, 11, gras=True)
+    ecrire(f"{sc.operation.nature} ; {b.n_logements} logements dont {b.n_plai_adapte} PLAI adaptés ; agrément du "
+           f"{sc.operation.date_agrement.strftime('%d/%m/%Y')} ; mise en service {sc.operation.mise_en_service} ; "
+           f"critère {b.critere}, horizon {b.horizon} ans", 8.5)
+    y[0] -= 0.01
+    lignes = [("Subvention instruite", f"{v.financeur}"), ("Montant demandé", montant(v.demande)),
+              ("Besoin de financement de l'opération (S*)", montant(v.subvention_minimale)),
+              ("Même opération en PLAI ordinaire (G)", montant(b.subvention_plai_ordinaire)),
+              ("Coût des contreparties sociales (C = S* - G)", montant(b.cout_contreparties))]
+    noms = {"loyers": "loyers plus bas", "gla": "gestion locative adaptée", "accompagnement": "accompagnement (net)",
+            "subventions_plai_adapte": "subventions PLAI adapté d'autres financeurs"}
+    lignes += [(f"    dont {noms[k]}", montant(x)) for k, x in (b.contreparties or {}).items()]
+    lignes += [("Subvention PLAI adapté justifiable, min(S*, C)", montant(v.justifiable)),
+               ("Besoin hors contreparties (autres financeurs)", montant(b.besoin_hors_contreparties)),
+               ("Valeur de référence FNAP", montant(b.reference_fnap)), ("Tolérance", montant(v.tolerance))]
+    for libelle, valeur in lignes:
+        fig.text(0.07, y[0], libelle, fontsize=9.5, va="top")
+        fig.text(0.93, y[0], valeur, fontsize=9.5, va="top", ha="right")
+        y[0] -= 0.0185
+    y[0] -= 0.01
+    couleur = "#1E7B34" if v.justifiee else ROUGE
+    ecrire(f"VERDICT : {v.libelle.upper()}", 12, gras=True, couleur=couleur)
+    ecrire(v.raison[0].upper() + v.raison[1:] + ".", 9.5, largeur=95)
+    y[0] -= 0.01
+    ecrire("Critères d'éligibilité et contrôles", 10.5, gras=True)
+    for c in b.controles:
+        ecrire(f"[{c.statut}] {c.code} : {c.libelle}", 8, gras=c.statut == "non conforme", largeur=115)
+        ecrire(c.detail, 7.5, couleur=GRIS, largeur=125, retrait=0.1)
+        if y[0] < 0.06:
+            ecrire("(suite des contrôles dans le classeur d'étude)", 7.5, couleur=GRIS)
+            break
+    p = b.provenance
+    fig.text(0.07, 0.025, f"plai-bilan {p.version} ; scénario {p.fichier} (SHA-256 {p.sha256[:16]}...) ; paramètres "
+             f"au {p.parametres_date.strftime('%d/%m/%Y')}", fontsize=6.5, color=GRIS)
+    format_ = "pdf" if str(chemin).lower().endswith(".pdf") else "png"
+    meta = _metadonnees(p)
+    metadonnees = {"Creator": meta["Software"], "Subject": meta["Description"], "CreationDate": None} \
+        if format_ == "pdf" else meta
+    ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format=format_, metadata=metadonnees))
     plt.close(fig)

@@ -27,6 +27,20 @@ def plafond_plai_m2(lmzone: float, cs: float, marge_locale: float) -> float:
     return lmzone * cs * (1.0 + marge_locale)
 
 
+def plafond_annexes_importantes(plafond_m2: float, lmzone: float, cs: float, sh_totale: float, su_totale: float,
+                                majoration: float) -> float:
+    """Le plafond au m2 SU de l'opération après la règle des annexes importantes (avis loyers, annexe 8).
+
+    Le produit des loyers maximaux, plafond x SU totale, ne peut dépasser de plus de ``majoration`` (18 %, 25 %
+    avec ascenseur) le produit de la surface habitable totale par le loyer de base CS x LMzone ; au-delà, le
+    plafond est abaissé pour que ce produit égale la limite : min(plafond, (1 + majoration) SH CS LMzone / SU).
+
+    >>> round(plafond_annexes_importantes(6.0, 5.0, 1.0, 100.0, 130.0, 0.18), 4)  # 590 / 130
+    4.5385
+    """
+    return min(plafond_m2, (1.0 + majoration) * sh_totale * cs * lmzone / su_totale)
+
+
 def loyer_ordinaire(loyer_saisi: np.ndarray, plafond_plai: np.ndarray, plafond_apl: np.ndarray,
                     loyer_accessoire: np.ndarray, plai_adapte: np.ndarray) -> np.ndarray:
     """Loyer appliqué d'un logement ordinaire (euros par mois).

@@ -117,6 +117,9 @@ def subvention(b: Bilan) -> dict:
         "loyer_equilibre_m2": arrondi(b.loyer_equilibre_m2, 4),
         "cout_contreparties": arrondi(b.cout_contreparties),
         "subvention_plai_ordinaire": arrondi(b.subvention_plai_ordinaire),
+        "contreparties": _contreparties(b),
+        "subvention_justifiable": arrondi(b.subvention_justifiable),
+        "besoin_hors_contreparties": arrondi(b.besoin_hors_contreparties),
         "reference_fnap": arrondi(b.reference_fnap),
         "reference_fnap_par_logement": arrondi(b.reference_fnap_par_logement),
         "tresorerie_minimale": arrondi(t_min),
@@ -131,22 +134,39 @@ def subvention(b: Bilan) -> dict:
     }
 
 
+def _contreparties(b: Bilan) -> dict | None:
+    return None if b.contreparties is None else {k: arrondi(v) for k, v in b.contreparties.items()}
+
+
 def verdict(v: Verdict) -> dict:
     """Objet JSON de ``plai-bilan instruire``."""
     b = v.bilan
     return {
         **provenance(b.provenance),
+        "verdict": v.verdict,
+        "statut_sortie": v.statut_sortie,
+        "raison": v.raison,
         "justifiee": v.justifiee,
         "financeur": v.financeur,
         "indice_subvention": v.indice,
         "montant_demande": arrondi(v.demande),
         "subvention_minimale": arrondi(v.subvention_minimale),
+        "subvention_plai_ordinaire": arrondi(b.subvention_plai_ordinaire),
+        "cout_contreparties": arrondi(b.cout_contreparties),
+        "contreparties": _contreparties(b),
+        "subvention_justifiable": arrondi(v.justifiable),
+        "besoin_hors_contreparties": arrondi(b.besoin_hors_contreparties),
+        "borne": v.borne,
+        "excedent": arrondi(v.excedent),
+        "manque": arrondi(v.manque),
+        "manque_dans_contreparties": arrondi(v.manque_dans_contreparties),
+        "manque_hors_contreparties": arrondi(v.manque_hors_contreparties),
+        "tolerance": v.tolerance,
         "faisable": b.faisable,
         "motif": b.motif,
         "ecart": arrondi(v.ecart),
         "ecart_pct": arrondi(v.ecart_pct, 4),
         "motifs": v.motifs,
-        "cout_contreparties": arrondi(b.cout_contreparties),
         "reference_fnap": arrondi(b.reference_fnap),
         "critere": b.critere,
         "annee_critique": b.annee_critique,

@@ -178,10 +178,8 @@ def subvention(b: Bilan) -> str:
     m += [f"Critère : {b.critere} ({catalogue().valeurs['critere'][b.critere]})", ""]
     if b.faisable:
         s = b.subvention_minimale
-        m.append(f"Subvention minimale : {euros(s)}")
+        m.append(f"Subvention d'équilibre (tout l'écart de financement) : {euros(s)}")
         m.append(f"  par logement : {euros(b.subvention_minimale_par_logement)}")
-        if b.subvention_minimale_par_logement_plai_adapte is not None:
-            m.append(f"  par logement PLAI adapté : {euros(b.subvention_minimale_par_logement_plai_adapte)}")
         m.append("  année critique : " + (f"{b.annee_critique} ({sc.operation.mise_en_service + b.annee_critique - 1})"
                                           if b.annee_critique else "aucune (l'opération s'équilibre sans subvention)"
                                           if s == 0 else "sans objet (critère VAN)"))
@@ -199,17 +197,13 @@ def subvention(b: Bilan) -> str:
         m.append(paragraphe(f"Loyer d'équilibre sans la subvention : {nombre(b.loyer_equilibre_m2, 2)} €/m2 SU/mois"
                             + (f" (plafond PLAI de l'opération : {nombre(b.plafond_plai_m2, 2)} €/m2)"
                                if b.plafond_plai_m2 is not None else ""), "  "))
-    if b.cout_contreparties is not None:
-        m.append(paragraphe(f"Coût des contreparties sociales : {euros(b.cout_contreparties)} "
-                            f"(la même opération en PLAI ordinaire demanderait {euros(b.subvention_plai_ordinaire)})",
-                            "  "))
-    if b.reference_fnap:
-        ratio = ""
-        if b.subvention_minimale is not None:
-            ratio = (f" ; subvention minimale = {b.subvention_minimale / b.reference_fnap:.0%} de la référence"
-                     .replace("%", " %"))
-        m.append(paragraphe(f"Référence FNAP : {euros(b.reference_fnap)} ({euros(b.reference_fnap_par_logement)} x "
-                            f"{b.n_plai_adapte}){ratio}", "  "))
+    if b.n_plai_adapte and b.faisable:
+        m += [titre("Ce que paie la subvention PLAI adapté"),
+              tableau(["Élément", "Montant"], lignes_besoin(b), "<>"),
+              paragraphe("La subvention d'équilibre finance tout l'écart de financement de l'opération ; la subvention "
+                         "PLAI adapté n'en paie que le coût des contreparties sociales (loyers plus bas, GLA, "
+                         "accompagnement). Le reste doit venir du PLAI de droit commun, des collectivités, d'Action "
+                         "Logement ou des fonds propres (programme FNAP, III)."), ""]
     m.append(f"Trésorerie cumulée la plus basse : {euros(t_min)} en année {annee_min}")
     m += [titre("Plan de financement avec la subvention minimale"),
           _financement(b, b.subvention_minimale if b.faisable else None),
@@ -217,31 +211,37 @@ def subvention(b: Bilan) -> str:
     return "\n".join(m) + "\n"
 
 
-def verdict(v: Verdict) -> str:
-    b = v.bilan
-    lignes = [["Subvention instruite", f"{v.financeur} (subventions[{v.indice}])"],
-              ["Montant demandé", euros(v.demande)],
-              ["Subvention minimale qui équilibre l'opération", montant(v.subvention_minimale)]]
-    if v.ecart is not None:
-        lignes.append(["Écart (demande - minimum)", f"{euros(v.ecart)} ({pct(v.ecart_pct)})"
-                       if v.ecart_pct is not None else euros(v.ecart)])
-    if b.cout_contreparties is not None:
-        lignes.append(["Coût des contreparties sociales", euros(b.cout_contreparties)])
+def lignes_besoin(b: Bilan, decimales: int = 0) -> list[list[str]]:
+    """S*, G, C et sa décomposition, montant justifiable et besoin hors contreparties, en lignes de tableau."""
+    c = catalogue()
+
+    def montant(x: float | None) -> str:
+        return "-" if x is None else euros(x, decimales)
+
+    lignes = [["Besoin de financement de l'opération (S*)", montant(b.subvention_minimale)],
+              ["Même opération en PLAI ordinaire (G)", montant(b.subvention_plai_ordinaire)],
+              ["Coût des contreparties sociales (C = S* - G)", montant(b.cout_contreparties)]]
+    noms = {"loyers": "loyers plus bas", "gla": "gestion locative adaptée", "accompagnement": "accompagnement (net)",
+            "subventions_plai_adapte": "subventions PLAI adapté d'autres financeurs"}
+    for cause, valeur in (b.contreparties or {}).items():
+        lignes.append([f"  dont {noms.get(cause, c.libelle(cause))}", montant(valeur)])
+    lignes += [["Subvention PLAI adapté justifiable (min(S*, C))", montant(b.subvention_justifiable)],
+               ["Besoin hors contreparties (autres financeurs)", montant(b.besoin_hors_contreparties)]]
     if b.reference_fnap:
         lignes.append(["Valeur de référence FNAP", f"{euros(b.reference_fnap)} ({euros(b.reference_fnap_par_logement)}"
                        f" x {b.n_plai_adapte})"])
+    return lignes
+
+
+def verdict(v: Verdict) -> str:
+    b = v.bilan
+    lignes = [["Subvention instruite", f"{v.financeur} (subventions[{v.indice}])"],
+              ["Montant demandé", euros(v.demande, 2)]] + lignes_besoin(b, 2)
+    if b.reference_fnap:
         lignes.append(["Demande / référence FNAP", pct(v.demande / b.reference_fnap * 100, 0)])
-        if v.subvention_minimale is not None:
-            lignes.append(["Minimum / référence FNAP", pct(v.subvention_minimale / b.reference_fnap * 100, 0)])
-    m = [paragraphe(b.scenario.operation.nom), f"Critère : {b.critere} ; horizon {b.horizon} ans", "",
-         tableau(["Élément", "Valeur"], lignes, "<<"), ""]
-    if v.justifiee:
-        m.append("VERDICT : demande justifiée")
-        if v.ecart is not None and v.ecart < -v.tolerance:
-            m.append(f"  (la demande ne suffit pas à équilibrer l'opération : il manque {euros(-v.ecart)})")
-    else:
-        m.append("VERDICT : demande non justifiée")
-        m += [paragraphe(f"  - {motif}", "    ") for motif in v.motifs]
+    m = [paragraphe(b.scenario.operation.nom), f"Critère : {b.critere} ; horizon {b.horizon} ans ; tolérance "
+         f"{euros(v.tolerance, 2)}", "", tableau(["Élément", "Valeur"], lignes, "<>"), "",
+         f"VERDICT : {v.libelle} (statut {v.statut_sortie})", paragraphe(f"  {v.raison[0].upper() + v.raison[1:]}.", "  ")]
     m.append(titre("Critères d'éligibilité du FNAP et contrôles"))
     m.append(tableau(["Statut", "Critère", "Contrôle"], [[c.statut, c.code, c.libelle] for c in b.controles], "<<<"))
     cofin = [c for c in b.controles if c.code == "cofinancements"]
