@@ -61,28 +61,34 @@ def test_demande_egale_au_minimum_equilibre_l_operation():
     assert simuler(avec_demande(s - 100)).compte.tresorerie.min() < -0.01
 
 
-@pytest.mark.parametrize(("ecart", "statut"), [(-100, 0), (0.5, 0), (100, 1), (20_000, 1)])
-def test_verdict_et_statut_de_sortie(ecart, statut, tmp_path):
-    s = subvention_minimale(charger_scenario(AA)).subvention_minimale
-    f = ecrire_demande(tmp_path, round(s + ecart, 2))
+@pytest.mark.parametrize(("ecart", "verdict", "statut"), [(-100, "plan_non_equilibre", 3),
+                                                       (0.5, "plan_non_equilibre", 3), (100, "excessive", 1),
+                                                       (20_000, "excessive", 1)])
+def test_verdict_et_statut_de_sortie(ecart, verdict, statut, tmp_path):
+    """Villeurbanne : S* = 88 244 €, dont C = 70 917 € de contreparties (la GLA) ; sans cofinancement de G, une
+    demande au montant justifiable laisse G à trouver, une demande au-delà est excessive."""
+    b = subvention_minimale(charger_scenario(AA))
+    j = b.subvention_justifiable
+    assert j == pytest.approx(b.cout_contreparties) and j < b.subvention_minimale
+    f = ecrire_demande(tmp_path, round(j + ecart, 2))
     r = lancer("instruire", f, "--format", "json")
     assert r.exit_code == statut, r.output
     d = json.loads(r.stdout)
-    assert d["justifiee"] is (statut == 0)
-    assert d["subvention_minimale"] == pytest.approx(s, abs=0.01)
-    assert d["ecart"] == pytest.approx(ecart, abs=0.01)
-    assert d["ecart_pct"] == pytest.approx(ecart / s * 100, abs=1e-4)
-    if statut:
-        assert d["motifs"] == [f"la demande dépasse la subvention minimale de {round(ecart):,} € "
-                               f"({ecart / s * 100:.1f} %)".replace(",", "\u202f").replace(".", ",")]
+    assert d["verdict"] == verdict and d["justifiee"] is False
+    assert d["subvention_minimale"] == pytest.approx(b.subvention_minimale, abs=0.01)
+    assert d["ecart"] == pytest.approx(round(j + ecart, 2) - b.subvention_minimale, abs=0.011)
+    if verdict == "excessive":
+        assert d["excedent"] == pytest.approx(ecart, abs=0.011)
+    else:
+        assert d["manque_hors_contreparties"] == pytest.approx(b.subvention_minimale - max(j, j + ecart), abs=0.011)
 
 
-def test_criteres_non_conformes_rendent_la_demande_non_justifiee():
-    """Sans GLA (critère 3 du FNAP), une demande inférieure au minimum n'est pas justifiée."""
+def test_criteres_non_conformes_rendent_la_demande_non_eligible():
+    """Sans GLA (critère 3 du FNAP), la demande n'est pas éligible, quel que soit son montant."""
     sc = avec_demande(1000.0)
     sc = dataclasses.replace(sc, exploitation=dataclasses.replace(sc.exploitation, gla=None))
     v = instruire(sc)
-    assert not v.justifiee
+    assert (v.verdict, v.statut_sortie) == ("non_eligible", 4)
     assert [c.code for c in v.criteres_non_conformes] == ["3"]
 
 
@@ -118,20 +124,21 @@ def test_verdict_dans_le_classeur_se_recalcule(tmp_path):
     from tableur import convertir, soffice, valeurs
 
     soffice()
-    s = subvention_minimale(charger_scenario(AA)).subvention_minimale
-    f = ecrire_demande(tmp_path, round(s - 500, 2))
+    j = subvention_minimale(charger_scenario(AA)).subvention_justifiable
+    f = ecrire_demande(tmp_path, round(j - 500, 2))
     classeur = tmp_path / "instruction.xlsx"
-    assert lancer("instruire", f, "--xlsx", classeur).exit_code == 0
+    assert lancer("instruire", f, "--xlsx", classeur).exit_code == 3
     wb = openpyxl.load_workbook(classeur)
     feuille, cellule = next(iter(wb.defined_names["montant_demande"].destinations))
-    wb[feuille][cellule.replace("$", "")] = s + 1000
+    wb[feuille][cellule.replace("$", "")] = j + 1000
     wb.save(classeur)
     recalcule = valeurs(convertir(classeur, tmp_path / "recalcul", tmp_path / "profil"))
     ws = recalcule["Instruction"]
     verdict = next(ws.cell(row=c.row, column=2).value for c in ws["A"] if c.value == "Verdict")
-    assert verdict == "non justifiée"
-    ecart = next(ws.cell(row=c.row, column=2).value for c in ws["A"] if c.value == "Écart (demande - minimum)")
-    assert ecart == pytest.approx(1000, abs=0.01)
+    assert verdict == "demande excessive"
+    justifiable = next(ws.cell(row=c.row, column=2).value for c in ws["A"]
+                       if c.value == "Subvention PLAI adapté justifiable, min(S*, C)")
+    assert justifiable == pytest.approx(j, abs=0.01)
 
 
 # ----------------------------------------------------------------------------------------------- comparer

@@ -50,7 +50,8 @@ def test_json_identique_d_un_lancement_a_l_autre():
 def test_texte_lisible():
     r = lancer("subvention", AA)
     assert r.exit_code == 0
-    assert "Subvention minimale :" in r.stdout and "Contrôles" in r.stdout
+    assert "Subvention d'équilibre (tout l'écart de financement) :" in r.stdout and "Contrôles" in r.stdout
+    assert "Ce que paie la subvention PLAI adapté" in r.stdout
     r = lancer("simuler", AA)
     assert "Compte d'exploitation" in r.stdout and "Emprunts" in r.stdout
 

@@ -13,7 +13,7 @@ from plai_bilan.sortie import ecrire_atomique
 
 
 class FeuilleInstruction:
-    """Le verdict : montant demandé (modifiable), subvention minimale (formule du classeur), écart et verdict."""
+    """L'avis d'instruction sur une page : demande (modifiable), S*, G, C, montant justifiable et verdict en formules."""
 
     nom = "Instruction"
 
@@ -22,32 +22,52 @@ class FeuilleInstruction:
 
     def ecrire(self, x, ws) -> None:
         v, f = self.v, x.f
-        x.largeurs(ws, (0, 0, 56), (1, 1, 22), (2, 2, 90))
-        x.titre(ws, "Instruction de la demande de subvention",
-                f"Subvention instruite : {v.financeur}. La demande est justifiée si l'opération est équilibrable, "
-                f"si elle ne dépasse pas la subvention minimale de plus de {v.tolerance:g} € et si les critères "
-                "d'éligibilité sont conformes.")
+        b = v.bilan
+        x.largeurs(ws, (0, 0, 58), (1, 1, 22), (2, 2, 80))
+        x.titre(ws, "Avis d'instruction : subvention PLAI adapté (FNAP)",
+                f"Subvention instruite : {v.financeur}. S* : besoin de financement de l'opération ; G : le même en PLAI "
+                "ordinaire ; C = S* - G : coût des contreparties sociales ; la subvention PLAI adapté peut justifier "
+                "min(S*, C) (programme FNAP, III).")
         l = 3
-        ws.write_string(l, 0, "Montant demandé")
-        ecrire(ws, l, 1, v.demande, f("euros", saisie=True))
-        x.cl.nommer("montant_demande", self.nom, l, 1)
-        l += 1
+
+        def saisie(libelle: str, valeur, nom: str) -> None:
+            nonlocal l
+            ws.write_string(l, 0, libelle)
+            ecrire(ws, l, 1, valeur, f("euros2", saisie=True))
+            x.cl.nommer(nom, self.nom, l, 1)
+            l += 1
+
+        saisie("Montant demandé", v.demande, "montant_demande")
+        saisie("Tolérance de l'instruction (€)", v.tolerance, "tolerance_instruction")
+        s = v.subvention_minimale
         lignes = [
-            ("Subvention minimale qui équilibre l'opération", "subvention_minimale", v.subvention_minimale
-             if v.bilan.faisable else "aucune", "euros"),
-            ("Écart (demande - minimum)", 'IF(faisable="oui",montant_demande-subvention_minimale,"")', v.ecart,
-             "euros"),
-            ("Écart en % du minimum", 'IF(AND(faisable="oui",N(subvention_minimale)>0),'
-             '(montant_demande-subvention_minimale)/subvention_minimale,"")',
-             None if v.ecart_pct is None else v.ecart_pct / 100, "pct"),
-            ("Coût des contreparties sociales", "cout_contreparties", v.bilan.cout_contreparties, "euros"),
-            ("Valeur de référence FNAP", "reference_fnap", v.bilan.reference_fnap, "euros"),
+            ("Besoin de financement de l'opération (S*)", 'IF(faisable="oui",subvention_brute,"aucune")',
+             s if b.faisable else "aucune", "euros2", None),
+            ("Même opération en PLAI ordinaire (G)", "subvention_plai_ordinaire",
+             b.subvention_plai_ordinaire if b.subvention_plai_ordinaire is not None else "aucune", "euros2", None),
+            ("Coût des contreparties sociales (C = S* - G)", "cout_contreparties", b.cout_contreparties, "euros2",
+             None),
+            ("Subvention PLAI adapté justifiable, min(S*, C)",
+             'IF(AND(faisable="oui",ISNUMBER(cout_contreparties)),MAX(0,MIN(subvention_brute,cout_contreparties)),"")',
+             v.justifiable, "euros2", "subvention_justifiable"),
+            ("Besoin hors contreparties (autres financeurs)",
+             'IF(ISNUMBER(subvention_justifiable),subvention_brute-subvention_justifiable,"")',
+             b.besoin_hors_contreparties, "euros2", None),
+            ("Valeur de référence FNAP", "reference_fnap", b.reference_fnap, "euros", None),
             ("Demande / référence FNAP", 'IF(N(reference_fnap)>0,montant_demande/reference_fnap,"")',
-             v.demande / v.bilan.reference_fnap if v.bilan.reference_fnap else None, "pct"),
+             v.demande / b.reference_fnap if b.reference_fnap else None, "pct", None),
         ]
-        for lib, texte, val, fmt in lignes:
+        for lib, texte, val, fmt, nom in lignes:
             ws.write_string(l, 0, lib)
             formule(ws, l, 1, texte, val, f(fmt))
+            if nom:
+                x.cl.nommer(nom, self.nom, l, 1)
+            l += 1
+        noms = {"loyers": "loyers plus bas", "gla": "gestion locative adaptée", "accompagnement": "accompagnement (net)",
+                "subventions_plai_adapte": "subventions PLAI adapté d'autres financeurs"}
+        for cause, valeur in (b.contreparties or {}).items():
+            ws.write_string(l, 0, f"    dont {noms[cause]} (établi à l'export)", f(italique=True))
+            ecrire(ws, l, 1, valeur, f("euros2"))
             l += 1
         n_nc = len(v.criteres_non_conformes)
         ws.write_string(l, 0, "Critères d'éligibilité non conformes (à l'export)")
@@ -55,25 +75,30 @@ class FeuilleInstruction:
         x.cl.nommer("criteres_non_conformes", self.nom, l, 1)
         l += 1
         ws.write_string(l, 0, "Verdict", f(gras=True))
-        formule(ws, l, 1, f'IF(faisable<>"oui","non justifiée",IF(AND(montant_demande<=subvention_minimale+'
-                f'{v.tolerance:g},criteres_non_conformes=0),"justifiée","non justifiée"))',
-                "justifiée" if v.justifiee else "non justifiée", f(gras=True))
+        formule(ws, l, 1, 'IF(criteres_non_conformes>0,"non éligible",IF(NOT(ISNUMBER(subvention_justifiable)),'
+                '"plan non équilibré",IF(ROUND(montant_demande,2)>ROUND(subvention_justifiable,2)+tolerance_instruction,'
+                '"demande excessive",IF(ROUND(montant_demande,2)<ROUND(subvention_brute,2)-tolerance_instruction,'
+                '"plan non équilibré","demande justifiée"))))', _verdict_classeur(v), f(gras=True))
         l += 2
-        ws.write_string(l, 0, "Motifs (établis à l'export)", f(gras=True))
+        ws.write_string(l, 0, "Raison (établie à l'export)", f(gras=True))
         l += 1
-        for m in v.motifs or ["aucun : la demande est justifiée"]:
-            ws.write_string(l, 0, m)
-            l += 1
-        l += 1
+        ws.set_row(l, 13.5 * max(1, -(-len(v.raison) // 140)))
+        ws.merge_range(l, 0, l, 2, v.raison[0].upper() + v.raison[1:] + ".", f(retour=True))
+        l += 2
         x.entete(ws, l, 0, ["Critère d'éligibilité", "Statut", "Détail"])
         l += 1
         for c in v.constats_eligibilite:
-            ws.set_row(l, 13.5 * max(-(-len(c.libelle) // 50), -(-len(c.detail) // 85), 1))
+            ws.set_row(l, 13.5 * max(-(-len(c.libelle) // 55), -(-len(c.detail) // 80), 1))
             ws.write_string(l, 0, f"{c.code} - {c.libelle}", f(retour=True))
             ws.write_string(l, 1, c.statut, f(gras=c.statut == "non conforme", retour=True))
             ws.write_string(l, 2, c.detail, f(retour=True))
             l += 1
-        x.mise_en_page(ws)
+        x.mise_en_page(ws, paysage=False, une_page=True)
+
+
+def _verdict_classeur(v: Verdict) -> str:
+    return {"justifiee": "demande justifiée", "excessive": "demande excessive", "plan_non_equilibre":
+            "plan non équilibré", "non_eligible": "non éligible"}[v.verdict]
 
 
 class FeuilleSensibilite:

@@ -1,0 +1,219 @@
+"""Ce que paie la subvention PLAI adapté et le verdict d'instruction, sur une petite opération calculée à la main.
+
+Opération : un logement PLAI adapté de 50 m2 (loyer saisi 250 €/mois), plafond de l'avis loyers 6 €/m2, soit un
+plafond PLAI de 300 €/mois ; frais de gestion 1 000 €/an, GLA 500 €/an pendant 10 ans ; prix de revient
+50 000 € ; PLAI de droit commun 10 000 € ; prêt d'équilibre à taux nul sur 10 ans (1 € de prêt coûte 0,10 €
+par an) ; critère annuel, horizon 10 ans, sans indexation ni vacance.
+
+- S* : 3 000 - 1 000 - 500 - (40 000 - S) / 10 >= 0, soit S* = 25 000 €.
+- Loyers au plafond (3 600 €/an) : 2 100 - 4 000 + S / 10, soit 19 000 € : la cause « loyers » vaut 6 000 €.
+- Sans GLA : 2 600 - 4 000 + S / 10, soit G = 14 000 € (ni accompagnement, ni subvention propre au PLAI adapté) :
+  la cause « gla » vaut 5 000 €.
+- C = S* - G = 11 000 € ; montant justifiable J = min(S*, C) = 11 000 € ; hors contreparties S* - J = 14 000 €.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from plai_bilan import instruire, scenario_depuis_dict, subvention_minimale
+from plai_bilan.cli import main
+
+BASE = {
+    "operation": {"nom": "Cas instruit", "nature": "acquisition-amelioration", "produit": "ordinaire",
+                  "region": "hors-idf-paca", "zone_loyer": "2", "zone_apl": "2", "date_agrement": "2026-03-01",
+                  "mise_en_service": 2027, "loyer_plafond_m2": 6.0},
+    "logements": [{"typologie": "T2", "nombre": 1, "surface_habitable": 50.0, "plai_adapte": True,
+                   "menage": {"couple": False, "personnes_a_charge": 0}, "loyer_mensuel": 250.0}],
+    "prix_de_revient": {"charge_fonciere": 50000},
+    "subventions": [{"financeur": "État - PLAI", "nature": "etat_plai", "montant": 10000},
+                    {"financeur": "État - PLAI adapté", "nature": "fnap_plai_adapte", "montant": "a_calculer"}],
+    "prets": [{"nom": "Prêt à taux nul", "taux_pct": 0.0, "duree": 10, "montant": "solde"}],
+    "exploitation": {"frais_gestion": 1000, "gla": {"montant": 500, "duree": 10},
+                     "indexation": {"loyers_pct": 0.0, "charges_pct": 0.0}},
+    "analyse": {"critere": "annuel", "duree": 10},
+}
+
+
+def operation(demande=None, **modifs):
+    doc = copy.deepcopy(BASE)
+    if demande is not None:
+        doc["subventions"][1]["montant"] = demande
+    for chemin, valeur in modifs.items():
+        cible = doc
+        cles = chemin.split("__")
+        for c in cles[:-1]:
+            cible = cible[int(c)] if c.isdigit() else cible[c]
+        cible[cles[-1]] = valeur
+    return scenario_depuis_dict(doc, "cas-instruit")
+
+
+def test_besoin_decompose_a_la_main():
+    b = subvention_minimale(operation())
+    assert b.subvention_minimale == pytest.approx(25000, abs=0.01)
+    assert b.subvention_plai_ordinaire == pytest.approx(14000, abs=0.01)
+    assert b.cout_contreparties == pytest.approx(11000, abs=0.01)
+    assert b.contreparties == pytest.approx({"loyers": 6000, "gla": 5000, "accompagnement": 0,
+                                             "subventions_plai_adapte": 0}, abs=0.01)
+    assert b.subvention_justifiable == pytest.approx(11000, abs=0.01)
+    assert b.besoin_hors_contreparties == pytest.approx(14000, abs=0.01)
+
+
+def test_une_aide_propre_au_plai_adapte_d_un_autre_financeur_reduit_les_contreparties():
+    """Une collectivité donne 3 000 € par PLAI adapté : le prêt vaut 37 000 €, S* = 22 000 € ; loyers au plafond
+    16 000 € ; sans GLA 11 000 € ; sans l'aide propre au PLAI adapté (le prêt remonte à 40 000 €) G = 14 000 € :
+    C = 8 000 € = 6 000 (loyers) + 5 000 (GLA) - 3 000 (aide propre au PLAI adapté)."""
+    sc = operation()
+    doc = copy.deepcopy(BASE)
+    doc["subventions"].insert(1, {"financeur": "Ville - PLAI adapté", "nature": "collectivite",
+                                  "montant_par_plai_adapte": 3000})
+    b = subvention_minimale(scenario_depuis_dict(doc, "aide-propre"))
+    assert sc is not None
+    assert b.subvention_minimale == pytest.approx(22000, abs=0.01)
+    assert b.subvention_plai_ordinaire == pytest.approx(14000, abs=0.01)
+    assert b.contreparties == pytest.approx({"loyers": 6000, "gla": 5000, "accompagnement": 0,
+                                             "subventions_plai_adapte": -3000}, abs=0.01)
+    assert b.subvention_justifiable == pytest.approx(8000, abs=0.01)
+
+
+def test_foyer_le_financement_general_de_la_gestion_reste_en_plai_ordinaire():
+    """Pension de famille : redevance saisie 350 €/mois (redevance maximale 400), GLS renforcée 500 €/an, AGLS
+    300 €/an (pas propre au PLAI adapté : elle reste dans la variante et compte tous les logements).
+    S* : 4 200 + 300 - 1 000 - 500 - (40 000 - S) / 10, soit 10 000 € ; redevance maximale : 4 800 + 300 - 1 000
+    - 500 - 4 000 = -400, soit 4 000 € ; sans GLS renforcée : +100, G = 0. C = 10 000 = 6 000 + 4 000."""
+    doc = copy.deepcopy(BASE)
+    doc["operation"]["produit"] = "foyer"
+    doc["operation"].pop("loyer_plafond_m2")
+    doc["operation"]["zone_apl"] = "3"
+    doc["logements"][0].update(loyer_mensuel=350.0, redevance_max=400.0)
+    doc["exploitation"]["financement_accompagnement"] = {"montant": 300, "duree": 10}
+    b = subvention_minimale(scenario_depuis_dict(doc, "foyer"))
+    assert b.subvention_minimale == pytest.approx(10000, abs=0.01)
+    assert b.subvention_plai_ordinaire == pytest.approx(0, abs=0.01)
+    assert b.contreparties == pytest.approx({"loyers": 6000, "gla": 4000, "accompagnement": 0,
+                                             "subventions_plai_adapte": 0}, abs=0.01)
+    assert b.subvention_justifiable == pytest.approx(10000, abs=0.01)
+
+
+@pytest.mark.parametrize(("demande", "verdict", "statut", "montants"), [
+    # Au-dessus de C et sous S* : excessive, la borne est le coût des contreparties.
+    (20000, "excessive", 1, {"excedent": 9000}),
+    (12000, "excessive", 1, {"excedent": 1000}),
+    # Égale à C : le plan laisse 14 000 € à d'autres financeurs (G).
+    (11000, "plan_non_equilibre", 3, {"manque": 14000, "manque_dans_contreparties": 0,
+                                      "manque_hors_contreparties": 14000}),
+    # Sous C : 2 000 € relèvent encore des contreparties, 14 000 € d'autres financeurs.
+    (9000, "plan_non_equilibre", 3, {"manque": 16000, "manque_dans_contreparties": 2000,
+                                     "manque_hors_contreparties": 14000}),
+    # La valeur de référence FNAP (13 980 €, 1 à 3 PLAI adaptés hors IdF et PACA) dépasse C.
+    ("reference", "excessive", 1, {"excedent": 2980}),
+])
+def test_verdicts_sans_cofinancement(demande, verdict, statut, montants):
+    v = instruire(operation(demande))
+    assert (v.verdict, v.statut_sortie, v.borne) == (verdict, statut, "contreparties")
+    for cle, attendu in montants.items():
+        assert getattr(v, cle) == pytest.approx(attendu, abs=0.01), cle
+    if verdict == "excessive":
+        assert "coût des contreparties sociales" in v.raison
+
+
+def avec_cofinancement(demande):
+    """La collectivité apporte G = 14 000 € : prêt 26 000 €, S* = 11 000 € = C, G = 0 : J = 11 000 €."""
+    doc = copy.deepcopy(BASE)
+    doc["subventions"][1]["montant"] = demande
+    doc["subventions"].insert(1, {"financeur": "Département", "nature": "collectivite", "montant": 14000})
+    return scenario_depuis_dict(doc, "cofinance")
+
+
+@pytest.mark.parametrize(("demande", "verdict"), [(11000, "justifiee"), (11000.5, "justifiee"),
+                                                  (11001.11, "excessive"), (10998.99, "plan_non_equilibre")])
+def test_verdicts_avec_cofinancement_et_tolerance(demande, verdict):
+    v = instruire(avec_cofinancement(demande))
+    assert v.bilan.subvention_minimale == pytest.approx(11000, abs=0.01)
+    assert v.bilan.subvention_plai_ordinaire == pytest.approx(0, abs=0.01)
+    assert v.verdict == verdict
+    if verdict == "excessive":
+        assert v.borne == "equilibre"  # S* = C : l'équilibre borne aussi
+        assert "1,11 €" in v.raison  # le montant affiché est celui que la règle refuse, au centime
+
+
+def test_tolerance_en_option():
+    assert instruire(avec_cofinancement(11005), tolerance=10).verdict == "justifiee"
+    assert instruire(avec_cofinancement(11005), tolerance=1).verdict == "excessive"
+
+
+def test_critere_bloquant_donne_non_eligible():
+    v = instruire(operation(11000, operation__anru=True))
+    assert (v.verdict, v.statut_sortie) == ("non_eligible", 4)
+    assert "anru" in v.raison
+
+
+def test_gla_plus_courte_que_l_operation_n_est_pas_eligible():
+    v = instruire(operation(11000, exploitation__gla={"montant": 500, "duree": 5}))
+    assert v.verdict == "non_eligible"
+    assert [c.code for c in v.criteres_non_conformes] == ["3"]
+
+
+def lancer(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_statuts_de_sortie_et_json(tmp_path):
+    import tomllib  # noqa: F401  (le scénario est écrit en TOML pour la commande)
+
+    for demande, statut in ((11000, 0), (12000, 1), (9000, 3)):
+        f = tmp_path / f"d{demande}.toml"
+        f.write_text(_toml(avec_cofinancement(demande) if demande == 11000 else operation(demande)), encoding="utf-8")
+        r = lancer("instruire", f, "--format", "json")
+        assert r.exit_code == statut, r.output
+        d = json.loads(r.stdout)
+        assert d["statut_sortie"] == statut and d["subvention_justifiable"] == 11000.0
+
+
+def test_montreuil_400000_n_est_pas_justifiee_et_la_raison_nomme_les_contreparties(tmp_path):
+    from conftest import RACINE
+
+    texte = (RACINE / "scenarios" / "cn-montreuil-12-plai-dont-4-adaptes.toml").read_text(encoding="utf-8")
+    f = tmp_path / "montreuil.toml"
+    f.write_text(texte.replace('montant = "a_calculer"', "montant = 400000"), encoding="utf-8")
+    r = lancer("instruire", f, "--format", "json", "--avis", tmp_path / "avis.pdf")
+    assert r.exit_code == 1
+    d = json.loads(r.stdout)
+    assert d["verdict"] == "excessive" and d["borne"] == "contreparties"
+    assert "coût des contreparties sociales" in d["raison"]
+    assert d["excedent"] == pytest.approx(400000 - d["cout_contreparties"], abs=0.01)
+    assert (tmp_path / "avis.pdf").read_bytes().startswith(b"%PDF")
+
+
+def _toml(sc) -> str:
+    """Réécrit un scénario construit par dictionnaire en TOML (le sous-ensemble de ce module)."""
+    doc = copy.deepcopy(BASE)
+    doc["subventions"] = [
+        {k: v for k, v in (("financeur", s.financeur), ("nature", s.nature),
+                           ("montant", s.montant if s.montant is not None else None),
+                           ("montant_par_plai_adapte", s.montant_par_plai_adapte)) if v is not None}
+        for s in sc.subventions]
+    lignes = []
+
+    def valeur(v):
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, str):
+            return v if v[:4].isdigit() and v.count("-") == 2 else json.dumps(v, ensure_ascii=False)
+        if isinstance(v, dict):
+            return "{ " + ", ".join(f"{k} = {valeur(x)}" for k, x in v.items()) + " }"
+        return repr(v)
+
+    for section, contenu in doc.items():
+        if isinstance(contenu, list):
+            for element in contenu:
+                lignes.append(f"[[{section}]]")
+                lignes += [f"{k} = {valeur(v)}" for k, v in element.items()]
+        else:
+            lignes.append(f"[{section}]")
+            lignes += [f"{k} = {valeur(v)}" for k, v in contenu.items()]
+    return "\n".join(lignes) + "\n"
