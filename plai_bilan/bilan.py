@@ -238,6 +238,17 @@ class Equilibre:
 
 
 @dataclass(frozen=True)
+class Diagnostic:
+    """Pourquoi une opération est infaisable, et ce qui la rendrait faisable."""
+
+    capacite_emprunt: float | None  # le plus grand prêt d'équilibre que le compte peut porter (None : aucun levier)
+    manque: float | None  # ce qui manque même sans prêt d'équilibre : besoin brut - K (None : aucun levier)
+    prets: tuple[tuple[str, float, float | None, bool], ...]  # (prêt fixe, capital, besoin s'il est aussi remplacé, suffit)
+    charges_plus_rapides: bool  # les charges sont indexées plus vite que les loyers (déficit croissant)
+    annees_sans_pret: bool  # des années en déficit après la dernière échéance de tous les prêts
+
+
+@dataclass(frozen=True)
 class Bilan:
     """Tout le résultat d'une opération : ce que lisent les sorties."""
 
@@ -283,6 +294,7 @@ class Bilan:
     contreparties: dict[str, float] | None = None  # C décomposé par cause (CAUSES_CONTREPARTIES), somme = C
     subvention_justifiable: float | None = None  # max(0, min(S*, C)) : ce que la subvention PLAI adapté peut payer
     equilibre: Equilibre | None = None
+    diagnostic: Diagnostic | None = None  # opération infaisable : capacité d'emprunt et leviers
     controles: tuple[Constat, ...] = ()
     avertissements: tuple[str, ...] = field(default=())
 

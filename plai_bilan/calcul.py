@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 
-from plai_bilan.bilan import Bilan, Compte, EcheancierPret, Equilibre
+from plai_bilan.bilan import Bilan, Compte, Diagnostic, EcheancierPret, Equilibre
 from plai_bilan.controles import controler
 from plai_bilan.erreurs import ScenarioInvalide
 from plai_bilan.moteur import exploitation
@@ -26,7 +26,7 @@ from plai_bilan.preparation import (
     variantes_contreparties,
 )
 from plai_bilan.scenario import Scenario
-from plai_bilan.solveur import Besoin, besoin_subvention, resoudre_lot
+from plai_bilan.solveur import Besoin, besoin_subvention, leviers_prets_fixes, masque_critere, resoudre_lot
 
 
 def _echeanciers(ech: Echeancier, prets: np.ndarray, h: int, noms, principaux) -> tuple[EcheancierPret, ...]:
@@ -133,6 +133,26 @@ def _equilibre(lot: Lot, sol, i: int, j_plai: int | None, e: Entrees, c0: Compte
     )
 
 
+def _diagnostic(lot: Lot, sol, i: int, e: Entrees) -> Diagnostic:
+    """Capacité d'emprunt, manque et leviers d'une opération infaisable (sans prêt d'équilibre : rien à dire)."""
+    critere = str(sol.critere[i])
+    masque = masque_critere(sol.critere, lot.actif)
+    k = float(sol.pret_equilibre_initial[i])
+    sans_levier = bool(sol.bornes.echec_sans_levier[i].any())
+    brut = None if sans_levier else float(sol.bornes.valeur[i])
+    leviers = leviers_prets_fixes(lot, i, critere, sol.valeurs, sol.coefficients, masque, k)
+    prets = tuple((lot.noms_prets[l.indice], l.capital, None if not np.isfinite(l.besoin) else l.besoin, l.suffit)
+                  for l in leviers)
+    h = e.horizon
+    fin_prets = max((int(np.nonzero(lot.unitaire.echeances[j, :h] > 1e-12)[0].max()) + 1
+                     for j in np.nonzero(lot.pret_operation == i)[0] if (lot.unitaire.echeances[j, :h] > 1e-12).any()),
+                    default=0)
+    deficit = [a for a, _ in sol.annees_deficit[i]]
+    return Diagnostic(capacite_emprunt=None if brut is None else k - brut, manque=None if brut is None else brut - k,
+                      prets=prets, charges_plus_rapides=e.hypotheses.indexation_charges > e.hypotheses.indexation_loyers,
+                      annees_sans_pret=any(a > fin_prets for a in deficit))
+
+
 def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Parametres | None = None) -> list[Bilan]:
     """Subvention d'équilibre de plusieurs opérations, résolues en un lot.
 
@@ -191,6 +211,7 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
             subvention_plai_ordinaire=s_plai, cout_contreparties=cout, contreparties=causes,
             subvention_justifiable=justifiable,
             equilibre=None if e.indice_solde is None else _equilibre(lot, sol, i, j_plai, e, c0),
+            diagnostic=_diagnostic(lot, sol, i, e) if not faisable and e.indice_solde is not None else None,
             avertissements=tuple(avert)))
     return bilans
 

@@ -351,7 +351,10 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
     sc = _scenario_a_resoudre(fichier, png)
     s = _sensibilite(sc)
     _avertir(sc.avertissements)
-    if png:
+    if png and not s.faisable:
+        click.echo(f"Avertissement : graphique non écrit dans {png} : aucune subvention n'équilibre l'opération telle "
+                   "qu'elle est décrite, il n'y a pas d'écart à tracer", err=True)
+    elif png:
         from plai_bilan.export.graphiques import tornade
 
         tornade(s, png)

@@ -194,9 +194,17 @@ class Sensibilite:
     def triees(self) -> list[LigneSensibilite]:
         """Les lignes de la plus grande amplitude à la plus petite (ordre d'une tornade)."""
         def amplitude(l: LigneSensibilite) -> float:
+            if not self.faisable:  # base infaisable : d'abord les hypothèses qui rendent une subvention suffisante
+                finies = [x for x in (l.subvention_basse, l.subvention_haute) if np.isfinite(x)]
+                return -min(finies) if finies else -np.inf
             a = np.array([l.subvention_basse, l.subvention_haute]) - self.subvention_base
-            return float(np.nanmax(np.abs(np.where(np.isinf(a), 1e18, a))))
+            return float(np.max(np.abs(np.where(np.isfinite(a), a, 1e18))))
         return sorted(self.lignes, key=amplitude, reverse=True)
+
+    @property
+    def faisable(self) -> bool:
+        """Une subvention équilibre-t-elle l'opération telle qu'elle est décrite ?"""
+        return bool(np.isfinite(self.subvention_base))
 
 
 @dataclass(frozen=True)

@@ -192,3 +192,31 @@ def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte
     bornes_loyer = borne_inferieure(v_l, w_l, masque, seulement_echecs=False)
     return SolutionLot(critere, subvention, faisable, critique, motifs, deficits, k_bal, bornes_loyer.valeur, c0, u,
                        apres, v, w, v_l, w_l, b, bornes_loyer, a)
+
+
+@dataclass(frozen=True)
+class LevierPret:
+    """Remplacer aussi un prêt à montant fixe : la subvention (ou les fonds propres) qui équilibrerait l'opération."""
+
+    indice: int  # indice à plat du prêt dans le lot
+    capital: float
+    besoin: float  # prêt d'équilibre entier + part du prêt fixe à remplacer ; inf si ce prêt n'y suffit pas
+    suffit: bool  # la part à remplacer ne dépasse pas le capital du prêt
+
+
+def leviers_prets_fixes(lot: Lot, i: int, critere: str, v: np.ndarray, w: np.ndarray, masque: np.ndarray,
+                        k_bal: float) -> list[LevierPret]:
+    """Pour une opération infaisable : une subvention égale au prêt d'équilibre entier (K) ne suffit pas ; si elle
+    remplaçait aussi une part Y d'un prêt fixe j, AF_t gagnerait Y u^j_t. Y* = max(-V'_t / W^j_t) sur les années
+    en échec, V' = V + K W (la forme fermée de model.md 8 appliquée au prêt j)."""
+    prets = np.nonzero((lot.pret_operation == i) & (np.arange(len(lot.principal)) != lot.indice_solde[i]))[0]
+    v_k = v[i] + k_bal * w[i]
+    resultat = []
+    for j in prets:
+        u_j = lot.unitaire.echeances[j] * lot.actif[i]
+        w_j = coefficients_critere(np.array([critere]), u_j[None, :], lot.taux_actualisation[i:i + 1], lot.t)[0]
+        b = borne_inferieure(v_k[None, :], w_j[None, :], masque[i:i + 1])
+        y = np.inf if b.echec_sans_levier.any() else float(b.valeur[0])
+        capital = float(lot.principal[j])
+        resultat.append(LevierPret(int(j), capital, k_bal + y, y <= capital + TOLERANCE))
+    return resultat

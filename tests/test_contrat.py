@@ -30,6 +30,8 @@ def verifier(objet, document: str) -> int:
     assert list(objet) == attendues, f"{document} : clés {list(objet)} au lieu de {attendues}"
     n = len(attendues)
     for cle, valeur in objet.items():
+        if valeur is None:  # un sous-objet absent (diagnostic d'une opération faisable...) : null
+            continue
         for sous in (f"{document}.{cle}[]", f"{document}.{cle}", f"provenance.{cle}"):
             if sous in C.documents:
                 for x in valeur if sous.endswith("[]") else [valeur]:
@@ -42,6 +44,17 @@ def verifier(objet, document: str) -> int:
 def test_cles_json_egales_au_catalogue(chemin_scenario, commande):
     extra = ["-n", "50"] if commande == "risque" else []
     assert verifier(lancer(commande, chemin_scenario, "--format", "json", *extra), commande) > 10
+
+
+def test_cles_json_d_une_operation_infaisable(tmp_path):
+    from conftest import RACINE
+
+    texte = (RACINE / "scenarios" / "cn-montreuil-12-plai-dont-4-adaptes.toml").read_text(encoding="utf-8")
+    f = tmp_path / "m700.toml"
+    f.write_text(texte.replace("montant = 500000 ", "montant = 700000 "), encoding="utf-8")
+    d = lancer("subvention", f, "--format", "json")
+    assert d["faisable"] is False and d["diagnostic"] is not None
+    verifier(d, "subvention")
 
 
 def test_cles_json_de_comparer_et_instruire(tmp_path):

@@ -217,3 +217,36 @@ def _toml(sc) -> str:
             lignes.append(f"[{section}]")
             lignes += [f"{k} = {valeur(v)}" for k, v in contenu.items()]
     return "\n".join(lignes) + "\n"
+
+
+def test_le_levier_d_un_pret_fixe_equilibre_vraiment_l_operation():
+    """Montreuil avec un foncier de 700 000 € est infaisable. Le diagnostic dit quelle subvention équilibrerait
+    l'opération si elle remplaçait aussi une part du foncier : on la met dans le plan (prêt d'équilibre à 0,
+    foncier diminué d'autant) et on simule. Le critère tient au centime, et échoue avec 10 € de moins."""
+    import tomllib
+
+    from conftest import RACINE
+
+    from plai_bilan import simuler
+
+    with (RACINE / "scenarios" / "cn-montreuil-12-plai-dont-4-adaptes.toml").open("rb") as f:
+        doc = tomllib.load(f)
+    doc["prets"][0]["montant"] = 700000
+    b = subvention_minimale(scenario_depuis_dict(copy.deepcopy(doc), "m700"))
+    assert not b.faisable and b.diagnostic.manque > 0
+    nom, capital, besoin, suffit = b.diagnostic.prets[0]
+    assert nom == "CDC PLAI foncier" and suffit
+    part = besoin - b.pret_equilibre_initial
+
+    def tresorerie_min(manque: float) -> float:
+        # La subvention remplace le prêt d'équilibre entier (il vaut 0) et la part du foncier, moins « manque » que
+        # le foncier garde.
+        d = copy.deepcopy(doc)
+        d["subventions"][-1]["montant"] = round(besoin - manque, 2)
+        d["prets"][0]["montant"] = round(capital - part + manque, 2)
+        sim = simuler(scenario_depuis_dict(d, "levier"))
+        assert sim.principaux[1] == pytest.approx(0.0, abs=0.01)
+        return float(sim.compte.tresorerie.min())
+
+    assert tresorerie_min(0.0) >= -0.01
+    assert tresorerie_min(10.0) < -0.01

@@ -111,6 +111,7 @@ def subvention(b: Bilan) -> dict:
         "annee_critique": b.annee_critique,
         "motif": b.motif,
         "annees_deficit": [{"annee": a, "montant": arrondi(m)} for a, m in b.annees_deficit],
+        "diagnostic": _diagnostic(b),
         "prix_de_revient": arrondi(b.prix_de_revient),
         "pret_equilibre": arrondi(b.pret_equilibre),
         "pret_equilibre_initial": arrondi(b.pret_equilibre_initial),
@@ -132,6 +133,15 @@ def subvention(b: Bilan) -> dict:
         "parametres": _parametres(b.provenance),
         "avertissements": list(b.avertissements),
     }
+
+
+def _diagnostic(b: Bilan) -> dict | None:
+    d = b.diagnostic
+    if d is None:
+        return None
+    return {"capacite_emprunt": arrondi(d.capacite_emprunt), "manque": arrondi(d.manque),
+            "prets": [{"nom": n, "capital": arrondi(c), "besoin": arrondi(x), "suffit": s} for n, c, x, s in d.prets],
+            "charges_plus_rapides": d.charges_plus_rapides, "annees_sans_pret": d.annees_sans_pret}
 
 
 def _contreparties(b: Bilan) -> dict | None:

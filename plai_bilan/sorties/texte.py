@@ -193,6 +193,8 @@ def subvention(b: Bilan) -> str:
                 m.append(f"  année {a} : {euros(v)}")
             if len(b.annees_deficit) > 10:
                 m.append(f"  ... et {len(b.annees_deficit) - 10} autres années")
+        if b.diagnostic is not None:
+            m += [titre("Diagnostic et leviers"), *diagnostic(b)]
     if b.loyer_equilibre_m2 is not None:
         m.append(paragraphe(f"Loyer d'équilibre sans la subvention : {nombre(b.loyer_equilibre_m2, 2)} €/m2 SU/mois"
                             + (f" (plafond PLAI de l'opération : {nombre(b.plafond_plai_m2, 2)} €/m2)"
@@ -231,6 +233,37 @@ def lignes_besoin(b: Bilan, decimales: int = 0) -> list[list[str]]:
         lignes.append(["Valeur de référence FNAP", f"{euros(b.reference_fnap)} ({euros(b.reference_fnap_par_logement)}"
                        f" x {b.n_plai_adapte})"])
     return lignes
+
+
+def diagnostic(b: Bilan) -> list[str]:
+    """Les leviers d'une opération infaisable, en phrases."""
+    d = b.diagnostic
+    m = []
+    if d.capacite_emprunt is None:
+        m.append(paragraphe("- Des années en déficit tombent hors des échéances du prêt d'équilibre : aucune "
+                            "subvention qui le remplace ne peut les combler.", "  "))
+    else:
+        m.append(paragraphe(f"- Capacité d'emprunt : le compte ne porte pas de prêt d'équilibre ; même sans lui, il "
+                            f"manque {euros(d.manque)} au critère (le prêt d'équilibre sans subvention vaut "
+                            f"{euros(b.pret_equilibre_initial)}).", "  ") if d.capacite_emprunt < 0 else
+                 paragraphe(f"- Capacité d'emprunt : {euros(d.capacite_emprunt)} de prêt d'équilibre au plus.", "  "))
+    for nom, capital, besoin, suffit in d.prets:
+        if besoin is None:
+            m.append(paragraphe(f"- Remplacer aussi le prêt « {nom} » ({euros(capital)}) ne suffirait pas : ses "
+                                "échéances ne tombent pas sur les années en déficit.", "  "))
+        else:
+            m.append(paragraphe(
+                f"- Avec le prêt « {nom} » ({euros(capital)}) : une subvention ou des fonds propres de {euros(besoin)} "
+                f"remplaçant le prêt d'équilibre entier et {euros(besoin - b.pret_equilibre_initial)} de ce prêt "
+                + ("équilibreraient l'opération." if suffit else "n'y suffiraient pas (au-delà de son capital)."),
+                "  "))
+    if d.charges_plus_rapides:
+        m.append(paragraphe("- Les charges sont indexées plus vite que les loyers : le déficit grandit avec le temps ; "
+                            "revoir les charges de fin de période ou l'horizon (analyse.duree).", "  "))
+    if d.annees_sans_pret:
+        m.append(paragraphe("- Des déficits tombent après la dernière échéance de tous les prêts : seuls les loyers, "
+                            "les charges ou la trésorerie initiale peuvent les combler.", "  "))
+    return m
 
 
 def verdict(v: Verdict) -> str:
@@ -295,8 +328,12 @@ def sensibilite(s: Sensibilite) -> str:
                        montant(l.subvention_basse), _valeur_hyp(l.haute, l.unite), montant(l.subvention_haute),
                        seuil(l.bascule), seuil(l.rupture),
                        f"[{_valeur_hyp(l.plage[0], l.unite)} ; {_valeur_hyp(l.plage[1], l.unite)}]"])
-    return (paragraphe(s.nom) + f"\nSubvention minimale de référence : {montant(s.subvention_base)} "
-            f"(critère {s.critere})\n\n"
+    tete = (f"\nSubvention minimale de référence : {montant(s.subvention_base)} (critère {s.critere})\n\n"
+            if s.faisable else "\n" + paragraphe(
+                "Aucune subvention n'équilibre l'opération telle qu'elle est décrite : la sensibilité de la subvention "
+                "n'a de sens qu'à partir des valeurs de rupture ci-dessous (voir le diagnostic de plai-bilan "
+                "subvention).") + "\n\n")
+    return (paragraphe(s.nom) + tete
             + tableau(["Hypothèse", "Base", "Basse", "S* basse", "Haute", "S* haute", "Bascule (S* = 0)",
                        "Rupture", "Plage explorée"], lignes, "<>>>>>>><") + "\n\n" +
             paragraphe("Les autres hypothèses restant inchangées : bascule, valeur à laquelle l'opération s'équilibre "
