@@ -380,6 +380,9 @@ class Bilan:
             "annee_tresorerie_minimale": a_min,
             "van_avec_subvention": self.compte.van,
             "annee_critique": self.annee_critique,
+            "subvention_plai_ordinaire": self.subvention_plai_ordinaire,
             "cout_contreparties": self.cout_contreparties,
+            "subvention_justifiable": self.subvention_justifiable,
+            "besoin_hors_contreparties": self.besoin_hors_contreparties,
             "reference_fnap": self.reference_fnap,
         }

@@ -6,6 +6,9 @@ import pytest
 
 RACINE = Path(__file__).resolve().parent.parent
 SCENARIOS = sorted((RACINE / "scenarios").glob("*.toml"))
+# Les exemples dont une subvention est à calculer ; les autres portent une demande à instruire.
+A_CALCULER = [f for f in SCENARIOS if '"a_calculer"' in f.read_text(encoding="utf-8")]
+A_INSTRUIRE = [f for f in SCENARIOS if f not in A_CALCULER]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 
@@ -26,6 +29,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(saut)
 
 
-@pytest.fixture(params=SCENARIOS, ids=lambda p: p.stem)
+@pytest.fixture(params=A_CALCULER, ids=lambda p: p.stem)
 def chemin_scenario(request):
     return request.param

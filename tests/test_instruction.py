@@ -250,3 +250,14 @@ def test_le_levier_d_un_pret_fixe_equilibre_vraiment_l_operation():
 
     assert tresorerie_min(0.0) >= -0.01
     assert tresorerie_min(10.0) < -0.01
+
+
+@pytest.mark.parametrize("chemin", __import__("conftest").A_INSTRUIRE, ids=lambda p: p.stem)
+def test_l_exemple_livre_de_demande_justifiee(chemin):
+    """L'exemple du guide : G couvert par la Métropole, la demande égale au coût des contreparties."""
+    r = lancer("instruire", chemin, "--format", "json")
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)
+    assert d["verdict"] == "justifiee"
+    assert d["subvention_plai_ordinaire"] == 0.0
+    assert d["montant_demande"] == pytest.approx(d["subvention_justifiable"], abs=1.0)

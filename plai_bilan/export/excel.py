@@ -38,7 +38,7 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
     def synthese(self) -> None:
         ws, e, sc = self.ws[SYNTHESE], self.e, self.sc
         op = sc.operation
-        self.largeurs(ws, (0, 0, 50), (1, 1, 18), (2, 2, 12), (3, 3, 75))
+        self.largeurs(ws, (0, 0, 58), (1, 1, 18), (2, 2, 12), (3, 3, 75))
         ws.write_string(0, 0, op.nom, self.f(titre=True))
         ws.write_string(1, 0, f"{op.nature} ; {sc.n_logements} logements dont {sc.n_plai_adapte} PLAI adaptés ; "
                         f"produit {op.produit} ; zone de loyer {op.zone_loyer}, zone APL {op.zone_apl} ; agrément du "
@@ -63,17 +63,24 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
              "euros")
         if self.avec_solveur:
             lien("Critère d'équilibre", "critere", r.critere, "texte")
-            lien("Subvention minimale qui équilibre l'opération", "subvention_minimale",
+            lien("Subvention d'équilibre : tout l'écart de financement (S*)", "subvention_minimale",
                  r.subvention_minimale if r.faisable else "aucune", "euros", gras=True)
-            lien("par logement", 'IF(faisable="oui",subvention_minimale/n_logements,"")', r.subvention_minimale_par_logement, "euros")
-            lien("par logement PLAI adapté", 'IF(AND(faisable="oui",n_plai_adapte>0),subvention_minimale/'
-                 'n_plai_adapte,"")', r.subvention_minimale_par_logement_plai_adapte, "euros")
+            lien("par logement", 'IF(faisable="oui",subvention_minimale/n_logements,"")',
+                 r.subvention_minimale_par_logement, "euros")
             lien("Année critique", "annee_critique", r.annee_critique, "entier")
             lien("Prêt d'équilibre avec la subvention", "pret_equilibre_initial-subvention_appliquee",
                  r.pret_equilibre, "euros")
             lien("Loyer d'équilibre sans subvention (€/m² SU/mois)", "loyer_equilibre", r.loyer_equilibre_m2,
                  "euros_m2")
-            lien("Coût des contreparties sociales", "cout_contreparties", r.cout_contreparties, "euros")
+            lien("Même opération en PLAI ordinaire (G)", "subvention_plai_ordinaire",
+                 r.subvention_plai_ordinaire if r.subvention_plai_ordinaire is not None else "aucune", "euros")
+            lien("Coût des contreparties sociales (C = S* - G)", "cout_contreparties", r.cout_contreparties, "euros")
+            lien("Subvention PLAI adapté justifiable, min(S*, C)",
+                 'IF(AND(faisable="oui",ISNUMBER(cout_contreparties)),MAX(0,MIN(subvention_brute,cout_contreparties)),'
+                 '"")', r.subvention_justifiable, "euros", gras=True)
+            lien("Besoin hors contreparties (autres financeurs)",
+                 'IF(AND(faisable="oui",ISNUMBER(cout_contreparties)),subvention_brute-MAX(0,MIN(subvention_brute,'
+                 'cout_contreparties)),"")', r.besoin_hors_contreparties, "euros")
             lien("Valeur de référence FNAP", "reference_fnap", e.reference_fnap, "euros")
             t_min, _ = r.tresorerie_minimale
             lien("Trésorerie cumulée la plus basse", "tresorerie_minimale", t_min, "euros")
@@ -108,7 +115,8 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
             ws.write_string(ligne, 3, c.detail, self.f(retour=True))
             ligne += 1
         for a in self.b.avertissements:
-            ws.write_string(ligne, 0, "Avertissement : " + a, self.f(italique=True))
+            ws.set_row(ligne, 13.5 * max(1, -(-len(a) // 150)))
+            ws.merge_range(ligne, 0, ligne, 3, "Avertissement : " + a, self.f(italique=True, retour=True))
             ligne += 1
         self._graphique(ws)
         self.mise_en_page(ws, paysage=True)
