@@ -12,7 +12,7 @@ API publique ::
 ``instruire`` juge un montant demandé. Les erreurs d'entrée sont des :class:`ScenarioInvalide`.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 from plai_bilan.erreurs import ErreurPlaiBilan, ParametreInvalide, ScenarioInvalide  # noqa: E402
 from plai_bilan.scenario import charger_scenario, scenario_depuis_dict  # noqa: E402
