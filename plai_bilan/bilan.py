@@ -70,6 +70,9 @@ class LigneLoyer:
     loyer_m2_saisi: float | None
     loyer_mensuel_saisi: float | None
     redevance_max: float | None
+    ressources: float | None = None  # ressources annuelles déclarées du ménage (critère 1)
+    plafond_ressources: float | None = None  # plafond de ressources PLAI du ménage à la date d'agrément
+    plafond_ressources_date: date | None = None  # date d'effet de ce plafond
 
 
 @dataclass(frozen=True)

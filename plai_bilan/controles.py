@@ -40,6 +40,33 @@ def _annexes(b: Bilan) -> Constat:
                    f"{base}".replace(".", ","))
 
 
+def _ressources(b: Bilan, constats: list[Constat]) -> None:
+    """Critère 1 du FNAP (public du II de L.301-1 : ménages sous plafond de ressources PLAI en difficulté), sur les
+    ressources déclarées des ménages envisagés. Au-delà de la dernière année de plafonds chargée, un ménage sous le
+    dernier plafond connu est conforme (les plafonds sont revalorisés à la hausse) ; au-dessus, non vérifiable."""
+    agrement = b.scenario.operation.date_agrement
+    for ligne in b.loyers_par_logement:
+        if not ligne.plai_adapte or ligne.ressources is None:
+            continue
+        if ligne.plafond_ressources is None:
+            constats.append(Constat("1", f"Ressources sous le plafond PLAI : {_designation(ligne)}", NON_VERIFIABLE,
+                                    "aucun plafond de ressources PLAI à la date d'agrément"))
+            continue
+        perime = agrement.year > ligne.plafond_ressources_date.year
+        date_plafond = ligne.plafond_ressources_date.strftime("%d/%m/%Y")
+        ok = ligne.ressources <= ligne.plafond_ressources
+        detail = (f"ressources {euros(ligne.ressources)} {'<=' if ok else '>'} plafond PLAI "
+                  f"{euros(ligne.plafond_ressources)} (en vigueur au {date_plafond})")
+        if ok:
+            statut = CONFORME
+        elif perime:
+            statut = NON_VERIFIABLE
+            detail += " : ce plafond est le dernier chargé, celui de la date d'agrément est plus haut"
+        else:
+            statut = NON_CONFORME
+        constats.append(Constat("1", f"Ressources sous le plafond PLAI : {_designation(ligne)}", statut, detail))
+
+
 def _apl_sur_la_projection(b: Bilan, constats: list[Constat]) -> None:
     """Critères 2.1 / 2.2 sur toute la projection : loyers indexés (indexation_loyers) contre plafonds APL revalorisés
     (indexation.plafonds_apl_pct, par défaut comme les loyers)."""
@@ -92,6 +119,8 @@ def controler(b: Bilan) -> list[Constat]:
                 CONFORME if ok else NON_CONFORME,
                 f"loyer {euros(ligne.loyer, 2)} + accessoire {euros(ligne.loyer_accessoire, 2)} = "
                 f"{euros(total, 2)} {'<=' if ok else '>'} plafond APL {euros(ligne.plafond_apl, 2)}"))
+
+    _ressources(b, constats)
 
     if b.n_plai_adapte > 0:
         nom = "GLS renforcée" if foyer else "gestion locative adaptée (GLA)"

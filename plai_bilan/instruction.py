@@ -25,7 +25,7 @@ from plai_bilan.preparation import preparer
 from plai_bilan.scenario import Scenario
 
 TOLERANCE_DEMANDE = 1.0  # euros : écart admis entre la demande et les bornes (option --tolerance)
-CRITERES_ELIGIBILITE = ("2.1", "2.2", "3", "plafond", "anru", "refinancement")
+CRITERES_ELIGIBILITE = ("1", "2.1", "2.2", "3", "plafond", "anru", "refinancement")
 
 
 def _normaliser(texte: str) -> str:

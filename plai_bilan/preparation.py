@@ -119,6 +119,14 @@ class _Collecte:
         return valeur
 
 
+def _avec_date(fonction):
+    """Un accesseur de paramètre qui rend (valeur, date d'effet) comme valeur, pour les contrôles."""
+    def enveloppe(*args):
+        valeur, source = fonction(*args)
+        return (valeur, source.date), source
+    return enveloppe
+
+
 def horizon(sc: Scenario) -> int:
     """H : analyse.duree, sinon max(40, la plus longue durée de prêt)."""
     if sc.analyse.duree is not None:
@@ -168,6 +176,13 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                 rls_bareme = chercher(cle_date, p.reduction_loyer_solidarite, op.zone_apl, lg.menage.couple,
                                       lg.menage.personnes_a_charge, op.date_agrement)
         rls = rls_bareme if (rls_bareme is not None and lg.soumis_rls) else 0.0
+        ressources = plafond_ressources = date_ressources = None
+        if lg.menage is not None and lg.menage.ressources is not None:
+            ressources = lg.menage.ressources
+            valeur_ressources = chercher.facultatif(_avec_date(p.plafond_ressources_plai), op.zone_loyer,
+                                                    lg.menage.couple, lg.menage.personnes_a_charge, op.date_agrement)
+            if valeur_ressources is not None:
+                plafond_ressources, date_ressources = valeur_ressources
         saisi = math.nan
         origine = ""
         if lg.loyer_au_plafond:
@@ -206,7 +221,8 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             plai_adapte=lg.plai_adapte, menage=_menage_texte(lg), plafond_plai=plafond, plafond_apl=plafond_apl,
             loyer=loyer, loyer_accessoire=lg.loyer_accessoire, origine=origine, reduction_loyer_solidarite=rls,
             rls_bareme=rls_bareme, soumis_rls=lg.soumis_rls, loyer_plai_ordinaire=float(loyer_plai),
-            loyer_m2_saisi=lg.loyer_m2, loyer_mensuel_saisi=lg.loyer_mensuel, redevance_max=lg.redevance_max))
+            loyer_m2_saisi=lg.loyer_m2, loyer_mensuel_saisi=lg.loyer_mensuel, redevance_max=lg.redevance_max,
+            ressources=ressources, plafond_ressources=plafond_ressources, plafond_ressources_date=date_ressources))
 
     h = horizon(sc)
     # Trajectoire du livret A.

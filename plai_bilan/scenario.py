@@ -40,10 +40,11 @@ _MANQUE = object()
 
 @dataclass(frozen=True)
 class Menage:
-    """Composition du ménage envisagé (critère 2 du FNAP)."""
+    """Composition du ménage envisagé (critère 2 du FNAP) et, facultatives, ses ressources (critère 1)."""
 
     couple: bool
     personnes_a_charge: int
+    ressources: float | None = None  # revenu fiscal de référence annuel (N-2), euros
 
 
 @dataclass(frozen=True)
@@ -431,7 +432,8 @@ def _operation(t: _Table) -> Operation:
 
 
 def _menage(t: _Table) -> Menage:
-    m = Menage(couple=t.booleen("couple"), personnes_a_charge=t.entier("personnes_a_charge", mini=0, maxi=20))
+    m = Menage(couple=t.booleen("couple"), personnes_a_charge=t.entier("personnes_a_charge", mini=0, maxi=20),
+               ressources=t.nombre("ressources", None, mini=0.0, maxi=10_000_000.0))
     t.fin()
     return m
 

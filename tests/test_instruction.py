@@ -261,3 +261,22 @@ def test_l_exemple_livre_de_demande_justifiee(chemin):
     assert d["verdict"] == "justifiee"
     assert d["subvention_plai_ordinaire"] == 0.0
     assert d["montant_demande"] == pytest.approx(d["subvention_justifiable"], abs=1.0)
+
+
+@pytest.mark.parametrize(("menage", "ressources", "statut"), [
+    # Arrêté du 29/07/1987 au 01/01/2021, autres régions : catégorie 1 (personne seule) 11 531 € ;
+    # catégorie 3 (personne seule avec une personne à charge) 20 203 €.
+    ({"couple": False, "personnes_a_charge": 0}, 11500, "conforme"),
+    ({"couple": False, "personnes_a_charge": 0}, 11600, "non conforme"),
+    ({"couple": False, "personnes_a_charge": 1}, 20203, "conforme"),
+    ({"couple": False, "personnes_a_charge": 1}, 20204, "non conforme"),
+])
+def test_critere_1_ressources_sous_le_plafond_plai(menage, ressources, statut):
+    doc = copy.deepcopy(BASE)
+    doc["operation"].update(date_agrement="2021-06-01", mise_en_service=2022)
+    doc["logements"][0]["menage"] = {**menage, "ressources": ressources}
+    doc["subventions"][1]["montant"] = 11000
+    v = instruire(scenario_depuis_dict(doc, "ressources"))
+    [c] = [c for c in v.bilan.controles if c.code == "1"]
+    assert c.statut == statut
+    assert (v.verdict == "non_eligible") is (statut == "non conforme")

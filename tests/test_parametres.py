@@ -204,6 +204,10 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
                             espion.reference_fnap(region, produit, n, jour)
             elif nom == "coefficient_structure":
                 espion.regles_loyers(jour)
+            elif nom == "plafonds_ressources_plai":
+                for z in ("1bis", "1", "2", "3"):
+                    for couple, pac in menages:
+                        espion.plafond_ressources_plai(z, couple, pac, jour)
     moyennes_annuelles(espion, 2008, 2025)
     jamais = []
     for nom, b in P.baremes.items():

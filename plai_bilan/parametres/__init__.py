@@ -178,6 +178,20 @@ class Parametres:
             colonne = "ordinaire_9_plus"
         return float(groupe[colonne]), valeur
 
+    def plafond_ressources_plai(self, zone_loyer: str, couple: bool, personnes_a_charge: int, jour: date
+                                ) -> tuple[float, ValeurDatee]:
+        """Plafond de ressources annuelles PLAI du ménage (arrêté du 29/07/1987) : catégorie = nombre de personnes,
+        plus une pour une personne seule avec des personnes à charge, jusqu'à 6, puis par personne en plus ; groupe
+        de régions selon la zone de loyers (1bis : Paris et communes limitrophes ; 1 : Île-de-France)."""
+        valeur = self["plafonds_ressources_plai"].en_vigueur(jour)
+        groupe = {"1bis": "paris_communes_limitrophes", "1": "ile_de_france"}.get(zone_loyer, "autres_regions")
+        g = valeur.donnees[groupe]
+        personnes = 1 + int(couple) + personnes_a_charge
+        categorie = personnes + (1 if not couple and personnes_a_charge > 0 else 0)
+        if categorie <= 6:
+            return float(g[f"categorie_{categorie}"]), valeur
+        return float(g["categorie_6"] + (categorie - 6) * g["personne_supplementaire"]), valeur
+
     def regles_loyers(self, jour: date) -> tuple[dict[str, float], ValeurDatee]:
         """Coefficient de structure (a, b), part des annexes dans la SU, marge locale maximale et majorations
         maximales des annexes importantes (pour cent), en vigueur le ``jour``."""
