@@ -35,6 +35,17 @@ class ValeurUtilisee:
 
 
 @dataclass(frozen=True)
+class ValeurPerimee:
+    """Un barème lu à une date où sa dernière valeur connue aurait dû être revalorisée."""
+
+    bareme: str
+    description: str
+    derniere_valeur: date
+    attendue: date
+    jour: date
+
+
+@dataclass(frozen=True)
 class Provenance:
     version: str
     version_contrat: int
@@ -44,6 +55,7 @@ class Provenance:
     parametres_date: date
     parametres_origine: str
     parametres_utilises: tuple[ValeurUtilisee, ...]
+    parametres_perimes: tuple[ValeurPerimee, ...] = ()
 
 
 @dataclass(frozen=True)

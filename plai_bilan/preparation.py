@@ -18,6 +18,7 @@ from plai_bilan.bilan import (
     LigneFinancement,
     LigneLoyer,
     Provenance,
+    ValeurPerimee,
     ValeurUtilisee,
 )
 from plai_bilan.erreurs import ParametreInvalide, ScenarioInvalide
@@ -57,6 +58,7 @@ class Entrees:
     parametres_utilises: tuple[ValeurUtilisee, ...]
     parametres_date: date
     parametres_origine: str
+    parametres_perimes: tuple[ValeurPerimee, ...]
     avertissements: tuple[str, ...]
 
     @property
@@ -78,7 +80,8 @@ class Entrees:
 
         sc = self.scenario
         return Provenance(__version__, catalogue().version_contrat, sc.fichier, sc.sha256, sc.operation.nom,
-                          self.parametres_date, self.parametres_origine, self.parametres_utilises)
+                          self.parametres_date, self.parametres_origine, self.parametres_utilises,
+                          self.parametres_perimes)
 
     @property
     def pret_equilibre_initial(self) -> float | None:
@@ -100,13 +103,19 @@ class _Collecte:
     def __init__(self, sc: Scenario, p: Parametres) -> None:
         self.sc, self.p = sc, p
         self.utilises: dict[tuple[str, date], ValeurDatee] = {}
+        self.jours: dict[str, date] = {}  # barème -> la plus tardive date à laquelle il a été lu
+
+    def _noter(self, source: ValeurDatee, args) -> None:
+        self.utilises[(source.bareme, source.date)] = source
+        jour = args[-1]
+        self.jours[source.bareme] = max(jour, self.jours.get(source.bareme, jour))
 
     def __call__(self, cle: str, fonction, *args):
         try:
             valeur, source = fonction(*args)
         except ParametreInvalide as exc:
             raise ScenarioInvalide(self.sc.fichier, cle, str(exc)) from None
-        self.utilises[(source.bareme, source.date)] = source
+        self._noter(source, args)
         return valeur
 
     def facultatif(self, fonction, *args):
@@ -115,8 +124,17 @@ class _Collecte:
             valeur, source = fonction(*args)
         except ParametreInvalide:
             return None
-        self.utilises[(source.bareme, source.date)] = source
+        self._noter(source, args)
         return valeur
+
+    def perimes(self) -> tuple[ValeurPerimee, ...]:
+        """Les barèmes lus à une date où leur dernière valeur connue aurait dû être revalorisée."""
+        resultat = []
+        for nom, jour in sorted(self.jours.items()):
+            b = self.p[nom]
+            if b.perime(jour):
+                resultat.append(ValeurPerimee(nom, b.description, b.valeurs[-1].date, b.revalorisation_attendue(), jour))
+        return tuple(resultat)
 
 
 def _avec_date(fonction):
@@ -175,7 +193,13 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             if op.rls and op.produit == "ordinaire":
                 rls_bareme = chercher(cle_date, p.reduction_loyer_solidarite, op.zone_apl, lg.menage.couple,
                                       lg.menage.personnes_a_charge, op.date_agrement)
-        rls = rls_bareme if (rls_bareme is not None and lg.soumis_rls) else 0.0
+        expose = lg.soumis_rls
+        if rls_bareme is not None and expose and lg.rls is None and lg.menage.ressources is not None:
+            # Ressources déclarées : la RLS ne s'applique que sous son plafond de ressources mensuelles.
+            plafond_rls = chercher(cle_date, p.plafond_ressources_rls, op.zone_apl, lg.menage.couple,
+                                   lg.menage.personnes_a_charge, op.date_agrement)
+            expose = lg.menage.ressources / 12.0 <= plafond_rls
+        rls = rls_bareme if (rls_bareme is not None and expose) else 0.0
         ressources = plafond_ressources = date_ressources = None
         if lg.menage is not None and lg.menage.ressources is not None:
             ressources = lg.menage.ressources
@@ -220,7 +244,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             surface_annexes=lg.surface_annexes, surface_utile=su_i, surface_utile_saisie=lg.surface_utile_saisie,
             plai_adapte=lg.plai_adapte, menage=_menage_texte(lg), plafond_plai=plafond, plafond_apl=plafond_apl,
             loyer=loyer, loyer_accessoire=lg.loyer_accessoire, origine=origine, reduction_loyer_solidarite=rls,
-            rls_bareme=rls_bareme, soumis_rls=lg.soumis_rls, loyer_plai_ordinaire=float(loyer_plai),
+            rls_bareme=rls_bareme, soumis_rls=expose, loyer_plai_ordinaire=float(loyer_plai),
             loyer_m2_saisi=lg.loyer_m2, loyer_mensuel_saisi=lg.loyer_mensuel, redevance_max=lg.redevance_max,
             ressources=ressources, plafond_ressources=plafond_ressources, plafond_ressources_date=date_ressources))
 
@@ -299,12 +323,18 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     if sc.analyse.duree is not None and sc.analyse.duree < longest:
         avert.append(f"{sc.fichier} : clé « analyse.duree » : l'horizon ({h} ans) est plus court que le plus long "
                      f"prêt ({longest} ans) ; le capital restant dû à l'horizon est indiqué")
+    perimes = chercher.perimes()
+    for v in perimes:
+        avert.append(f"{sc.fichier} : paramètre « {v.description} » ({v.bareme}) : dernière valeur connue au "
+                     f"{v.derniere_valeur.strftime('%d/%m/%Y')}, revalorisation attendue au "
+                     f"{v.attendue.strftime('%d/%m/%Y')} ; pour le {v.jour.strftime('%d/%m/%Y')}, la valeur connue est "
+                     "prolongée : mettez les paramètres à jour ou vérifiez la valeur en vigueur")
     utilises = tuple(ValeurUtilisee(v.bareme, p[v.bareme].description, v.date, v.statut, v.reference,
                                     p[v.bareme].estimation)
                      for v in sorted(chercher.utilises.values(), key=lambda v: (v.bareme, v.date)))
     return Entrees(sc, h, cs, cs_a, cs_b, regles, lmzone, plafond_m2, plafond_m2_brut, tuple(lignes), _hypotheses(sc), _prets(sc), livret,
                    tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
-                   utilises, p.date_jeu, p.origine, tuple(avert))
+                   utilises, p.date_jeu, p.origine, perimes, tuple(avert))
 
 
 def _pct(x: float | None) -> float | None:
@@ -474,7 +504,7 @@ def variantes_contreparties(sc: Scenario) -> list[Scenario]:
     v3 = replace(v2, exploitation=ex)
     subventions = tuple(replace(s, montant=0.0, montant_par_logement=None, montant_par_plai_adapte=None)
                         if s.propre_au_plai_adapte and s.montant != "a_calculer" else s for s in sc.subventions)
-    v4 = replace(v3, logements=tuple(replace(lg, plai_adapte=False, rls=lg.soumis_rls) for lg in v3.logements),
+    v4 = replace(v3, logements=tuple(replace(lg, plai_adapte=False) for lg in v3.logements),
                  subventions=subventions)
     return [v1, v2, v3, v4]
 

@@ -204,6 +204,12 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
                             espion.reference_fnap(region, produit, n, jour)
             elif nom == "coefficient_structure":
                 espion.regles_loyers(jour)
+            elif nom == "rls_plafonds_ressources":
+                for z in "123":
+                    for couple, pac in menages + [(True, 9)]:
+                        espion.plafond_ressources_rls(z, couple, pac, jour)
+            elif nom == "forfait_charges":
+                espion.forfait_charges(2, jour)
             elif nom == "plafonds_ressources_plai":
                 for z in ("1bis", "1", "2", "3"):
                     for couple, pac in menages:
@@ -222,3 +228,39 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
             jamais += [c for c in feuilles(v.donnees, f"{nom}[{v.date}]") if c not in lues]
     assert not jamais, f"clés de paramètres jamais lues : {jamais[:10]} ({len(jamais)} en tout)"
     assert set(PAS_ENCORE_LUS) <= set(P.baremes)
+
+
+
+# ----------------------------------------------------------------------------------------------- actualité
+
+
+def _scenario_date(tmp_path, agrement: str, mise_en_service: int):
+    from conftest import RACINE
+
+    texte = (RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml").read_text(encoding="utf-8")
+    texte = texte.replace("date_agrement = 2026-03-01", f"date_agrement = {agrement}").replace(
+        "mise_en_service = 2027", f"mise_en_service = {mise_en_service}")
+    f = tmp_path / "s.toml"
+    f.write_text(texte, encoding="utf-8")
+    return f
+
+
+def test_agrement_du_15_novembre_2026_prend_les_revalorisations_de_2026(tmp_path):
+    """Arrêté du 28/09/2026 (APL +1,15 % au 1er octobre : zone 2, une personne à charge, 404,49 €) et arrêté du
+    28/07/2026 (livret A 1,70 % au 1er août) ; aucune valeur n'est périmée."""
+    from plai_bilan import charger_scenario, simuler
+
+    b = simuler(charger_scenario(_scenario_date(tmp_path, "2026-11-15", 2027)))
+    assert b.loyers_par_logement[0].plafond_apl == 404.49
+    assert b.livret_a[0] == pytest.approx(0.017)
+    assert b.provenance.parametres_perimes == ()
+
+
+def test_agrement_de_novembre_2027_signale_les_valeurs_perimees(tmp_path):
+    from plai_bilan import charger_scenario, simuler
+
+    b = simuler(charger_scenario(_scenario_date(tmp_path, "2027-11-15", 2028)))
+    perimes = {v.bareme: (v.derniere_valeur.isoformat(), v.attendue.isoformat()) for v in b.provenance.parametres_perimes}
+    assert perimes == {"apl_loyers_plafonds": ("2026-10-01", "2027-10-01"), "livret_a": ("2026-08-01", "2027-02-01"),
+                       "loyers_maximaux_plai": ("2026-01-01", "2027-01-01")}
+    assert sum("revalorisation attendue" in a for a in b.avertissements) == 3

@@ -175,7 +175,7 @@ class FeuillesEntrees(ExportBase):
             ecrire(ws, ligne, 8, lg.loyer_mensuel, self.f("euros2", saisie=True))
             ecrire(ws, ligne, 9, lg.loyer_accessoire, self.f("euros2", saisie=True))
             ecrire(ws, ligne, 10, lg.redevance_max, self.f("euros2", saisie=True))
-            ecrire(ws, ligne, 11, lg.soumis_rls, s)
+            ecrire(ws, ligne, 11, ll.soumis_rls, s)
             self.pos.logements.append(ligne)
             ligne += 1
 

@@ -43,6 +43,20 @@ class Bareme:
     prolongation: str
     estimation: bool
     valeurs: tuple[ValeurDatee, ...]
+    periodicite_mois: int | None = None  # revalorisation attendue tous les N mois (None : pas de rythme)
+
+    def revalorisation_attendue(self) -> date | None:
+        """La date à laquelle la valeur suivant la dernière connue aurait dû paraître (None : pas de rythme)."""
+        if self.periodicite_mois is None:
+            return None
+        d = self.valeurs[-1].date
+        mois = d.month - 1 + self.periodicite_mois
+        return date(d.year + mois // 12, mois % 12 + 1, 1)
+
+    def perime(self, jour: date) -> bool:
+        """La valeur en vigueur le ``jour`` est la dernière connue, prolongée au-delà de sa revalorisation attendue."""
+        attendue = self.revalorisation_attendue()
+        return attendue is not None and jour >= attendue
 
     def en_vigueur(self, jour: date) -> ValeurDatee:
         """La valeur en vigueur le ``jour`` : la dernière datée au plus tard ce jour-là."""
@@ -95,6 +109,7 @@ def _lire_bareme(chemin: Path) -> Bareme:
         prolongation=doc["prolongation"],
         estimation=bool(doc.get("estimation", False)),
         valeurs=tuple(valeurs),
+        periodicite_mois=doc.get("periodicite_mois"),
     )
 
 
@@ -149,6 +164,23 @@ class Parametres:
         if personnes_a_charge <= 4:
             return z[f"pac_{personnes_a_charge}"], valeur
         return z["pac_4"] + (personnes_a_charge - 4) * z["pac_supp"], valeur
+
+    def plafond_ressources_rls(self, zone: str, couple: bool, personnes_a_charge: int, jour: date
+                               ) -> tuple[float, ValeurDatee]:
+        """Plafond de ressources mensuelles de la RLS du ménage, en euros."""
+        valeur = self["rls_plafonds_ressources"].en_vigueur(jour)
+        z = self._zone(valeur, zone)
+        if personnes_a_charge <= 0:
+            return z["couple" if couple else "isole"], valeur
+        if personnes_a_charge <= 6:
+            return z[f"pac_{personnes_a_charge}"], valeur
+        return z["pac_6"] + (personnes_a_charge - 6) * z["pac_supp"], valeur
+
+    def forfait_charges(self, personnes_a_charge: int, jour: date) -> tuple[float, ValeurDatee]:
+        """Forfait de charges C des aides au logement (secteur locatif), en euros par mois."""
+        valeur = self["forfait_charges"].en_vigueur(jour)
+        d = valeur.donnees
+        return d["cas_general"] + max(personnes_a_charge, 0) * d["par_pac"], valeur
 
     def taux_livret_a(self, jour: date) -> tuple[float, ValeurDatee]:
         """Taux du livret A en vigueur, en pour cent."""

@@ -38,6 +38,8 @@ def provenance(p: Provenance) -> dict:
         "scenario": {"fichier": p.fichier, "sha256": p.sha256, "nom": p.nom},
         "parametres_date": p.parametres_date.isoformat(),
         "parametres_origine": p.parametres_origine,
+        "parametres_perimes": [{"bareme": v.bareme, "derniere_valeur": v.derniere_valeur.isoformat(),
+                                "attendue": v.attendue.isoformat()} for v in p.parametres_perimes],
     }
 
 
