@@ -29,7 +29,10 @@ def test_le_code_python_du_guide_s_execute(tmp_path, capsys):
         os.chdir(dossier)
     assert (tmp_path / "etude.xlsx").stat().st_size > 10_000
     sortie = capsys.readouterr().out
-    assert "88244" in sortie  # la subvention d'équilibre de l'exemple, comme la commande subvention
+    from plai_bilan import charger_scenario, subvention_minimale
+
+    attendu = round(subvention_minimale(charger_scenario(AA)).subvention_minimale)
+    assert str(attendu) in sortie  # la subvention d'équilibre de l'exemple, comme la commande subvention
 
 
 def test_un_dictionnaire_vaut_le_fichier():

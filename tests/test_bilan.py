@@ -70,11 +70,11 @@ def test_boucle_simple_egale_moteur_avec_trajectoire_livret_a(chemin_scenario):
 
 def test_loyers_villeurbanne_recalcules_a_la_main():
     # 2 T2 (46 + 4/2 = 48 m2 SU) et 1 T3 (62 m2) : SU totale 158 m2, CS = 0,77 (1 + 20 x 3 / 158).
-    # LMzone zone 2 au 2026-03-01 (estimation) 5,72 ; marge 5 % ; plafond APL zone 2 isolé 1 PAC 399,89.
+    # LMzone zone 2 au 2026-03-01 (estimation) 5,77 ; marge 5 % ; plafond APL zone 2 isolé 1 PAC 399,89.
     sim = simuler(charger_scenario("scenarios/aa-villeurbanne-3-plai-adaptes.toml"))
     cs = 0.77 * (1 + 60 / 158)
     assert sim.coefficient_structure == pytest.approx(cs)
-    plafond_m2 = 5.72 * cs * 1.05
+    plafond_m2 = 5.77 * cs * 1.05
     t2, t3 = sim.loyers_par_logement
     assert t2.loyer == pytest.approx(min(plafond_m2 * 48, 399.89))
     assert t3.loyer == pytest.approx(min(plafond_m2 * 62, 399.89 + 58.21))

@@ -117,7 +117,10 @@ def test_loyers_maximaux_marques_comme_estimations():
     bareme = P["loyers_maximaux_plai"]
     assert bareme.estimation
     assert all(v.statut == "E" for v in bareme.valeurs)
-    assert P.loyer_maximal_plai("1bis", date(2026, 3, 1))[0] == 6.93
+    # 2025 : matrice de loyers d'un bailleur (6,93 / 6,50 / 5,71 / 5,28) ; 2026 : + IRL T2 2025 (+1,04 %).
+    for zone, v2025 in (("1bis", 6.93), ("1", 6.50), ("2", 5.71), ("3", 5.28)):
+        assert P.loyer_maximal_plai(zone, date(2025, 3, 1))[0] == v2025
+        assert P.loyer_maximal_plai(zone, date(2026, 3, 1))[0] == round(v2025 * 1.0104 + 1e-9, 2)
 
 
 def test_chaque_valeur_a_une_reference_et_un_statut():
