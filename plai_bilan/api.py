@@ -4,7 +4,7 @@
 >>> sc = pb.charger_scenario("scenarios/aa-villeurbanne-3-plai-adaptes.toml")
 >>> b = pb.subvention_minimale(sc)
 >>> round(b.subvention_minimale)
-83192
+76488
 """
 
 from __future__ import annotations

@@ -59,6 +59,14 @@ class Provenance:
 
 
 @dataclass(frozen=True)
+class Revalorisation:
+    """Des valeurs de l'agrément à l'année 1 : les coefficients de chaque 1er janvier (loyers maximaux)."""
+
+    facteur: float
+    etapes: tuple[tuple[int, float, str], ...]  # (année, taux décimal, source)
+
+
+@dataclass(frozen=True)
 class LigneLoyer:
     """Le loyer d'une ligne de logements et les plafonds qui l'encadrent (euros par mois et par logement)."""
 
@@ -277,7 +285,9 @@ class Bilan:
     regles_loyers: dict[str, float]  # part_annexes_su, marge_locale_max_pct, majorations des annexes (pour cent)
     lmzone: float | None
     plafond_plai_m2: float | None  # le plafond appliqué, après la règle des annexes importantes
-    plafond_plai_m2_brut: float | None  # LMzone x CS x (1 + marge) ; None si le plafond est saisi
+    plafond_plai_m2_brut: float | None  # LMzone x CS x (1 + marge) revalorisé ; None si le plafond est saisi
+    revalorisation: Revalorisation  # loyers maximaux (LMzone, redevances maximales), de l'agrément à l'année 1
+    revalorisations_apl_supposees: int  # revalorisations des plafonds APL projetées par l'hypothèse jusqu'à l'année 1
     loyers_par_logement: tuple[LigneLoyer, ...]
     assiettes: dict[str, float]  # base_loyers, base_accessoires, base_rls, base_surface, base_loyers_plai_ordinaire
     # Hypothèses et plan de financement.

@@ -25,9 +25,10 @@ def _annexes(b: Bilan) -> Constat:
     cs, regles = b.coefficient_structure, b.regles_loyers
     limite_pct = regles["majoration_annexes_max_ascenseur_pct" if op.ascenseur else "majoration_annexes_max_pct"]
     sh = sum(lg.nombre * lg.surface_habitable for lg in b.loyers_par_logement)
-    limite = sh * cs * b.lmzone * (1 + limite_pct / 100.0)
+    lmzone = b.lmzone * b.revalorisation.facteur  # le loyer de base de l'année 1
+    limite = sh * cs * lmzone * (1 + limite_pct / 100.0)
     libelle = f"Annexes importantes : loyers maximaux au plus {limite_pct:g} % au-dessus de SH x CS x LMzone"
-    base = f"(SH {sh:.2f} m2 x CS {cs:.4f} x LMzone {b.lmzone:.2f} €/m2 x {1 + limite_pct / 100:.2f})"
+    base = f"(SH {sh:.2f} m2 x CS {cs:.4f} x LMzone revalorisé {lmzone:.4f} €/m2 x {1 + limite_pct / 100:.2f})"
     if b.plafond_plai_m2_brut is not None and b.plafond_plai_m2 < b.plafond_plai_m2_brut - 1e-9:
         return Constat("annexes", libelle, INFORMATION, (
             f"produit des loyers maximaux {euros(b.plafond_plai_m2_brut * b.su_totale, 2)} par mois > limite "

@@ -18,6 +18,7 @@ from plai_bilan.bilan import (
     LigneFinancement,
     LigneLoyer,
     Provenance,
+    Revalorisation,
     ValeurPerimee,
     ValeurUtilisee,
 )
@@ -45,6 +46,8 @@ class Entrees:
     lmzone: float | None
     plafond_plai_m2: float | None
     plafond_plai_m2_brut: float | None  # LMzone x CS x (1 + marge), avant la règle des annexes importantes
+    revalorisation: Revalorisation  # loyers maximaux, de l'agrément à l'année 1
+    revalorisations_apl_supposees: int  # revalorisations des plafonds APL projetées par l'hypothèse
     lignes: tuple[LigneLoyer, ...]
     hypotheses: Hypotheses
     prets: tuple[CaracteristiquesPret, ...]
@@ -137,6 +140,44 @@ class _Collecte:
         return tuple(resultat)
 
 
+def revalorisation_loyers(p: Parametres, annee_agrement: int, mise_en_service: int, hypothese: float,
+                          utilises: dict) -> Revalorisation:
+    """Loyers maximaux des conventions : révisés chaque 1er janvier par la variation de l'IRL du T2 de l'année
+    précédente (CCH L.353-9-2), de l'année qui suit l'agrément jusqu'à la mise en service ; un IRL non chargé est
+    remplacé par l'hypothèse d'indexation des loyers du scénario."""
+    etapes = []
+    facteur = 1.0
+    for annee in range(annee_agrement + 1, mise_en_service + 1):
+        trouve = p.variation_irl_t2(annee - 1)
+        if trouve is None:
+            taux, source = hypothese, "hypothèse d'indexation des loyers du scénario"
+        else:
+            taux, source = trouve[0] / 100.0, f"IRL T2 {annee - 1}"
+            utilises[(trouve[1].bareme, trouve[1].date)] = trouve[1]
+        facteur *= 1.0 + taux
+        etapes.append((annee, taux, source))
+    return Revalorisation(facteur, tuple(etapes))
+
+
+def valeur_annee_1(p: Parametres, bareme: str, fonction, args: tuple, jour_agrement: date, mise_en_service: int,
+                   hypothese: float, utilises: dict) -> tuple[float, int]:
+    """Un plafond d'aide au logement (L, E) pour l'année 1 : la valeur en vigueur au 1er janvier de l'année de mise en
+    service si elle est publiée ; au-delà de la dernière revalorisation connue (chaque 1er octobre), la dernière
+    valeur revalorisée par l'hypothèse à chaque 1er octobre manquant. Rend (valeur, nombre de revalorisations
+    supposées)."""
+    jour = max(date(mise_en_service, 1, 1), jour_agrement)
+    b = p[bareme]
+    derniere = b.valeurs[-1].date
+    if not b.perime(jour):
+        valeur, source = fonction(*args, jour)
+        utilises[(source.bareme, source.date)] = source
+        return valeur, 0
+    manquants = sum(1 for a in range(derniere.year, mise_en_service + 1) if derniere < date(a, 10, 1) <= jour)
+    valeur, source = fonction(*args, derniere)
+    utilises[(source.bareme, source.date)] = source
+    return valeur * (1.0 + hypothese) ** manquants, manquants
+
+
 def _avec_date(fonction):
     """Un accesseur de paramètre qui rend (valeur, date d'effet) comme valeur, pour les contrôles."""
     def enveloppe(*args):
@@ -167,29 +208,38 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     su_totale = sum(lg.nombre * s for lg, s in zip(sc.logements, su))
 
     cs = lmzone = plafond_m2 = cs_a = cs_b = plafond_m2_brut = None
+    ind = sc.exploitation.indexation
+    reval = revalorisation_loyers(p, op.date_agrement.year, op.mise_en_service, ind.loyers_pct / 100.0,
+                                  chercher.utilises)
+    g_apl = (ind.loyers_pct if ind.plafonds_apl_pct is None else ind.plafonds_apl_pct) / 100.0
     if op.produit == "ordinaire":
         cs_a, cs_b = regles["a"], regles["b"]
         cs = formules.coefficient_structure(n_total, su_totale, cs_a, cs_b)
         if op.loyer_plafond_m2 is not None:
-            plafond_m2 = op.loyer_plafond_m2
+            plafond_m2 = op.loyer_plafond_m2 * reval.facteur  # la valeur de l'avis à l'agrément, revalorisée
             lmzone = chercher.facultatif(p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
         else:
             lmzone = chercher(cle_date, p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
-            plafond_m2_brut = formules.plafond_plai_m2(lmzone, cs, op.marge_locale_pct / 100.0)
+            plafond_m2_brut = formules.plafond_plai_m2(lmzone, cs, op.marge_locale_pct / 100.0) * reval.facteur
             majoration = regles["majoration_annexes_max_ascenseur_pct" if op.ascenseur else
                                 "majoration_annexes_max_pct"] / 100.0
             sh_totale = sum(lg.nombre * lg.surface_habitable for lg in sc.logements)
-            plafond_m2 = formules.plafond_annexes_importantes(plafond_m2_brut, lmzone, cs, sh_totale, su_totale,
-                                                              majoration)
+            plafond_m2 = formules.plafond_annexes_importantes(plafond_m2_brut, lmzone * reval.facteur, cs, sh_totale,
+                                                              su_totale, majoration)
 
     lignes = []
+    revalorisations_apl_supposees = 0
     for i, lg in enumerate(sc.logements):
         su_i = su[i]
         plafond_apl = rls_bareme = None
         if lg.menage is not None:
             fonction = p.plafond_apl if op.produit == "ordinaire" else p.equivalence_foyer
-            plafond_apl = chercher(cle_date, fonction, op.zone_apl, lg.menage.couple,
-                                   lg.menage.personnes_a_charge, op.date_agrement)
+            args = (op.zone_apl, lg.menage.couple, lg.menage.personnes_a_charge)
+            chercher(cle_date, fonction, *args, op.date_agrement)  # la date d'agrément doit être couverte
+            plafond_apl, apl_supposees = valeur_annee_1(
+                p, "apl_loyers_plafonds" if op.produit == "ordinaire" else "apl_equivalence_foyer", fonction, args,
+                op.date_agrement, op.mise_en_service, g_apl, chercher.utilises)
+            revalorisations_apl_supposees = max(revalorisations_apl_supposees, apl_supposees)
             if op.rls and op.produit == "ordinaire":
                 rls_bareme = chercher(cle_date, p.reduction_loyer_solidarite, op.zone_apl, lg.menage.couple,
                                       lg.menage.personnes_a_charge, op.date_agrement)
@@ -226,7 +276,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                            plafond_apl - lg.loyer_accessoire < plafond else "plafond PLAI")
             loyer_plai = plafond
         else:
-            plafond = lg.redevance_max if lg.redevance_max is not None else math.nan
+            plafond = lg.redevance_max * reval.facteur if lg.redevance_max is not None else math.nan
             if lg.loyer_au_plafond and lg.redevance_max is None:
                 saisi = lg.loyer_mensuel
             loyer = float(formules.redevance_foyer(np.array(saisi), np.array(plafond), np.array(apl),
@@ -234,7 +284,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             if not origine:
                 origine = ("équivalence APL foyer" if lg.plai_adapte and plafond_apl < plafond
                            else "redevance maximale")
-            loyer_plai = lg.redevance_max if lg.redevance_max is not None else lg.loyer_mensuel
+            loyer_plai = plafond if lg.redevance_max is not None else lg.loyer_mensuel
         if loyer < 0:
             raise ScenarioInvalide(sc.fichier, f"logements[{i}].loyer_accessoire",
                                    f"le loyer accessoire ({euros(lg.loyer_accessoire, 2)}) dépasse le plafond APL du "
@@ -332,7 +382,8 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     utilises = tuple(ValeurUtilisee(v.bareme, p[v.bareme].description, v.date, v.statut, v.reference,
                                     p[v.bareme].estimation)
                      for v in sorted(chercher.utilises.values(), key=lambda v: (v.bareme, v.date)))
-    return Entrees(sc, h, cs, cs_a, cs_b, regles, lmzone, plafond_m2, plafond_m2_brut, tuple(lignes), _hypotheses(sc), _prets(sc), livret,
+    return Entrees(sc, h, cs, cs_a, cs_b, regles, lmzone, plafond_m2, plafond_m2_brut, reval,
+                   revalorisations_apl_supposees, tuple(lignes), _hypotheses(sc), _prets(sc), livret,
                    tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
                    utilises, p.date_jeu, p.origine, perimes, tuple(avert))
 

@@ -65,7 +65,7 @@ def test_demande_egale_au_minimum_equilibre_l_operation():
                                                        (0.5, "plan_non_equilibre", 3), (100, "excessive", 1),
                                                        (20_000, "excessive", 1)])
 def test_verdict_et_statut_de_sortie(ecart, verdict, statut, tmp_path):
-    """Villeurbanne : S* = 83 192 €, dont C = 69 696 € de contreparties (la GLA) ; sans cofinancement de G, une
+    """Villeurbanne : S* = 76 488 €, dont C = 68 076 € de contreparties (la GLA) ; sans cofinancement de G, une
     demande au montant justifiable laisse G à trouver, une demande au-delà est excessive."""
     b = subvention_minimale(charger_scenario(AA))
     j = b.subvention_justifiable

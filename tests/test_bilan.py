@@ -70,30 +70,38 @@ def test_boucle_simple_egale_moteur_avec_trajectoire_livret_a(chemin_scenario):
 
 def test_loyers_villeurbanne_recalcules_a_la_main():
     # 2 T2 (46 + 4/2 = 48 m2 SU) et 1 T3 (62 m2) : SU totale 158 m2, CS = 0,77 (1 + 20 x 3 / 158).
-    # LMzone zone 2 au 2026-03-01 (estimation) 5,77 ; marge 5 % ; plafond APL zone 2 isolé 1 PAC 399,89.
+    # LMzone zone 2 au 2026-03-01 (estimation) 5,77 ; marge 5 % ; revalorisé au 1er janvier 2027 par l'IRL T2 2026
+    # (+1,15 %). Plafonds APL de l'année 1 (au 1er janvier 2027) : ceux du 01/10/2026, zone 2, un PAC 404,49,
+    # par PAC en plus 58,88.
     sim = simuler(charger_scenario("scenarios/aa-villeurbanne-3-plai-adaptes.toml"))
     cs = 0.77 * (1 + 60 / 158)
     assert sim.coefficient_structure == pytest.approx(cs)
-    plafond_m2 = 5.77 * cs * 1.05
+    plafond_m2 = 5.77 * cs * 1.05 * 1.0115
     t2, t3 = sim.loyers_par_logement
-    assert t2.loyer == pytest.approx(min(plafond_m2 * 48, 399.89))
-    assert t3.loyer == pytest.approx(min(plafond_m2 * 62, 399.89 + 58.21))
+    assert t2.loyer == pytest.approx(min(plafond_m2 * 48, 404.49))
+    assert t3.loyer == pytest.approx(min(plafond_m2 * 62, 404.49 + 58.88))
     # Loyers de l'année 1 : 12 x (2 t2 + t3) x (1 - 2 % - 2,5 %).
     assert sim.compte["loyers"][0] == pytest.approx(12 * (2 * t2.loyer + t3.loyer) * 0.955)
 
 
 def test_pension_de_famille_redevance_plafonnee_par_equivalence():
-    # Zone 3 au 2025-10-01 : isolé 432,98 < 440 ; couple 503,57 < 530.
+    # Agrément 2026-04-01, mise en service 2028. Équivalences E de l'année 1 : celles du 01/10/2026 (zone 3 :
+    # isolé 437,96 ; couple 509,36), revalorisées une fois (1er octobre 2027, non publié) par l'hypothèse des
+    # loyers (+1 %) : 442,34 et 514,45. Redevances maximales 440 et 530 revalorisées aux 1er janvier 2027 (IRL T2
+    # 2026, +1,15 %) et 2028 (+1 %) : 449,51 et 541,46. Redevance = min(redevance maximale, E).
     sim = simuler(charger_scenario("scenarios/pf-saint-brieuc-pension-de-famille.toml"))
-    assert [lg.loyer for lg in sim.loyers_par_logement] == [432.98, 503.57]
+    assert [lg.loyer for lg in sim.loyers_par_logement] == pytest.approx([437.96 * 1.01, 509.36 * 1.01])
+    assert [lg.plafond_plai for lg in sim.loyers_par_logement] == pytest.approx(
+        [440 * 1.0115 * 1.01, 530 * 1.0115 * 1.01])
 
 
 def test_montreuil_loyer_accessoire_compte_contre_le_plafond_apl():
-    # T3 PLAI adapté, isolé 2 PAC, zone APL 1 : 454,10 + 65,89 = 519,99 ; accessoire 15 € -> 504,99 €.
+    # T3 PLAI adapté, isolé 2 PAC, zone APL 1, mise en service 2029 : plafond du 01/10/2026 459,32 + 66,65 = 525,97,
+    # revalorisé deux fois (1er octobre 2027 et 2028, non publiés) de 1 % : 536,54 ; accessoire 15 € -> 521,54 €.
     sim = simuler(charger_scenario("scenarios/cn-montreuil-12-plai-dont-4-adaptes.toml"))
     t3 = sim.loyers_par_logement[1]
-    assert t3.plafond_apl == pytest.approx(519.99)
-    assert t3.loyer == pytest.approx(504.99)
+    assert t3.plafond_apl == pytest.approx(525.97 * 1.01 ** 2)
+    assert t3.loyer == pytest.approx(min(525.97 * 1.01 ** 2 - 15, t3.plafond_plai))
     # RLS zone 1 au 2026-06-01 (arrêté du 22/05/2026) : isolé 35,99 ; 1 PAC 49,09 ; 2 PAC 49,09 + 7,03. Elle suit
     # les ménages : les PLAI ordinaires (T2 isolé 1 PAC, T3 couple 2 PAC) y sont exposés comme les PLAI adaptés.
     assert [lg.reduction_loyer_solidarite for lg in sim.loyers_par_logement] == pytest.approx(

@@ -50,8 +50,8 @@ def test_cles_json_d_une_operation_infaisable(tmp_path):
     from conftest import RACINE
 
     texte = (RACINE / "scenarios" / "cn-montreuil-12-plai-dont-4-adaptes.toml").read_text(encoding="utf-8")
-    f = tmp_path / "m700.toml"
-    f.write_text(texte.replace("montant = 500000 ", "montant = 700000 "), encoding="utf-8")
+    f = tmp_path / "m900.toml"
+    f.write_text(texte.replace("montant = 500000 ", "montant = 900000 "), encoding="utf-8")
     d = lancer("subvention", f, "--format", "json")
     assert d["faisable"] is False and d["diagnostic"] is not None
     verifier(d, "subvention")

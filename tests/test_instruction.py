@@ -26,7 +26,7 @@ from plai_bilan.cli import main
 BASE = {
     "operation": {"nom": "Cas instruit", "nature": "acquisition-amelioration", "produit": "ordinaire",
                   "region": "hors-idf-paca", "zone_loyer": "2", "zone_apl": "2", "date_agrement": "2026-03-01",
-                  "mise_en_service": 2027, "loyer_plafond_m2": 6.0},
+                  "mise_en_service": 2026, "loyer_plafond_m2": 6.0},
     "logements": [{"typologie": "T2", "nombre": 1, "surface_habitable": 50.0, "plai_adapte": True,
                    "menage": {"couple": False, "personnes_a_charge": 0}, "loyer_mensuel": 250.0}],
     "prix_de_revient": {"charge_fonciere": 50000},
@@ -220,7 +220,7 @@ def _toml(sc) -> str:
 
 
 def test_le_levier_d_un_pret_fixe_equilibre_vraiment_l_operation():
-    """Montreuil avec un foncier de 700 000 € est infaisable. Le diagnostic dit quelle subvention équilibrerait
+    """Montreuil avec un foncier de 900 000 € est infaisable. Le diagnostic dit quelle subvention équilibrerait
     l'opération si elle remplaçait aussi une part du foncier : on la met dans le plan (prêt d'équilibre à 0,
     foncier diminué d'autant) et on simule. Le critère tient au centime, et échoue avec 10 € de moins."""
     import tomllib
@@ -231,8 +231,8 @@ def test_le_levier_d_un_pret_fixe_equilibre_vraiment_l_operation():
 
     with (RACINE / "scenarios" / "cn-montreuil-12-plai-dont-4-adaptes.toml").open("rb") as f:
         doc = tomllib.load(f)
-    doc["prets"][0]["montant"] = 700000
-    b = subvention_minimale(scenario_depuis_dict(copy.deepcopy(doc), "m700"))
+    doc["prets"][0]["montant"] = 900000
+    b = subvention_minimale(scenario_depuis_dict(copy.deepcopy(doc), "m900"))
     assert not b.faisable and b.diagnostic.manque > 0
     nom, capital, besoin, suffit = b.diagnostic.prets[0]
     assert nom == "CDC PLAI foncier" and suffit

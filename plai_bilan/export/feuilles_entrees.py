@@ -258,8 +258,18 @@ class FeuillesEntrees(ExportBase):
             ligne += 1
             return ligne - 1
 
+        reval = e.revalorisation
+        chaine = " ; ".join(f"{a} : {x:+.2%} ({s})".replace(".", ",").replace("%", " %") for a, x, s in reval.etapes)
+        ligne_reval = valeur(f"Revalorisation des loyers maximaux de l'agrément ({op.date_agrement.year}) à l'année 1 "
+                             f"({op.mise_en_service}), chaque 1er janvier (CCH L.353-9-2)", reval.facteur, "decimal4", "",
+                             "irl", "revalorisation_loyers")
+        ws.write_string(ligne_reval, 6, chaine or "aucune : mise en service l'année de l'agrément")
+        if e.revalorisations_apl_supposees:
+            ws.write_string(ligne, 0, f"Plafonds APL de l'année 1 : {e.revalorisations_apl_supposees} revalorisation(s) "
+                            "du 1er octobre non publiée(s), projetée(s) par l'hypothèse", self.f(italique=True))
+            ligne += 1
         if not self.foyer:
-            valeur(f"Loyer maximal de zone PLAI (LMzone), zone {op.zone_loyer}", e.lmzone, "euros_m2",
+            valeur(f"Loyer maximal de zone PLAI (LMzone), zone {op.zone_loyer}, à l'agrément", e.lmzone, "euros_m2",
                    "€/m² SU/mois", "loyers_maximaux_plai", "lmzone")
             valeur("Coefficient de structure : a dans a x (1 + b x N / SU)", e.cs_a, "decimal4", "",
                    "coefficient_structure", "cs_a")
@@ -341,8 +351,9 @@ class FeuillesEntrees(ExportBase):
                     "coefficient_structure")
             agregat("Plafond PLAI de l'opération (avis loyers saisi, sinon LMzone x CS x (1 + marge) abaissé par la "
                     "règle des annexes importantes)",
-                    "IF(ISNUMBER(loyer_plafond_m2_saisi),loyer_plafond_m2_saisi,MIN(lmzone*coefficient_structure*"
-                    "(1+marge_locale),(1+majoration_annexes)*sh_totale*coefficient_structure*lmzone/su_totale))",
+                    "IF(ISNUMBER(loyer_plafond_m2_saisi),loyer_plafond_m2_saisi*revalorisation_loyers,MIN(lmzone*coefficient_structure*"
+                    "(1+marge_locale)*revalorisation_loyers,(1+majoration_annexes)*sh_totale*coefficient_structure*lmzone"
+                    "*revalorisation_loyers/su_totale))",
                     e.plafond_plai_m2, "euros_m2_4", "plafond_plai_m2")
         variante = [ll.loyer_plai_ordinaire for ll in e.loyers_par_logement]
         agregat("Assiette annuelle des loyers et accessoires (année 1)", f"12*SUMPRODUCT({col(1)},{col(10)}+{col(9)})",
@@ -387,12 +398,14 @@ class FeuillesEntrees(ExportBase):
                 formule(ws, l, 8, apl, ll.plafond_apl, self.f("euros2"))
             formule(ws, l, 9, h(9), ll.loyer_accessoire, self.f("euros2"))
             if self.foyer:
-                formule(ws, l, 7, f'IF(ISNUMBER({h(10)}),{h(10)},"")', ll.plafond_plai, self.f("euros2"))
+                formule(ws, l, 7, f'IF(ISNUMBER({h(10)}),{h(10)}*revalorisation_loyers,"")', ll.plafond_plai,
+                        self.f("euros2"))
                 formule(ws, l, 10, f"IF(ISNUMBER({h(8)}),{h(8)},IF({F},MIN({H},{I}),{H}))", ll.loyer,
                         self.f("euros2"))
                 formule(ws, l, 11, f'IF(ISNUMBER({h(8)}),"saisi (loyer_mensuel)",IF(AND({F},{I}<{H}),'
                         f'"équivalence APL foyer","redevance maximale"))', ll.origine)
-                formule(ws, l, 14, f"IF(ISNUMBER({h(10)}),{h(10)},{h(8)})", variante[i], self.f("euros2"))
+                formule(ws, l, 14, f"IF(ISNUMBER({h(10)}),{h(10)}*revalorisation_loyers,{h(8)})", variante[i],
+                        self.f("euros2"))
                 ok_apl = ll.loyer <= (ll.plafond_apl or 0) + 0.005
                 formule(ws, l, 15, f'IF({F},IF({K}<={I}+0.005,"oui","non"),"")', ok_apl if ll.plai_adapte else "")
             else:

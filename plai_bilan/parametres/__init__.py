@@ -182,6 +182,18 @@ class Parametres:
         d = valeur.donnees
         return d["cas_general"] + max(personnes_a_charge, 0) * d["par_pac"], valeur
 
+    def irl(self, trimestre: str) -> tuple[tuple[float, float], ValeurDatee] | None:
+        """L'IRL d'un trimestre (« T2 2025 ») : (indice, variation annuelle en pour cent) ; None s'il n'est pas chargé."""
+        for v in self["irl"].valeurs:
+            if v.donnees["trimestre"] == trimestre:
+                return (v.donnees["indice"], v.donnees["variation_pct"]), v
+        return None
+
+    def variation_irl_t2(self, annee: int) -> tuple[float, ValeurDatee] | None:
+        """Variation annuelle (pour cent) de l'IRL du 2e trimestre de ``annee`` ; None si elle n'est pas chargée."""
+        trouve = self.irl(f"T2 {annee}")
+        return None if trouve is None else (trouve[0][1], trouve[1])
+
     def taux_livret_a(self, jour: date) -> tuple[float, ValeurDatee]:
         """Taux du livret A en vigueur, en pour cent."""
         valeur = self["livret_a"].en_vigueur(jour)

@@ -90,6 +90,9 @@ def simulation(b: Bilan) -> dict:
         "van": arrondi(c.van),
         "coefficient_structure": arrondi(b.coefficient_structure, 6),
         "plafond_plai_m2": arrondi(b.plafond_plai_m2, 4),
+        "revalorisation_loyers": {"facteur": arrondi(b.revalorisation.facteur, 6), "etapes": [
+            {"annee": a, "taux_pct": arrondi(x * 100, 4), "source": s} for a, x, s in b.revalorisation.etapes]},
+        "revalorisations_apl_supposees": b.revalorisations_apl_supposees,
         "loyers_par_logement": _loyers(b),
         "financement": _financement(b),
         "annees": annees,

@@ -105,9 +105,17 @@ def _loyers(b: Bilan) -> str:
     entetes += ["Redev. max" if foyer else c.court("plafond_plai"), "Équiv. APL" if foyer else c.court("plafond_apl"),
                 "Redevance" if foyer else c.court("loyer"), c.court("loyer_accessoire"), c.court("origine")]
     entete_op = ""
+    etapes = b.revalorisation.etapes
+    if etapes:
+        chaine = " ; ".join(f"{a} {x:+.2%} ({s})" for a, x, s in etapes).replace(".", ",").replace("%", " %")
+        entete_op += paragraphe(f"Plafonds de l'année 1 ({b.scenario.operation.mise_en_service}) : loyers maximaux "
+                                f"revalorisés depuis l'agrément, x {b.revalorisation.facteur:.4f} ({chaine})"
+                                .replace(".", ",", 1) + (f" ; plafonds APL : {b.revalorisations_apl_supposees} "
+                                "revalorisation(s) projetée(s) par l'hypothèse" if b.revalorisations_apl_supposees
+                                else " ; plafonds APL en vigueur au 1er janvier de l'année 1"), "  ") + "\n"
     if b.coefficient_structure is not None:
-        lm = f"LMzone {nombre(b.lmzone, 2)} €/m2, " if b.lmzone is not None else ""
-        entete_op = (f"{lm}CS {b.coefficient_structure:.4f}, plafond PLAI de l'opération "
+        lm = f"LMzone à l'agrément {nombre(b.lmzone, 2)} €/m2, " if b.lmzone is not None else ""
+        entete_op += (f"{lm}CS {b.coefficient_structure:.4f}, plafond PLAI de l'opération "
                      f"{nombre(b.plafond_plai_m2, 4)} €/m2 SU/mois\n").replace(".", ",")
     return entete_op + tableau(entetes, lignes, "<>>><>>>><")
 
