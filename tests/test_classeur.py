@@ -330,4 +330,5 @@ def test_recalcul_saisies_particulieres(tmp_path, profil):
     exporter(sc, classeur)
     wb = valeurs(convertir(classeur, tmp_path / "recalcul", profil))
     verifier_contre_le_moteur(wb, r)
-    assert nomme(wb, "plafond_plai_m2") == 7.2
+    # La valeur de l'avis à l'agrément (06/2026), revalorisée jusqu'à 2029 : IRL T2 2026 (+1,15 %) puis +1 % par an.
+    assert nomme(wb, "plafond_plai_m2") == pytest.approx(7.2 * 1.0115 * 1.01 ** 2, abs=1e-9)
