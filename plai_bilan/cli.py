@@ -118,9 +118,25 @@ def _aide(f):
     return click.help_option("-h", "--aide", "--help", help="Affiche cette aide et quitte.")(f)
 
 
+def _option_parametres(f):
+    return click.option("--parametres", "parametres_locaux", type=click.Path(path_type=str), default=None,
+                        metavar="DOSSIER", help="Dossier de paramètres locaux qui complète les barèmes nationaux "
+                        "(table FNAP régionale...) ; remplace la clé operation.parametres_locaux du scénario.")(f)
+
+
+def _parametres(dossier: str | None):
+    """Les paramètres nationaux complétés du dossier local donné, ou None (ceux du scénario)."""
+    if dossier is None:
+        return None
+    from plai_bilan.parametres import charger_parametres
+
+    return charger_parametres(locaux=(dossier,))
+
+
 def _commande_sur_scenario(f):
-    """Argument FICHIER, options --format et -o, aide, et erreurs traduites : communs aux commandes."""
+    """Argument FICHIER, options --format, -o et --parametres, aide, et erreurs traduites : communs aux commandes."""
     f = _erreurs_en_message(f)
+    f = _option_parametres(f)
     f = _aide(f)
     f = click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="FICHIER",
                      help="Écrit le résultat dans ce fichier (écriture atomique) au lieu de l'afficher.")(f)
@@ -142,7 +158,7 @@ def main() -> None:
 
 @main.command()
 @_commande_sur_scenario
-def simuler(fichier: str, format_: str, sortie: str | None) -> None:
+def simuler(fichier: str, format_: str, sortie: str | None, parametres_locaux: str | None) -> None:
     """Compte d'exploitation année par année, emprunts et contrôles.
 
     La subvention « a_calculer » est comptée pour 0.
@@ -151,7 +167,7 @@ def simuler(fichier: str, format_: str, sortie: str | None) -> None:
     from plai_bilan.scenario import charger_scenario
     from plai_bilan.sorties import json, texte
 
-    b = _simuler(charger_scenario(fichier))
+    b = _simuler(charger_scenario(fichier), _parametres(parametres_locaux))
     _avertir(b.avertissements)
     _emettre(json.en_json(json.simulation(b)) if format_ == "json" else texte.simulation(b), sortie)
 
@@ -186,7 +202,8 @@ def _verifier_xlsx(chemin: str | None, option: str) -> None:
 @main.command()
 @_option_xlsx
 @_commande_sur_scenario
-def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None) -> None:
+def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None,
+               parametres_locaux: str | None) -> None:
     """Subvention minimale qui équilibre l'opération selon son critère.
 
     Donne le montant total, par logement et par logement PLAI adapté, l'année critique, le loyer d'équilibre,
@@ -197,7 +214,7 @@ def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None)
     from plai_bilan.sorties import json, texte
 
     _verifier_xlsx(xlsx, "--xlsx")
-    r = subvention_minimale(charger_scenario(fichier))
+    r = subvention_minimale(charger_scenario(fichier), _parametres(parametres_locaux))
     _avertir(r.avertissements)
     if xlsx:
         from plai_bilan.export.excel import exporter as _exporter
@@ -213,9 +230,10 @@ def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None)
 @click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="CLASSEUR",
               help="Le classeur à écrire (.xlsx ; par défaut, le nom du scénario dans le dossier courant) ; "
                    "écriture atomique : un échec laisse l'ancien fichier intact.")
+@_option_parametres
 @click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))
 @_erreurs_en_message
-def exporter(fichier: str, sortie: str | None) -> None:
+def exporter(fichier: str, sortie: str | None, parametres_locaux: str | None) -> None:
     """Classeur Excel de l'étude d'équilibre, en formules vivantes.
 
     Feuilles Synthèse, Hypothèses (cellules jaunes modifiables), Loyers, Prix de revient et financement,
@@ -230,7 +248,7 @@ def exporter(fichier: str, sortie: str | None) -> None:
 
     sortie = sortie or Path(fichier).with_suffix(".xlsx").name
     _verifier_xlsx(sortie, "-o")
-    b = bilan_etude(charger_scenario(fichier))
+    b = bilan_etude(charger_scenario(fichier), _parametres(parametres_locaux))
     _exporter(b, sortie)
     _avertir(b.avertissements)
     click.echo(f"Classeur écrit dans {sortie}", err=True)
@@ -248,7 +266,7 @@ def exporter(fichier: str, sortie: str | None) -> None:
               help="Écrit aussi l'avis d'instruction imprimable d'une page (.pdf ou .png).")
 @_commande_sur_scenario
 def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, financeur: str | None,
-              tolerance: float, avis: str | None) -> None:
+              tolerance: float, avis: str | None, parametres_locaux: str | None) -> None:
     """Verdict d'instruction de la subvention PLAI adapté demandée.
 
     La subvention instruite devient l'inconnue : la commande calcule le besoin de financement de l'opération
@@ -263,7 +281,7 @@ def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, 
 
     _verifier_xlsx(xlsx, "--xlsx")
     _verifier_image(avis, "--avis", (".pdf", ".png"))
-    v = _instruire(charger_scenario(fichier), financeur, tolerance=tolerance)
+    v = _instruire(charger_scenario(fichier), financeur, _parametres(parametres_locaux), tolerance=tolerance)
     _avertir(v.bilan.avertissements)
     if xlsx:
         from plai_bilan.export.analyses import FeuilleInstruction
@@ -287,9 +305,11 @@ def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, 
 @click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="FICHIER",
               help="Écrit le résultat dans ce fichier (écriture atomique) au lieu de l'afficher.")
 @_option_xlsx
+@_option_parametres
 @click.argument("fichiers", nargs=-1, required=True, type=click.Path(dir_okay=True, path_type=str))
 @_erreurs_en_message
-def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: str | None) -> None:
+def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: str | None,
+             parametres_locaux: str | None) -> None:
     """Opérations côte à côte : coûts, subvention minimale, loyers, trésorerie, VAN.
 
     Prix de revient par logement et par m² SU, subvention minimale au total, par logement et par m² SU, loyers,
@@ -301,7 +321,7 @@ def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: 
     from plai_bilan.sorties import csv, json, texte
 
     _verifier_xlsx(xlsx, "--xlsx")
-    resultats = _comparer([charger_scenario(f) for f in fichiers])
+    resultats = _comparer([charger_scenario(f) for f in fichiers], _parametres(parametres_locaux))
     for r in resultats:
         _avertir(r.avertissements)
     if xlsx:
@@ -336,7 +356,8 @@ def _option_png(f):
 @_option_png
 @_option_xlsx
 @_commande_sur_scenario
-def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None, png: str | None) -> None:
+def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None, png: str | None,
+                parametres_locaux: str | None) -> None:
     """Sensibilité de la subvention minimale aux hypothèses clés, valeurs de bascule et de rupture.
 
     Livret A +/- 1 point, prix de revient et travaux +/- 10 %, vacance et impayés +/- 2 points, indexations des
@@ -349,7 +370,8 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
 
     _verifier_xlsx(xlsx, "--xlsx")
     sc = _scenario_a_resoudre(fichier, png)
-    s = _sensibilite(sc)
+    p = _parametres(parametres_locaux)
+    s = _sensibilite(sc, p)
     _avertir(sc.avertissements)
     if png and not s.faisable:
         click.echo(f"Avertissement : graphique non écrit dans {png} : aucune subvention n'équilibre l'opération telle "
@@ -364,7 +386,7 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
         from plai_bilan.export.analyses import FeuilleSensibilite
         from plai_bilan.export.excel import exporter as _exporter
 
-        _exporter(bilan_etude(sc), xlsx, supplements=(FeuilleSensibilite(s),))
+        _exporter(bilan_etude(sc, p), xlsx, supplements=(FeuilleSensibilite(s),))
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
     _emettre(json.en_json(json.sensibilite(s)) if format_ == "json" else texte.sensibilite(s), sortie)
 
@@ -376,7 +398,8 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
               "d'hypothèses : mêmes trajectoires d'une exécution à l'autre).")
 @_option_png
 @_commande_sur_scenario
-def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int | None, png: str | None) -> None:
+def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int | None, png: str | None,
+           parametres_locaux: str | None) -> None:
     """Risque de taux : la subvention minimale sous d'autres trajectoires du livret A.
 
     Trajectoires de résistance (rejeu de 2021-2023, +1 et +2 points, hausse lente) et distribution sur N
@@ -387,9 +410,10 @@ def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int |
     from plai_bilan.risque import risque as _risque
     from plai_bilan.sorties import json, texte
 
-    e = preparer(_scenario_a_resoudre(fichier, png))
+    p = _parametres(parametres_locaux)
+    e = preparer(_scenario_a_resoudre(fichier, png), p)
     _avertir(e.avertissements)
-    r = _risque(e, n, graine)
+    r = _risque(e, n, graine, p)
     if png:
         from plai_bilan.export.graphiques import histogramme
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 
@@ -186,6 +187,19 @@ def _avec_date(fonction):
     return enveloppe
 
 
+def parametres_du_scenario(sc: Scenario) -> Parametres:
+    """Les paramètres nationaux, complétés par le dossier de paramètres locaux du scénario s'il en désigne un
+    (``operation.parametres_locaux``, relatif au fichier du scénario)."""
+    local = sc.operation.parametres_locaux
+    if local is None:
+        return charger_parametres()
+    chemin = Path(local) if Path(local).is_absolute() else Path(sc.fichier).parent / local
+    if not chemin.is_dir():
+        raise ScenarioInvalide(sc.fichier, "operation.parametres_locaux",
+                               f"dossier de paramètres locaux introuvable : {chemin}")
+    return charger_parametres(locaux=(str(chemin),))
+
+
 def horizon(sc: Scenario) -> int:
     """H : analyse.duree, sinon max(40, la plus longue durée de prêt)."""
     if sc.analyse.duree is not None:
@@ -195,7 +209,7 @@ def horizon(sc: Scenario) -> int:
 
 def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     """Construit les entrées numériques d'une opération : le seul endroit où les pour cent deviennent décimaux."""
-    p = parametres or charger_parametres()
+    p = parametres or parametres_du_scenario(sc)
     op = sc.operation
     chercher = _Collecte(sc, p)
     cle_date = "operation.date_agrement"

@@ -93,6 +93,7 @@ class Operation:
     anru: bool = False  # dans un quartier support d'une intervention de l'ANRU (exclu du PLAI adapté)
     refinancement: bool = False  # logements déjà aidés par l'État (Anah compris), convention APL non résiliée depuis 10 ans
     plai_adaptes_meme_adresse: int = 0  # PLAI adaptés d'autres opérations à la même adresse (tranche FNAP)
+    parametres_locaux: str | None = None  # dossier de paramètres locaux, relatif au fichier du scénario
 
 
 @dataclass(frozen=True)
@@ -402,7 +403,7 @@ def _fmt(v: float) -> str:
 
 CLES_OPERATION = ("nom", "nature", "produit", "region", "zone_loyer", "zone_apl", "date_agrement",
                   "mise_en_service", "marge_locale_pct", "rls", "ascenseur", "loyer_plafond_m2", "qpv", "anru",
-                  "refinancement", "plai_adaptes_meme_adresse")
+                  "refinancement", "plai_adaptes_meme_adresse", "parametres_locaux")
 
 
 def _operation(t: _Table) -> Operation:
@@ -423,6 +424,7 @@ def _operation(t: _Table) -> Operation:
         anru=t.booleen("anru", False),
         refinancement=t.booleen("refinancement", False),
         plai_adaptes_meme_adresse=t.entier("plai_adaptes_meme_adresse", 0, mini=0, maxi=10000),
+        parametres_locaux=t.texte("parametres_locaux", None),
     )
     t.fin()
     if op.mise_en_service < op.date_agrement.year:

@@ -9,7 +9,7 @@ une date D est la dernière datée au plus tard D ; une date antérieure à la p
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -75,29 +75,44 @@ class Bareme:
         return retenue
 
 
-def _lire_bareme(chemin: Path) -> Bareme:
+def _lire_document(chemin: Path) -> dict:
     try:
         with chemin.open("rb") as f:
-            doc = tomllib.load(f)
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ParametreInvalide(f"{chemin} : fichier de paramètres illisible ({exc})") from exc
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise ParametreInvalide(f"{chemin} : fichier de paramètres illisible (syntaxe TOML : {exc})") from None
+    except OSError as exc:
+        raise ParametreInvalide(f"{chemin} : fichier de paramètres illisible ({exc.strerror})") from None
+
+
+def _lire_valeurs(chemin: Path, doc: dict) -> list[ValeurDatee]:
+    if not isinstance(doc.get("valeurs"), list):
+        raise ParametreInvalide(f"{chemin} : clé « valeurs » : une liste de valeurs datées [[valeurs]] est attendue")
+    valeurs = []
+    for i, brute in enumerate(doc["valeurs"]):
+        if not isinstance(brute, dict):
+            raise ParametreInvalide(f"{chemin} : clé « valeurs[{i}] » : une table est attendue")
+        brute = dict(brute)
+        ou = f"{chemin} : clé « valeurs[{i}]"
+        jour = brute.pop("date", None)
+        if not isinstance(jour, date) or hasattr(jour, "hour"):
+            raise ParametreInvalide(f"{ou}.date » : une date AAAA-MM-JJ est attendue")
+        statut = brute.pop("statut", None)
+        if statut not in STATUTS:
+            raise ParametreInvalide(f"{ou}.statut » : l'un de {', '.join(STATUTS)} est attendu")
+        reference = brute.pop("reference", None)
+        if not isinstance(reference, str) or not reference:
+            raise ParametreInvalide(f"{ou}.reference » : le texte légal ou la source de la valeur est attendu")
+        valeurs.append(ValeurDatee(chemin.stem, jour, statut, reference, brute))
+    return valeurs
+
+
+def _lire_bareme(chemin: Path) -> Bareme:
+    doc = _lire_document(chemin)
     for cle in ("description", "unite", "reference", "prolongation", "valeurs"):
         if cle not in doc:
             raise ParametreInvalide(f"{chemin} : clé « {cle} » manquante")
-    valeurs = []
-    for i, brute in enumerate(doc["valeurs"]):
-        brute = dict(brute)
-        ou = f"{chemin} : valeurs[{i}]"
-        jour = brute.pop("date", None)
-        if not isinstance(jour, date):
-            raise ParametreInvalide(f"{ou} : « date » doit être une date AAAA-MM-JJ")
-        statut = brute.pop("statut", None)
-        if statut not in STATUTS:
-            raise ParametreInvalide(f"{ou} : « statut » doit valoir l'un de {', '.join(STATUTS)}")
-        reference = brute.pop("reference", None)
-        if not isinstance(reference, str) or not reference:
-            raise ParametreInvalide(f"{ou} : « reference » (texte légal) manquante")
-        valeurs.append(ValeurDatee(chemin.stem, jour, statut, reference, brute))
+    valeurs = _lire_valeurs(chemin, doc)
     valeurs.sort(key=lambda v: v.date)
     if not valeurs:
         raise ParametreInvalide(f"{chemin} : aucune valeur")
@@ -245,12 +260,49 @@ class Parametres:
         return {c: float(valeur.donnees[c]) for c in cles}, valeur
 
 
-@lru_cache(maxsize=4)
-def charger_parametres(dossier: str | None = None) -> Parametres:
-    """Lit tous les barèmes du dossier (par défaut, celui du paquet)."""
+def _completer(national: Bareme, chemin: Path, doc: dict) -> Bareme:
+    """Un barème national complété par un fichier local : ses valeurs datées remplacent celles de même date et
+    s'ajoutent aux autres ; ses métadonnées (description, référence...) remplacent celles qu'il donne."""
+    locales = _lire_valeurs(chemin, doc)
+    for v in locales:
+        manquantes = set(national.valeurs[-1].donnees) - set(v.donnees)
+        if manquantes:
+            raise ParametreInvalide(f"{chemin} : clé « valeurs » du {v.date.isoformat()} : il manque "
+                                    f"{', '.join(sorted(manquantes))} (clés du barème national {national.nom})")
+    par_date = {v.date: v for v in national.valeurs}
+    par_date.update({v.date: v for v in locales})
+    return replace(national, valeurs=tuple(sorted(par_date.values(), key=lambda v: v.date)),
+                   **{k: doc[k] for k in ("description", "unite", "reference", "prolongation") if k in doc},
+                   estimation=bool(doc.get("estimation", national.estimation)))
+
+
+def _pack_local(dossier: Path, baremes: dict[str, Bareme]) -> dict[str, Bareme]:
+    """Le dossier de paramètres locaux : un fichier par barème, même format que les fichiers nationaux."""
+    if not dossier.is_dir():
+        raise ParametreInvalide(f"{dossier} : dossier de paramètres locaux introuvable")
+    fichiers = sorted(dossier.glob("*.toml"))
+    if not fichiers:
+        raise ParametreInvalide(f"{dossier} : aucun fichier de paramètres (.toml) dans ce dossier")
+    resultat = dict(baremes)
+    for f in fichiers:
+        if f.stem in resultat:
+            resultat[f.stem] = _completer(resultat[f.stem], f, _lire_document(f))
+        else:
+            resultat[f.stem] = _lire_bareme(f)
+    return resultat
+
+
+@lru_cache(maxsize=8)
+def charger_parametres(dossier: str | None = None, locaux: tuple[str, ...] = ()) -> Parametres:
+    """Lit tous les barèmes du dossier (par défaut, celui du paquet), complétés par les dossiers de paramètres
+    locaux dans l'ordre donné (valeurs régionales ou locales : table FNAP régionale...)."""
     racine = Path(dossier) if dossier else DOSSIER
     fichiers = sorted(racine.glob("*.toml"))
     if not fichiers:
         raise ParametreInvalide(f"{racine} : aucun fichier de paramètres")
+    baremes = {f.stem: _lire_bareme(f) for f in fichiers}
     origine = "paramètres nationaux de plai-bilan" if dossier is None else str(racine)
-    return Parametres({f.stem: _lire_bareme(f) for f in fichiers}, origine)
+    for local in locaux:
+        baremes = _pack_local(Path(local), baremes)
+        origine += f" + paramètres locaux {local}"
+    return Parametres(baremes, origine)
