@@ -151,6 +151,8 @@ class Hypotheses:
     charges_comprises: float
     tfpb_montant: float
     tfpb_exoneration: int
+    tfpb_exoneration_legale: bool  # la durée vient de la loi (CGI 1384 A, 1384 C), pas du scénario
+    taux_tva: float  # taux de TVA des logements PLAI de l'opération (information : les montants sont TTC)
     gla_montant: float
     gla_duree: int
     accompagnement_montant: float

@@ -387,6 +387,12 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     if sc.analyse.duree is not None and sc.analyse.duree < longest:
         avert.append(f"{sc.fichier} : clé « analyse.duree » : l'horizon ({h} ans) est plus court que le plus long "
                      f"prêt ({longest} ans) ; le capital restant dû à l'horizon est indiqué")
+    tfpb = sc.exploitation.tfpb
+    exoneration_legale = None
+    if tfpb is not None and tfpb.exoneration is None:
+        exoneration_legale = chercher(cle_date, p.exoneration_tfpb, op.nature, tfpb.criteres_environnementaux,
+                                      op.date_agrement)
+    taux_tva = chercher(cle_date, p.taux_tva, op.nature, op.date_agrement) / 100.0
     perimes = chercher.perimes()
     for v in perimes:
         avert.append(f"{sc.fichier} : paramètre « {v.description} » ({v.bareme}) : dernière valeur connue au "
@@ -397,7 +403,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                                     p[v.bareme].estimation)
                      for v in sorted(chercher.utilises.values(), key=lambda v: (v.bareme, v.date)))
     return Entrees(sc, h, cs, cs_a, cs_b, regles, lmzone, plafond_m2, plafond_m2_brut, reval,
-                   revalorisations_apl_supposees, tuple(lignes), _hypotheses(sc), _prets(sc), livret,
+                   revalorisations_apl_supposees, tuple(lignes), _hypotheses(sc, exoneration_legale, taux_tva), _prets(sc), livret,
                    tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
                    utilises, p.date_jeu, p.origine, perimes, tuple(avert))
 
@@ -406,7 +412,7 @@ def _pct(x: float | None) -> float | None:
     return None if x is None else x / 100.0
 
 
-def _hypotheses(sc: Scenario) -> Hypotheses:
+def _hypotheses(sc: Scenario, exoneration_legale: int | None, taux_tva: float) -> Hypotheses:
     """Les hypothèses du scénario en décimal (taux) et par logement et par an (montants)."""
     ex, fp = sc.exploitation, sc.fonds_propres
     n = sum(lg.nombre for lg in sc.logements)
@@ -438,7 +444,10 @@ def _hypotheses(sc: Scenario) -> Hypotheses:
         autres_charges=ex.autres_charges,
         charges_comprises=ex.charges_comprises,
         tfpb_montant=ex.tfpb.montant if ex.tfpb else 0.0,
-        tfpb_exoneration=ex.tfpb.exoneration if ex.tfpb else 0,
+        tfpb_exoneration=(ex.tfpb.exoneration if ex.tfpb.exoneration is not None else exoneration_legale)
+        if ex.tfpb else 0,
+        tfpb_exoneration_legale=exoneration_legale is not None,
+        taux_tva=taux_tva,
         gla_montant=gla, gla_duree=gla_d,
         accompagnement_montant=acc, accompagnement_duree=acc_d,
         financement_accompagnement_montant=fin, financement_accompagnement_duree=fin_d,

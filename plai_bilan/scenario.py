@@ -170,7 +170,8 @@ class MontantDuree:
 @dataclass(frozen=True)
 class Tfpb:
     montant: float
-    exoneration: int
+    exoneration: int | None  # années d'exploitation sans TFPB ; None : la durée légale (CGI 1384 A, 1384 C)
+    criteres_environnementaux: bool = False  # au moins 4 des 5 critères de qualité environnementale (30 ans)
 
 
 @dataclass(frozen=True)
@@ -593,7 +594,8 @@ def _exploitation(t: _Table) -> Exploitation:
     tf = t.table("tfpb", None)
     tfpb = None
     if tf is not None:
-        tfpb = Tfpb(tf.nombre("montant", mini=0.0), tf.entier("exoneration", 0, mini=0, maxi=DUREE_MAX))
+        tfpb = Tfpb(tf.nombre("montant", mini=0.0), tf.entier("exoneration", None, mini=0, maxi=DUREE_MAX),
+                    tf.booleen("criteres_environnementaux", False))
         tf.fin()
     idx = t.table("indexation")
     indexation = Indexation(idx.nombre("loyers_pct", mini=-10.0, maxi=20.0, pct=True),

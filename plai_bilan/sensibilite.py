@@ -110,7 +110,7 @@ HYPOTHESES = (
               lambda e: e.scenario.exploitation.gla.montant if e.scenario.exploitation.gla else 0.0, _gla,
               lambda v: (0.8 * v, 1.2 * v), lambda v, e: (0.0, 5.0 * v + 5000.0)),
     Hypothese("tfpb_exoneration", "Durée d'exonération de TFPB", "années",
-              lambda e: float(e.scenario.exploitation.tfpb.exoneration if e.scenario.exploitation.tfpb else 0),
+              lambda e: float(e.hypotheses.tfpb_exoneration),
               _tfpb, lambda v: (max(v - 5.0, 0.0), v + 5.0), lambda v, e: (0.0, float(e.horizon)), entier=True),
 )
 

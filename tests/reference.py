@@ -89,7 +89,9 @@ def compte(sc, entrees):
             charges += ex.gla.montant * npa * ic
         if ex.accompagnement and t <= ex.accompagnement.duree:
             charges += ex.accompagnement.montant * npa * ic
-        if ex.tfpb and t > ex.tfpb.exoneration:
+        exoneration = (ex.tfpb.exoneration if ex.tfpb and ex.tfpb.exoneration is not None
+                       else entrees.hypotheses.tfpb_exoneration)  # durée légale : lue dans les paramètres
+        if ex.tfpb and t > exoneration:
             charges += ex.tfpb.montant * n * ic
         annuites = sum(e[t - 1] for e in prets)
         rem = 0.0

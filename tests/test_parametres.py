@@ -160,7 +160,7 @@ class _Espion(dict):
 
 
 # Les barèmes dont aucun calcul ne lit encore les valeurs, avec la raison.
-PAS_ENCORE_LUS = {"irl": "réservé à la revalorisation des loyers entre agrément et mise en service"}
+PAS_ENCORE_LUS: dict[str, str] = {}
 
 
 def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
@@ -211,6 +211,13 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
                 for z in "123":
                     for couple, pac in menages + [(True, 9)]:
                         espion.plafond_ressources_rls(z, couple, pac, jour)
+            elif nom == "tfpb_exoneration":
+                for nature in ("construction-neuve", "vefa", "acquisition", "acquisition-amelioration"):
+                    for criteres in (False, True):
+                        espion.exoneration_tfpb(nature, criteres, jour)
+            elif nom == "tva":
+                for nature in ("construction-neuve", "acquisition-amelioration"):
+                    espion.taux_tva(nature, jour)
             elif nom == "forfait_charges":
                 espion.forfait_charges(2, jour)
             elif nom == "plafonds_ressources_plai":
@@ -218,6 +225,8 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
                     for couple, pac in menages:
                         espion.plafond_ressources_plai(z, couple, pac, jour)
     moyennes_annuelles(espion, 2008, 2025)
+    for v in espion["irl"].valeurs:
+        espion.irl(v.donnees["trimestre"])
     jamais = []
     for nom, b in P.baremes.items():
         if nom in PAS_ENCORE_LUS:
@@ -267,3 +276,34 @@ def test_agrement_de_novembre_2027_signale_les_valeurs_perimees(tmp_path):
     assert perimes == {"apl_loyers_plafonds": ("2026-10-01", "2027-10-01"), "livret_a": ("2026-08-01", "2027-02-01"),
                        "loyers_maximaux_plai": ("2026-01-01", "2027-01-01")}
     assert sum("revalorisation attendue" in a for a in b.avertissements) == 3
+
+
+@pytest.mark.parametrize(("nature", "criteres", "agrement", "annees"), [
+    ("construction-neuve", False, "2026-03-01", 25),   # CGI 1384 A, I bis : décision du 01/07/2004 au 31/12/2026
+    ("construction-neuve", True, "2026-03-01", 30),    # I ter : au moins 4 des 5 critères environnementaux
+    ("acquisition-amelioration", True, "2026-03-01", 25),  # CGI 1384 C : pas de 30 ans
+    ("vefa", False, "2027-03-01", 15),  # après le 31/12/2026 (estimation : sans prorogation)
+])
+def test_exoneration_de_tfpb_par_defaut_la_duree_legale(tmp_path, nature, criteres, agrement, annees):
+    import tomllib
+
+    from conftest import RACINE
+
+    from plai_bilan import scenario_depuis_dict, simuler
+
+    with (RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml").open("rb") as f:
+        doc = tomllib.load(f)
+    doc["operation"].update(nature=nature, date_agrement=date.fromisoformat(agrement),
+                            mise_en_service=int(agrement[:4]) + 1)
+    doc["livret_a"] = {"trajectoire": [1.5]}
+    doc["exploitation"]["tfpb"] = {"montant": 700, "criteres_environnementaux": criteres}
+    b = simuler(scenario_depuis_dict(doc, "tfpb"))
+    assert b.hypotheses.tfpb_exoneration == annees and b.hypotheses.tfpb_exoneration_legale
+    # La TFPB commence l'année qui suit la fin de l'exonération.
+    assert b.compte["tfpb"][annees - 1] == 0 and b.compte["tfpb"][annees] > 0
+
+
+def test_exoneration_de_tfpb_avant_juillet_2004():
+    # Avant la loi de programmation pour la cohésion sociale : 15 ans (CGI 1384 A, I et 1384 C).
+    assert P.exoneration_tfpb("acquisition-amelioration", False, date(2004, 6, 30))[0] == 15
+    assert P.exoneration_tfpb("construction-neuve", False, date(2004, 7, 1))[0] == 25

@@ -124,7 +124,8 @@ class FeuillesEntrees(ExportBase):
                "exploitation.charges_pct_loyers", "charges_pct_loyers")
         entree("TFPB", ex.tfpb.montant if ex.tfpb else 0.0, "euros", "€/logement/an", "exploitation.tfpb.montant",
                "tfpb_montant")
-        entree("TFPB : années d'exonération", ex.tfpb.exoneration if ex.tfpb else 0, "entier", "années",
+        entree("TFPB : années d'exonération" + (" (durée légale, CGI 1384 A ou 1384 C)" if hyp.tfpb_exoneration_legale
+                                                 else ""), hyp.tfpb_exoneration, "entier", "années",
                "exploitation.tfpb.exoneration", "tfpb_exoneration")
         for cle, libelle in (("gla", "Gestion locative adaptée (par PLAI adapté)"),
                              ("accompagnement", "Accompagnement (par PLAI adapté)"),
@@ -277,6 +278,8 @@ class FeuillesEntrees(ExportBase):
                    "coefficient_structure", "cs_b")
         valeur("Part des annexes dans la surface utile", e.regles_loyers["part_annexes_su"], "decimal", "",
                "coefficient_structure", "part_annexes_su")
+        valeur("Taux de TVA des logements PLAI (information : les montants sont TTC)", e.hypotheses.taux_tva, "pct",
+               "", "tva", "taux_tva")
         if not self.foyer:
             cle_maj = "majoration_annexes_max_ascenseur_pct" if op.ascenseur else "majoration_annexes_max_pct"
             valeur("Annexes importantes : majoration maximale du produit des loyers" + (" (avec ascenseur)" if

@@ -209,6 +209,20 @@ class Parametres:
         trouve = self.irl(f"T2 {annee}")
         return None if trouve is None else (trouve[0][1], trouve[1])
 
+    def exoneration_tfpb(self, nature: str, criteres_environnementaux: bool, jour: date) -> tuple[int, ValeurDatee]:
+        """Durée légale d'exonération de TFPB (années) pour une décision du ``jour`` (CGI 1384 A et 1384 C)."""
+        valeur = self["tfpb_exoneration"].en_vigueur(jour)
+        if nature in ("acquisition", "acquisition-amelioration"):
+            return int(valeur.donnees["acquisition"]), valeur
+        colonne = "construction_criteres_environnementaux" if criteres_environnementaux else "construction"
+        return int(valeur.donnees[colonne]), valeur
+
+    def taux_tva(self, nature: str, jour: date) -> tuple[float, ValeurDatee]:
+        """Taux de TVA (pour cent) des logements PLAI d'une opération de cette nature."""
+        valeur = self["tva"].en_vigueur(jour)
+        colonne = "plai_acquisition" if nature in ("acquisition", "acquisition-amelioration") else "plai_construction"
+        return valeur.donnees[colonne], valeur
+
     def taux_livret_a(self, jour: date) -> tuple[float, ValeurDatee]:
         """Taux du livret A en vigueur, en pour cent."""
         valeur = self["livret_a"].en_vigueur(jour)
