@@ -180,9 +180,10 @@ def controler(b: Bilan) -> list[Constat]:
     if not foyer:
         regles = b.regles_loyers
         marge_max = regles["marge_locale_max_pct"]
-        if op.marge_locale_pct > marge_max:
+        marge = hyp.marge_locale * 100
+        if marge > marge_max + 1e-9:
             constats.append(Constat("marge", f"Marge locale au plus {marge_max:g} %", NON_CONFORME,
-                                    f"marge locale {op.marge_locale_pct:g} % > {marge_max:g} %"))
+                                    f"marge locale {marge:g} % > {marge_max:g} %"))
         if b.lmzone is None or b.coefficient_structure is None:
             constats.append(Constat("annexes", "Règle des annexes importantes", NON_VERIFIABLE,
                                     "loyer maximal de zone (LMzone) inconnu à la date d'agrément"))

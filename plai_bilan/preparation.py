@@ -222,6 +222,8 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     su_totale = sum(lg.nombre * s for lg, s in zip(sc.logements, su))
 
     cs = lmzone = plafond_m2 = cs_a = cs_b = plafond_m2_brut = None
+    marge_pct = (op.marge_locale_pct if op.marge_locale_pct is not None else
+                 chercher(cle_date, p.marge_locale, op.zone_loyer, op.date_agrement) if op.produit == "ordinaire" else 0.0)
     ind = sc.exploitation.indexation
     reval = revalorisation_loyers(p, op.date_agrement.year, op.mise_en_service, ind.loyers_pct / 100.0,
                                   chercher.utilises)
@@ -234,7 +236,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             lmzone = chercher.facultatif(p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
         else:
             lmzone = chercher(cle_date, p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
-            plafond_m2_brut = formules.plafond_plai_m2(lmzone, cs, op.marge_locale_pct / 100.0) * reval.facteur
+            plafond_m2_brut = formules.plafond_plai_m2(lmzone, cs, marge_pct / 100.0) * reval.facteur
             majoration = regles["majoration_annexes_max_ascenseur_pct" if op.ascenseur else
                                 "majoration_annexes_max_pct"] / 100.0
             sh_totale = sum(lg.nombre * lg.surface_habitable for lg in sc.logements)
@@ -345,6 +347,9 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             montant, indice_inconnue, mode = 0.0, i, "a_calculer"
         elif s.montant == "reference":
             montant, mode = reference, "reference"
+        elif s.montant == "bareme":
+            montant = chercher(cle, p.subvention_plai, op.region, op.nature, op.date_agrement) * n_total
+            mode = "bareme"
         elif s.montant_par_logement is not None:
             montant, cle, mode = s.montant_par_logement * n_total, f"subventions[{i}].montant_par_logement", "par_logement"
         elif s.montant_par_plai_adapte is not None:
@@ -403,7 +408,8 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                                     p[v.bareme].estimation)
                      for v in sorted(chercher.utilises.values(), key=lambda v: (v.bareme, v.date)))
     return Entrees(sc, h, cs, cs_a, cs_b, regles, lmzone, plafond_m2, plafond_m2_brut, reval,
-                   revalorisations_apl_supposees, tuple(lignes), _hypotheses(sc, exoneration_legale, taux_tva), _prets(sc), livret,
+                   revalorisations_apl_supposees, tuple(lignes), _hypotheses(sc, exoneration_legale, taux_tva,
+                                                                             marge_pct), _prets(sc), livret,
                    tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
                    utilises, p.date_jeu, p.origine, perimes, tuple(avert))
 
@@ -412,7 +418,7 @@ def _pct(x: float | None) -> float | None:
     return None if x is None else x / 100.0
 
 
-def _hypotheses(sc: Scenario, exoneration_legale: int | None, taux_tva: float) -> Hypotheses:
+def _hypotheses(sc: Scenario, exoneration_legale: int | None, taux_tva: float, marge_pct: float) -> Hypotheses:
     """Les hypothèses du scénario en décimal (taux) et par logement et par an (montants)."""
     ex, fp = sc.exploitation, sc.fonds_propres
     n = sum(lg.nombre for lg in sc.logements)
@@ -429,7 +435,7 @@ def _hypotheses(sc: Scenario, exoneration_legale: int | None, taux_tva: float) -
     (gla, gla_d), (acc, acc_d), (fin, fin_d) = md(ex.gla), md(ex.accompagnement), md(ex.financement_accompagnement)
     trajet = sc.livret_a.trajectoire
     return Hypotheses(
-        marge_locale=sc.operation.marge_locale_pct / 100.0,
+        marge_locale=marge_pct / 100.0,
         vacance=ex.vacance_pct / 100.0,
         impayes=ex.impayes_pct / 100.0,
         charges_pct_loyers=ex.charges_pct_loyers / 100.0,

@@ -85,7 +85,7 @@ class Operation:
     zone_apl: str
     date_agrement: date
     mise_en_service: int
-    marge_locale_pct: float
+    marge_locale_pct: float | None  # None : le barème des marges locales (national : aucune)
     rls: bool
     ascenseur: bool
     loyer_plafond_m2: float | None
@@ -417,7 +417,7 @@ def _operation(t: _Table) -> Operation:
         zone_apl=t.texte("zone_apl", choix=ZONES_APL),
         date_agrement=t.jour("date_agrement"),
         mise_en_service=t.entier("mise_en_service", mini=1990, maxi=2100),
-        marge_locale_pct=t.nombre("marge_locale_pct", 0.0, mini=0.0, maxi=100.0, pct=True),
+        marge_locale_pct=t.nombre("marge_locale_pct", None, mini=0.0, maxi=100.0, pct=True),
         rls=t.booleen("rls", False),
         ascenseur=t.booleen("ascenseur", False),
         loyer_plafond_m2=t.nombre("loyer_plafond_m2", None, mini=0.0, maxi=100.0, strict=True),
@@ -519,7 +519,7 @@ def _subvention(t: _Table) -> Subvention:
     if formes[0] == "montant":
         brut = t.brute("montant")
         if isinstance(brut, str):
-            montant = t.texte("montant", choix=("a_calculer", "reference"))
+            montant = t.texte("montant", choix=("a_calculer", "reference", "bareme"))
         else:
             montant = t.nombre("montant", mini=0.0)
     elif formes[0] == "montant_par_logement":
@@ -528,6 +528,9 @@ def _subvention(t: _Table) -> Subvention:
         par_plai_adapte = t.nombre("montant_par_plai_adapte", mini=0.0)
     nature = t.texte("nature", "autre", choix=NATURES_SUBVENTION)
     t.fin(("montant", "montant_par_logement", "montant_par_plai_adapte"))
+    if montant == "bareme" and nature != "etat_plai":
+        raise t.erreur("montant", "\"bareme\" désigne le barème de la subvention PLAI de droit commun : déclarez "
+                       "nature = \"etat_plai\"")
     return Subvention(financeur, montant, par_logement, par_plai_adapte, nature)
 
 

@@ -68,7 +68,7 @@ CATALOGUE = [
     Cas('inf', 'subvention', 'travaux = 105000 ', 'travaux = inf ', 'prix_de_revient.travaux', 'un nombre fini est attendu (nan et inf sont refusés)'),
     Cas('montant-demesure', 'subvention', 'travaux = 105000 ', 'travaux = 1e308 ', 'prix_de_revient.travaux', 'un nombre <= 1e+12 est attendu, pas 1e+308'),
     Cas('subvention-negative', 'subvention', 'montant = 15000', 'montant = -15000', 'subventions[2].montant', 'un nombre >= 0 est attendu, pas -15000'),
-    Cas('subvention-mot-inconnu', 'subvention', 'montant = 15000', 'montant = "reste"', 'subventions[2].montant', "« reste » n'est pas une valeur permise ; valeurs permises : a_calculer, reference"),
+    Cas('subvention-mot-inconnu', 'subvention', 'montant = 15000', 'montant = "reste"', 'subventions[2].montant', "« reste » n'est pas une valeur permise ; valeurs permises : a_calculer, reference, bareme"),
     Cas('subvention-deux-montants', 'subvention', 'montant_par_logement = 9000', 'montant_par_logement = 9000\nmontant = 27000', 'subventions[0].montant', 'donnez un seul de montant, montant_par_logement et montant_par_plai_adapte'),
     Cas('loyers-saisis-deux-fois', 'subvention', 'loyer_accessoire = 0.0', 'loyer_accessoire = 0.0\nloyer_m2 = 5.0\nloyer_mensuel = 250.0', 'logements[0].loyer_m2', 'donnez loyer_m2 ou loyer_mensuel, pas les deux'),
     Cas('redevance-hors-foyer', 'subvention', 'loyer_accessoire = 0.0', 'loyer_accessoire = 0.0\nredevance_max = 400.0', 'logements[0].redevance_max', 'réservée aux foyers (operation.produit = "foyer")'),

@@ -320,8 +320,12 @@ def test_recalcul_saisies_particulieres(tmp_path, profil):
     logements = (dataclasses.replace(sc.logements[0], loyer_m2=5.0),) + sc.logements[1:]
     pr = dataclasses.replace(sc.prix_de_revient, autres=(("frais financiers", 12000.0),))
     fp = dataclasses.replace(sc.fonds_propres, remuneration=Remuneration(1.5, 30))
-    subventions = sc.subventions[:-2] + (dataclasses.replace(sc.subventions[-2], financeur="Ville - PLAI adapté",
-                                                             montant="reference"),) + sc.subventions[-1:]
+    # Une aide par PLAI adapté (4 x 5 000 €) et une valeur de référence FNAP : propres au PLAI adapté, elles
+    # disparaissent de la variante PLAI ordinaire (le prêt d'équilibre les remplace).
+    subventions = (sc.subventions[:1]
+                   + (dataclasses.replace(sc.subventions[1], montant=None, montant_par_plai_adapte=5000.0),)
+                   + sc.subventions[2:-2] + (dataclasses.replace(sc.subventions[-2], financeur="Ville - PLAI adapté",
+                                                                 montant="reference"),) + sc.subventions[-1:])
     sc = dataclasses.replace(sc, operation=op, logements=logements, prix_de_revient=pr, fonds_propres=fp,
                              subventions=subventions)
     r = subvention_minimale(sc)

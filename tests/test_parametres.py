@@ -215,6 +215,9 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
                 for nature in ("construction-neuve", "vefa", "acquisition", "acquisition-amelioration"):
                     for criteres in (False, True):
                         espion.exoneration_tfpb(nature, criteres, jour)
+            elif nom == "marges_locales":
+                for z in ("1bis", "1", "2", "3"):
+                    espion.marge_locale(z, jour)
             elif nom == "tva":
                 for nature in ("construction-neuve", "acquisition-amelioration"):
                     espion.taux_tva(nature, jour)

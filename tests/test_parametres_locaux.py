@@ -55,3 +55,28 @@ def test_un_dossier_local_invalide_donne_une_ligne_qui_nomme_le_fichier_et_la_cl
     assert r.exit_code == 2 and "clé « valeurs[0].date » : une date AAAA-MM-JJ est attendue" in r.stderr
     r = lancer("subvention", MONTREUIL, "--parametres", tmp_path / "absent")
     assert r.exit_code == 2 and "dossier de paramètres locaux introuvable" in r.stderr
+
+
+def test_bareme_local_de_la_subvention_plai_et_des_marges(tmp_path):
+    """Le dossier d'exemple : PLAI de droit commun 10 000 € par logement en acquisition-amélioration hors IdF et
+    PACA, marge locale de 5 % en zone 2. Villeurbanne (3 logements) : 30 000 € au lieu des 27 000 € saisis ; marge
+    5 % comme celle que le scénario donne : le plafond PLAI ne change pas quand la marge du scénario est retirée."""
+    exemple = RACINE / "parametres-locaux" / "exemple-departement"
+    aa = (RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml").read_text(encoding="utf-8")
+    texte = aa.replace('montant_par_logement = 9000', 'montant = "bareme"', 1).replace(
+        "marge_locale_pct = 5.0 ", "# sans marge ")
+    f = tmp_path / "local.toml"
+    f.write_text(texte, encoding="utf-8")
+    base = json.loads(lancer("simuler", RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml",
+                             "--format", "json").stdout)
+    d = json.loads(lancer("simuler", f, "--format", "json", "--parametres", exemple).stdout)
+    assert d["financement"][0]["montant"] == 3 * 10000.0
+    assert d["plafond_plai_m2"] == base["plafond_plai_m2"]
+    # Le classeur d'étude porte le montant du barème par logement, et une aide par PLAI adapté.
+    g = tmp_path / "par-plai-adapte.toml"
+    g.write_text(texte.replace('montant = 15000', 'montant_par_plai_adapte = 5000', 1), encoding="utf-8")
+    r = lancer("exporter", g, "-o", tmp_path / "etude.xlsx", "--parametres", exemple)
+    assert r.exit_code == 0, r.output
+    # Sans dossier local : pas de barème de la subvention PLAI, une ligne d'erreur qui le dit.
+    r = lancer("simuler", f)
+    assert r.exit_code == 2 and "aucun barème de subvention PLAI de droit commun" in r.stderr

@@ -16,6 +16,12 @@ from plai_bilan.export.base import (
 from plai_bilan.export.classeur import cellule, ecrire, formule, ref
 
 
+def _cle_subvention(i: int, mode: str) -> str:
+    """La clé du scénario qui porte le montant de la subvention i selon sa forme."""
+    return {"par_logement": f"subventions[{i}].montant_par_logement",
+            "par_plai_adapte": f"subventions[{i}].montant_par_plai_adapte"}.get(mode, f"subventions[{i}].montant")
+
+
 class FeuillesEntrees(ExportBase):
     """Les feuilles que les formules de calcul lisent."""
 
@@ -87,9 +93,16 @@ class FeuillesEntrees(ExportBase):
                 mode, valeur, unite, modifiable = "reference", "référence FNAP", "", False
             elif s.montant_par_logement is not None:
                 mode, valeur, unite, modifiable = "par_logement", s.montant_par_logement, "€ par logement", True
+            elif s.montant_par_plai_adapte is not None:
+                mode, valeur, unite, modifiable = ("par_plai_adapte", s.montant_par_plai_adapte, "€ par PLAI adapté",
+                                                   True)
+            elif s.montant == "bareme":
+                montant = next(f.montant for f in self.b.financement if f.cle == f"subventions[{i}].montant")
+                mode, valeur, unite, modifiable = ("bareme", montant / self.b.n_logements,
+                                                   "€ par logement (barème local)", True)
             else:
                 mode, valeur, unite, modifiable = "montant", float(s.montant), "€", True
-            cle = f"subventions[{i}].montant_par_logement" if mode == "par_logement" else f"subventions[{i}].montant"
+            cle = _cle_subvention(i, mode)
             l = entree(s.financeur, valeur, "euros" if modifiable else "texte", unite, cle, modifiable=modifiable)
             self.pos.subventions.append((l, mode))
 
@@ -477,12 +490,12 @@ class FeuillesEntrees(ExportBase):
         lignes: list[tuple[str, str, str, float, str, float]] = []  # libellé, nature, f0, v0, f1, v1
         fin = {f.cle: f for f in e.financement}
         for i, (s, (hl, mode)) in enumerate(zip(sc.subventions, self.pos.subventions)):
-            cle = f"subventions[{i}].montant_par_logement" if mode == "par_logement" else f"subventions[{i}].montant"
-            v0 = fin[cle].montant
+            v0 = fin[_cle_subvention(i, mode)].montant
             if mode == "a_calculer":
                 lignes.append((s.financeur + " (subvention minimale)", "subvention", "0", 0.0, s_appl, s_val))
                 continue
             f0 = {"montant": ref(HYP, hl, 1), "par_logement": f"{ref(HYP, hl, 1)}*n_logements",
+                  "bareme": f"{ref(HYP, hl, 1)}*n_logements", "par_plai_adapte": f"{ref(HYP, hl, 1)}*n_plai_adapte",
                   "reference": "reference_fnap_par_logement*n_plai_adapte"}[mode]
             lignes.append((s.financeur, "subvention", f0, v0 or 0.0, None, v0 or 0.0))
         if self.avec_solveur and e.indice_inconnue is None:

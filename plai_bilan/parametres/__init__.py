@@ -223,6 +223,26 @@ class Parametres:
         colonne = "plai_acquisition" if nature in ("acquisition", "acquisition-amelioration") else "plai_construction"
         return valeur.donnees[colonne], valeur
 
+    def marge_locale(self, zone_loyer: str, jour: date) -> tuple[float, ValeurDatee]:
+        """Marge locale du barème en vigueur (pour cent) pour la zone de loyer."""
+        valeur = self["marges_locales"].en_vigueur(jour)
+        try:
+            return float(valeur.donnees["zones"][zone_loyer]), valeur
+        except KeyError:
+            raise ParametreInvalide(f"marges_locales : zone « {zone_loyer} » inconnue") from None
+
+    def subvention_plai(self, region: str, nature: str, jour: date) -> tuple[float, ValeurDatee]:
+        """Subvention PLAI de droit commun de l'État, par logement, du barème local (aucun barème national)."""
+        if "subvention_plai" not in self.baremes:
+            raise ParametreInvalide("aucun barème de subvention PLAI de droit commun (subvention_plai) : donnez un "
+                                    "dossier de paramètres locaux (--parametres) qui le contient, ou un montant")
+        valeur = self["subvention_plai"].en_vigueur(jour)
+        colonne = "acquisition" if nature in ("acquisition", "acquisition-amelioration") else "construction"
+        try:
+            return float(valeur.donnees[region][colonne]), valeur
+        except KeyError:
+            raise ParametreInvalide(f"subvention_plai : pas de montant pour « {region} », « {colonne} »") from None
+
     def taux_livret_a(self, jour: date) -> tuple[float, ValeurDatee]:
         """Taux du livret A en vigueur, en pour cent."""
         valeur = self["livret_a"].en_vigueur(jour)
