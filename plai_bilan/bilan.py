@@ -302,6 +302,7 @@ class Bilan:
     indice_inconnue: int | None
     reference_fnap: float | None
     reference_fnap_par_logement: float | None
+    loyer_accessoire_maximal: float | None  # plafond local du loyer accessoire, euros par mois (barème local)
     # Comptes : sans subvention à calculer, et avec la subvention d'équilibre appliquée (le même sans solveur).
     compte_zero: Compte
     compte: Compte

@@ -122,6 +122,15 @@ def controler(b: Bilan) -> list[Constat]:
                 f"{euros(total, 2)} {'<=' if ok else '>'} plafond APL {euros(ligne.plafond_apl, 2)}"))
 
     _ressources(b, constats)
+    if b.loyer_accessoire_maximal is not None:
+        for ligne in b.loyers_par_logement:
+            if ligne.loyer_accessoire > 0:
+                ok = ligne.loyer_accessoire <= b.loyer_accessoire_maximal + TOLERANCE_LOYER
+                constats.append(Constat(
+                    "accessoire", f"Loyer accessoire dans le plafond local : {_designation(ligne)}",
+                    CONFORME if ok else NON_CONFORME,
+                    f"{euros(ligne.loyer_accessoire, 2)} {'<=' if ok else '>'} {euros(b.loyer_accessoire_maximal, 2)} "
+                    "par mois (barème local)"))
 
     if b.n_plai_adapte > 0:
         nom = "GLS renforcée" if foyer else "gestion locative adaptée (GLA)"

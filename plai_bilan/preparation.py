@@ -63,6 +63,7 @@ class Entrees:
     parametres_date: date
     parametres_origine: str
     parametres_perimes: tuple[ValeurPerimee, ...]
+    loyer_accessoire_maximal: float | None  # plafond local du loyer accessoire (barème local), euros par mois
     avertissements: tuple[str, ...]
 
     @property
@@ -398,6 +399,9 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         exoneration_legale = chercher(cle_date, p.exoneration_tfpb, op.nature, tfpb.criteres_environnementaux,
                                       op.date_agrement)
     taux_tva = chercher(cle_date, p.taux_tva, op.nature, op.date_agrement) / 100.0
+    cap = p.loyer_accessoire_maximal(op.date_agrement)
+    if cap is not None:
+        chercher._noter(cap[1], (op.date_agrement,))
     perimes = chercher.perimes()
     for v in perimes:
         avert.append(f"{sc.fichier} : paramètre « {v.description} » ({v.bareme}) : dernière valeur connue au "
@@ -411,7 +415,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                    revalorisations_apl_supposees, tuple(lignes), _hypotheses(sc, exoneration_legale, taux_tva,
                                                                              marge_pct), _prets(sc), livret,
                    tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
-                   utilises, p.date_jeu, p.origine, perimes, tuple(avert))
+                   utilises, p.date_jeu, p.origine, perimes, None if cap is None else cap[0], tuple(avert))
 
 
 def _pct(x: float | None) -> float | None:

@@ -80,3 +80,14 @@ def test_bareme_local_de_la_subvention_plai_et_des_marges(tmp_path):
     # Sans dossier local : pas de barème de la subvention PLAI, une ligne d'erreur qui le dit.
     r = lancer("simuler", f)
     assert r.exit_code == 2 and "aucun barème de subvention PLAI de droit commun" in r.stderr
+
+
+def test_plafond_local_du_loyer_accessoire():
+    """Montreuil : parking à 15 € par mois ; le barème d'exemple plafonne le loyer accessoire à 12 €."""
+    exemple = RACINE / "parametres-locaux" / "exemple-departement"
+    d = json.loads(lancer("subvention", MONTREUIL, "--format", "json", "--parametres", exemple).stdout)
+    accessoires = [c for c in d["controles"] if c["code"] == "accessoire"]
+    assert len(accessoires) == 4 and all(c["statut"] == "non conforme" for c in accessoires)
+    assert "15,00 € > 12,00 €" in accessoires[0]["detail"]
+    national = json.loads(lancer("subvention", MONTREUIL, "--format", "json").stdout)
+    assert not [c for c in national["controles"] if c["code"] == "accessoire"]

@@ -243,6 +243,16 @@ class Parametres:
         except KeyError:
             raise ParametreInvalide(f"subvention_plai : pas de montant pour « {region} », « {colonne} »") from None
 
+    def loyer_accessoire_maximal(self, jour: date) -> tuple[float, ValeurDatee] | None:
+        """Plafond local du loyer accessoire (euros par mois et par logement) ; None sans barème local."""
+        if "loyers_accessoires_maximaux" not in self.baremes:
+            return None
+        try:
+            valeur = self["loyers_accessoires_maximaux"].en_vigueur(jour)
+        except ParametreInvalide:
+            return None
+        return float(valeur.donnees["par_logement"]), valeur
+
     def taux_livret_a(self, jour: date) -> tuple[float, ValeurDatee]:
         """Taux du livret A en vigueur, en pour cent."""
         valeur = self["livret_a"].en_vigueur(jour)
