@@ -170,26 +170,25 @@ class Parametres:
         colonne, sus = _rang_menage(couple, personnes_a_charge)
         return z[colonne] + sus * z["pac_supp"], valeur
 
-    def equivalence_foyer(self, zone: str, couple: bool, personnes_a_charge: int, jour: date) -> tuple[float, ValeurDatee]:
-        """Équivalence de loyer et de charges (E) d'un logement-foyer, charges comprises, en euros par mois."""
-        valeur = self["apl_equivalence_foyer"].en_vigueur(jour)
+    def _par_personnes_a_charge(self, bareme: str, zone: str, couple: bool, personnes_a_charge: int, jour: date,
+                                colonnes: int) -> tuple[float, ValeurDatee]:
+        """Un barème par zone aux colonnes isole, couple, pac_1..pac_N puis pac_supp par personne à charge en plus."""
+        valeur = self[bareme].en_vigueur(jour)
         z = self._zone(valeur, zone)
         if personnes_a_charge <= 0:
             return z["couple" if couple else "isole"], valeur
-        if personnes_a_charge <= 4:
+        if personnes_a_charge <= colonnes:
             return z[f"pac_{personnes_a_charge}"], valeur
-        return z["pac_4"] + (personnes_a_charge - 4) * z["pac_supp"], valeur
+        return z[f"pac_{colonnes}"] + (personnes_a_charge - colonnes) * z["pac_supp"], valeur
+
+    def equivalence_foyer(self, zone: str, couple: bool, personnes_a_charge: int, jour: date) -> tuple[float, ValeurDatee]:
+        """Équivalence de loyer et de charges (E) d'un logement-foyer, charges comprises, en euros par mois."""
+        return self._par_personnes_a_charge("apl_equivalence_foyer", zone, couple, personnes_a_charge, jour, 4)
 
     def plafond_ressources_rls(self, zone: str, couple: bool, personnes_a_charge: int, jour: date
                                ) -> tuple[float, ValeurDatee]:
         """Plafond de ressources mensuelles de la RLS du ménage, en euros."""
-        valeur = self["rls_plafonds_ressources"].en_vigueur(jour)
-        z = self._zone(valeur, zone)
-        if personnes_a_charge <= 0:
-            return z["couple" if couple else "isole"], valeur
-        if personnes_a_charge <= 6:
-            return z[f"pac_{personnes_a_charge}"], valeur
-        return z["pac_6"] + (personnes_a_charge - 6) * z["pac_supp"], valeur
+        return self._par_personnes_a_charge("rls_plafonds_ressources", zone, couple, personnes_a_charge, jour, 6)
 
     def forfait_charges(self, personnes_a_charge: int, jour: date) -> tuple[float, ValeurDatee]:
         """Forfait de charges C des aides au logement (secteur locatif), en euros par mois."""
