@@ -167,6 +167,7 @@ def simuler(fichier: str, format_: str, sortie: str | None, parametres_locaux: s
     from plai_bilan.scenario import charger_scenario
     from plai_bilan.sorties import json, texte
 
+    _sorties_distinctes([fichier], sortie=sortie)
     b = _simuler(charger_scenario(fichier), _parametres(parametres_locaux))
     _avertir(b.avertissements)
     _emettre(json.en_json(json.simulation(b)) if format_ == "json" else texte.simulation(b), sortie)
@@ -175,6 +176,27 @@ def simuler(fichier: str, format_: str, sortie: str | None, parametres_locaux: s
 def _option_xlsx(f):
     return click.option("--xlsx", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="CLASSEUR",
                         help="Écrit aussi le classeur d'étude d'équilibre (.xlsx, formules vivantes).")(f)
+
+
+def _sorties_distinctes(entrees, **sorties) -> None:
+    """Refuse, avant tout calcul, une sortie qui désigne une entrée ou une autre sortie de la même commande (chemins
+    résolus, liens suivis) : un résultat ne remplace jamais ses données."""
+    import os
+
+    from plai_bilan.erreurs import SortieImpossible
+
+    def cle(chemin: str) -> str:
+        return os.path.realpath(chemin)
+
+    vues = {cle(e): f"le fichier d'entrée {e}" for e in entrees}
+    for option, chemin in sorties.items():
+        if chemin is None or chemin == "-":
+            continue
+        nom = option.replace("_", "-")
+        deja = vues.get(cle(chemin))
+        if deja is not None:
+            raise SortieImpossible(f"{chemin} (option --{nom}) : c'est aussi {deja} ; choisissez un autre nom")
+        vues[cle(chemin)] = f"la sortie de l'option --{nom}"
 
 
 def _verifier_image(chemin: str | None, option: str, extensions: tuple[str, ...]) -> None:
@@ -213,6 +235,7 @@ def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None,
     from plai_bilan.scenario import charger_scenario
     from plai_bilan.sorties import json, texte
 
+    _sorties_distinctes([fichier], sortie=sortie, xlsx=xlsx)
     _verifier_xlsx(xlsx, "--xlsx")
     r = subvention_minimale(charger_scenario(fichier), _parametres(parametres_locaux))
     _avertir(r.avertissements)
@@ -247,6 +270,7 @@ def exporter(fichier: str, sortie: str | None, parametres_locaux: str | None) ->
     from plai_bilan.scenario import charger_scenario
 
     sortie = sortie or Path(fichier).with_suffix(".xlsx").name
+    _sorties_distinctes([fichier], sortie=sortie)
     _verifier_xlsx(sortie, "-o")
     b = bilan_etude(charger_scenario(fichier), _parametres(parametres_locaux))
     _exporter(b, sortie)
@@ -279,6 +303,7 @@ def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, 
     from plai_bilan.scenario import charger_scenario
     from plai_bilan.sorties import json, texte
 
+    _sorties_distinctes([fichier], sortie=sortie, xlsx=xlsx, avis=avis)
     _verifier_xlsx(xlsx, "--xlsx")
     _verifier_image(avis, "--avis", (".pdf", ".png"))
     v = _instruire(charger_scenario(fichier), financeur, _parametres(parametres_locaux), tolerance=tolerance)
@@ -320,6 +345,7 @@ def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: 
     from plai_bilan.scenario import charger_scenario
     from plai_bilan.sorties import csv, json, texte
 
+    _sorties_distinctes(fichiers, sortie=sortie, xlsx=xlsx)
     _verifier_xlsx(xlsx, "--xlsx")
     resultats = _comparer([charger_scenario(f) for f in fichiers], _parametres(parametres_locaux))
     for r in resultats:
@@ -368,6 +394,7 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
     from plai_bilan.sensibilite import sensibilite as _sensibilite
     from plai_bilan.sorties import json, texte
 
+    _sorties_distinctes([fichier], sortie=sortie, xlsx=xlsx, png=png)
     _verifier_xlsx(xlsx, "--xlsx")
     sc = _scenario_a_resoudre(fichier, png)
     p = _parametres(parametres_locaux)
@@ -410,6 +437,7 @@ def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int |
     from plai_bilan.risque import risque as _risque
     from plai_bilan.sorties import json, texte
 
+    _sorties_distinctes([fichier], sortie=sortie, png=png)
     p = _parametres(parametres_locaux)
     e = preparer(_scenario_a_resoudre(fichier, png), p)
     _avertir(e.avertissements)

@@ -113,3 +113,28 @@ def test_comparer_tient_dans_un_terminal_de_100_colonnes():
     r = lancer("comparer", *map(str, SCENARIOS))
     assert r.exit_code == 0
     assert max(len(l) for l in r.stdout.splitlines()) <= 100
+
+
+@pytest.mark.parametrize("args", [
+    ("subvention", "{s}", "-o", "{s}"),
+    ("simuler", "{s}", "-o", "{lien}"),
+    ("subvention", "{s}", "--xlsx", "{x}", "-o", "{x}"),
+    ("sensibilite", "{s}", "--png", "{s}"),
+    ("exporter", "{s}", "-o", "{s}"),
+    ("instruire", "{d}", "--avis", "{p}", "-o", "{p}"),
+])
+def test_une_sortie_ne_remplace_ni_une_entree_ni_une_autre_sortie(tmp_path, args):
+    """Vérifié avant tout calcul : statut 2, une ligne, les fichiers intacts et rien d'écrit."""
+    s = tmp_path / "s.toml"
+    texte = open(AA, encoding="utf-8").read()
+    s.write_text(texte, encoding="utf-8")
+    d = tmp_path / "d.toml"
+    d.write_text(texte.replace('montant = "a_calculer"', "montant = 1000"), encoding="utf-8")
+    (tmp_path / "lien.json").symlink_to(s)
+    chemins = {"s": s, "d": d, "lien": tmp_path / "lien.json", "x": tmp_path / "x.xlsx", "p": tmp_path / "a.pdf"}
+    avant = sorted(p.name for p in tmp_path.iterdir())
+    r = lancer(*[a.format(**chemins) for a in args])
+    assert r.exit_code == 2, r.output
+    assert r.stderr.count("\n") == 1 and "choisissez un autre nom" in r.stderr
+    assert s.read_text(encoding="utf-8") == texte
+    assert sorted(p.name for p in tmp_path.iterdir()) == avant
