@@ -6,6 +6,7 @@ Statuts de sortie : 0 succès ; 2 entrée invalide (scénario, paramètre, fichi
 from __future__ import annotations
 
 import functools
+import os
 import re
 import sys
 
@@ -70,7 +71,16 @@ class _Groupe(click.Group):
                 formatter.write_dl(lignes)
 
     def main(self, *args, **kwargs):
+        import signal
+        import warnings
+
         kwargs["standalone_mode"] = False
+        # Les calculs traitent eux-mêmes l'infini et l'indéfini (opération infaisable) : pas d'avertissement numpy.
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
+        # SIGTERM et SIGHUP interrompent proprement : les fichiers temporaires d'écriture sont effacés.
+        for nom in ("SIGTERM", "SIGHUP"):
+            if hasattr(signal, nom):
+                signal.signal(getattr(signal, nom), _interrompre)
         try:
             return super().main(*args, **kwargs)
         except click.UsageError as exc:
@@ -79,9 +89,19 @@ class _Groupe(click.Group):
             sys.exit(2)
         except click.exceptions.Exit as exc:
             sys.exit(exc.exit_code)
-        except click.Abort:
+        except (click.Abort, KeyboardInterrupt):
             click.echo("Interrompu.", err=True)
+            sys.exit(130)
+        except BrokenPipeError:  # sortie fermée (plai-bilan ... | head) : rien à dire
+            try:
+                sys.stdout = open(os.devnull, "w")
+            except OSError:
+                pass
             sys.exit(1)
+
+
+def _interrompre(signum, _cadre) -> None:
+    raise KeyboardInterrupt
 FORMATS = click.Choice(["texte", "json"])
 
 
@@ -93,25 +113,35 @@ def _erreurs_en_message(fonction):
         try:
             return fonction(*args, **kwargs)
         except ErreurPlaiBilan as exc:
-            click.echo(f"Erreur : {exc}", err=True)
+            click.echo(assaini(f"Erreur : {exc}"), err=True)
             sys.exit(2)
 
     return enveloppe
 
 
+_CONTROLE = {c: "?" for c in range(32) if chr(c) not in "\n\t"} | {127: "?"}
+
+
+def assaini(texte: str) -> str:
+    """Le texte sans caractère de contrôle (séquences d'échappement ANSI d'un nom...) : le terminal n'exécute rien
+    de ce qu'un scénario contient."""
+    return texte.translate(_CONTROLE)
+
+
 def _avertir(messages) -> None:
     for m in messages:
-        click.echo(f"Avertissement : {m}", err=True)
+        click.echo(assaini(f"Avertissement : {m}"), err=True)
 
 
 def _emettre(texte: str, sortie: str | None) -> None:
-    if sortie:
+    """Le résultat sur la sortie standard (sans -o, ou -o -), sinon dans le fichier (écriture atomique)."""
+    if sortie and sortie != "-":
         from plai_bilan.sortie import ecrire_texte
 
         ecrire_texte(sortie, texte)
         click.echo(f"Résultat écrit dans {sortie}", err=True)
     else:
-        click.echo(texte, nl=False)
+        click.echo(assaini(texte) if not texte.lstrip().startswith(("{", "\ufeff")) else texte, nl=False)
 
 
 def _aide(f):
@@ -145,15 +175,18 @@ def _commande_sur_scenario(f):
     return click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))(f)
 
 
-@click.group(cls=_Groupe, context_settings=CONTEXTE)
+@click.group(cls=_Groupe, context_settings=CONTEXTE, invoke_without_command=True)
 @click.version_option(__version__, "--version", message="plai-bilan %(version)s", help="Affiche la version et quitte.")
 @_aide
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Équilibre financier des opérations PLAI et PLAI adapté.
 
     Projette le compte d'exploitation d'une opération décrite par un scénario TOML, calcule exactement la
     subvention minimale qui l'équilibre et contrôle les critères du FNAP.
     """
+    if ctx.invoked_subcommand is None:  # sans commande : l'aide, sans erreur
+        click.echo(ctx.get_help())
 
 
 @main.command()
@@ -180,10 +213,9 @@ def _option_xlsx(f):
 
 def _sorties_distinctes(entrees, **sorties) -> None:
     """Refuse, avant tout calcul, une sortie qui désigne une entrée ou une autre sortie de la même commande (chemins
-    résolus, liens suivis) : un résultat ne remplace jamais ses données."""
-    import os
-
+    résolus, liens suivis), ou qu'on ne peut pas écrire : un résultat ne remplace jamais ses données."""
     from plai_bilan.erreurs import SortieImpossible
+    from plai_bilan.sortie import verifier_cible
 
     def cle(chemin: str) -> str:
         return os.path.realpath(chemin)
@@ -197,6 +229,7 @@ def _sorties_distinctes(entrees, **sorties) -> None:
         if deja is not None:
             raise SortieImpossible(f"{chemin} (option --{nom}) : c'est aussi {deja} ; choisissez un autre nom")
         vues[cle(chemin)] = f"la sortie de l'option --{nom}"
+        verifier_cible(chemin)  # chaque sortie vérifiée avant tout calcul : rien n'est écrit si l'une échoue
 
 
 def _verifier_image(chemin: str | None, option: str, extensions: tuple[str, ...]) -> None:
@@ -367,7 +400,7 @@ def _scenario_a_resoudre(fichier: str, png: str | None):
     from plai_bilan.sortie import verifier_cible
 
     if png:
-        verifier_cible(png)
+        _verifier_image(png, "--png", (".png",))
     sc = charger_scenario(fichier)
     exiger_pret_equilibre(sc)
     return sc
@@ -419,9 +452,9 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
 
 
 @main.command()
-@click.option("-n", "--trajectoires", "n", type=click.IntRange(1, 1_000_000), default=10_000,
+@click.option("-n", "--trajectoires", "n", type=click.IntRange(1, 1_000_000), default=10_000, metavar="N",
               help="Nombre de trajectoires aléatoires du livret A (10 000 par défaut).")
-@click.option("--graine", type=int, default=None, help="Graine du tirage (par défaut, celle du fichier "
+@click.option("--graine", type=click.IntRange(0, 2**32 - 1), default=None, metavar="N", help="Graine du tirage (par défaut, celle du fichier "
               "d'hypothèses : mêmes trajectoires d'une exécution à l'autre).")
 @_option_png
 @_commande_sur_scenario

@@ -28,3 +28,15 @@ class ParametreInvalide(ErreurPlaiBilan):
 
 class SortieImpossible(ErreurPlaiBilan):
     """Un fichier de résultat qui ne peut pas être écrit."""
+
+
+def message_systeme(exc: OSError) -> str:
+    """L'erreur du système en français (les plus courantes), sinon son texte."""
+    import errno
+
+    return {errno.EACCES: "permission refusée", errno.EPERM: "opération non permise",
+            errno.ENOENT: "fichier ou dossier introuvable", errno.ENAMETOOLONG: "nom de fichier trop long",
+            errno.ENOSPC: "plus de place sur le disque", errno.EROFS: "système de fichiers en lecture seule",
+            errno.EISDIR: "c'est un dossier", errno.ENOTDIR: "un élément du chemin n'est pas un dossier",
+            errno.ELOOP: "trop de liens symboliques", errno.EDQUOT: "quota disque dépassé",
+            errno.EIO: "erreur d'entrée-sortie"}.get(exc.errno, exc.strerror or str(exc))

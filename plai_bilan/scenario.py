@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from plai_bilan.erreurs import ScenarioInvalide
+from plai_bilan.erreurs import ScenarioInvalide, message_systeme
 
 NATURES = ("construction-neuve", "acquisition-amelioration", "vefa", "acquisition")
 PRODUITS = ("ordinaire", "foyer")
@@ -302,6 +302,12 @@ class _Table:
         if not isinstance(v, str):
             raise self.erreur(nom, f"un texte est attendu, pas {_nom_type(v)}")
         if choix is not None and v not in choix:
+            comprise = {_sans_accents(c): c for c in choix}.get(_sans_accents(v))
+            if comprise is not None:  # « acquisition-amélioration », « à calculer », « Double limitée »...
+                return comprise
+            if v.strip().upper() in ZONAGE_ABC and set(choix) & {"1bis", "1"}:
+                raise self.erreur(nom, f"« {v} » est une zone du zonage A/B/C (PLS, investissement locatif) ; les "
+                                  f"loyers PLAI et les APL ont leurs propres zones : {', '.join(choix)}")
             proche = difflib.get_close_matches(v, choix, n=1)
             suggestion = f" (vouliez-vous dire « {proche[0]} » ?)" if proche else ""
             raise self.erreur(nom, f"« {v} » n'est pas une valeur permise ; valeurs permises : "
@@ -329,7 +335,11 @@ class _Table:
                         strict: bool = False, pct: bool = False) -> float:
         if isinstance(v, bool) or not isinstance(v, int | float):
             raise self.erreur(nom, f"un nombre est attendu, pas {_nom_type(v)}")
-        v = float(v)
+        try:
+            v = float(v)
+        except OverflowError:
+            raise self.erreur(nom, f"un nombre <= {_fmt(MONTANT_MAX)} est attendu, pas un nombre de {len(str(v))} "
+                              "chiffres") from None
         if not math.isfinite(v):
             raise self.erreur(nom, "un nombre fini est attendu (nan et inf sont refusés)")
         maxi = MONTANT_MAX if maxi is None else maxi
@@ -396,6 +406,17 @@ class _Table:
                 proche = difflib.get_close_matches(nom, sorted(permises), n=1, cutoff=0.6)
                 suggestion = f" ; vouliez-vous dire « {proche[0]} » ?" if proche else ""
                 raise ScenarioInvalide(self.fichier, self.cle(nom), f"clé inconnue{suggestion}")
+
+
+ZONAGE_ABC = ("ABIS", "A BIS", "A", "B1", "B2", "C")
+
+
+def _sans_accents(texte: str) -> str:
+    """Forme de comparaison : sans accents ni casse, espaces, tirets et soulignés confondus."""
+    import unicodedata
+
+    sans = unicodedata.normalize("NFKD", texte).encode("ascii", "ignore").decode()
+    return "".join(c for c in sans.lower() if c.isalnum())
 
 
 def _fmt(v: float) -> str:
@@ -719,31 +740,94 @@ def scenario_depuis_dict(doc: dict[str, Any], nom: str = "<dictionnaire>") -> Sc
     return lire_document(doc, nom, hashlib.sha256(canon).hexdigest())
 
 
+TAILLE_MAX = 5_000_000  # octets : un scénario réel en fait quelques milliers
+
+
+def lire_fichier_borne(chemin: Path, nom: str, quoi: str = "fichier de scénario .toml") -> bytes:
+    """Les octets d'un fichier ordinaire de taille raisonnable ; un tube, un périphérique, un dossier ou un fichier
+    géant est refusé sans être lu (un tube bloquerait, /dev/zero remplirait la mémoire)."""
+    import os
+    import stat
+
+    try:
+        etat = os.stat(chemin)
+    except OSError as exc:
+        import errno
+
+        if exc.errno == errno.ENOENT:
+            raise ScenarioInvalide(nom, "", "fichier introuvable") from None
+        raise ScenarioInvalide(nom, "", f"lecture impossible ({message_systeme(exc)})") from None
+    if stat.S_ISDIR(etat.st_mode):
+        raise ScenarioInvalide(nom, "", f"c'est un dossier ; donnez le chemin d'un {quoi}")
+    if not stat.S_ISREG(etat.st_mode):
+        raise ScenarioInvalide(nom, "", f"ce n'est pas un fichier ordinaire (tube, périphérique...) ; donnez le "
+                               f"chemin d'un {quoi}")
+    if etat.st_size > TAILLE_MAX:
+        raise ScenarioInvalide(nom, "", f"fichier trop gros ({etat.st_size:,} octets, au plus {TAILLE_MAX:,}) : ce "
+                               f"n'est pas un {quoi}".replace(",", "\u202f"))
+    try:
+        with open(chemin, "rb") as f:
+            octets = f.read(TAILLE_MAX + 1)
+    except OSError as exc:
+        raise ScenarioInvalide(nom, "", f"lecture impossible ({message_systeme(exc)})") from None
+    if len(octets) > TAILLE_MAX:
+        raise ScenarioInvalide(nom, "", f"fichier trop gros (plus de {TAILLE_MAX:,} octets)".replace(",", "\u202f"))
+    return octets
+
+
 def charger_scenario(chemin: str | Path) -> Scenario:
     """Lit et valide un fichier de scénario TOML."""
     chemin = Path(chemin)
     nom = str(chemin)
-    if not chemin.exists():
-        raise ScenarioInvalide(nom, "", "fichier introuvable")
-    if chemin.is_dir():
-        raise ScenarioInvalide(nom, "", "c'est un dossier ; donnez le chemin d'un fichier de scénario .toml")
-    try:
-        octets = chemin.read_bytes()
-    except OSError as exc:
-        raise ScenarioInvalide(nom, "", f"lecture impossible ({exc.strerror})") from None
+    octets = lire_fichier_borne(chemin, nom)
+    if octets.startswith(b"PK\x03\x04"):
+        raise ScenarioInvalide(nom, "", "c'est un classeur (.xlsx ou autre archive zip), pas un scénario TOML : "
+                               "décrivez l'opération dans un fichier .toml (voir docs/format-scenario.md)")
     if not octets.strip():
         raise ScenarioInvalide(nom, "", "le fichier est vide")
+    if octets.startswith(b"\xef\xbb\xbf"):
+        octets_texte = octets[3:]  # marque d'ordre UTF-8 (BOM) d'un éditeur Windows : ignorée
+    else:
+        octets_texte = octets
     try:
-        texte = octets.decode("utf-8")
+        texte = octets_texte.decode("utf-8")
     except UnicodeDecodeError as exc:
-        ligne = octets[: exc.start].count(b"\n") + 1
+        ligne = octets_texte[: exc.start].count(b"\n") + 1
         raise ScenarioInvalide(nom, "", f"le fichier n'est pas encodé en UTF-8 (octet invalide ligne {ligne}) ; "
                                "enregistrez-le en UTF-8") from None
     try:
         doc = tomllib.loads(texte)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioInvalide(nom, "", f"syntaxe TOML invalide : {_traduire_toml(str(exc))}") from None
+        raise ScenarioInvalide(nom, "", f"syntaxe TOML invalide : {_traduire_toml(str(exc))}"
+                               f"{_indice_toml(texte, str(exc))}") from None
+    except ValueError as exc:  # un entier de plus de 4 300 chiffres
+        raise ScenarioInvalide(nom, "", f"nombre illisible ({'trop de chiffres' if 'digits' in str(exc) else exc})"
+                               ) from None
     return lire_document(doc, nom, hashlib.sha256(octets).hexdigest())
+
+
+_INDICES = (
+    (r"=\s*-?\d+,\d", "virgule décimale : écrivez les décimales avec un point (5.5, pas 5,5)"),
+    (r"=\s*\d{1,3}(?:[ \u00a0\u202f]\d{3})+", "espace dans un nombre : écrivez 180000 ou 180_000, sans espace"),
+    (r"=\s*\d{1,2}/\d{1,2}/\d{2,4}", "date JJ/MM/AAAA : écrivez les dates AAAA-MM-JJ, sans guillemets "
+                                  "(2026-03-01)"),
+)
+
+
+def _indice_toml(texte: str, message: str) -> str:
+    """Ce qu'un utilisateur français a voulu écrire, d'après la ligne de l'erreur."""
+    import re
+
+    m = re.search(r"line (\d+)", message)
+    if not m:
+        return ""
+    lignes = texte.splitlines()
+    numero = int(m.group(1))
+    ligne = lignes[numero - 1] if 0 < numero <= len(lignes) else ""
+    for motif, indice in _INDICES:
+        if re.search(motif, ligne):
+            return f" ; {indice}"
+    return ""
 
 
 _TRADUCTIONS = (
@@ -760,6 +844,9 @@ _TRADUCTIONS = (
     ("Invalid initial character for a key part", "caractère initial invalide pour une clé"),
     ("Expected newline or end of document after a statement", "fin de ligne attendue après une instruction"),
     ("at end of document", "en fin de document"),
+    ("Invalid date or datetime", "date invalide (un jour qui n'existe pas ? écrivez AAAA-MM-JJ)"),
+    ("Invalid number", "nombre invalide"),
+    ("Expected ']' at the end of a table declaration", "« ] » attendu à la fin d'une déclaration de table"),
     ("(at line ", "(ligne "),
     (", column ", ", colonne "),
 )

@@ -1,58 +1,113 @@
 """Écriture atomique des fichiers de résultat : un fichier temporaire voisin, puis un renommage.
 
-Un fichier ouvert dans LibreOffice (verrou ``.~lock.NOM#``) ou Excel (verrou ``~$NOM``) n'est pas remplacé.
+Règles, vérifiées avant tout calcul par :func:`verifier_cible` :
+
+- un dossier, un dossier parent absent, un tube ou un périphérique sont refusés ;
+- un fichier protégé en écriture (droits 444...) est refusé, jamais remplacé en silence ;
+- un lien symbolique est suivi : le fichier qu'il désigne est remplacé, le lien reste ;
+- un fichier ouvert dans LibreOffice (verrou ``.~lock.NOM#``) ou Excel (verrou ``~$NOM``) n'est pas remplacé.
+
+Le fichier temporaire s'appelle ``.NOM.plai-bilan-PID.tmp`` : il disparaît en cas d'échec ou d'interruption
+(SIGINT, SIGTERM, SIGHUP), et celui d'un processus tué sans pouvoir nettoyer (SIGKILL) est supprimé à la
+prochaine écriture dans le même dossier.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
-from plai_bilan.erreurs import SortieImpossible
+from plai_bilan.erreurs import SortieImpossible, message_systeme
+
+SUFFIXE = ".tmp"
+MARQUE = ".plai-bilan-"
+
+
+def _message(exc: OSError) -> str:
+    return message_systeme(exc)
+
+
+def _reelle(chemin: str | Path) -> Path:
+    """La cible réelle : un lien symbolique est suivi (le fichier désigné est remplacé, le lien reste)."""
+    cible = Path(chemin)
+    return Path(os.path.realpath(cible)) if cible.is_symlink() else cible
 
 
 def verifier_cible(chemin: str | Path) -> Path:
-    """Refuse une cible qui est un dossier, dans un dossier absent, ou ouverte dans un tableur ; renvoie son dossier."""
-    cible = Path(chemin)
+    """Refuse une cible qu'on ne doit pas remplacer ; renvoie son dossier."""
+    cible = _reelle(chemin)
     dossier = cible.parent if str(cible.parent) else Path(".")
-    if cible.is_dir():
-        raise SortieImpossible(f"{cible} : c'est un dossier ; donnez un nom de fichier de sortie")
+    try:
+        etat = os.stat(cible) if os.path.lexists(cible) else None
+    except OSError as exc:
+        raise SortieImpossible(f"{chemin} : sortie inaccessible ({_message(exc)})") from None
+    if etat is not None and stat.S_ISDIR(etat.st_mode):
+        raise SortieImpossible(f"{chemin} : c'est un dossier ; donnez un nom de fichier de sortie")
+    if etat is not None and not stat.S_ISREG(etat.st_mode):
+        raise SortieImpossible(f"{chemin} : ce n'est pas un fichier ordinaire (tube, périphérique...) ; donnez un "
+                               "nom de fichier de sortie")
     if not dossier.is_dir():
-        raise SortieImpossible(f"{cible} : le dossier {dossier} n'existe pas")
+        raise SortieImpossible(f"{chemin} : le dossier {dossier} n'existe pas")
+    if etat is not None and not etat.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+        raise SortieImpossible(f"{chemin} : fichier protégé en écriture ; il n'est pas remplacé (changez ses droits "
+                               "ou choisissez un autre nom de sortie)")
     for verrou in (dossier / f".~lock.{cible.name}#", dossier / f"~${cible.name}"):
         if verrou.exists():
-            raise SortieImpossible(f"{cible} : le fichier est ouvert dans un tableur (verrou {verrou.name}) ; "
+            raise SortieImpossible(f"{chemin} : le fichier est ouvert dans un tableur (verrou {verrou.name}) ; "
                                    "fermez-le ou choisissez un autre nom de sortie")
     return dossier
 
 
+def balayer(dossier: Path, nom: str) -> None:
+    """Supprime les fichiers temporaires de ``nom`` laissés par un processus plai-bilan qui n'existe plus."""
+    for reste in dossier.glob(f".{nom}{MARQUE}*{SUFFIXE}"):
+        pid = reste.name[len(f".{nom}{MARQUE}"):-len(SUFFIXE)]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            try:
+                reste.unlink()
+            except OSError:
+                pass
+        except OSError:
+            pass  # un processus d'un autre utilisateur : on n'y touche pas
+
+
 def ecrire_atomique(chemin: str | Path, ecrire: Callable[[str], None]) -> None:
     """Appelle ``ecrire(chemin_temporaire)`` puis remplace ``chemin`` ; en cas d'échec, rien n'est remplacé."""
-    cible = Path(chemin)
-    dossier = verifier_cible(cible)
+    cible = _reelle(chemin)
+    dossier = verifier_cible(chemin)
+    balayer(dossier, cible.name)
+    temporaire = str(dossier / f".{cible.name}{MARQUE}{os.getpid()}{SUFFIXE}")
     try:
-        fd, temporaire = tempfile.mkstemp(prefix=f".{cible.name}.", suffix=".tmp", dir=dossier)
+        _creer(temporaire)
     except OSError as exc:
-        raise SortieImpossible(f"{cible} : écriture impossible dans {dossier} ({exc.strerror})") from None
-    os.close(fd)
+        raise SortieImpossible(f"{chemin} : écriture impossible dans {dossier} ({_message(exc)})") from None
     try:
         ecrire(temporaire)
         os.chmod(temporaire, _mode(cible))
         os.replace(temporaire, cible)
     except PermissionError as exc:
-        raise SortieImpossible(f"{cible} : fichier verrouillé ou protégé en écriture (ouvert dans un tableur ?) "
-                               f"({exc.strerror})") from None
+        raise SortieImpossible(f"{chemin} : fichier verrouillé ou protégé en écriture (ouvert dans un tableur ?) "
+                               f"({_message(exc)})") from None
     except OSError as exc:
-        raise SortieImpossible(f"{cible} : écriture impossible ({exc.strerror})") from None
+        raise SortieImpossible(f"{chemin} : écriture impossible ({_message(exc)})") from None
     finally:
         if os.path.exists(temporaire):
             os.unlink(temporaire)
 
 
+def _creer(temporaire: str) -> None:
+    """Crée le fichier temporaire, lisible par son seul propriétaire jusqu'au renommage."""
+    os.close(os.open(temporaire, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _mode(cible: Path) -> int:
-    """Les droits du fichier remplacé, sinon ceux d'un fichier neuf (0o666 moins le masque) : mkstemp crée en 0o600."""
+    """Les droits du fichier remplacé, sinon ceux d'un fichier neuf (0o666 moins le masque)."""
     if cible.exists():
         return cible.stat().st_mode & 0o777
     masque = os.umask(0)

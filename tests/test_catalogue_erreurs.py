@@ -222,7 +222,7 @@ def test_classeur_verrouille_par_le_systeme(tmp_path, monkeypatch):
     r = lancer("exporter", str(AA), "-o", str(cible))
     assert r.exit_code == 2
     assert r.stderr == (f"Erreur : {cible} : fichier verrouillé ou protégé en écriture (ouvert dans un tableur ?) "
-                        "(Permission denied)\n")
+                        "(permission refusée)\n")
     assert cible.read_bytes() == b"ancien"
     assert os.listdir(tmp_path) == ["etude.xlsx"]
 
@@ -309,14 +309,14 @@ def test_png_porte_la_tracabilite(tmp_path):
 
 def test_dossier_de_sortie_protege_en_ecriture(tmp_path, monkeypatch):
     """Un dossier où l'on ne peut pas créer de fichier (droits) : message, statut 2, rien d'écrit."""
-    import tempfile
+    from plai_bilan import sortie
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(sortie, "_creer", refuse)
     cible = tmp_path / "resultat.json"
     r = lancer("subvention", str(AA), "--format", "json", "-o", str(cible))
     assert r.exit_code == 2
-    assert r.stderr.endswith(f"Erreur : {cible} : écriture impossible dans {tmp_path} (Permission denied)\n")
+    assert r.stderr.endswith(f"Erreur : {cible} : écriture impossible dans {tmp_path} (permission refusée)\n")
     assert os.listdir(tmp_path) == []

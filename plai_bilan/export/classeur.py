@@ -65,11 +65,17 @@ class Classeur:
     """Un classeur xlsxwriter avec ses formats nommés et ses noms définis."""
 
     def __init__(self, chemin: str) -> None:
+        import io
+
         import xlsxwriter
 
+        # Le classeur est assemblé en mémoire, puis écrit d'un bloc : une erreur d'écriture (disque plein...) est
+        # une erreur ordinaire du système, sans archive zip à demi écrite.
+        self.chemin = chemin
+        self.tampon = io.BytesIO()
         # strings_to_formulas=False : un texte qui commence par « = » reste un texte.
-        self.wb = xlsxwriter.Workbook(chemin, {"strings_to_formulas": False, "strings_to_urls": False,
-                                               "strings_to_numbers": False})
+        self.wb = xlsxwriter.Workbook(self.tampon, {"strings_to_formulas": False, "strings_to_urls": False,
+                                                    "strings_to_numbers": False, "in_memory": True})
         self.noms: dict[str, str] = {}
         self._formats: dict[tuple, Any] = {}
 
@@ -105,7 +111,10 @@ class Classeur:
         return nom
 
     def fermer(self) -> None:
+        """Assemble le classeur en mémoire et l'écrit dans son fichier."""
         self.wb.close()
+        with open(self.chemin, "wb") as f:
+            f.write(self.tampon.getvalue())
 
 
 def ecrire(ws, ligne: int, colonne: int, valeur: Any, fmt=None) -> None:

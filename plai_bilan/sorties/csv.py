@@ -15,7 +15,12 @@ from plai_bilan.catalogue import catalogue
 _FORMULE = ("=", "+", "-", "@", "\t", "\r")
 
 
+_CONTROLE = {c: "?" for c in range(32)} | {127: "?"}
+
+
 def _texte(x: str) -> str:
+    """Un texte sans caractère de contrôle, et qui ne commence pas une formule (apostrophe devant)."""
+    x = x.translate(_CONTROLE)
     return "'" + x if x.startswith(_FORMULE) else x
 
 
