@@ -255,3 +255,49 @@ def test_texte_toml_brut_fuzz(tmp_path, data):
     except ErreurPlaiBilan as exc:
         message = str(exc)
         assert message.startswith(str(f)) and "\n" not in message, message
+
+
+@pytest.mark.parametrize("commande", [
+    ("exporter", "{aa}", "-o", "{sortie}.xlsx"),
+    ("subvention", "{aa}", "--xlsx", "{sortie}.xlsx"),
+    ("comparer", "{aa}", "{aa}", "--xlsx", "{sortie}.xlsx"),
+    ("sensibilite", "{aa}", "--png", "{sortie}.png"),
+    ("risque", "{aa}", "-n", "200", "--png", "{sortie}.png"),
+    ("instruire", "{demande}", "--avis", "{sortie}.pdf"),
+    ("instruire", "{demande}", "--avis", "{sortie}.png"),
+    ("subvention", "{aa}", "--format", "json", "-o", "{sortie}.json"),
+    ("comparer", "{aa}", "{aa}", "--format", "csv", "-o", "{sortie}.csv"),
+])
+def test_deux_lancements_donnent_les_memes_octets(tmp_path, commande):
+    demande = RACINE / "scenarios" / "instruction-villeurbanne-demande-justifiee.toml"
+    fichiers = []
+    for k in (1, 2):
+        args = [a.format(aa=AA, demande=demande, sortie=tmp_path / f"r{k}") for a in commande]
+        r = lancer(*args)
+        assert r.exit_code in (0, 1), r.output
+        fichiers.append(next(Path(a) for a in args if str(tmp_path) in a))
+        if k == 1 and commande[-1].endswith((".xlsx", ".pdf")):
+            time.sleep(1.1)  # une horloge qui avance ne doit rien changer (dates des documents)
+    assert fichiers[0].read_bytes() == fichiers[1].read_bytes()
+
+
+def test_fichier_illisible_pour_un_utilisateur_sans_privilege(tmp_path):
+    """Un vrai refus de permission : plai-bilan lancé par un utilisateur sans privilège sur un fichier 0600 d'un
+    autre. Sauté quand la machine ne le permet pas (pas de root, ou un interpréteur que cet utilisateur ne peut lire)."""
+    import pwd
+
+    if os.geteuid() != 0:
+        pytest.skip("il faut être root pour lancer un processus sous un autre utilisateur")
+    nobody = pwd.getpwnam("nobody")
+    try:
+        essai = subprocess.run([sys.executable, "-c", "import plai_bilan"], user=nobody.pw_uid, capture_output=True)
+    except PermissionError:
+        essai = None
+    if essai is None or essai.returncode != 0:
+        pytest.skip("l'interpréteur ou le paquet ne sont pas lisibles par l'utilisateur nobody sur cette machine")
+    f = tmp_path / "prive.toml"
+    f.write_text(TEXTE, encoding="utf-8")
+    f.chmod(0o600)
+    tmp_path.chmod(0o755)
+    p = subprocess.run(PLAI_BILAN + ["simuler", str(f)], user=nobody.pw_uid, capture_output=True, cwd="/")
+    assert p.returncode == 2 and "permission refusée" in p.stderr.decode()

@@ -214,7 +214,11 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
             trace.write_string(1 + i, 0, r.scenario.operation.nom)
             trace.write_string(1 + i, 1, r.scenario.fichier)
             trace.write_string(1 + i, 2, r.scenario.sha256)
-        cl.wb.set_properties({"title": "Comparaison d'opérations", "author": f"plai-bilan {version}"})
+        from datetime import datetime
+
+        date_document = datetime.combine(max(r.provenance.parametres_date for r in resultats), datetime.min.time())
+        cl.wb.set_properties({"created": date_document, "title": "Comparaison d'opérations",
+                              "author": f"plai-bilan {version}"})
         cl.fermer()
 
     ecrire_atomique(chemin, ecrire_tmp)

@@ -157,7 +157,11 @@ def ecrire_classeur(chemin: str, b: Bilan, supplements: tuple = ()) -> None:
     """
     cl = Classeur(chemin)
     x = _Export(cl, b, supplements)
-    x.cl.wb.set_properties({"title": f"Étude d'équilibre : {b.scenario.operation.nom}",
+    from datetime import datetime
+
+    # Date du document : celle du jeu de paramètres, pour que deux exports identiques soient identiques à l'octet.
+    date_document = datetime.combine(b.provenance.parametres_date, datetime.min.time())
+    x.cl.wb.set_properties({"created": date_document, "title": f"Étude d'équilibre : {b.scenario.operation.nom}",
                             "subject": "Équilibre financier d'une opération PLAI / PLAI adapté",
                             "author": f"plai-bilan {b.provenance.version}",
                             "comments": f"scénario {b.scenario.sha256}"})
