@@ -301,3 +301,10 @@ def test_fichier_illisible_pour_un_utilisateur_sans_privilege(tmp_path):
     tmp_path.chmod(0o755)
     p = subprocess.run(PLAI_BILAN + ["simuler", str(f)], user=nobody.pw_uid, capture_output=True, cwd="/")
     assert p.returncode == 2 and "permission refusée" in p.stderr.decode()
+
+
+@pytest.mark.parametrize("env", [{"LANG": "C", "LC_ALL": "C"}, {"PYTHONIOENCODING": "ascii"}])
+def test_terminal_non_utf8(env):
+    p = subprocess.run(PLAI_BILAN + ["subvention", str(AA)], cwd=RACINE, capture_output=True, timeout=60,
+                       env={**os.environ, **env})
+    assert p.returncode == 0 and b"Traceback" not in p.stderr
