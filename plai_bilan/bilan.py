@@ -84,7 +84,7 @@ class LigneLoyer:
     loyer_accessoire: float
     origine: str
     reduction_loyer_solidarite: float  # RLS mensuelle si la ligne y est soumise, sinon 0
-    rls_bareme: float | None  # RLS du ménage au barème (opération soumise), que la ligne y soit soumise ou non
+    rls_bareme: float | None  # RLS du ménage au barème, que l'opération ou la ligne y soit soumise ou non
     soumis_rls: bool
     loyer_plai_ordinaire: float  # loyer de la ligne dans la variante PLAI ordinaire
     loyer_m2_saisi: float | None
@@ -302,6 +302,7 @@ class Bilan:
     indice_inconnue: int | None
     reference_fnap: float | None
     reference_fnap_par_logement: float | None
+    tranches_fnap: tuple | None  # ((nombre maximal de PLAI adaptés ou None, euros par logement), ...)
     loyer_accessoire_maximal: float | None  # plafond local du loyer accessoire, euros par mois (barème local)
     # Comptes : sans subvention à calculer, et avec la subvention d'équilibre appliquée (le même sans solveur).
     compte_zero: Compte

@@ -68,7 +68,7 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultat
         livret_a=e.livret_a, prets_caracteristiques=e.prets, financement=e.financement,
         principaux=tuple(float(x) for x in e.principaux), indice_solde=e.indice_solde,
         indice_inconnue=e.indice_inconnue, reference_fnap=e.reference_fnap,
-        reference_fnap_par_logement=e.reference_fnap_par_logement,
+        reference_fnap_par_logement=e.reference_fnap_par_logement, tranches_fnap=e.tranches_fnap,
         loyer_accessoire_maximal=e.loyer_accessoire_maximal, compte_zero=compte_zero, compte=compte,
         critere=e.hypotheses.critere, avertissements=resultats.pop("avertissements", e.avertissements), **resultats)
     from dataclasses import replace

@@ -59,6 +59,7 @@ class Entrees:
     indice_inconnue: int | None
     reference_fnap: float | None  # valeur de référence FNAP totale de l'opération
     reference_fnap_par_logement: float | None
+    tranches_fnap: tuple | None  # ((nombre maximal de PLAI adaptés ou None, euros par logement), ...)
     parametres_utilises: tuple[ValeurUtilisee, ...]
     parametres_date: date
     parametres_origine: str
@@ -201,6 +202,13 @@ def parametres_du_scenario(sc: Scenario) -> Parametres:
     return charger_parametres(locaux=(str(chemin),))
 
 
+def _sans_erreur(fonction, *args) -> float | None:
+    try:
+        return fonction(*args)[0]
+    except ParametreInvalide:
+        return None
+
+
 def horizon(sc: Scenario) -> int:
     """H : analyse.duree, sinon max(40, la plus longue durée de prêt)."""
     if sc.analyse.duree is not None:
@@ -257,16 +265,20 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                 p, "apl_loyers_plafonds" if op.produit == "ordinaire" else "apl_equivalence_foyer", fonction, args,
                 op.date_agrement, op.mise_en_service, g_apl, chercher.utilises)
             revalorisations_apl_supposees = max(revalorisations_apl_supposees, apl_supposees)
-            if op.rls and op.produit == "ordinaire":
+            if op.produit == "ordinaire" and op.rls:
                 rls_bareme = chercher(cle_date, p.reduction_loyer_solidarite, op.zone_apl, lg.menage.couple,
                                       lg.menage.personnes_a_charge, op.date_agrement)
+            elif op.produit == "ordinaire":
+                # Hors RLS, la valeur seule (ni consultée ni vérifiée) : le classeur permet d'y soumettre l'opération.
+                rls_bareme = _sans_erreur(p.reduction_loyer_solidarite, op.zone_apl, lg.menage.couple,
+                                          lg.menage.personnes_a_charge, op.date_agrement)
         expose = lg.soumis_rls
         if rls_bareme is not None and expose and lg.rls is None and lg.menage.ressources is not None:
             # Ressources déclarées : la RLS ne s'applique que sous son plafond de ressources mensuelles.
             plafond_rls = chercher(cle_date, p.plafond_ressources_rls, op.zone_apl, lg.menage.couple,
                                    lg.menage.personnes_a_charge, op.date_agrement)
             expose = lg.menage.ressources / 12.0 <= plafond_rls
-        rls = rls_bareme if (rls_bareme is not None and expose) else 0.0
+        rls = rls_bareme if (rls_bareme is not None and expose and op.rls) else 0.0
         ressources = plafond_ressources = date_ressources = None
         if lg.menage is not None and lg.menage.ressources is not None:
             ressources = lg.menage.ressources
@@ -338,8 +350,10 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         reference_par_logement = chercher(cle_date, *args_fnap)
     elif n_pa > 0:
         reference_par_logement = chercher.facultatif(*args_fnap)
+    tranches_fnap = None
     if reference_par_logement is not None:
         reference = reference_par_logement * n_pa
+        tranches_fnap = p.tranches_fnap(op.region, op.produit, op.date_agrement)[0]
     financement = []
     indice_inconnue = None
     for i, s in enumerate(sc.subventions):
@@ -415,6 +429,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                    revalorisations_apl_supposees, tuple(lignes), _hypotheses(sc, exoneration_legale, taux_tva,
                                                                              marge_pct), _prets(sc), livret,
                    tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
+                   tranches_fnap,
                    utilises, p.date_jeu, p.origine, perimes, None if cap is None else cap[0], tuple(avert))
 
 

@@ -9,6 +9,7 @@ SCENARIOS = sorted((RACINE / "scenarios").glob("*.toml"))
 # Les exemples dont une subvention est à calculer ; les autres portent une demande à instruire.
 A_CALCULER = [f for f in SCENARIOS if '"a_calculer"' in f.read_text(encoding="utf-8")]
 A_INSTRUIRE = [f for f in SCENARIOS if f not in A_CALCULER]
+collect_ignore = ["lo_uno.py"]  # lancé par l'interpréteur du système (module uno de LibreOffice)
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 

@@ -48,3 +48,50 @@ def valeurs(chemin: Path):
     import openpyxl
 
     return openpyxl.load_workbook(chemin, data_only=True)
+
+
+PYTHON_UNO = "/usr/bin/python3"
+
+
+def uno_disponible() -> bool:
+    return Path(PYTHON_UNO).exists() and subprocess.run([PYTHON_UNO, "-c", "import uno"],
+                                                        capture_output=True).returncode == 0
+
+
+def libreoffice(fichier: Path, profil: Path, modifications=(), recalcul_complet: bool = False,
+                enregistrer: Path | None = None, feuilles=None) -> dict:
+    """Ouvre ``fichier`` dans LibreOffice réglé par défaut (pas de recalcul au chargement), applique les
+    modifications comme un utilisateur (LibreOffice ne recalcule que ce qui en dépend) et relève les cellules.
+
+    Renvoie {"ouverture": ..., "apres": ..., "complet": ...} : {feuille: {"B5": valeur}} ; une erreur est
+    {"erreur": code}."""
+    import json
+
+    soffice()
+    if not uno_disponible():
+        if os.environ.get("CI"):
+            pytest.fail("le module uno de LibreOffice (paquet python3-uno) est requis en intégration continue")
+        pytest.skip("module uno de LibreOffice absent (paquet python3-uno)")
+    commande = {"fichier": str(fichier), "profil": str(profil), "modifications": [list(m) for m in modifications],
+                "recalcul_complet": recalcul_complet, "enregistrer": str(enregistrer) if enregistrer else None,
+                "feuilles": list(feuilles) if feuilles else None}
+    sortie = subprocess.run([PYTHON_UNO, str(Path(__file__).with_name("lo_uno.py"))], input=json.dumps(commande),
+                            capture_output=True, text=True, timeout=300)
+    assert sortie.returncode == 0, sortie.stderr[-2000:]
+    return json.loads(sortie.stdout)
+
+
+def ecarts(a: dict, b: dict, rel: float = 1e-9, abs_: float = 1e-6) -> list[tuple]:
+    """Les cellules dont la valeur diffère entre deux relevés (nombres à ``abs_`` + ``rel`` près)."""
+    diff = []
+    for feuille in set(a) | set(b):
+        fa, fb = a.get(feuille, {}), b.get(feuille, {})
+        for c in set(fa) | set(fb):
+            x, y = fa.get(c), fb.get(c)
+            if isinstance(x, float) and isinstance(y, float):
+                if abs(x - y) <= abs_ + rel * abs(y):
+                    continue
+            elif x == y:
+                continue
+            diff.append((feuille, c, x, y))
+    return sorted(diff)

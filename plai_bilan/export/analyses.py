@@ -39,7 +39,7 @@ class FeuilleInstruction:
 
         saisie("Montant demandé", v.demande, "montant_demande")
         saisie("Tolérance de l'instruction (€)", v.tolerance, "tolerance_instruction")
-        s = v.subvention_minimale
+        s = b.subvention_minimale  # en cache : la valeur exacte que recalcule la formule, pas l'arrondi au centime
         lignes = [
             ("Besoin de financement de l'opération (S*)", 'IF(faisable="oui",subvention_brute,"aucune")',
              s if b.faisable else "aucune", "euros2", None),
@@ -49,7 +49,7 @@ class FeuilleInstruction:
              None),
             ("Subvention PLAI adapté justifiable, min(S*, C)",
              'IF(AND(faisable="oui",ISNUMBER(cout_contreparties)),MAX(0,MIN(subvention_brute,cout_contreparties)),"")',
-             v.justifiable, "euros2", "subvention_justifiable"),
+             b.subvention_justifiable, "euros2", "subvention_justifiable"),
             ("Besoin hors contreparties (autres financeurs)",
              'IF(ISNUMBER(subvention_justifiable),subvention_brute-subvention_justifiable,"")',
              b.besoin_hors_contreparties, "euros2", None),

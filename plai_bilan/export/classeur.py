@@ -50,12 +50,10 @@ def plage(feuille: str, l1: int, c1: int, l2: int, c2: int) -> str:
 
 
 def cache(valeur: Any) -> Any:
-    """Valeur mise en cache pour une formule : un nombre fini, un texte ; rien d'autre."""
+    """Valeur mise en cache pour une formule : un nombre fini, un booléen (VRAI / FAUX), un texte ; rien d'autre."""
     if valeur is None:
         return ""
-    if isinstance(valeur, bool):
-        return "oui" if valeur else "non"
-    if isinstance(valeur, str):
+    if isinstance(valeur, bool | str):
         return valeur
     v = float(valeur)
     return "" if math.isnan(v) or math.isinf(v) else v
@@ -80,8 +78,9 @@ class Classeur:
         self._formats: dict[tuple, Any] = {}
 
     def format(self, nom: str = "texte", *, saisie: bool = False, gras: bool = False, entete: bool = False,
-               italique: bool = False, titre: bool = False, bordure: bool = False, retour: bool = False):
-        cle = (nom, saisie, gras, entete, italique, titre, bordure, retour)
+               italique: bool = False, titre: bool = False, bordure: bool = False, retour: bool = False,
+               alerte: bool = False):
+        cle = (nom, saisie, gras, entete, italique, titre, bordure, retour, alerte)
         if cle not in self._formats:
             proprietes = dict(FORMATS[nom])
             proprietes["font_name"] = "Calibri"
@@ -99,6 +98,8 @@ class Classeur:
                 proprietes.update(bold=True, font_size=14, font_color=COULEUR_TITRE)
             if bordure:
                 proprietes.update(border=1, border_color="#BFBFBF")
+            if alerte:
+                proprietes.update(bold=True, font_color="#C00000")
             if retour:
                 proprietes.update(text_wrap=True, valign="top")
             self._formats[cle] = self.wb.add_format(proprietes)
@@ -127,6 +128,11 @@ def ecrire(ws, ligne: int, colonne: int, valeur: Any, fmt=None) -> None:
         ws.write_number(ligne, colonne, float(valeur), fmt)
     else:
         ws.write_string(ligne, colonne, str(valeur), fmt)
+
+
+def oui_non(valeur: Any) -> Any:
+    """Le texte « oui » / « non » que rend une formule de contrôle (un texte non booléen passe tel quel)."""
+    return ("oui" if valeur else "non") if isinstance(valeur, bool) else valeur
 
 
 def formule(ws, ligne: int, colonne: int, texte: str, valeur: Any, fmt=None) -> None:

@@ -47,6 +47,7 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
         ws.write_string(2, 0, f"Étude d'équilibre établie par plai-bilan {self.b.provenance.version} ; scénario "
                         f"{Path(sc.fichier).name} (SHA-256 {sc.sha256}) ; paramètres au "
                         f"{self.b.provenance.parametres_date.strftime('%d/%m/%Y')} ({self.b.provenance.parametres_origine})", self.f(italique=True))
+        formule(ws, 3, 0, "alerte_saisie", "", self.f(alerte=True))  # vide sauf saisie incalculable (Hypothèses)
         ligne = 4
         self.entete(ws, ligne, 0, ["Résultat", "Valeur"])
         ligne += 1

@@ -352,9 +352,11 @@ class FeuillesCalcul(ExportBase):
             "subvention_brute")
         res("Années en échec sans levier", f"SUM({colr('sans_levier')})", n_sans, "entier",
             "déficit d'une année où le prêt d'équilibre ne paie plus rien", "annees_sans_levier")
-        res("Faisable", f'IF(AND(annees_sans_levier=0,subvention_brute<=pret_equilibre_initial+{TOLERANCE}),"oui","non")',
-            r.faisable, "texte", "aucune année sans levier et S* <= K", "faisable")
-        res("Subvention minimale S*", 'IF(faisable="oui",subvention_brute,"aucune")', s if r.faisable else "aucune",
+        res("Faisable", f'IF(alerte_saisie<>"","saisie à corriger",IF(AND(annees_sans_levier=0,'
+            f'subvention_brute<=pret_equilibre_initial+{TOLERANCE}),"oui","non"))',
+            "oui" if r.faisable else "non", "texte", "aucune année sans levier et S* <= K", "faisable")
+        res("Subvention minimale S*", 'IF(faisable="oui",subvention_brute,IF(alerte_saisie<>"","saisie à corriger",'
+            '"aucune"))', s if r.faisable else "aucune",
             "euros", "", "subvention_minimale", gras=True)
         res("Subvention appliquée au plan et au compte", 'IF(faisable="oui",subvention_brute,0)',
             r.compte.subvention, "euros", "0 si infaisable", "subvention_appliquee")

@@ -10,10 +10,11 @@ from plai_bilan.export.base import (
     HYP,
     LOYERS,
     PARAM,
+    PREMIERE_LIGNE_LOYERS,
     STATUTS,
     ExportBase,
 )
-from plai_bilan.export.classeur import cellule, ecrire, formule, ref
+from plai_bilan.export.classeur import cellule, ecrire, formule, oui_non, ref
 
 
 def _cle_subvention(i: int, mode: str) -> str:
@@ -67,8 +68,10 @@ class FeuillesEntrees(ExportBase):
                modifiable=False)
         entree("Mise en service (année civile de l'année 1)", op.mise_en_service, "entier", "année",
                "operation.mise_en_service", "mise_en_service")
-        entree("Soumis à la RLS", "oui" if op.rls else "non", "texte", "", "operation.rls", modifiable=False)
-        entree("Ascenseur", "oui" if op.ascenseur else "non", "texte", "", "operation.ascenseur", modifiable=False)
+        entree("Soumis à la RLS (VRAI ou FAUX)", op.rls, "booleen", "", "operation.rls", "rls_operation")
+        entree("Ascenseur (VRAI ou FAUX)", op.ascenseur, "booleen", "", "operation.ascenseur", "ascenseur")
+        entree("PLAI adaptés d'autres opérations à la même adresse (tranche FNAP)", op.plai_adaptes_meme_adresse,
+               "entier", "logements", "operation.plai_adaptes_meme_adresse", "plai_adaptes_meme_adresse")
         if not self.foyer:
             entree("Marge locale", hyp.marge_locale, "pct", "%", "operation.marge_locale_pct",
                    "marge_locale")
@@ -242,8 +245,31 @@ class FeuillesEntrees(ExportBase):
             else:
                 formule(ws, l, 2, cellule(l - 1, 2), taux, self.f("pct", saisie=True))
             self.pos.livret_a.append(ref(HYP, l, 2))
+        self.alerte_saisie(ws)
         ws.freeze_panes(3, 0)
         self.mise_en_page(ws)
+
+    def alerte_saisie(self, ws) -> None:
+        """Ligne 4 de Hypothèses (nom « alerte_saisie ») : vide, ou ce qu'une saisie demande que le classeur ne peut
+        pas calculer ; les résultats affichent alors « saisie à corriger »."""
+        l1, l2 = self.pos.logements[0], self.pos.logements[-1]
+        parties = []
+        if not self.foyer:
+            # Le plafond APL d'une ligne sans ménage est vide (Loyers, colonne I) : PLAI adapté impossible.
+            drapeaux = f"{ref(HYP, l1, 5)}:{cellule(l2, 5, True)}"
+            apl = f"{ref(LOYERS, PREMIERE_LIGNE_LOYERS, 8)}:{cellule(PREMIERE_LIGNE_LOYERS + l2 - l1, 8, True)}"
+            parties.append(f'IF(SUMPRODUCT(({drapeaux}=TRUE)*NOT(ISNUMBER({apl})))>0,"Un logement PLAI adapté '
+                           'demande un ménage et son plafond APL (clé menage du scénario, puis ré-export). ","")')
+        p1, p2 = (self.pos.prets or [0])[0], (self.pos.prets or [0])[-1]
+        parties.append(f'IF(MAX({ref(HYP, p1, 2)}:{cellule(p2, 2, True)})>{self.h},"Un prêt a plus de {self.h} '
+                       f'échéances, au-delà des {self.h} années du classeur (fixez analyse.duree, puis ré-exportez). '
+                       '","")')
+        parties.append('IF(AND(critere="van",NOT(ISNUMBER(taux_actualisation))),"Critère van : saisissez le taux '
+                       "d'actualisation. \",\"\")")
+        parties.append('IF(AND(critere<>"annuel",critere<>"tresorerie_cumulee",critere<>"van"),"Critère : annuel, '
+                       'tresorerie_cumulee ou van. ","")')
+        formule(ws, 3, 0, "&".join(parties), "", self.f(gras=True, alerte=True))
+        self.cl.nommer("alerte_saisie", HYP, 3, 0)
 
     # ------------------------------------------------------------------ Paramètres
     def parametres(self) -> None:
@@ -294,10 +320,17 @@ class FeuillesEntrees(ExportBase):
         valeur("Taux de TVA des logements PLAI (information : les montants sont TTC)", e.hypotheses.taux_tva, "pct",
                "", "tva", "taux_tva")
         if not self.foyer:
+            sans = valeur("Annexes importantes : majoration maximale du produit des loyers, sans ascenseur",
+                          e.regles_loyers["majoration_annexes_max_pct"] / 100, "pct", "", "coefficient_structure")
+            avec = valeur("Annexes importantes : majoration maximale du produit des loyers, avec ascenseur",
+                          e.regles_loyers["majoration_annexes_max_ascenseur_pct"] / 100, "pct", "",
+                          "coefficient_structure")
+            ws.write_string(ligne, 0, "Annexes importantes : majoration appliquée (selon l'ascenseur, Hypothèses)")
             cle_maj = "majoration_annexes_max_ascenseur_pct" if op.ascenseur else "majoration_annexes_max_pct"
-            valeur("Annexes importantes : majoration maximale du produit des loyers" + (" (avec ascenseur)" if
-                   op.ascenseur else " (sans ascenseur)"), e.regles_loyers[cle_maj] / 100, "pct", "",
-                   "coefficient_structure", "majoration_annexes")
+            formule(ws, ligne, 1, f"IF(ascenseur,{cellule(avec, 1)},{cellule(sans, 1)})",
+                    e.regles_loyers[cle_maj] / 100, self.f("pct"))
+            cl.nommer("majoration_annexes", PARAM, ligne, 1)
+            ligne += 1
         quoi = "Équivalence de loyer et de charges APL foyer (E)" if self.foyer else "Loyer plafond APL (L)"
         bareme_apl = "apl_equivalence_foyer" if self.foyer else "apl_loyers_plafonds"
         for i, ll in enumerate(e.loyers_par_logement):
@@ -309,8 +342,27 @@ class FeuillesEntrees(ExportBase):
                 self.pos.param_rls[i] = valeur(f"Réduction de loyer de solidarité, zone {op.zone_apl} : "
                                                f"{ll.typologie or 'ligne ' + str(i + 1)}, {ll.menage}", rls, "euros2",
                                                "€/mois", "rls")
-        valeur("Valeur de référence FNAP par logement PLAI adapté", e.reference_fnap_par_logement, "euros",
-               "€/logement", "fnap_plai_adapte", "reference_fnap_par_logement")
+        if e.tranches_fnap:
+            # La tranche suit le nombre de PLAI adaptés (Loyers) et ceux d'autres opérations à la même adresse.
+            choix, bornes, precedente = [], [], 0
+            for borne, v in e.tranches_fnap:
+                quoi = (f"{precedente + 1} PLAI adaptés et plus" if borne is None else
+                        f"de {precedente + 1} à {borne} PLAI adaptés")
+                l_t = valeur(f"Valeur de référence FNAP par logement PLAI adapté, région {op.region} : "
+                             + ("foyer" if self.foyer else quoi), v, "euros", "€/logement", "fnap_plai_adapte")
+                choix.append(cellule(l_t, 1))
+                bornes.append(borne)
+                precedente = borne or precedente
+            texte = choix[-1]
+            for borne, c in reversed(list(zip(bornes[:-1], choix[:-1]))):
+                texte = f"IF(n_plai_adapte+plai_adaptes_meme_adresse<={borne},{c},{texte})"
+            ws.write_string(ligne, 0, "Valeur de référence FNAP par logement PLAI adapté (tranche de l'opération)")
+            formule(ws, ligne, 1, texte, e.reference_fnap_par_logement, self.f("euros"))
+            cl.nommer("reference_fnap_par_logement", PARAM, ligne, 1)
+            ligne += 1
+        else:
+            valeur("Valeur de référence FNAP par logement PLAI adapté", e.reference_fnap_par_logement, "euros",
+                   "€/logement", "fnap_plai_adapte", "reference_fnap_par_logement")
 
         ligne += 1
         ws.write_string(ligne, 0, "Barèmes consultés", self.f(gras=True))
@@ -341,7 +393,7 @@ class FeuillesEntrees(ExportBase):
                     "PLAI adapté, sinon le plafond PLAI."))
         self.largeurs(ws, (0, 0, 14), (1, 5, 10), (6, 6, 27), (7, 10, 12), (11, 11, 27), (12, 16, 11))
         n_lignes = len(e.loyers_par_logement)
-        premiere = 4 + 12  # ligne du premier logement dans le tableau
+        premiere = PREMIERE_LIGNE_LOYERS  # ligne du premier logement dans le tableau
         derniere = premiere + n_lignes - 1
 
         def col(c: int) -> str:
@@ -410,8 +462,8 @@ class FeuillesEntrees(ExportBase):
             formule(ws, l, 5, h(5), ll.plai_adapte, self.f("booleen"))
             ws.write_string(l, 6, ll.menage or "-")
             apl = ref(PARAM, self.pos.param_apl[i], 1) if i in self.pos.param_apl else None
-            if apl:
-                formule(ws, l, 8, apl, ll.plafond_apl, self.f("euros2"))
+            # Sans ménage, pas de plafond APL : un texte vide, qui met en erreur le loyer d'un PLAI adapté.
+            formule(ws, l, 8, apl or '""', ll.plafond_apl if apl else "", self.f("euros2"))
             formule(ws, l, 9, h(9), ll.loyer_accessoire, self.f("euros2"))
             if self.foyer:
                 formule(ws, l, 7, f'IF(ISNUMBER({h(10)}),{h(10)}*revalorisation_loyers,"")', ll.plafond_plai,
@@ -423,7 +475,7 @@ class FeuillesEntrees(ExportBase):
                 formule(ws, l, 14, f"IF(ISNUMBER({h(10)}),{h(10)}*revalorisation_loyers,{h(8)})", variante[i],
                         self.f("euros2"))
                 ok_apl = ll.loyer <= (ll.plafond_apl or 0) + 0.005
-                formule(ws, l, 15, f'IF({F},IF({K}<={I}+0.005,"oui","non"),"")', ok_apl if ll.plai_adapte else "")
+                formule(ws, l, 15, f'IF({F},IF({K}<={I}+0.005,"oui","non"),"")', oui_non(ok_apl) if ll.plai_adapte else "")
             else:
                 formule(ws, l, 7, f"plafond_plai_m2*{E}", ll.plafond_plai, self.f("euros2"))
                 formule(ws, l, 10, f"IF(ISNUMBER({h(8)}),{h(8)},IF(ISNUMBER({h(7)}),{h(7)}*{E},"
@@ -434,15 +486,15 @@ class FeuillesEntrees(ExportBase):
                 formule(ws, l, 14, H, variante[i], self.f("euros2"))
                 ok_apl = ll.loyer + ll.loyer_accessoire <= (ll.plafond_apl or 0) + 0.005
                 formule(ws, l, 15, f'IF({F},IF({K}+{J}<={I}+0.005,"oui","non"),"")',
-                        ok_apl if ll.plai_adapte else "")
+                        oui_non(ok_apl) if ll.plai_adapte else "")
             formule(ws, l, 12, f"{K}/{E}", ll.loyer / ll.surface_utile, self.f("decimal"))
             if i in self.pos.param_rls:
-                formule(ws, l, 13, f"IF({h(11)},{ref(PARAM, self.pos.param_rls[i], 1)},0)", ll.reduction_loyer_solidarite, self.f("euros2"))
+                formule(ws, l, 13, f"IF(AND(rls_operation,{h(11)}),{ref(PARAM, self.pos.param_rls[i], 1)},0)", ll.reduction_loyer_solidarite, self.f("euros2"))
             else:
                 ws.write_number(l, 13, 0.0, self.f("euros2"))
             plafond_ok = "non vérifiable" if ll.plafond_plai != ll.plafond_plai else (
                 ll.loyer <= ll.plafond_plai + 0.005)
-            formule(ws, l, 16, f'IF(ISNUMBER({H}),IF({K}<={H}+0.005,"oui","non"),"non vérifiable")', plafond_ok)
+            formule(ws, l, 16, f'IF(ISNUMBER({H}),IF({K}<={H}+0.005,"oui","non"),"non vérifiable")', oui_non(plafond_ok))
         ws.freeze_panes(premiere, 1)
         self.mise_en_page(ws, (l_tab, l_tab))
 

@@ -267,18 +267,20 @@ class Parametres:
 
     def reference_fnap(self, region: str, produit: str, n_plai_adapte: int, jour: date) -> tuple[float, ValeurDatee]:
         """Valeur de référence FNAP par logement PLAI adapté (seed 001, III)."""
+        tranches, valeur = self.tranches_fnap(region, produit, jour)
+        return next(v for borne, v in tranches if borne is None or n_plai_adapte <= borne), valeur
+
+    def tranches_fnap(self, region: str, produit: str, jour: date
+                      ) -> tuple[tuple[tuple[int | None, float], ...], ValeurDatee]:
+        """Les tranches de la référence FNAP : ((nombre maximal de PLAI adaptés ou None, euros par logement), ...)."""
         valeur = self["fnap_plai_adapte"].en_vigueur(jour)
         groupe = valeur.donnees[region]
-        tranches = valeur.donnees["tranches"]
         if produit == "foyer":
-            colonne = "foyer"
-        elif n_plai_adapte <= tranches["ordinaire_1_3"]:
-            colonne = "ordinaire_1_3"
-        elif n_plai_adapte <= tranches["ordinaire_4_8"]:
-            colonne = "ordinaire_4_8"
-        else:
-            colonne = "ordinaire_9_plus"
-        return float(groupe[colonne]), valeur
+            return ((None, float(groupe["foyer"])),), valeur
+        t = valeur.donnees["tranches"]
+        return ((int(t["ordinaire_1_3"]), float(groupe["ordinaire_1_3"])),
+                (int(t["ordinaire_4_8"]), float(groupe["ordinaire_4_8"])),
+                (None, float(groupe["ordinaire_9_plus"]))), valeur
 
     def plafond_ressources_plai(self, zone_loyer: str, couple: bool, personnes_a_charge: int, jour: date
                                 ) -> tuple[float, ValeurDatee]:
