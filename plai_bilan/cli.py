@@ -312,6 +312,83 @@ def exporter(fichier: str, sortie: str | None, parametres_locaux: str | None) ->
 
 
 @main.command()
+@_aide
+@click.option("-o", "--sortie", type=click.Path(path_type=str), default="saisie-plai-bilan.xlsx", show_default=True,
+              metavar="CLASSEUR", help="Le classeur de saisie à écrire (.xlsx).")
+@click.option("--exemple", type=click.Path(dir_okay=True, path_type=str), default=None, metavar="FICHIER",
+              help="Le scénario (TOML ou classeur) dont les valeurs remplissent le classeur ; par défaut, "
+                   "l'acquisition-amélioration de trois PLAI adaptés livrée en exemple.")
+@_erreurs_en_message
+def modele(sortie: str, exemple: str | None) -> None:
+    """Classeur de saisie d'une opération, à remplir dans Excel ou LibreOffice.
+
+    La feuille Hypothèses de l'étude, toute modifiable : listes déroulantes pour chaque choix fermé, contrôle des
+    nombres et des taux, un commentaire d'aide par champ, libellés protégés, lignes libres pour des logements,
+    prêts, subventions et postes de coût de plus. Le classeur rempli se donne à toute commande à la place du
+    scénario TOML (plai-bilan subvention SAISIE.xlsx) ou se convertit en TOML (plai-bilan convertir).
+    """
+    from importlib import resources
+
+    from plai_bilan.calcul import simuler
+    from plai_bilan.export.excel import exporter_modele
+    from plai_bilan.scenario import charger_scenario
+
+    _sorties_distinctes([exemple] if exemple else [], sortie=sortie)
+    _verifier_xlsx(sortie, "-o")
+    if exemple is None:
+        with resources.as_file(resources.files("plai_bilan.exemples") / "aa-villeurbanne-3-plai-adaptes.toml") as f:
+            sc = charger_scenario(f)
+    else:
+        sc = charger_scenario(exemple)
+    exporter_modele(simuler(sc), sortie)
+    click.echo(f"Classeur de saisie écrit dans {sortie}", err=True)
+
+
+@main.command()
+@_aide
+@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="FICHIER",
+              help="Le fichier à écrire : .toml pour un classeur donné, .xlsx (classeur de saisie) pour un scénario "
+                   "TOML ; par défaut, le nom de l'entrée avec l'autre extension, dans le dossier courant.")
+@click.argument("fichier", type=click.Path(dir_okay=True, path_type=str))
+@_erreurs_en_message
+def convertir(fichier: str, sortie: str | None) -> None:
+    """Classeur (étude ou saisie) vers scénario TOML, et scénario TOML vers classeur de saisie.
+
+    Le scénario écrit redonne les mêmes résultats que le classeur : plai-bilan relit la feuille Hypothèses
+    (valeurs affichées, cellules vides = valeurs par défaut) et valide le scénario avant de l'écrire.
+    """
+    from pathlib import Path
+
+    from plai_bilan import __version__
+    from plai_bilan.erreurs import SortieImpossible
+    from plai_bilan.scenario import charger_scenario
+
+    vers_toml = Path(fichier).suffix.lower() == ".xlsx"
+    sortie = sortie or Path(fichier).with_suffix(".toml" if vers_toml else ".xlsx").name
+    _sorties_distinctes([fichier], sortie=sortie)
+    attendue = ".toml" if vers_toml else ".xlsx"
+    if not sortie.lower().endswith(attendue):
+        raise SortieImpossible(f"{sortie} (option -o) : {'un classeur se convertit en scénario' if vers_toml else 'un scénario se convertit en classeur'} {attendue}")
+    from plai_bilan.sortie import verifier_cible
+
+    verifier_cible(sortie)
+    sc = charger_scenario(fichier)  # valide, et nomme la cellule fautive d'un classeur
+    if vers_toml:
+        from plai_bilan.classeur_scenario import document_du_classeur, toml_du_classeur
+        from plai_bilan.sortie import ecrire_texte
+
+        doc, _ = document_du_classeur(fichier)
+        ecrire_texte(sortie, toml_du_classeur(doc, fichier, __version__))
+        click.echo(f"Scénario écrit dans {sortie}", err=True)
+    else:
+        from plai_bilan.calcul import simuler
+        from plai_bilan.export.excel import exporter_modele
+
+        exporter_modele(simuler(sc), sortie)
+        click.echo(f"Classeur de saisie écrit dans {sortie}", err=True)
+
+
+@main.command()
 @_option_xlsx
 @click.option("--subvention", "financeur", default=None, metavar="FINANCEUR",
               help="Le financeur de la subvention instruite (par défaut, l'unique subvention de nature "

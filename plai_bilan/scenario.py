@@ -16,17 +16,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from plai_bilan.erreurs import ScenarioInvalide, message_systeme
+from plai_bilan.erreurs import ScenarioInvalide
+from plai_bilan.fichiers import TAILLE_MAX, lire_fichier_borne  # noqa: F401  (réexportés)
 
-NATURES = ("construction-neuve", "acquisition-amelioration", "vefa", "acquisition")
-PRODUITS = ("ordinaire", "foyer")
-REGIONS = ("idf-paca", "hors-idf-paca")
-ZONES_LOYER = ("1bis", "1", "2", "3")
-ZONES_APL = ("1", "2", "3")
-REVISABILITES = ("simple", "double", "double_limitee")
-PROFILS = ("echeance_prioritaire", "amortissement_constant")
-CRITERES = ("annuel", "tresorerie_cumulee", "van")
-NATURES_SUBVENTION = ("fnap_plai_adapte", "etat_plai", "collectivite", "action_logement", "autre")
+from plai_bilan.choix import (  # noqa: F401  (réexportés)
+    CRITERES,
+    NATURES,
+    NATURES_SUBVENTION,
+    PRODUITS,
+    PROFILS,
+    REGIONS,
+    REVISABILITES,
+    ZONES_APL,
+    ZONES_LOYER,
+)
+
 DUREE_MAX = 100
 MONTANT_MAX = 1e12  # euros : au-delà, une faute de frappe (et un risque de dépassement de capacité)
 
@@ -740,49 +744,17 @@ def scenario_depuis_dict(doc: dict[str, Any], nom: str = "<dictionnaire>") -> Sc
     return lire_document(doc, nom, hashlib.sha256(canon).hexdigest())
 
 
-TAILLE_MAX = 5_000_000  # octets : un scénario réel en fait quelques milliers
-
-
-def lire_fichier_borne(chemin: Path, nom: str, quoi: str = "fichier de scénario .toml") -> bytes:
-    """Les octets d'un fichier ordinaire de taille raisonnable ; un tube, un périphérique, un dossier ou un fichier
-    géant est refusé sans être lu (un tube bloquerait, /dev/zero remplirait la mémoire)."""
-    import os
-    import stat
-
-    try:
-        etat = os.stat(chemin)
-    except OSError as exc:
-        import errno
-
-        if exc.errno == errno.ENOENT:
-            raise ScenarioInvalide(nom, "", "fichier introuvable") from None
-        raise ScenarioInvalide(nom, "", f"lecture impossible ({message_systeme(exc)})") from None
-    if stat.S_ISDIR(etat.st_mode):
-        raise ScenarioInvalide(nom, "", f"c'est un dossier ; donnez le chemin d'un {quoi}")
-    if not stat.S_ISREG(etat.st_mode):
-        raise ScenarioInvalide(nom, "", f"ce n'est pas un fichier ordinaire (tube, périphérique...) ; donnez le "
-                               f"chemin d'un {quoi}")
-    if etat.st_size > TAILLE_MAX:
-        raise ScenarioInvalide(nom, "", f"fichier trop gros ({etat.st_size:,} octets, au plus {TAILLE_MAX:,}) : ce "
-                               f"n'est pas un {quoi}".replace(",", "\u202f"))
-    try:
-        with open(chemin, "rb") as f:
-            octets = f.read(TAILLE_MAX + 1)
-    except OSError as exc:
-        raise ScenarioInvalide(nom, "", f"lecture impossible ({message_systeme(exc)})") from None
-    if len(octets) > TAILLE_MAX:
-        raise ScenarioInvalide(nom, "", f"fichier trop gros (plus de {TAILLE_MAX:,} octets)".replace(",", "\u202f"))
-    return octets
-
-
 def charger_scenario(chemin: str | Path) -> Scenario:
-    """Lit et valide un fichier de scénario TOML."""
+    """Lit et valide un scénario : un fichier TOML, ou un classeur .xlsx (sa feuille Hypothèses)."""
     chemin = Path(chemin)
     nom = str(chemin)
+    if chemin.suffix.lower() == ".xlsx":
+        return _charger_classeur(chemin)
     octets = lire_fichier_borne(chemin, nom)
     if octets.startswith(b"PK\x03\x04"):
-        raise ScenarioInvalide(nom, "", "c'est un classeur (.xlsx ou autre archive zip), pas un scénario TOML : "
-                               "décrivez l'opération dans un fichier .toml (voir docs/format-scenario.md)")
+        raise ScenarioInvalide(nom, "", "c'est un classeur (archive zip), pas un scénario TOML : un classeur de "
+                               "plai-bilan se lit sous son extension .xlsx ; sinon décrivez l'opération dans un "
+                               "fichier .toml (voir docs/format-scenario.md)")
     if not octets.strip():
         raise ScenarioInvalide(nom, "", "le fichier est vide")
     if octets.startswith(b"\xef\xbb\xbf"):
@@ -804,6 +776,28 @@ def charger_scenario(chemin: str | Path) -> Scenario:
         raise ScenarioInvalide(nom, "", f"nombre illisible ({'trop de chiffres' if 'digits' in str(exc) else exc})"
                                ) from None
     return lire_document(doc, nom, hashlib.sha256(octets).hexdigest())
+
+
+def _charger_classeur(chemin: Path) -> Scenario:
+    """Le scénario de la feuille Hypothèses ; une erreur de validation nomme la feuille, la cellule et la clé."""
+    import hashlib as h
+    import re
+
+    from plai_bilan.classeur_scenario import document_du_classeur
+
+    doc, lecteur = document_du_classeur(chemin)
+    try:
+        return lire_document(doc, lecteur.nom, h.sha256(lecteur.octets).hexdigest())
+    except ScenarioInvalide as exc:
+        cellule = lecteur.cellules.get(exc.cle) or next(
+            (c for k, c in lecteur.cellules.items() if k.startswith(exc.cle + ".") or k.startswith(exc.cle + "[")),
+            None)
+        if cellule is None:
+            m = re.match(r"(logements|prets|subventions)\[(\d+)\]", exc.cle)
+            cellule = lecteur.ligne_element.get(m.group(0)) if m else None
+        if cellule is None or not exc.cle:
+            raise
+        raise lecteur.erreur(cellule, exc.cle, exc.message) from None
 
 
 _INDICES = (

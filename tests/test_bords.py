@@ -89,9 +89,14 @@ def test_bom_et_accents_compris(tmp_path):
 
 
 def test_classeur_donne_au_lieu_d_un_scenario(tmp_path):
+    """Sous l'extension .xlsx, un classeur se lit (abîmé : illisible) ; sous une autre, c'est une erreur claire."""
     f = tmp_path / "etude.xlsx"
     f.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
-    une_ligne(lancer("simuler", f), "c'est un classeur (.xlsx ou autre archive zip), pas un scénario TOML")
+    une_ligne(lancer("simuler", f), "classeur illisible")
+    f = tmp_path / "etude.toml"
+    f.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    une_ligne(lancer("simuler", f), "c'est un classeur (archive zip), pas un scénario TOML : un classeur de "
+              "plai-bilan se lit sous son extension .xlsx")
 
 
 # ----------------------------------------------------------------------------------------------- sorties

@@ -42,7 +42,8 @@ class Positions:
 class ExportBase:
     """L'état partagé par les feuilles (entrées, résultats, positions) et les aides d'écriture."""
 
-    def __init__(self, cl: Classeur, b: Bilan, supplements: tuple = ()) -> None:
+    def __init__(self, cl: Classeur, b: Bilan, supplements: tuple = (), feuilles: tuple[str, ...] | None = None
+                 ) -> None:
         self.cl, self.b = cl, b
         self.e = b  # les entrées résolues (loyers, plan de financement, trajectoire) sont portées par le bilan
         self.sim0 = b.compte_zero
@@ -52,8 +53,9 @@ class ExportBase:
         self.foyer = self.sc.operation.produit == "foyer"
         self.pos = Positions()
         self.avec_solveur = b.resolu and b.equilibre is not None
+        self.modele = False  # classeur de saisie : Hypothèses seule, tout modifiable, aides et place libre
         self.supplements = supplements
-        noms = (SYNTHESE,) + tuple(x.nom for x in supplements) + FEUILLES[1:]
+        noms = feuilles or (SYNTHESE,) + tuple(x.nom for x in supplements) + FEUILLES[1:]
         self.ws = {nom: cl.wb.add_worksheet(nom) for nom in noms}
         self.valeurs_utilisees = {v.bareme: v for v in b.provenance.parametres_utilises}
 

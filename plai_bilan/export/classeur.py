@@ -85,8 +85,9 @@ class Classeur:
             proprietes = dict(FORMATS[nom])
             proprietes["font_name"] = "Calibri"
             proprietes["font_size"] = 10
-            if saisie:
-                proprietes.update(bg_color=COULEUR_SAISIE, border=1, border_color="#BF9000", font_color="#1F3864")
+            if saisie:  # déverrouillée : modifiable dans une feuille protégée (classeur de saisie)
+                proprietes.update(bg_color=COULEUR_SAISIE, border=1, border_color="#BF9000", font_color="#1F3864",
+                                  locked=False)
             if gras:
                 proprietes["bold"] = True
             if italique:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from plai_bilan.export.base import (
-    CRITERES,
     FIN,
     HYP,
     LOYERS,
@@ -14,7 +13,33 @@ from plai_bilan.export.base import (
     STATUTS,
     ExportBase,
 )
+from plai_bilan.choix import (
+    CRITERES,
+    INDEX,
+    NATURES,
+    NATURES_SUBVENTION,
+    PRODUITS,
+    PROFILS,
+    REGIONS,
+    REVISABILITES,
+    ZONES_APL,
+    ZONES_LOYER,
+)
 from plai_bilan.export.classeur import cellule, ecrire, formule, oui_non, ref
+
+# Choix fermés des clés du scénario : listes déroulantes.
+CHOIX = {"operation.nature": NATURES, "operation.produit": PRODUITS, "operation.region": REGIONS,
+         "operation.zone_loyer": ZONES_LOYER, "operation.zone_apl": ZONES_APL, "analyse.critere": CRITERES,
+         "subventions[].nature": NATURES_SUBVENTION, "prets[].index": INDEX, "prets[].revisabilite": REVISABILITES,
+         "prets[].profil": PROFILS}
+UNITES_SUBVENTION = ("€", "€ par logement", "€ par PLAI adapté")
+# Colonnes des tableaux de Hypothèses : clé du scénario (« logements[].nombre »), relue par plai-bilan.
+COLONNES_LOGEMENTS = ("typologie", "nombre", "surface_habitable", "surface_annexes", "surface_utile", "plai_adapte",
+                      "", "loyer_m2", "loyer_mensuel", "loyer_accessoire", "redevance_max", "rls", "menage.couple",
+                      "menage.personnes_a_charge", "menage.ressources")
+COLONNES_PRETS = ("nom", "montant", "duree", "index", "taux_pct", "marge_pct", "progressivite_pct", "revisabilite",
+                  "prefinancement", "differe_amortissement", "profil")
+LIGNES_EN_PLUS = {"logements": 6, "prets": 3, "subventions": 3, "autres": 3}  # place libre du classeur de saisie
 
 
 def _cle_subvention(i: int, mode: str) -> str:
@@ -30,12 +55,55 @@ class FeuillesEntrees(ExportBase):
     def hypotheses(self) -> None:
         ws, sc, cl = self.ws[HYP], self.sc, self.cl
         hyp = self.b.hypotheses
-        self.titre(ws, "Hypothèses de l'opération",
-                   "Les cellules sur fond jaune sont modifiables : le classeur se recalcule (Excel, LibreOffice). "
-                   "Taux en pour cent, montants en euros TTC.")
+        modele = self.modele
+        from plai_bilan.catalogue import catalogue
+
+        cles = catalogue().scenario
+        if modele:
+            self.titre(ws, "Saisie d'une opération pour plai-bilan",
+                       "Remplissez les cellules jaunes (un commentaire explique chaque champ), puis : plai-bilan "
+                       "subvention CE_CLASSEUR.xlsx. Une ligne de tableau laissée vide est ignorée.")
+        else:
+            self.titre(ws, "Hypothèses de l'opération",
+                       "Les cellules sur fond jaune sont modifiables : le classeur se recalcule (Excel, LibreOffice). "
+                       "Le classeur se relit aussi comme scénario (plai-bilan subvention ETUDE.xlsx).")
         ws.write_string(2, 0, "Cellule modifiable", self.f(saisie=True))
-        ws.write_string(2, 1, "PLAI adapté, soumis à la RLS : VRAI ou FAUX (TRUE ou FALSE)", self.f(italique=True))
-        self.largeurs(ws, (0, 0, 46), (1, 1, 17), (2, 2, 16), (3, 3, 36), (4, 11, 14))
+        ws.write_string(2, 1, "VRAI ou FAUX : TRUE ou FALSE ; taux en pour cent (2 % s'écrit 2 %) ; montants en "
+                        "euros TTC", self.f(italique=True))
+        self.largeurs(ws, (0, 0, 46), (1, 1, 17), (2, 2, 16), (3, 3, 36), (4, 14, 14))
+
+        def aide(l: int, c: int, cle: str, en_plus: str = "", commentaire: bool = True) -> None:
+            """Commentaire d'aide (classeur de saisie) et liste déroulante ou contrôle de la valeur."""
+            generique = cle.replace("[]", "")
+            import re
+
+            generique = re.sub(r"\[\d+\]", "", generique)
+            info = cles.get(generique)
+            liste = CHOIX.get(re.sub(r"\[\d+\]", "[]", cle))
+            if liste:
+                ws.data_validation(l, c, l, c, {"validate": "list", "source": list(liste),
+                                                "error_title": "Valeur non prévue",
+                                                "error_message": "Choisissez dans la liste : " + ", ".join(liste)})
+            if not modele:
+                return
+            if info and commentaire:
+                texte = info.get("libelle", "")
+                if info.get("defaut") not in (None, "obligatoire", "facultatif"):
+                    texte += f" (par défaut : {info['defaut']})"
+                if info.get("defaut") == "obligatoire":
+                    texte += " (obligatoire)"
+                ws.write_comment(l, c, f"{cle}\n{texte}{en_plus}", {"x_scale": 2.2, "y_scale": 1.6})
+            if info and not liste:
+                if info.get("type") == "entier":
+                    ws.data_validation(l, c, l, c, {"validate": "integer", "criteria": "between", "minimum": -1,
+                                                    "maximum": 100000, "error_message": "Un nombre entier"})
+                elif info.get("type") == "nombre" and cle.endswith("_pct"):
+                    ws.data_validation(l, c, l, c, {"validate": "decimal", "criteria": "between", "minimum": -0.1,
+                                                    "maximum": 1, "error_message": "Un pourcentage (2 % s'écrit 2 %)"})
+                elif info.get("type") == "nombre":
+                    ws.data_validation(l, c, l, c, {"validate": "decimal", "criteria": "between",
+                                                    "minimum": -1e12, "maximum": 1e12,
+                                                    "error_message": "Un nombre (sans espace ni texte)"})
         ligne = 4
 
         def section(titre: str) -> None:
@@ -46,11 +114,14 @@ class FeuillesEntrees(ExportBase):
 
         def entree(libelle: str, valeur: Any, fmt: str, unite: str, cle: str, nom: str | None = None,
                    modifiable: bool = True) -> int:
+            """Une ligne « libellé, valeur, unité, clé du scénario ». Non modifiable : la valeur ne change pas les
+            formules (elle est relue telle quelle) ; tout est modifiable dans le classeur de saisie."""
             nonlocal ligne
             ws.write_string(ligne, 0, libelle)
-            ecrire(ws, ligne, 1, valeur, self.f(fmt, saisie=modifiable))
+            ecrire(ws, ligne, 1, valeur, self.f(fmt, saisie=modifiable or modele))
             ws.write_string(ligne, 2, unite)
             ws.write_string(ligne, 3, cle, self.f(italique=True))
+            aide(ligne, 1, cle)
             if nom:
                 cl.nommer(nom, HYP, ligne, 1)
             ligne += 1
@@ -72,6 +143,13 @@ class FeuillesEntrees(ExportBase):
         entree("Ascenseur (VRAI ou FAUX)", op.ascenseur, "booleen", "", "operation.ascenseur", "ascenseur")
         entree("PLAI adaptés d'autres opérations à la même adresse (tranche FNAP)", op.plai_adaptes_meme_adresse,
                "entier", "logements", "operation.plai_adaptes_meme_adresse", "plai_adaptes_meme_adresse")
+        entree("Quartier prioritaire de la politique de la ville (VRAI ou FAUX)", op.qpv, "booleen", "",
+               "operation.qpv", modifiable=False)
+        entree("Opération ANRU (VRAI ou FAUX)", op.anru, "booleen", "", "operation.anru", modifiable=False)
+        entree("Refinancement d'une opération existante (VRAI ou FAUX)", op.refinancement, "booleen", "",
+               "operation.refinancement", modifiable=False)
+        entree("Paramètres locaux (dossier, relatif au scénario)", op.parametres_locaux, "texte", "",
+               "operation.parametres_locaux", modifiable=False)
         if not self.foyer:
             entree("Marge locale", hyp.marge_locale, "pct", "%", "operation.marge_locale_pct",
                    "marge_locale")
@@ -87,8 +165,16 @@ class FeuillesEntrees(ExportBase):
         for nom, montant in pr.autres:
             self.pos.autres_couts.append(entree(f"Autre : {nom}", montant, "euros", "€",
                                                 f"prix_de_revient.autres.{nom}"))
+        for _ in range(LIGNES_EN_PLUS["autres"] if modele else 0):
+            l = entree("Autre : ", None, "euros", "€", "prix_de_revient.autres")
+            ws.write_string(l, 0, "Autre : ", self.f(saisie=True))
+            ws.write_comment(l, 0, "Écrivez le nom du poste après « Autre : » (laissez vide pour ignorer)")
 
         section("Subventions")
+        ws.write_string(ligne - 1, 4, "Nature", self.f(entete=True))
+        if modele:
+            ws.write_comment(ligne - 1, 1, "Un montant, ou le texte : à calculer (la subvention que plai-bilan "
+                             "résout), référence FNAP, barème (barème local)")
         for i, s in enumerate(sc.subventions):
             if s.montant == "a_calculer":
                 mode, valeur, unite, modifiable = "a_calculer", "à calculer", "", False
@@ -107,7 +193,13 @@ class FeuillesEntrees(ExportBase):
                 mode, valeur, unite, modifiable = "montant", float(s.montant), "€", True
             cle = _cle_subvention(i, mode)
             l = entree(s.financeur, valeur, "euros" if modifiable else "texte", unite, cle, modifiable=modifiable)
+            self._nature_subvention(ws, l, i, s.nature, modele)
             self.pos.subventions.append((l, mode))
+        for i in range(len(sc.subventions), len(sc.subventions) + (LIGNES_EN_PLUS["subventions"] if modele else 0)):
+            l = entree("", None, "euros", "€", f"subventions[{i}].montant")
+            ws.write_blank(l, 0, None, self.f(saisie=True))
+            ws.write_comment(l, 0, "Le financeur (laissez vide pour ignorer la ligne)")
+            self._nature_subvention(ws, l, i, "autre", modele)
 
         section("Fonds propres")
         fp = sc.fonds_propres
@@ -158,30 +250,43 @@ class FeuillesEntrees(ExportBase):
                "exploitation.indexation.loyers_pct", "indexation_loyers")
         entree("Indexation des charges", hyp.indexation_charges, "pct", "%/an",
                "exploitation.indexation.charges_pct", "indexation_charges")
+        apl_pct = ex.indexation.plafonds_apl_pct
+        entree("Indexation des plafonds APL (vide : celle des loyers ; contrôles 2.1 et 2.2)",
+               None if apl_pct is None else apl_pct / 100, "pct", "%/an", "exploitation.indexation.plafonds_apl_pct",
+               modifiable=False)
+        entree("TFPB : critères environnementaux (exonération de 30 ans, CGI 1384 A)",
+               bool(ex.tfpb and ex.tfpb.criteres_environnementaux), "booleen", "",
+               "exploitation.tfpb.criteres_environnementaux", modifiable=False)
 
         section("Analyse")
-        l = entree("Critère d'équilibre", sc.analyse.critere, "texte", "", "analyse.critere", "critere")
-        ws.data_validation(l, 1, l, 1, {"validate": "list", "source": list(CRITERES),
-                                        "error_message": "annuel, tresorerie_cumulee ou van"})
+        entree("Critère d'équilibre", sc.analyse.critere, "texte", "", "analyse.critere", "critere")
         entree("Taux d'actualisation (VAN)", hyp.taux_actualisation, "pct", "%/an",
                "analyse.taux_actualisation_pct", "taux_actualisation")
         entree("Trésorerie initiale", sc.analyse.tresorerie_initiale, "euros", "€", "analyse.tresorerie_initiale",
                "tresorerie_initiale")
-        entree("Horizon (lignes du classeur)", self.h, "entier", "années", "analyse.duree", modifiable=False)
+        entree("Horizon (lignes du classeur)" if not modele else "Horizon (vide : max(40, plus long prêt))",
+               sc.analyse.duree if modele else self.h, "entier", "années", "analyse.duree", modifiable=False)
 
         # Logements
         ligne += 1
         ws.write_string(ligne, 0, "Logements", self.f(gras=True))
         ligne += 1
+        self.cles_tableau(ws, ligne, "logements", COLONNES_LOGEMENTS)
+        ligne += 1
         self.entete(ws, ligne, 0, ["Typologie", "Nombre", "Surface habitable (m²)", "Annexes (m²)",
                                    "Surface utile saisie (m²)", "PLAI adapté", "Ménage", "Loyer saisi (€/m² SU)",
                                    "Loyer saisi (€/mois)", "Loyer accessoire (€/mois)", "Redevance maximale (€/mois)",
-                                   "Soumis à la RLS"])
-        ws.set_row(ligne, 30)
+                                   "Soumis à la RLS", "Ménage : couple", "Ménage : personnes à charge",
+                                   "Ménage : ressources annuelles (€)"])
+        ws.set_row(ligne, 42)
+        if modele:
+            self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide, entete=True)
         ligne += 1
+        s = self.f(saisie=True)
+        # Le ménage ne change pas les formules (son plafond APL est dans Paramètres) : relu, modifiable à la saisie.
+        m = self.f(saisie=modele)
         for i, (lg, ll) in enumerate(zip(sc.logements, self.b.loyers_par_logement)):
-            s = self.f(saisie=True)
-            ws.write_string(ligne, 0, lg.typologie or f"ligne {i + 1}")
+            ws.write_string(ligne, 0, lg.typologie or f"ligne {i + 1}", self.f(saisie=modele))
             ecrire(ws, ligne, 1, lg.nombre, self.f("nombre", saisie=True))
             ecrire(ws, ligne, 2, lg.surface_habitable, self.f("decimal", saisie=True))
             ecrire(ws, ligne, 3, lg.surface_annexes, self.f("decimal", saisie=True))
@@ -193,22 +298,41 @@ class FeuillesEntrees(ExportBase):
             ecrire(ws, ligne, 9, lg.loyer_accessoire, self.f("euros2", saisie=True))
             ecrire(ws, ligne, 10, lg.redevance_max, self.f("euros2", saisie=True))
             ecrire(ws, ligne, 11, ll.soumis_rls, s)
+            if lg.menage is not None:
+                ecrire(ws, ligne, 12, lg.menage.couple, m)
+                ecrire(ws, ligne, 13, lg.menage.personnes_a_charge, self.f("entier", saisie=modele))
+                ecrire(ws, ligne, 14, lg.menage.ressources, self.f("euros", saisie=modele))
+            else:
+                for c in (12, 13, 14):
+                    ws.write_blank(ligne, c, None, m)
+            self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide)
             self.pos.logements.append(ligne)
+            ligne += 1
+        for _ in range(LIGNES_EN_PLUS["logements"] if modele else 0):
+            for c, fmt in enumerate(("texte", "nombre", "decimal", "decimal", "decimal", "texte", "texte", "decimal",
+                                     "euros2", "euros2", "euros2", "texte", "texte", "entier", "euros")):
+                if c != 6:
+                    ws.write_blank(ligne, c, None, self.f(fmt, saisie=True))
+            self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide)
             ligne += 1
 
         # Prêts
         ligne += 1
         ws.write_string(ligne, 0, "Prêts", self.f(gras=True))
         ligne += 1
+        self.cles_tableau(ws, ligne, "prets", COLONNES_PRETS)
+        ligne += 1
         self.entete(ws, ligne, 0, ["Nom", "Montant (€ ou « solde »)", "Durée (échéances)", "Index (livret_a ou fixe)",
                                    "Taux fixe", "Marge sur le livret A", "Progressivité", "Révisabilité",
                                    "Préfinancement (ans)", "Différé d'amortissement (ans)", "Profil"])
         ws.set_row(ligne, 30)
+        if modele:
+            self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide, entete=True)
         ligne += 1
         for pr in self.b.prets_caracteristiques:
-            ws.write_string(ligne, 0, pr.nom)
+            ws.write_string(ligne, 0, pr.nom, self.f(saisie=modele))
             if pr.est_solde:
-                ws.write_string(ligne, 1, "solde")
+                ws.write_string(ligne, 1, "solde", self.f(saisie=modele))
             else:
                 ecrire(ws, ligne, 1, pr.montant, self.f("euros", saisie=True))
             ecrire(ws, ligne, 2, pr.duree, self.f("entier", saisie=True))
@@ -220,16 +344,22 @@ class FeuillesEntrees(ExportBase):
             ecrire(ws, ligne, 8, pr.prefinancement, self.f("entier", saisie=True))
             ecrire(ws, ligne, 9, pr.differe, self.f("entier", saisie=True))
             ecrire(ws, ligne, 10, pr.profil, self.f(saisie=True))
-            for c, choix in ((3, ["livret_a", "fixe"]), (7, ["simple", "double", "double_limitee"]),
-                             (10, ["echeance_prioritaire", "amortissement_constant"])):
-                ws.data_validation(ligne, c, ligne, c, {"validate": "list", "source": choix})
+            self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide)
             self.pos.prets.append(ligne)
+            ligne += 1
+        for _ in range(LIGNES_EN_PLUS["prets"] if modele else 0):
+            for c, fmt in enumerate(("texte", "euros", "entier", "texte", "pct4", "pct4", "pct4", "texte", "entier",
+                                     "entier", "texte")):
+                ws.write_blank(ligne, c, None, self.f(fmt, saisie=True))
+            self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide)
             ligne += 1
 
         # Trajectoire du livret A.
         ligne += 1
-        ws.write_string(ligne, 0, "Trajectoire du livret A (une cellule recopie la précédente tant qu'on ne la "
-                        "remplace pas)", self.f(gras=True))
+        ws.write_string(ligne, 0, "Trajectoire du livret A (une cellule vide ou une formule recopie l'année "
+                        "précédente)", self.f(gras=True))
+        ligne += 1
+        ws.write_string(ligne, 0, "livret_a.trajectoire", self.f(italique=True))
         ligne += 1
         self.entete(ws, ligne, 0, ["Année d'exploitation", "Année civile", "Livret A"])
         ligne += 1
@@ -237,17 +367,49 @@ class FeuillesEntrees(ExportBase):
         for j in range(self.h):
             l = ligne + j
             ws.write_number(l, 0, j + 1, self.f("entier"))
+            taux = float(self.e.livret_a[j])
+            if modele:
+                ecrire(ws, l, 2, taux if j < n_saisis else None, self.f("pct", saisie=True))
+                if j == 0:
+                    ws.write_comment(l, 2, "Taux du livret A de l'année 1 ; les années laissées vides reprennent "
+                                     "le taux de l'année précédente")
+                continue
             formule(ws, l, 1, f"mise_en_service+{cellule(l, 0)}-1", sc.operation.mise_en_service + j,
                     self.f("entier"))
-            taux = float(self.e.livret_a[j])
             if j < n_saisis:
                 ws.write_number(l, 2, taux, self.f("pct", saisie=True))
             else:
                 formule(ws, l, 2, cellule(l - 1, 2), taux, self.f("pct", saisie=True))
             self.pos.livret_a.append(ref(HYP, l, 2))
+        if modele:
+            ws.freeze_panes(3, 0)
+            ws.protect("", {"format_columns": True, "format_rows": True, "insert_rows": False})
+            self.mise_en_page(ws)
+            return
         self.alerte_saisie(ws)
         ws.freeze_panes(3, 0)
         self.mise_en_page(ws)
+
+    def cles_tableau(self, ws, ligne: int, tableau: str, colonnes: tuple[str, ...]) -> None:
+        """La ligne des clés du scénario au-dessus d'un tableau : c'est elle que plai-bilan relit."""
+        for c, cle in enumerate(colonnes):
+            if cle:
+                ws.write_string(ligne, c, f"{tableau}[].{cle}", self.f(italique=True))
+
+    @staticmethod
+    def aide_ligne(ws, ligne: int, tableau: str, colonnes: tuple[str, ...], aide, entete: bool = False) -> None:
+        """Listes et contrôles d'une ligne de tableau ; les commentaires d'aide vont sur l'en-tête."""
+        for c, cle in enumerate(colonnes):
+            if cle:
+                aide(ligne, c, f"{tableau}[].{cle}", commentaire=entete)
+
+    def _nature_subvention(self, ws, l: int, i: int, nature: str, modele: bool) -> None:
+        ws.write_string(l, 4, nature, self.f(saisie=modele))
+        ws.data_validation(l, 4, l, 4, {"validate": "list", "source": list(NATURES_SUBVENTION)})
+        if modele:
+            ws.write_comment(l, 4, "Nature de la subvention : fnap_plai_adapte (la subvention PLAI adapté du FNAP), "
+                             "etat_plai, collectivite, action_logement, autre")
+            ws.data_validation(l, 2, l, 2, {"validate": "list", "source": list(UNITES_SUBVENTION)})
 
     def alerte_saisie(self, ws) -> None:
         """Ligne 4 de Hypothèses (nom « alerte_saisie ») : vide, ou ce qu'une saisie demande que le classeur ne peut

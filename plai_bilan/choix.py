@@ -1,0 +1,12 @@
+"""Les choix fermés du scénario : lus par la validation et proposés en listes déroulantes par les classeurs."""
+
+NATURES = ("construction-neuve", "acquisition-amelioration", "vefa", "acquisition")
+PRODUITS = ("ordinaire", "foyer")
+REGIONS = ("idf-paca", "hors-idf-paca")
+ZONES_LOYER = ("1bis", "1", "2", "3")
+ZONES_APL = ("1", "2", "3")
+REVISABILITES = ("simple", "double", "double_limitee")
+PROFILS = ("echeance_prioritaire", "amortissement_constant")
+CRITERES = ("annuel", "tresorerie_cumulee", "van")
+NATURES_SUBVENTION = ("fnap_plai_adapte", "etat_plai", "collectivite", "action_logement", "autre")
+INDEX = ("livret_a", "fixe")
