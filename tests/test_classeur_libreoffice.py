@@ -198,3 +198,33 @@ def test_saisie_incalculable_signalee_dans_le_classeur(cas, tmp_path):
         ligne = next(c.row for c in ws["A"] if c.value == "Typologie") + 4
         assert not isinstance(ws.cell(row=ligne, column=11).value, float)
         assert ws.cell(row=ligne, column=16).value != "oui"
+
+
+# ------------------------------------------------------------------ mise en page
+def test_impression_un_pret_par_page_et_en_tetes_entiers(tmp_path):
+    """Imprimé par LibreOffice : chaque tableau d'amortissement tient sur sa page (pas de lignes orphelines), le
+    tableau de traçabilité d'une comparaison sur une page de large ; aucun mot d'en-tête coupé en deux."""
+    import shutil
+    import subprocess
+
+    from tableur import convertir
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) absent")
+    sc = charger_scenario(MONTREUIL)
+    classeur = _exporter(sc, tmp_path / "etude.xlsx")
+    pdf = convertir(classeur, tmp_path / "pdf", tmp_path / "profil", "pdf")
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")
+    emprunts = [p for p in pages if p.strip() and "Emprunts" in p.strip().splitlines()[-1]]  # pied de page
+    assert len(emprunts) == len(sc.prets)
+    for page, pret in zip(emprunts, sc.prets):
+        assert f"Prêt : {pret.nom}" in page
+        annees = [int(l.split()[0]) for l in page.splitlines() if l.strip() and l.split()[0].isdigit()
+                  and len(l.split()) > 8]
+        assert annees == list(range(1, subvention_minimale(sc).horizon + 1))
+    # Les en-têtes de l'exploitation : aucun mot coupé (« Accompagneme / nt »).
+    exploitation = next(p for p in pages if p.lstrip().startswith("Compte d'exploitation"))
+    for mot in ("Accompagnement", "Autofinancement", "d'exploitation"):
+        assert mot in exploitation
+

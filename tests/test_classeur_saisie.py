@@ -272,3 +272,9 @@ def test_etude_modifiee_dans_libreoffice_relue(tmp_path):
     assert relu.operation.plai_adaptes_meme_adresse == 10 and relu.prets[2].duree == 30
     memes_resultats(subvention_minimale(modifie), subvention_minimale(relu))
     assert dataclasses.replace(relu.logements[0], plai_adapte=True).plai_adapte
+
+
+def test_exemple_du_paquet_est_celui_des_scenarios():
+    """Le classeur de saisie part de l'exemple livré dans le paquet (installé sans le dossier scenarios/)."""
+    paquet = RACINE / "plai_bilan" / "exemples" / AA.name
+    assert paquet.read_bytes() == AA.read_bytes()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from plai_bilan.catalogue import catalogue
 from plai_bilan.etudes import Sensibilite, Verdict
-from plai_bilan.export.classeur import Classeur, cache, cellule, ecrire, formule
+from plai_bilan.export.classeur import Classeur, cellule, ecrire, formule, oui_non
 from plai_bilan.sortie import ecrire_atomique
 
 
@@ -172,7 +172,7 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
         ws.write_string(1, 0, f"plai-bilan {version} ; paramètres au "
                         f"{', '.join(dates)} ; subvention minimale appliquée "
                         "pour les grandeurs « avec subvention »", f(italique=True))
-        ws.set_column(0, 0, 50)
+        ws.set_column(0, 0, 96)  # les libellés du catalogue, entiers
         ws.set_column(1, len(cols), 24)
         ws.write_string(3, 0, "Opération", f(entete=True))
         for j, c in enumerate(cols):
@@ -186,7 +186,7 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
             for j, col in enumerate(cols):
                 v = col[cle]
                 fmt = "nombre" if isinstance(v, int) and not isinstance(v, bool) else formats[cat[cle].unite]
-                ecrire(ws, r, 1 + j, cache(v) if isinstance(v, bool) else v, f(fmt))
+                ecrire(ws, r, 1 + j, oui_non(v), f(fmt))
         ligne_pr = 4 + indicateurs.index("prix_de_revient_par_logement")
         ligne_s = 4 + indicateurs.index("subvention_minimale_par_logement")
         graphique = cl.wb.add_chart({"type": "column"})
@@ -206,14 +206,24 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
         ws.fit_to_pages(1, 1)
         ws.print_area(0, 0, 4 + len(indicateurs) + 2 + 20, max(len(cols), 4))
         trace = cl.wb.add_worksheet("Traçabilité")
-        trace.set_column(0, 0, 60)
-        trace.set_column(1, 1, 70)
+        # Une page de large : textes longs repliés dans des colonnes bornées, empreinte en petit.
+        trace.set_column(0, 0, 45)
+        trace.set_column(1, 1, 55)
+        trace.set_column(2, 2, 34)
         for j, h in enumerate(["Opération", "Fichier", "SHA-256 du scénario"]):
             trace.write_string(0, j, h, f(entete=True))
         for i, r in enumerate(resultats):
-            trace.write_string(1 + i, 0, r.scenario.operation.nom)
-            trace.write_string(1 + i, 1, r.scenario.fichier)
-            trace.write_string(1 + i, 2, r.scenario.sha256)
+            lignes = max(-(-len(r.scenario.operation.nom) // 45), -(-len(r.scenario.fichier) // 55), 2)
+            trace.set_row(1 + i, 13 * lignes + 3)  # hauteur des textes repliés (pas d'ajustement au chargement)
+            trace.write_string(1 + i, 0, r.scenario.operation.nom, f(retour=True))
+            trace.write_string(1 + i, 1, r.scenario.fichier, f(retour=True))
+            trace.write_string(1 + i, 2, r.scenario.sha256, f(retour=True))
+        trace.set_landscape()
+        trace.set_paper(9)
+        trace.fit_to_pages(1, 0)
+        trace.repeat_rows(0, 0)
+        trace.print_area(0, 0, len(resultats), 2)
+        trace.set_footer("&L&8plai-bilan " + version + "&C&8&A&R&8page &P / &N")
         from datetime import datetime
 
         date_document = datetime.combine(max(r.provenance.parametres_date for r in resultats), datetime.min.time())

@@ -53,6 +53,7 @@ class ExportBase:
         self.foyer = self.sc.operation.produit == "foyer"
         self.pos = Positions()
         self.avec_solveur = b.resolu and b.equilibre is not None
+        self._mots_entete: dict[str, dict[int, int]] = {}
         self.modele = False  # classeur de saisie : Hypothèses seule, tout modifiable, aides et place libre
         self.supplements = supplements
         noms = feuilles or (SYNTHESE,) + tuple(x.nom for x in supplements) + FEUILLES[1:]
@@ -75,15 +76,35 @@ class ExportBase:
             ws.set_column(premiere, derniere, largeur)
 
     def entete(self, ws, ligne: int, colonne: int, libelles: list[str]) -> None:
+        mots = self._mots_entete.setdefault(ws.name, {})
         for j, lib in enumerate(libelles):
             ws.write_string(ligne, colonne + j, lib, self.f(entete=True))
+            # Le plus long mot de l'en-tête doit tenir sur une ligne (« Accompagnement », pas « Accompagneme nt »).
+            mots[colonne + j] = max(mots.get(colonne + j, 0), max((len(m) for m in lib.split()), default=0))
+
+    def elargir_pour_les_entetes(self, ws) -> None:
+        """Élargit les colonnes trop étroites pour le plus long mot de leur en-tête (gras 10 pt : 8 px par caractère
+        et une marge), en gardant le format de la colonne."""
+        for c, n in self._mots_entete.get(ws.name, {}).items():
+            besoin = n * 8 + 14
+            info = ws.col_info.get(c)
+            actuelle = info.width if info is not None else 64
+            if besoin > actuelle:
+                ws.set_column_pixels(c, c, besoin, info.column_format if info is not None else None)
 
     def mise_en_page(self, ws, repeter: tuple[int, int] | None = None, paysage: bool = True,
-                     a3: bool = False, derniere_ligne: int = 0, une_page: bool = False) -> None:
+                     a3: bool = False, derniere_ligne: int = 0, une_page: bool = False,
+                     echelle: int | None = None) -> None:
+        """Mise en page : une page de large (ou ``echelle`` en pour cent, pour que des sauts de page manuels
+        tombent juste : l'ajustement à la page les ferait ignorer par Excel)."""
+        self.elargir_pour_les_entetes(ws)
         if paysage:
             ws.set_landscape()
         ws.set_paper(8 if a3 else 9)  # A3 pour les tableaux larges, sinon A4
-        ws.fit_to_pages(1, 1 if une_page else 0)
+        if echelle:
+            ws.set_print_scale(echelle)
+        else:
+            ws.fit_to_pages(1, 1 if une_page else 0)
         ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
         ws.set_footer("&L&8plai-bilan " + self.b.provenance.version + "&C&8&A&R&8page &P / &N")
         # Zone d'impression : ce qui est écrit (le graphique de la Synthèse déborde jusqu'à la colonne G).

@@ -30,7 +30,8 @@ FORMATS = {
     "euros_m2_4": {"num_format": '#,##0.0000 "€/m²"'},
     "entier": {"num_format": "0"},
     "date": {"num_format": "dd/mm/yyyy"},
-    "booleen": {},
+    # VRAI / FAUX : Excel affiche un booléen à sa façon ; LibreOffice applique ce format à la valeur 1 / 0.
+    "booleen": {"num_format": '"VRAI";"VRAI";"FAUX"'},
     "unitaire": {"num_format": "0.000000"},
 }
 

@@ -107,7 +107,13 @@ class FeuillesCalcul(ExportBase):
             self.pos.echeance_pret.append(t0)
             ligne = t0 + self.h + 2
         ws.set_h_pagebreaks(sauts)  # un prêt par page
-        self.mise_en_page(ws)
+        # Échelle telle qu'un tableau entier (titre, caractéristiques, en-tête, H années) tienne sur une page A4
+        # paysage, et la largeur aussi : points imprimables / points du bloc (lignes de 15 pt, 5,6 pt par caractère
+        # de largeur de colonne).
+        hauteur = 4 * 15 + 2 * 30 + self.h * 15
+        largeur = (16 + 5 * 12 + 4 * 16 + 22) * 5.6
+        echelle = int(min(100, 100 * 470 / hauteur, 100 * 780 / largeur))
+        self.mise_en_page(ws, echelle=max(echelle, 10))
 
     # ------------------------------------------------------------------ Exploitation
     COLONNES_EXPL = LIGNES_COMPTE + ("annuites_s", "autofinancement_s", "tresorerie_s")

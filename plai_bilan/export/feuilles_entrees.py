@@ -70,7 +70,7 @@ class FeuillesEntrees(ExportBase):
         ws.write_string(2, 0, "Cellule modifiable", self.f(saisie=True))
         ws.write_string(2, 1, "VRAI ou FAUX : TRUE ou FALSE ; taux en pour cent (2 % s'écrit 2 %) ; montants en "
                         "euros TTC", self.f(italique=True))
-        self.largeurs(ws, (0, 0, 46), (1, 1, 17), (2, 2, 16), (3, 3, 36), (4, 14, 14))
+        self.largeurs(ws, (0, 0, 62), (1, 1, 17), (2, 2, 16), (3, 3, 40), (4, 14, 14))
 
         def aide(l: int, c: int, cle: str, en_plus: str = "", commentaire: bool = True) -> None:
             """Commentaire d'aide (classeur de saisie) et liste déroulante ou contrôle de la valeur."""
@@ -282,9 +282,9 @@ class FeuillesEntrees(ExportBase):
         if modele:
             self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide, entete=True)
         ligne += 1
-        s = self.f(saisie=True)
+        s = self.f("booleen", saisie=True)
         # Le ménage ne change pas les formules (son plafond APL est dans Paramètres) : relu, modifiable à la saisie.
-        m = self.f(saisie=modele)
+        m = self.f("booleen", saisie=modele)
         for i, (lg, ll) in enumerate(zip(sc.logements, self.b.loyers_par_logement)):
             ws.write_string(ligne, 0, lg.typologie or f"ligne {i + 1}", self.f(saisie=modele))
             ecrire(ws, ligne, 1, lg.nombre, self.f("nombre", saisie=True))
@@ -309,8 +309,8 @@ class FeuillesEntrees(ExportBase):
             self.pos.logements.append(ligne)
             ligne += 1
         for _ in range(LIGNES_EN_PLUS["logements"] if modele else 0):
-            for c, fmt in enumerate(("texte", "nombre", "decimal", "decimal", "decimal", "texte", "texte", "decimal",
-                                     "euros2", "euros2", "euros2", "texte", "texte", "entier", "euros")):
+            for c, fmt in enumerate(("texte", "nombre", "decimal", "decimal", "decimal", "booleen", "texte", "decimal",
+                                     "euros2", "euros2", "euros2", "booleen", "booleen", "entier", "euros")):
                 if c != 6:
                     ws.write_blank(ligne, c, None, self.f(fmt, saisie=True))
             self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide)
@@ -360,6 +360,7 @@ class FeuillesEntrees(ExportBase):
                         "précédente)", self.f(gras=True))
         ligne += 1
         ws.write_string(ligne, 0, "livret_a.trajectoire", self.f(italique=True))
+        ws.set_row(ligne, None, None, {"hidden": True})
         ligne += 1
         self.entete(ws, ligne, 0, ["Année d'exploitation", "Année civile", "Livret A"])
         ligne += 1
@@ -395,6 +396,7 @@ class FeuillesEntrees(ExportBase):
         for c, cle in enumerate(colonnes):
             if cle:
                 ws.write_string(ligne, c, f"{tableau}[].{cle}", self.f(italique=True))
+        ws.set_row(ligne, None, None, {"hidden": True})  # lue par plai-bilan ; l'en-tête dessous dit la même chose
 
     @staticmethod
     def aide_ligne(ws, ligne: int, tableau: str, colonnes: tuple[str, ...], aide, entete: bool = False) -> None:
