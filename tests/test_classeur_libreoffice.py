@@ -44,8 +44,13 @@ def test_valeurs_en_cache_egales_au_recalcul_complet(chemin, tmp_path):
     """Ouvert sans recalcul, chaque cellule de chaque feuille montre ce que LibreOffice recalcule."""
     sc = charger_scenario(chemin)
     classeur = _exporter(sc, tmp_path / "etude.xlsx", instruction="instruction" in chemin.stem)
-    r = libreoffice(classeur, tmp_path / "profil", recalcul_complet=True)
+    enregistre = tmp_path / "ouvert.xlsx"
+    r = libreoffice(classeur, tmp_path / "profil", recalcul_complet=True, enregistrer=enregistre)
     assert ecarts(r["ouverture"], r["complet"]) == []
+    # Ce que LibreOffice montre à l'ouverture (enregistré sans recalcul) : le compte, les prêts et les résultats du
+    # moteur.
+    if "instruction" not in chemin.stem:
+        verifier_contre_le_moteur(valeurs(enregistre), subvention_minimale(sc))
     erreurs = [(f, c, v) for f, cellules in r["ouverture"].items() for c, v in cellules.items()
                if isinstance(v, dict)]
     assert erreurs == []

@@ -88,8 +88,10 @@ class FeuilleInstruction:
         x.entete(ws, l, 0, ["Critère d'éligibilité", "Statut", "Détail"])
         l += 1
         for c in v.constats_eligibilite:
-            ws.set_row(l, 13.5 * max(-(-len(c.libelle) // 55), -(-len(c.detail) // 80), 1))
-            ws.write_string(l, 0, f"{c.code} - {c.libelle}", f(retour=True))
+            libelle = f"{c.code} - {c.libelle}"
+            # Lignes repliées (LibreOffice n'ajuste pas la hauteur au chargement) : ~48 et ~68 caractères par ligne.
+            ws.set_row(l, 13.5 * max(-(-len(libelle) // 48), -(-len(c.detail) // 68), 1))
+            ws.write_string(l, 0, libelle, f(retour=True))
             ws.write_string(l, 1, c.statut, f(gras=c.statut == "non conforme", retour=True))
             ws.write_string(l, 2, c.detail, f(retour=True))
             l += 1
