@@ -108,6 +108,7 @@ def test_modele_rempli_par_un_script_egal_au_toml(tmp_path):
     ws = wb["Hypothèses"]
     ws[_cellule_cle(ws, "prix_de_revient.travaux")] = 130000
     ws[_cellule_cle(ws, "exploitation.vacance_pct")] = 0.03  # 3 % (un taux s'écrit en pour cent dans la cellule)
+    ws[_cellule_cle(ws, "operation.ascenseur")] = "VRAI"  # choisi dans la liste déroulante : un texte
     l = _premiere_ligne_libre(ws, "logements[].typologie")
     for c, v in zip("ABCDEFGHIJKLMNO", ["T1", 1, 31.5, None, None, True, None, None, None, 10, None, None, False, 0,
                                        9000]):
@@ -131,6 +132,7 @@ def test_modele_rempli_par_un_script_egal_au_toml(tmp_path):
     attendu["prix_de_revient"]["travaux"] = 130000
     attendu["prix_de_revient"]["autres"] = {"diagnostics": 4500}
     attendu["exploitation"]["vacance_pct"] = 3.0
+    attendu["operation"]["ascenseur"] = True
     attendu["logements"].append({"typologie": "T1", "nombre": 1, "surface_habitable": 31.5, "plai_adapte": True,
                                  "loyer_accessoire": 10, "menage": {"couple": False, "personnes_a_charge": 0,
                                                                     "ressources": 9000}})
@@ -153,6 +155,7 @@ def test_modele_protege_avec_listes_controles_et_aides(tmp_path):
     nature = _cellule_cle(ws, "operation.nature")
     assert listes[nature] == '"construction-neuve,acquisition-amelioration,vefa,acquisition"'
     assert listes[_cellule_cle(ws, "analyse.critere")] == '"annuel,tresorerie_cumulee,van"'
+    assert listes[_cellule_cle(ws, "operation.rls")] == '"VRAI,FAUX"'
     cellule = ws[_cellule_cle(ws, "exploitation.vacance_pct")]
     assert cellule.protection.locked is False and ws["A1"].protection.locked is not False
     assert cellule.comment is not None and "exploitation.vacance_pct" in cellule.comment.text

@@ -94,7 +94,10 @@ class FeuillesEntrees(ExportBase):
                     texte += " (obligatoire)"
                 ws.write_comment(l, c, f"{cle}\n{texte}{en_plus}", {"x_scale": 2.2, "y_scale": 1.6})
             if info and not liste:
-                if info.get("type") == "entier":
+                if info.get("type") == "booléen":
+                    ws.data_validation(l, c, l, c, {"validate": "list", "source": ["VRAI", "FAUX"],
+                                                    "error_message": "VRAI ou FAUX"})
+                elif info.get("type") == "entier":
                     ws.data_validation(l, c, l, c, {"validate": "integer", "criteria": "between", "minimum": -1,
                                                     "maximum": 100000, "error_message": "Un nombre entier"})
                 elif info.get("type") == "nombre" and cle.endswith("_pct"):
