@@ -46,6 +46,37 @@ class ValeurPerimee:
 
 
 @dataclass(frozen=True)
+class PosteCout:
+    """Un poste du prix de revient : le montant du scénario est TTC, lu HT à son taux de TVA (décimal)."""
+
+    cle: str  # clé du scénario (prix_de_revient.travaux, prix_de_revient.autres.NOM)
+    libelle: str
+    groupe: str  # charge_fonciere, travaux, honoraires, autres
+    ttc: float
+    taux_tva: float
+    ht: float
+    tva: float
+
+
+@dataclass(frozen=True)
+class HypothesesSieg:
+    """Les hypothèses résolues du contrôle de surcompensation, taux en décimal (docs/sieg.md)."""
+
+    duree: int  # période d'analyse (années), au plus l'horizon
+    taux_actualisation: float
+    taux_swap: float
+    taux_marche: float
+    taux_benefice: float  # swap + prime (100 points de base)
+    duree_amortissement: int
+    taux_tva_normal: float
+    report_max: float  # part de la compensation annuelle moyenne qui peut être reportée
+    rabais_foncier: float
+    garanties: float
+    individualisation: bool
+    sources: tuple[ValeurUtilisee, ...] = ()  # sieg.toml, sieg_marche.toml
+
+
+@dataclass(frozen=True)
 class Provenance:
     version: str
     version_contrat: int
@@ -303,6 +334,8 @@ class Bilan:
     reference_fnap: float | None
     reference_fnap_par_logement: float | None
     tranches_fnap: tuple | None  # ((nombre maximal de PLAI adaptés ou None, euros par logement), ...)
+    postes_prix_de_revient: tuple[PosteCout, ...]
+    hypotheses_sieg: HypothesesSieg
     loyer_accessoire_maximal: float | None  # plafond local du loyer accessoire, euros par mois (barème local)
     # Comptes : sans subvention à calculer, et avec la subvention d'équilibre appliquée (le même sans solveur).
     compte_zero: Compte

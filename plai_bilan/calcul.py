@@ -69,6 +69,7 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultat
         principaux=tuple(float(x) for x in e.principaux), indice_solde=e.indice_solde,
         indice_inconnue=e.indice_inconnue, reference_fnap=e.reference_fnap,
         reference_fnap_par_logement=e.reference_fnap_par_logement, tranches_fnap=e.tranches_fnap,
+        postes_prix_de_revient=e.postes_prix_de_revient, hypotheses_sieg=e.hypotheses_sieg,
         loyer_accessoire_maximal=e.loyer_accessoire_maximal, compte_zero=compte_zero, compte=compte,
         critere=e.hypotheses.critere, avertissements=resultats.pop("avertissements", e.avertissements), **resultats)
     from dataclasses import replace

@@ -16,8 +16,10 @@ import numpy as np
 from plai_bilan.bilan import (
     CaracteristiquesPret,
     Hypotheses,
+    HypothesesSieg,
     LigneFinancement,
     LigneLoyer,
+    PosteCout,
     Provenance,
     Revalorisation,
     ValeurPerimee,
@@ -60,6 +62,8 @@ class Entrees:
     reference_fnap: float | None  # valeur de référence FNAP totale de l'opération
     reference_fnap_par_logement: float | None
     tranches_fnap: tuple | None  # ((nombre maximal de PLAI adaptés ou None, euros par logement), ...)
+    postes_prix_de_revient: tuple[PosteCout, ...]
+    hypotheses_sieg: HypothesesSieg
     parametres_utilises: tuple[ValeurUtilisee, ...]
     parametres_date: date
     parametres_origine: str
@@ -413,6 +417,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         exoneration_legale = chercher(cle_date, p.exoneration_tfpb, op.nature, tfpb.criteres_environnementaux,
                                       op.date_agrement)
     taux_tva = chercher(cle_date, p.taux_tva, op.nature, op.date_agrement) / 100.0
+    postes, hyp_sieg = _tva_et_sieg(sc, p, chercher, cle_date, h)
     cap = p.loyer_accessoire_maximal(op.date_agrement)
     if cap is not None:
         chercher._noter(cap[1], (op.date_agrement,))
@@ -429,8 +434,44 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                    revalorisations_apl_supposees, tuple(lignes), _hypotheses(sc, exoneration_legale, taux_tva,
                                                                              marge_pct), _prets(sc), livret,
                    tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
-                   tranches_fnap,
+                   tranches_fnap, postes, hyp_sieg,
                    utilises, p.date_jeu, p.origine, perimes, None if cap is None else cap[0], tuple(avert))
+
+
+def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int
+                 ) -> tuple[tuple[PosteCout, ...], HypothesesSieg]:
+    """Les postes du prix de revient HT / TVA / TTC et les hypothèses résolues du contrôle SIEG."""
+    op, pr = sc.operation, sc.prix_de_revient
+    taux = chercher(cle_date, p.taux_tva_postes, op.nature, op.date_agrement)
+    saisis = dict(pr.taux_tva_pct)
+    lignes = [("prix_de_revient.charge_fonciere", "Charge foncière", "charge_fonciere", pr.charge_fonciere),
+              ("prix_de_revient.travaux", "Travaux", "travaux", pr.travaux),
+              ("prix_de_revient.honoraires", "Honoraires et frais", "honoraires", pr.honoraires)]
+    lignes += [(f"prix_de_revient.autres.{nom}", f"Autre : {nom}", "autres", m) for nom, m in pr.autres]
+    postes = []
+    for cle, libelle, groupe, ttc in lignes:
+        t = saisis.get(groupe, taux[groupe]) / 100.0
+        ht = ttc / (1.0 + t)
+        postes.append(PosteCout(cle, libelle, groupe, ttc, t, ht, ttc - ht))
+    o = sc.sieg
+    # Lus sans être notés parmi les barèmes de l'étude : le contrôle SIEG cite ses propres sources.
+    legal, v_legal = p.sieg(op.date_agrement)
+    marche, v_marche = p.sieg_marche(op.date_agrement)
+    swap = (o.taux_swap_pct if o.taux_swap_pct is not None else marche["taux_swap_pct"]) / 100.0
+    hyp = HypothesesSieg(
+        duree=min(o.duree or h, h),
+        taux_actualisation=swap if o.taux_actualisation_pct is None else o.taux_actualisation_pct / 100.0,
+        taux_swap=swap,
+        taux_marche=(swap + marche["marge_marche_pb"] / 10000.0 if o.taux_marche_pct is None
+                     else o.taux_marche_pct / 100.0),
+        taux_benefice=swap + legal["prime_benefice_pb"] / 10000.0,
+        duree_amortissement=o.duree_amortissement or marche["duree_amortissement_bati"],
+        taux_tva_normal=taux["normal"] / 100.0,
+        report_max=legal["report_max_pct"] / 100.0,
+        rabais_foncier=o.rabais_foncier, garanties=o.garanties, individualisation=o.individualisation,
+        sources=tuple(ValeurUtilisee(v.bareme, p[v.bareme].description, v.date, v.statut, v.reference,
+                                     p[v.bareme].estimation) for v in (v_legal, v_marche)))
+    return tuple(postes), hyp
 
 
 def _pct(x: float | None) -> float | None:

@@ -106,6 +106,7 @@ class PrixDeRevient:
     travaux: float
     honoraires: float
     autres: tuple[tuple[str, float], ...]
+    taux_tva_pct: tuple[tuple[str, float], ...] = ()  # (poste, taux) saisis ; les autres : barème selon la nature
 
     @property
     def total(self) -> float:
@@ -221,6 +222,20 @@ class Analyse:
 
 
 @dataclass(frozen=True)
+class OptionsSieg:
+    """Options du contrôle de surcompensation (table [sieg]) ; None : la valeur par défaut documentée."""
+
+    duree: int | None = None  # période d'analyse (années), par défaut l'horizon
+    taux_swap_pct: float | None = None  # taux de swap de la durée du mandat (sieg_marche.toml)
+    taux_marche_pct: float | None = None  # taux d'un prêt long non réglementé (swap + marge)
+    taux_actualisation_pct: float | None = None  # par défaut le taux de swap
+    duree_amortissement: int | None = None  # du bâti, pour la valeur résiduelle
+    rabais_foncier: float = 0.0  # décote foncière consentie (euros), une compensation
+    garanties: float = 0.0  # valeur des garanties d'emprunt gratuites (euros), une compensation
+    individualisation: bool = True  # analyse par produit quand l'opération mêle PLAI et PLAI adapté
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Une opération, telle que décrite par son fichier."""
 
@@ -236,6 +251,11 @@ class Scenario:
     livret_a: LivretA
     analyse: Analyse
     avertissements: tuple[str, ...] = ()
+    sieg: OptionsSieg = None  # type: ignore[assignment]  (remplacé par défaut dans __post_init__)
+
+    def __post_init__(self) -> None:
+        if self.sieg is None:
+            object.__setattr__(self, "sieg", OptionsSieg())
 
     @property
     def n_logements(self) -> int:
@@ -521,11 +541,19 @@ def _prix_de_revient(t: _Table) -> PrixDeRevient:
     if autres_brut is not None:
         for nom in autres_brut.donnees:
             autres.append((nom, autres_brut.nombre(nom, mini=0.0)))
+    tva_brut = t.table("taux_tva_pct", None)
+    tva: list[tuple[str, float]] = []
+    if tva_brut is not None:
+        for poste in ("charge_fonciere", "travaux", "honoraires", "autres"):
+            if tva_brut.present(poste):
+                tva.append((poste, tva_brut.nombre(poste, mini=0.0, maxi=30.0, pct=True)))
+        tva_brut.fin()
     pr = PrixDeRevient(
         charge_fonciere=t.nombre("charge_fonciere", 0.0, mini=0.0),
         travaux=t.nombre("travaux", 0.0, mini=0.0),
         honoraires=t.nombre("honoraires", 0.0, mini=0.0),
         autres=tuple(autres),
+        taux_tva_pct=tuple(tva),
     )
     t.fin()
     if pr.total <= 0:
@@ -693,6 +721,23 @@ SECTIONS = ("operation", "logements", "prix_de_revient", "subventions", "fonds_p
             "exploitation", "livret_a", "analyse")
 
 
+def _sieg(t: _Table | None) -> OptionsSieg:
+    if t is None:
+        return OptionsSieg()
+    o = OptionsSieg(
+        duree=t.entier("duree", None, mini=1, maxi=DUREE_MAX),
+        taux_swap_pct=t.nombre("taux_swap_pct", None, mini=-5.0, maxi=30.0, pct=True),
+        taux_marche_pct=t.nombre("taux_marche_pct", None, mini=-5.0, maxi=30.0, pct=True),
+        taux_actualisation_pct=t.nombre("taux_actualisation_pct", None, mini=-5.0, maxi=30.0, pct=True),
+        duree_amortissement=t.entier("duree_amortissement", None, mini=1, maxi=DUREE_MAX),
+        rabais_foncier=t.nombre("rabais_foncier", 0.0, mini=0.0),
+        garanties=t.nombre("garanties", 0.0, mini=0.0),
+        individualisation=t.booleen("individualisation", True),
+    )
+    t.fin()
+    return o
+
+
 def lire_document(doc: dict[str, Any], fichier: str = "<scénario>", sha256: str = "") -> Scenario:
     """Valide un document TOML déjà lu et construit le :class:`Scenario`."""
     avertissements: list[str] = []
@@ -706,6 +751,7 @@ def lire_document(doc: dict[str, Any], fichier: str = "<scénario>", sha256: str
     exploitation = _exploitation(racine.table("exploitation"))
     livret_a = _livret_a(racine.table("livret_a", None))
     analyse = _analyse(racine.table("analyse", None))
+    sieg = _sieg(racine.table("sieg", None))
     racine.fin()
 
     inconnues = [i for i, s in enumerate(subventions) if s.montant == "a_calculer"]
@@ -725,7 +771,7 @@ def lire_document(doc: dict[str, Any], fichier: str = "<scénario>", sha256: str
         avertissements.append(f"{fichier} : clé « exploitation.gla » : aucun logement PLAI adapté ; la GLA ne "
                               "compte que les logements PLAI adaptés et vaut donc 0")
     return Scenario(fichier, sha256, operation, logements, prix, subventions, fonds_propres, prets, exploitation,
-                    livret_a, analyse, tuple(avertissements))
+                    livret_a, analyse, tuple(avertissements), sieg)
 
 
 def scenario_depuis_dict(doc: dict[str, Any], nom: str = "<dictionnaire>") -> Scenario:

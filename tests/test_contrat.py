@@ -106,6 +106,10 @@ def test_le_lecteur_lit_exactement_les_cles_du_catalogue(monkeypatch, tmp_path):
           .replace("montant_par_logement = 9000", "montant_par_plai_adapte = 9000", 1)
           .replace("financement_accompagnement = { montant = 900, duree = 3 }",
                    "financement_accompagnement = { montant = 900, duree = 3, contrepartie = true }"),
+        aa.replace("[prix_de_revient]", "[prix_de_revient]\ntaux_tva_pct = { charge_fonciere = 0, travaux = 5.5, "
+                   "honoraires = 20, autres = 5.5 }")
+        + "\n[sieg]\nduree = 40\ntaux_swap_pct = 2.8\ntaux_marche_pct = 3.9\ntaux_actualisation_pct = 3.0\n"
+          "duree_amortissement = 60\nrabais_foncier = 10000\ngaranties = 2000\nindividualisation = false\n",
     ]
     for i, texte in enumerate(variantes):
         f = tmp_path / f"v{i}.toml"

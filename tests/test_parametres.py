@@ -221,6 +221,11 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
             elif nom == "tva":
                 for nature in ("construction-neuve", "acquisition-amelioration"):
                     espion.taux_tva(nature, jour)
+                    espion.taux_tva_postes(nature, jour)
+            elif nom == "sieg":
+                espion.sieg(jour)
+            elif nom == "sieg_marche":
+                espion.sieg_marche(jour)
             elif nom == "forfait_charges":
                 espion.forfait_charges(2, jour)
             elif nom == "plafonds_ressources_plai":

@@ -222,6 +222,32 @@ class Parametres:
         colonne = "plai_acquisition" if nature in ("acquisition", "acquisition-amelioration") else "plai_construction"
         return valeur.donnees[colonne], valeur
 
+    def taux_tva_postes(self, nature: str, jour: date) -> tuple[dict[str, float], ValeurDatee]:
+        """Taux de TVA (pour cent) de chaque poste du prix de revient, et le taux normal (clé « normal »).
+
+        Construction neuve et VEFA : tout le prix de revient au taux PLAI (livraison à soi-même, CGI 278 sexies) ;
+        acquisition-amélioration : la charge foncière hors TVA (immeuble ancien), les travaux et honoraires au taux
+        PLAI."""
+        valeur = self["tva"].en_vigueur(jour)
+        d = valeur.donnees
+        ancien = nature in ("acquisition", "acquisition-amelioration")
+        plai = d["plai_acquisition"] if ancien else d["plai_construction"]
+        return ({"charge_fonciere": d["charge_fonciere_ancien"] if ancien else plai, "travaux": plai,
+                 "honoraires": plai, "autres": plai, "normal": d["taux_normal"]}, valeur)
+
+    def sieg(self, jour: date) -> tuple[dict[str, float], ValeurDatee]:
+        """Le bénéfice raisonnable et le report du contrôle de surcompensation en vigueur (sieg.toml)."""
+        valeur = self["sieg"].en_vigueur(jour)
+        d = valeur.donnees
+        return {"prime_benefice_pb": float(d["prime_benefice_pb"]), "report_max_pct": float(d["report_max_pct"])}, valeur
+
+    def sieg_marche(self, jour: date) -> tuple[dict[str, float], ValeurDatee]:
+        """Les taux de marché de référence du contrôle SIEG (estimations, sieg_marche.toml)."""
+        valeur = self["sieg_marche"].en_vigueur(jour)
+        d = valeur.donnees
+        return ({"taux_swap_pct": float(d["taux_swap_pct"]), "marge_marche_pb": float(d["marge_marche_pb"]),
+                 "duree_amortissement_bati": int(d["duree_amortissement_bati"])}, valeur)
+
     def marge_locale(self, zone_loyer: str, jour: date) -> tuple[float, ValeurDatee]:
         """Marge locale du barème en vigueur (pour cent) pour la zone de loyer."""
         valeur = self["marges_locales"].en_vigueur(jour)
