@@ -76,6 +76,85 @@ class HypothesesSieg:
     sources: tuple[ValeurUtilisee, ...] = ()  # sieg.toml, sieg_marche.toml
 
 
+# ------------------------------------------------------------------ contrôle de surcompensation (SIEG)
+LIBELLES_SIEG = {
+    "investissement": "Investissement au taux normal de TVA",
+    "charges": "Charges d'exploitation (TFPB comptée sans exonération)",
+    "valeur_residuelle": "Valeur résiduelle en fin de période (déduite)",
+    "recettes": "Recettes : loyers et accessoires nets",
+    "subventions": "Subventions",
+    "avantage_prets": "Avantage de taux des prêts (contre le taux de marché)",
+    "avantage_tva": "Avantage de TVA (taux normal - taux réduit)",
+    "exoneration_tfpb": "Exonération de TFPB",
+    "financement_accompagnement": "Financement de l'accompagnement",
+    "rabais_foncier": "Décote foncière",
+    "garanties": "Garanties d'emprunt gratuites",
+    "benefice_raisonnable": "Bénéfice raisonnable sur les fonds propres",
+}
+VERDICTS_SIEG = {"conforme": "pas de surcompensation",
+                 "reportable": "surcompensation reportable (au plus 10 % de la compensation annuelle moyenne)",
+                 "a_rembourser": "surcompensation à rembourser (au-delà de 10 % de la compensation annuelle "
+                                 "moyenne)"}
+
+
+@dataclass(frozen=True)
+class PosteSieg:
+    cle: str  # investissement, charges, ... (LIBELLES_SIEG)
+    valeur: float  # euros, valeur actuelle à la mise en service
+
+    @property
+    def libelle(self) -> str:
+        return LIBELLES_SIEG[self.cle]
+
+
+@dataclass(frozen=True)
+class Corridor:
+    """Les deux bornes de la subvention à calculer : l'équilibre (minimum) et l'absence de surcompensation."""
+
+    minimum: float | None  # S* ; None : aucune subvention n'équilibre
+    contrainte_minimum: str | None  # equilibre_annee_N
+    maximum: float  # la marge SIEG nulle, ou le prêt d'équilibre entièrement remplacé
+    contrainte_maximum: str  # surcompensation | pret_equilibre
+    avantage_unitaire: float  # a : avantage de taux d'un euro du prêt d'équilibre
+    ouvert: bool  # minimum <= maximum
+
+
+@dataclass(frozen=True)
+class ProduitSieg:
+    produit: str  # plai_adapte | plai
+    part_surface: float
+    cout_net: float
+    compensation: float
+    benefice_raisonnable: float
+    marge: float
+
+
+@dataclass(frozen=True)
+class ControleSieg:
+    hypotheses: HypothesesSieg
+    subvention: float  # la subvention à calculer retenue (celle d'équilibre)
+    postes: tuple[PosteSieg, ...]
+    avantages_prets: tuple[tuple[str, float], ...]
+    cout_brut: float
+    cout_net: float
+    compensation: float
+    benefice_raisonnable: float
+    marge: float  # CN + BR - CP ; négative : surcompensation
+    surcompensation: float
+    compensation_annuelle_moyenne: float
+    seuil_report: float
+    verdict: str  # conforme | reportable | a_rembourser
+    corridor: Corridor | None
+    produits: tuple[ProduitSieg, ...]
+
+    @property
+    def libelle_verdict(self) -> str:
+        return VERDICTS_SIEG[self.verdict]
+
+    def poste(self, cle: str) -> float:
+        return next(p.valeur for p in self.postes if p.cle == cle)
+
+
 @dataclass(frozen=True)
 class Provenance:
     version: str
@@ -358,6 +437,7 @@ class Bilan:
     equilibre: Equilibre | None = None
     diagnostic: Diagnostic | None = None  # opération infaisable : capacité d'emprunt et leviers
     controles: tuple[Constat, ...] = ()
+    sieg: ControleSieg | None = None  # contrôle de surcompensation à la subvention appliquée, et corridor
     avertissements: tuple[str, ...] = field(default=())
 
     # ------------------------------------------------------------------ grandeurs dérivées
@@ -416,6 +496,14 @@ class Bilan:
     def annees_civiles(self) -> np.ndarray:
         return self.compte.lignes["annee_civile"]
 
+    @property
+    def prix_de_revient_ht(self) -> float:
+        return sum(p.ht for p in self.postes_prix_de_revient)
+
+    @property
+    def tva_prix_de_revient(self) -> float:
+        return sum(p.tva for p in self.postes_prix_de_revient)
+
     def indicateurs(self) -> dict[str, Any]:
         """Les indicateurs de comparaison (vue ``indicateurs`` du catalogue) ; None quand ils n'existent pas."""
         su, n = self.su_totale, self.n_logements
@@ -447,4 +535,7 @@ class Bilan:
             "subvention_justifiable": self.subvention_justifiable,
             "besoin_hors_contreparties": self.besoin_hors_contreparties,
             "reference_fnap": self.reference_fnap,
+            "subvention_maximale": None if self.sieg is None or self.sieg.corridor is None
+            else self.sieg.corridor.maximum,
+            "marge_surcompensation": None if self.sieg is None else self.sieg.marge,
         }

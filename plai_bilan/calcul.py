@@ -74,6 +74,9 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultat
         critere=e.hypotheses.critere, avertissements=resultats.pop("avertissements", e.avertissements), **resultats)
     from dataclasses import replace
 
+    from plai_bilan.sieg import controler_sieg
+
+    b = replace(b, sieg=controler_sieg(b))
     return replace(b, controles=tuple(controler(b)))
 
 

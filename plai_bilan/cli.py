@@ -282,6 +282,37 @@ def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None,
 
 
 @main.command()
+@_option_xlsx
+@_commande_sur_scenario
+def sieg(fichier: str, format_: str, sortie: str | None, xlsx: str | None, parametres_locaux: str | None) -> None:
+    """Contrôle de surcompensation (SIEG) et corridor de la subvention.
+
+    Coût brut, recettes et coût net de l'opération, chaque compensation valorisée (subventions, avantage de taux
+    des prêts, TVA réduite, exonération de TFPB, financement de l'accompagnement, décote foncière, garanties), le
+    bénéfice raisonnable, la marge et le verdict (Décision 2012/21/UE, art. 5 et 6) ; le corridor : la subvention
+    minimale (équilibre) et la subvention maximale sans surcompensation, chacune avec ce qui la fixe. Méthode :
+    docs/sieg.md. Statut 0 sans surcompensation, 1 sinon.
+    """
+    from plai_bilan.calcul import bilan_etude
+    from plai_bilan.scenario import charger_scenario
+    from plai_bilan.sorties import json, texte
+
+    _sorties_distinctes([fichier], sortie=sortie, xlsx=xlsx)
+    _verifier_xlsx(xlsx, "--xlsx")
+    b = bilan_etude(charger_scenario(fichier), _parametres(parametres_locaux))
+    _avertir(b.avertissements)
+    if xlsx:
+        from plai_bilan.export.excel import exporter as _exporter
+
+        _exporter(b, xlsx)
+    _emettre(json.en_json(json.sieg(b)) if format_ == "json" else texte.sieg(b), sortie)
+    if xlsx:
+        click.echo(f"Classeur écrit dans {xlsx}", err=True)
+    if b.sieg.verdict != "conforme":
+        raise SystemExit(1)
+
+
+@main.command()
 @_aide
 @click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="CLASSEUR",
               help="Le classeur à écrire (.xlsx ; par défaut, le nom du scénario dans le dossier courant) ; "

@@ -99,6 +99,17 @@ class Verdict:
         return "equilibre" if s <= c else "contreparties"
 
     @property
+    def subvention_maximale(self) -> float | None:
+        """La subvention maximale sans surcompensation (SIEG) de la subvention instruite."""
+        c = self.bilan.sieg.corridor if self.bilan.sieg is not None else None
+        return None if c is None else c.maximum
+
+    @property
+    def au_dessus_du_maximum(self) -> bool | None:
+        m = self.subvention_maximale
+        return None if m is None else self.demande > m + self.tolerance
+
+    @property
     def excedent(self) -> float | None:
         """Demande - J quand la demande est excessive."""
         return round(self.demande - self.justifiable, 2) if self.verdict == "excessive" else None
@@ -249,81 +260,3 @@ class Risque:
     trajectoires: tuple[Trajectoire, ...]
     distribution: Distribution
 
-
-# ------------------------------------------------------------------ contrôle de surcompensation (SIEG)
-LIBELLES_SIEG = {
-    "investissement": "Investissement au taux normal de TVA",
-    "charges": "Charges d'exploitation (TFPB comptée sans exonération)",
-    "valeur_residuelle": "Valeur résiduelle en fin de période (déduite)",
-    "recettes": "Recettes : loyers et accessoires nets",
-    "subventions": "Subventions",
-    "avantage_prets": "Avantage de taux des prêts (contre le taux de marché)",
-    "avantage_tva": "Avantage de TVA (taux normal - taux réduit)",
-    "exoneration_tfpb": "Exonération de TFPB",
-    "financement_accompagnement": "Financement de l'accompagnement",
-    "rabais_foncier": "Décote foncière",
-    "garanties": "Garanties d'emprunt gratuites",
-    "benefice_raisonnable": "Bénéfice raisonnable sur les fonds propres",
-}
-VERDICTS_SIEG = {"conforme": "pas de surcompensation",
-                 "reportable": "surcompensation reportable (au plus 10 % de la compensation annuelle moyenne)",
-                 "a_rembourser": "surcompensation à rembourser (au-delà de 10 % de la compensation annuelle "
-                                 "moyenne)"}
-
-
-@dataclass(frozen=True)
-class PosteSieg:
-    cle: str  # investissement, charges, ... (LIBELLES_SIEG)
-    valeur: float  # euros, valeur actuelle à la mise en service
-
-    @property
-    def libelle(self) -> str:
-        return LIBELLES_SIEG[self.cle]
-
-
-@dataclass(frozen=True)
-class Corridor:
-    """Les deux bornes de la subvention à calculer : l'équilibre (minimum) et l'absence de surcompensation."""
-
-    minimum: float | None  # S* ; None : aucune subvention n'équilibre
-    contrainte_minimum: str | None  # equilibre_annee_N
-    maximum: float  # la marge SIEG nulle, ou le prêt d'équilibre entièrement remplacé
-    contrainte_maximum: str  # surcompensation | pret_equilibre
-    avantage_unitaire: float  # a : avantage de taux d'un euro du prêt d'équilibre
-    ouvert: bool  # minimum <= maximum
-
-
-@dataclass(frozen=True)
-class ProduitSieg:
-    produit: str  # plai_adapte | plai
-    part_surface: float
-    cout_net: float
-    compensation: float
-    benefice_raisonnable: float
-    marge: float
-
-
-@dataclass(frozen=True)
-class ControleSieg:
-    hypotheses: object  # HypothesesSieg
-    subvention: float  # la subvention à calculer retenue (celle d'équilibre)
-    postes: tuple[PosteSieg, ...]
-    avantages_prets: tuple[tuple[str, float], ...]
-    cout_brut: float
-    cout_net: float
-    compensation: float
-    benefice_raisonnable: float
-    marge: float  # CN + BR - CP ; négative : surcompensation
-    surcompensation: float
-    compensation_annuelle_moyenne: float
-    seuil_report: float
-    verdict: str  # conforme | reportable | a_rembourser
-    corridor: Corridor | None
-    produits: tuple[ProduitSieg, ...]
-
-    @property
-    def libelle_verdict(self) -> str:
-        return VERDICTS_SIEG[self.verdict]
-
-    def poste(self, cle: str) -> float:
-        return next(p.valeur for p in self.postes if p.cle == cle)

@@ -21,8 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from plai_bilan.bilan import Bilan
-from plai_bilan.etudes import Corridor, ControleSieg, PosteSieg, ProduitSieg
+from plai_bilan.bilan import Bilan, ControleSieg, Corridor, PosteSieg, ProduitSieg
 
 
 def _actualisation(taux: float, t: np.ndarray) -> np.ndarray:

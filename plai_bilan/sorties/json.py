@@ -84,6 +84,8 @@ def simulation(b: Bilan) -> dict:
     return {
         **provenance(b.provenance),
         "prix_de_revient": arrondi(b.prix_de_revient),
+        "prix_de_revient_ht": arrondi(b.prix_de_revient_ht),
+        "tva_prix_de_revient": arrondi(b.tva_prix_de_revient),
         "horizon": b.horizon,
         "critere": b.critere,
         "subvention_inconnue_appliquee": arrondi(c.subvention),
@@ -118,6 +120,8 @@ def subvention(b: Bilan) -> dict:
         "annees_deficit": [{"annee": a, "montant": arrondi(m)} for a, m in b.annees_deficit],
         "diagnostic": _diagnostic(b),
         "prix_de_revient": arrondi(b.prix_de_revient),
+        "prix_de_revient_ht": arrondi(b.prix_de_revient_ht),
+        "tva_prix_de_revient": arrondi(b.tva_prix_de_revient),
         "pret_equilibre": arrondi(b.pret_equilibre),
         "pret_equilibre_initial": arrondi(b.pret_equilibre_initial),
         "loyer_equilibre_m2": arrondi(b.loyer_equilibre_m2, 4),
@@ -185,7 +189,53 @@ def verdict(v: Verdict) -> dict:
         "reference_fnap": arrondi(b.reference_fnap),
         "critere": b.critere,
         "annee_critique": b.annee_critique,
+        "subvention_maximale": arrondi(v.subvention_maximale),
+        "contrainte_maximum": None if b.sieg is None or b.sieg.corridor is None else b.sieg.corridor.contrainte_maximum,
+        "au_dessus_du_maximum": v.au_dessus_du_maximum,
         "controles": _controles(b),
+    }
+
+
+def sieg(b: Bilan) -> dict:
+    """Objet JSON de ``plai-bilan sieg``."""
+    c = b.sieg
+    h = c.hypotheses
+    r = c.corridor
+    return {
+        **provenance(b.provenance),
+        "subvention_retenue": arrondi(c.subvention),
+        "periode": h.duree,
+        "taux_actualisation_pct": arrondi(h.taux_actualisation * 100, 4),
+        "taux_swap_pct": arrondi(h.taux_swap * 100, 4),
+        "taux_marche_pct": arrondi(h.taux_marche * 100, 4),
+        "taux_benefice_pct": arrondi(h.taux_benefice * 100, 4),
+        "prix_de_revient": arrondi(b.prix_de_revient),
+        "prix_de_revient_ht": arrondi(b.prix_de_revient_ht),
+        "tva_prix_de_revient": arrondi(b.tva_prix_de_revient),
+        "postes_prix_de_revient": [{"cle": p.cle, "libelle": p.libelle, "ht": arrondi(p.ht),
+                                    "taux_tva_pct": arrondi(p.taux_tva * 100, 4), "tva": arrondi(p.tva),
+                                    "ttc": arrondi(p.ttc)} for p in b.postes_prix_de_revient],
+        "cout_brut": arrondi(c.cout_brut),
+        "recettes": arrondi(c.poste("recettes")),
+        "cout_net": arrondi(c.cout_net),
+        "compensation": arrondi(c.compensation),
+        "benefice_raisonnable": arrondi(c.benefice_raisonnable),
+        "marge_surcompensation": arrondi(c.marge),
+        "surcompensation": arrondi(c.surcompensation),
+        "compensation_annuelle_moyenne": arrondi(c.compensation_annuelle_moyenne),
+        "seuil_report": arrondi(c.seuil_report),
+        "verdict_sieg": c.verdict,
+        "postes": [{"cle": p.cle, "libelle": p.libelle, "valeur": arrondi(p.valeur)} for p in c.postes],
+        "avantages_prets": [{"nom": n, "avantage": arrondi(a)} for n, a in c.avantages_prets],
+        "corridor": None if r is None else {
+            "subvention_minimale": arrondi(r.minimum), "contrainte_minimum": r.contrainte_minimum,
+            "subvention_maximale": arrondi(r.maximum), "contrainte_maximum": r.contrainte_maximum,
+            "avantage_unitaire": arrondi(r.avantage_unitaire, 6), "corridor_ouvert": r.ouvert},
+        "produits": [{"produit": p.produit, "part_surface": arrondi(p.part_surface, 6), "cout_net": arrondi(p.cout_net),
+                      "compensation": arrondi(p.compensation), "benefice_raisonnable": arrondi(p.benefice_raisonnable),
+                      "marge_surcompensation": arrondi(p.marge)} for p in c.produits],
+        "sources_sieg": [{"bareme": v.bareme, "date": v.date.isoformat(), "statut": v.statut,
+                          "reference": v.reference} for v in h.sources],
     }
 
 

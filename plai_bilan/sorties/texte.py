@@ -169,6 +169,8 @@ def simulation(b: Bilan) -> str:
     sc = b.scenario
     morceaux = _entete_operation(b, f"mise en service {sc.operation.mise_en_service} ; horizon {b.horizon} ans ; "
                                     "subvention à calculer comptée pour 0")
+    morceaux.append(f"Prix de revient : {euros(b.prix_de_revient)} TTC, {euros(b.prix_de_revient_ht)} HT, TVA "
+                    f"{euros(b.tva_prix_de_revient)}")
     morceaux += [titre("Loyers (euros par mois et par logement)"), _loyers(b),
                  titre("Plan de financement"), _financement(b),
                  titre("Emprunts"), _prets(b),
@@ -182,7 +184,8 @@ def simulation(b: Bilan) -> str:
 def subvention(b: Bilan) -> str:
     sc = b.scenario
     t_min, annee_min = b.tresorerie_minimale
-    m = _entete_operation(b, f"prix de revient {euros(b.prix_de_revient)} ; horizon {b.horizon} ans")
+    m = _entete_operation(b, f"prix de revient {euros(b.prix_de_revient)} TTC ({euros(b.prix_de_revient_ht)} HT, "
+                             f"TVA {euros(b.tva_prix_de_revient)}) ; horizon {b.horizon} ans")
     m += [f"Critère : {b.critere} ({catalogue().valeurs['critere'][b.critere]})", ""]
     if b.faisable:
         s = b.subvention_minimale
@@ -192,6 +195,13 @@ def subvention(b: Bilan) -> str:
                                           if b.annee_critique else "aucune (l'opération s'équilibre sans subvention)"
                                           if s == 0 else "sans objet (critère VAN)"))
         m.append(f"Prêt d'équilibre : {euros(b.pret_equilibre_initial)} sans subvention, {euros(b.pret_equilibre)} avec")
+        r = b.sieg.corridor if b.sieg is not None else None
+        if r is not None:
+            m.append(paragraphe(f"Corridor de la subvention : de {euros(r.minimum)} (équilibre) à {euros(r.maximum)} ("
+                                + ("sans surcompensation, SIEG" if r.contrainte_maximum == "surcompensation" else
+                                   "le prêt d'équilibre entièrement remplacé") + ")"
+                                + ("" if r.ouvert else " : corridor vide, l'équilibre surcompense l'opération")
+                                + " ; détail : plai-bilan sieg"))
     else:
         m.append("Aucune subvention n'équilibre l'opération.")
         m.append(paragraphe(f"Motif : {b.motif}", "  "))
@@ -280,6 +290,9 @@ def verdict(v: Verdict) -> str:
               ["Montant demandé", euros(v.demande, 2)]] + lignes_besoin(b, 2)
     if b.reference_fnap:
         lignes.append(["Demande / référence FNAP", pct(v.demande / b.reference_fnap * 100, 0)])
+    if v.subvention_maximale is not None:
+        lignes.append(["Subvention maximale sans surcompensation (SIEG)", euros(v.subvention_maximale, 2)
+                       + (" : DEMANDE AU-DESSUS" if v.au_dessus_du_maximum else "")])
     m = [paragraphe(b.scenario.operation.nom), f"Critère : {b.critere} ; horizon {b.horizon} ans ; tolérance "
          f"{euros(v.tolerance, 2)}", "", tableau(["Élément", "Valeur"], lignes, "<>"), "",
          f"VERDICT : {v.libelle} (statut {v.statut_sortie})", paragraphe(f"  {v.raison[0].upper() + v.raison[1:]}.", "  ")]
@@ -289,6 +302,59 @@ def verdict(v: Verdict) -> str:
     if cofin:
         m.append(titre("Cofinancements comptés par le plan"))
         m.append(paragraphe(cofin[0].detail))
+    return "\n".join(m) + "\n"
+
+
+def sieg(b: Bilan) -> str:
+    """Le contrôle de surcompensation (plai-bilan sieg)."""
+    c = b.sieg
+    h = c.hypotheses
+    m = _entete_operation(b, f"période d'analyse {h.duree} ans ; valeurs actuelles à la mise en service au taux "
+                             f"de {pct(h.taux_actualisation * 100, 2)}")
+    m.append(paragraphe(f"Taux de swap {pct(h.taux_swap * 100, 2)}, bénéfice raisonnable {pct(h.taux_benefice * 100, 2)} "
+                        f"(swap + 100 points de base), taux de marché des prêts {pct(h.taux_marche * 100, 2)} ; "
+                        f"subvention à calculer retenue : {euros(c.subvention)}"))
+    m += [titre("Prix de revient"), tableau(["Poste", "HT", "TVA", "Taux", "TTC"], [
+        [p.libelle, euros(p.ht), euros(p.tva), pct(p.taux_tva * 100, 1), euros(p.ttc)]
+        for p in b.postes_prix_de_revient] + [["Total", euros(b.prix_de_revient_ht), euros(b.tva_prix_de_revient), "",
+                                               euros(b.prix_de_revient)]], "<>>>>")]
+    lignes = [[p.libelle, euros(p.valeur)] for p in c.postes]
+    lignes[3:3] = [["Coût brut", euros(c.cout_brut)]]
+    lignes[5:5] = [["Coût net", euros(c.cout_net)]]
+    lignes.insert(-1, ["Compensation totale", euros(c.compensation)])
+    lignes += [["Marge : coût net + bénéfice - compensation", euros(c.marge)]]
+    m += [titre("Coût net, compensations et bénéfice raisonnable (valeurs actuelles)"),
+          tableau(["Élément", "Montant"], lignes, "<>")]
+    if c.avantages_prets:
+        m += ["", tableau(["Prêt", "Avantage de taux"], [[n, euros(a)] for n, a in c.avantages_prets], "<>")]
+    m += ["", f"VERDICT SIEG : {c.libelle_verdict}"]
+    if c.surcompensation > 0:
+        m.append(paragraphe(f"  Surcompensation {euros(c.surcompensation)} ; reportable jusqu'à {euros(c.seuil_report)} "
+                            f"(10 % de la compensation annuelle moyenne {euros(c.compensation_annuelle_moyenne)})", "  "))
+    r = c.corridor
+    if r is not None:
+        m += [titre("Corridor de la subvention à calculer"),
+              tableau(["Borne", "Montant", "Ce qui la fixe"], [
+                  ["Minimum (équilibre)", montant(r.minimum), "aucune subvention n'équilibre" if r.minimum is None
+                   else r.contrainte_minimum.replace("equilibre_annee_", "critère d'équilibre, année ")],
+                  ["Maximum", euros(r.maximum), "marge de surcompensation nulle"
+                   if r.contrainte_maximum == "surcompensation" else "prêt d'équilibre entièrement remplacé"]], "<><"),
+              paragraphe(f"La marge est affine en la subvention : chaque euro de plus la réduit de "
+                         f"{nombre(1 - r.avantage_unitaire, 4)} € (1 € de subvention moins {nombre(r.avantage_unitaire, 4)} "
+                         "€ d'avantage de taux du prêt d'équilibre qu'il remplace)."
+                         + ("" if r.ouvert else " Corridor vide : l'équilibre surcompense l'opération."))]
+    if c.produits:
+        m += [titre("Par produit (individualisation)"), tableau(
+            ["Produit", "Part de SU", "Coût net", "Compensation", "Bénéfice", "Marge"],
+            [["PLAI adapté" if p.produit == "plai_adapte" else "PLAI", pct(p.part_surface * 100, 1), euros(p.cout_net),
+              euros(p.compensation), euros(p.benefice_raisonnable), euros(p.marge)] for p in c.produits], "<>>>>>"),
+              paragraphe("Clé : la part de surface utile, sauf les loyers (leur assiette), la GLA, l'accompagnement et "
+                         "les subventions propres au PLAI adapté ou de nature fnap_plai_adapte (la subvention à "
+                         "calculer comprise), imputés au PLAI adapté (docs/sieg.md).")]
+    estimations = [v for v in h.sources if v.statut == "E"]
+    if estimations:
+        m.append(paragraphe("\nAttention : les taux de marché par défaut sont des ESTIMATIONS (sieg_marche.toml) : "
+                            "donnez la cotation du jour dans [sieg] (taux_swap_pct, taux_marche_pct)."))
     return "\n".join(m) + "\n"
 
 
