@@ -69,7 +69,7 @@ class _Lecteur:
             raise self.erreur(adresse, cle, f"la cellule montre une erreur ({v}) : corrigez la formule ou la saisie")
         if isinstance(v, datetime):
             v = v.date()
-        if "_pct" in feuille and isinstance(v, int | float) and not isinstance(v, bool):
+        if "_pct" in cle and isinstance(v, int | float) and not isinstance(v, bool):
             return round(float(v) * 100, 10)
         if isinstance(v, float) and math.isfinite(v) and v == int(v) and abs(v) < 1e15:
             return int(v) if feuille in ENTIERS else v
@@ -90,12 +90,12 @@ class _Lecteur:
 
 
 ENTIERS = {"nombre", "mise_en_service", "duree", "prefinancement", "differe_amortissement", "exoneration",
-           "personnes_a_charge", "plai_adaptes_meme_adresse"}
+           "personnes_a_charge", "plai_adaptes_meme_adresse", "duree_amortissement"}
 BOOLEENS = {"rls", "ascenseur", "qpv", "anru", "refinancement", "plai_adapte", "contrepartie",
-            "criteres_environnementaux", "couple"}
+            "criteres_environnementaux", "couple", "individualisation"}
 
 
-RACINES = ("operation.", "prix_de_revient.", "subventions[", "fonds_propres.", "exploitation.", "analyse.")
+RACINES = ("operation.", "prix_de_revient.", "subventions[", "fonds_propres.", "exploitation.", "analyse.", "sieg.")
 
 
 def _placer(doc: dict, cle: str, valeur: Any) -> None:
@@ -308,7 +308,7 @@ def _nettoyer(doc: dict) -> None:
 
 
 ORDRE = ("operation", "logements", "prix_de_revient", "subventions", "fonds_propres", "prets", "exploitation",
-         "livret_a", "analyse")
+         "livret_a", "analyse", "sieg")
 
 
 def toml_du_classeur(doc: dict, source: str, version: str) -> str:

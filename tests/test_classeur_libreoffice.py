@@ -233,3 +233,44 @@ def test_impression_un_pret_par_page_et_en_tetes_entiers(tmp_path):
     for mot in ("Accompagnement", "Autofinancement", "d'exploitation"):
         assert mot in exploitation
 
+
+
+# ------------------------------------------------------------------ feuille SIEG
+def _sieg_egale_au_moteur(wb, b) -> None:
+    c = b.sieg
+    for nom, valeur in (("sieg_cout_brut", c.cout_brut), ("sieg_recettes", c.poste("recettes")),
+                        ("sieg_cout_net", c.cout_net), ("sieg_subventions", c.poste("subventions")),
+                        ("sieg_avantage_prets", c.poste("avantage_prets")), ("sieg_avantage_tva", c.poste("avantage_tva")),
+                        ("sieg_exoneration_tfpb", c.poste("exoneration_tfpb")), ("sieg_compensation", c.compensation),
+                        ("sieg_benefice", c.benefice_raisonnable), ("sieg_marge", c.marge),
+                        ("sieg_maximum", c.corridor.maximum), ("prix_de_revient_ht", b.prix_de_revient_ht)):
+        assert nomme(wb, nom) == pytest.approx(valeur, abs=0.01), nom
+
+
+def test_feuille_sieg_recalculee_egale_au_moteur_puis_apres_saisies(tmp_path):
+    """Recalcul complet par LibreOffice, puis trois saisies faites dans LibreOffice (travaux, taux de swap, taux de
+    TVA des travaux, dans Hypothèses) : la feuille SIEG égale le moteur au centime ; le classeur relu aussi."""
+    from tableur import convertir
+
+    sc = charger_scenario(MONTREUIL)
+    classeur = _exporter(sc, tmp_path / "etude.xlsx")
+    _sieg_egale_au_moteur(valeurs(convertir(classeur, tmp_path / "recalcul", tmp_path / "profil-force")),
+                          subvention_minimale(sc))
+    mods = [(HYP, _cellule_cle(classeur, "prix_de_revient.travaux"), 1_800_000),
+            (HYP, _cellule_cle(classeur, "sieg.taux_swap_pct"), 0.03),
+            (HYP, _cellule_cle(classeur, "prix_de_revient.taux_tva_pct.travaux"), 0.10)]
+    pr = dataclasses.replace(sc.prix_de_revient, travaux=1_800_000.0,
+                             taux_tva_pct=(("travaux", 10.0),))
+    h = subvention_minimale(sc).hypotheses_sieg
+    options = dataclasses.replace(sc.sieg, taux_swap_pct=3.0, taux_marche_pct=h.taux_marche * 100,
+                                  taux_actualisation_pct=h.taux_actualisation * 100)
+    modifie = dataclasses.replace(sc, prix_de_revient=pr, sieg=options)
+    enregistre = tmp_path / "apres.xlsx"
+    r = libreoffice(classeur, tmp_path / "profil", mods, recalcul_complet=True, enregistrer=enregistre)
+    assert ecarts(r["apres"], r["complet"]) == []
+    b = subvention_minimale(modifie)
+    assert b.sieg.marge != pytest.approx(subvention_minimale(sc).sieg.marge, abs=1.0)
+    _sieg_egale_au_moteur(valeurs(enregistre), b)
+    relu = subvention_minimale(charger_scenario(enregistre))
+    assert relu.sieg.marge == pytest.approx(b.sieg.marge, abs=0.01)
+    assert relu.sieg.corridor.maximum == pytest.approx(b.sieg.corridor.maximum, abs=0.01)

@@ -43,6 +43,8 @@ def memes_resultats(a, b) -> None:
                                                                       abs=CENT)
     assert [(c.code, c.statut) for c in b.controles] == [(c.code, c.statut) for c in a.controles]
     assert a.annee_critique == b.annee_critique
+    assert b.sieg.marge == pytest.approx(a.sieg.marge, abs=CENT)
+    assert b.prix_de_revient_ht == pytest.approx(a.prix_de_revient_ht, abs=CENT)
 
 
 def lancer(*args):

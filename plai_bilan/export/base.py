@@ -8,10 +8,10 @@ from plai_bilan.bilan import Bilan
 from plai_bilan.conventions import TOLERANCE
 from plai_bilan.export.classeur import Classeur
 
-SYNTHESE, HYP, LOYERS, FIN, EMPRUNTS, EXPL, EQUI, PARAM = (
+SYNTHESE, HYP, LOYERS, FIN, EMPRUNTS, EXPL, EQUI, SIEG, PARAM = (
     "Synthèse", "Hypothèses", "Loyers", "Prix de revient et financement", "Emprunts", "Exploitation", "Équilibre",
-    "Paramètres")
-FEUILLES = (SYNTHESE, HYP, LOYERS, FIN, EMPRUNTS, EXPL, EQUI, PARAM)
+    "SIEG", "Paramètres")
+FEUILLES = (SYNTHESE, HYP, LOYERS, FIN, EMPRUNTS, EXPL, EQUI, SIEG, PARAM)
 NUL = "1E-12"
 SEUIL_ECHEC = f"{-TOLERANCE}"
 STATUTS = {"V": "vérifié", "V2": "source secondaire", "D": "dérivé", "E": "ESTIMATION"}
@@ -37,6 +37,8 @@ class Positions:
     echeance_pret: list[int] = field(default_factory=list)  # première ligne du tableau de chaque prêt
     expl_premiere: int = 0
     plan_lignes: list[tuple[str, int, float]] = field(default_factory=list)  # (libellé, ligne, montant avec S*)
+    postes_tva: tuple[int, int] = (0, 0)
+    plan: tuple[int, int] = (0, 0)  # première et dernière lignes des ressources du plan de financement  # premières et dernière lignes des postes du prix de revient
 
 
 class ExportBase:

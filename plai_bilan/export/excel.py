@@ -28,10 +28,11 @@ from plai_bilan.export.base import (  # noqa: F401
 )
 from plai_bilan.export.classeur import Classeur, cellule, formule, ref
 from plai_bilan.export.feuilles_calcul import FeuillesCalcul
+from plai_bilan.export.feuille_sieg import FeuilleSieg
 from plai_bilan.export.feuilles_entrees import FeuillesEntrees
 
 
-class _Export(FeuillesEntrees, FeuillesCalcul):
+class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
     """Écrit les feuilles dans l'ordre des dépendances ; chaque méthode remplit une feuille."""
 
     # ------------------------------------------------------------------ Synthèse
@@ -86,6 +87,13 @@ class _Export(FeuillesEntrees, FeuillesCalcul):
             t_min, _ = r.tresorerie_minimale
             lien("Trésorerie cumulée la plus basse", "tresorerie_minimale", t_min, "euros")
             lien("VAN avec la subvention minimale", "van_avec_subvention", r.compte.van, "euros")
+            if r.sieg is not None and r.sieg.corridor is not None:
+                lien("Subvention maximale sans surcompensation (SIEG)", "sieg_maximum", r.sieg.corridor.maximum,
+                     "euros", gras=True)
+            if r.sieg is not None:
+                lien("Contrôle de surcompensation (SIEG)", "sieg_verdict",
+                     {"conforme": "pas de surcompensation", "reportable": "surcompensation reportable",
+                      "a_rembourser": "surcompensation à rembourser"}[r.sieg.verdict], "texte")
             if not r.faisable:
                 ws.write_string(ligne, 0, f"Infaisable : {r.motif}", self.f(gras=True))
                 ligne += 1
@@ -173,6 +181,7 @@ def ecrire_classeur(chemin: str, b: Bilan, supplements: tuple = ()) -> None:
     x.emprunts()
     x.exploitation()
     x.equilibre()
+    x.sieg()
     x.synthese()
     for supplement in supplements:
         supplement.ecrire(x, x.ws[supplement.nom])

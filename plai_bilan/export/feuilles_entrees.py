@@ -172,6 +172,13 @@ class FeuillesEntrees(ExportBase):
             l = entree("Autre : ", None, "euros", "€", "prix_de_revient.autres")
             ws.write_string(l, 0, "Autre : ", self.f(saisie=True))
             ws.write_comment(l, 0, "Écrivez le nom du poste après « Autre : » (laissez vide pour ignorer)")
+        taux_tva = {p.groupe: p.taux_tva for p in self.b.postes_prix_de_revient}
+        for groupe, libelle in (("charge_fonciere", "charge foncière"), ("travaux", "travaux"),
+                                ("honoraires", "honoraires"), ("autres", "autres postes")):
+            if groupe not in taux_tva:  # sans autre poste : le taux du barème pour la nature
+                taux_tva[groupe] = taux_tva["travaux"]
+            entree(f"TVA : {libelle} (montants TTC, lus HT à ce taux)", taux_tva[groupe], "pct", "%",
+                   f"prix_de_revient.taux_tva_pct.{groupe}", f"tva_{groupe}")
 
         section("Subventions")
         ws.write_string(ligne - 1, 4, "Nature", self.f(entete=True))
@@ -269,6 +276,22 @@ class FeuillesEntrees(ExportBase):
                "tresorerie_initiale")
         entree("Horizon (lignes du classeur)" if not modele else "Horizon (vide : max(40, plus long prêt))",
                sc.analyse.duree if modele else self.h, "entier", "années", "analyse.duree", modifiable=False)
+
+        section("Contrôle de surcompensation (SIEG)")
+        hs = self.b.hypotheses_sieg
+        entree("Période d'analyse (au plus l'horizon)", hs.duree, "entier", "années", "sieg.duree", "sieg_duree")
+        entree("Taux de swap de référence (ESTIMATION par défaut : la cotation du jour)", hs.taux_swap, "pct", "%/an",
+               "sieg.taux_swap_pct", "sieg_swap")
+        entree("Taux d'actualisation (par défaut le swap)", hs.taux_actualisation, "pct", "%/an",
+               "sieg.taux_actualisation_pct", "sieg_actualisation")
+        entree("Taux de marché des prêts (ESTIMATION par défaut : swap + 1 point)", hs.taux_marche, "pct", "%/an",
+               "sieg.taux_marche_pct", "sieg_marche")
+        entree("Durée d'amortissement du bâti (valeur résiduelle)", hs.duree_amortissement, "entier", "années",
+               "sieg.duree_amortissement", "sieg_amortissement")
+        entree("Décote foncière", hs.rabais_foncier, "euros", "€", "sieg.rabais_foncier", "sieg_rabais")
+        entree("Garanties d'emprunt gratuites", hs.garanties, "euros", "€", "sieg.garanties", "sieg_garanties")
+        entree("Analyse par produit (VRAI ou FAUX)", hs.individualisation, "booleen", "", "sieg.individualisation",
+               modifiable=False)
 
         # Logements
         ligne += 1
@@ -671,8 +694,9 @@ class FeuillesEntrees(ExportBase):
         self.titre(ws, "Prix de revient et plan de financement",
                    "Le prêt d'équilibre (montant « solde ») reçoit le prix de revient moins toutes les autres "
                    "ressources ; la subvention minimale le remplace à due concurrence.")
-        self.largeurs(ws, (0, 0, 44), (1, 1, 16), (2, 5, 18))
-        self.entete(ws, 3, 0, ["Poste du prix de revient", "", "Montant", "Part"])
+        self.largeurs(ws, (0, 0, 44), (1, 1, 16), (2, 6, 18))
+        self.entete(ws, 3, 0, ["Poste du prix de revient", "", "Montant TTC", "Part", "Taux de TVA", "Montant HT",
+                               "TVA"])
         ligne = 4
         postes = [("Charge foncière", "charge_fonciere", sc.prix_de_revient.charge_fonciere),
                   ("Travaux", "travaux", sc.prix_de_revient.travaux),
@@ -681,11 +705,21 @@ class FeuillesEntrees(ExportBase):
                    for (nom, m), l in zip(sc.prix_de_revient.autres, self.pos.autres_couts)]
         premiere = ligne
         total_l = premiere + len(postes)
-        for lib, source, montant in postes:
+        for (lib, source, montant), poste in zip(postes, e.postes_prix_de_revient):
             ws.write_string(ligne, 0, lib)
             formule(ws, ligne, 2, source, montant, self.f("euros"))
             formule(ws, ligne, 3, f"{cellule(ligne, 2)}/prix_de_revient", montant / e.prix_de_revient, self.f("pct"))
+            formule(ws, ligne, 4, f"tva_{poste.groupe}", poste.taux_tva, self.f("pct"))  # Hypothèses
+            formule(ws, ligne, 5, f"{cellule(ligne, 2)}/(1+{cellule(ligne, 4)})", poste.ht, self.f("euros"))
+            formule(ws, ligne, 6, f"{cellule(ligne, 2)}-{cellule(ligne, 5)}", poste.tva, self.f("euros"))
+            if poste.groupe == "charge_fonciere":
+                cl.nommer("ht_foncier", FIN, ligne, 5)
             ligne += 1
+        self.pos.postes_tva = (premiere, total_l - 1)
+        for c, v in ((5, e.prix_de_revient_ht), (6, e.tva_prix_de_revient)):
+            formule(ws, total_l, c, f"SUM({cellule(premiere, c)}:{cellule(total_l - 1, c)})", v,
+                    self.f("euros", gras=True))
+        cl.nommer("prix_de_revient_ht", FIN, total_l, 5)
         ws.write_string(total_l, 0, "Prix de revient", self.f(gras=True))
         formule(ws, total_l, 2, f"SUM({cellule(premiere, 2)}:{cellule(total_l - 1, 2)})", e.prix_de_revient,
                 self.f("euros", gras=True))
@@ -734,6 +768,7 @@ class FeuillesEntrees(ExportBase):
             else:
                 lignes.append((pr.nom, "prêt", ref(HYP, self.pos.prets[i], 1), k, None, k))
         derniere = premiere + len(lignes) - 1
+        self.pos.plan = (premiere, derniere)
         for j, (lib, nature, f0, v0, f1, v1) in enumerate(lignes):
             l = premiere + j
             ws.write_string(l, 0, lib)

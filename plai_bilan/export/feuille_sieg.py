@@ -1,0 +1,198 @@
+"""Feuille SIEG : le contrôle de surcompensation et le corridor de la subvention, en formules (docs/sieg.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from plai_bilan.export.base import EMPRUNTS, EXPL, FIN, HYP, SIEG, ExportBase
+from plai_bilan.export.classeur import cellule, formule, ref
+
+VERDICTS = {"conforme": "pas de surcompensation", "reportable": "surcompensation reportable",
+            "a_rembourser": "surcompensation à rembourser"}
+
+
+class FeuilleSieg(ExportBase):
+    def sieg(self) -> None:
+        ws, b, cl = self.ws[SIEG], self.b, self.cl
+        c = b.sieg
+        h = c.hypotheses
+        self.titre(ws, "SIEG : contrôle de surcompensation et corridor de la subvention",
+                   "Décision 2012/21/UE, art. 5 et 6. Valeurs actuelles à la mise en service ; coûts comptés sans les "
+                   "avantages (TVA au taux normal, TFPB sans exonération), les avantages comptés en compensations.")
+        self.largeurs(ws, (0, 0, 58), (1, 1, 18), (2, 2, 70), (4, 4, 8), (5, 10, 14))
+        ligne = 3
+
+        def saisie(libelle: str, valeur: float, fmt: str, nom: str, aide: str = "") -> None:
+            nonlocal ligne
+            ws.write_string(ligne, 0, libelle)
+            ws.write_number(ligne, 1, valeur, self.f(fmt, saisie=True))
+            ws.write_string(ligne, 2, aide, self.f(italique=True))
+            cl.nommer(nom, SIEG, ligne, 1)
+            ligne += 1
+
+        def res(libelle: str, texte: str, valeur, fmt: str = "euros", nom: str | None = None, aide: str = "",
+                gras: bool = False) -> None:
+            nonlocal ligne
+            ws.write_string(ligne, 0, libelle, self.f(gras=gras))
+            formule(ws, ligne, 1, texte, valeur, self.f(fmt, gras=gras))
+            ws.write_string(ligne, 2, aide, self.f(italique=True))
+            if nom:
+                cl.nommer(nom, SIEG, ligne, 1)
+            ligne += 1
+
+        self.entete(ws, ligne - 1, 0, ["Hypothèse du contrôle", "Valeur", "Source"])
+        def lien(libelle: str, nom: str, valeur, fmt: str, aide: str) -> None:
+            nonlocal ligne
+            ws.write_string(ligne, 0, libelle)
+            formule(ws, ligne, 1, nom, valeur, self.f(fmt))
+            ws.write_string(ligne, 2, aide, self.f(italique=True))
+            ligne += 1
+
+        lien("Période d'analyse (années)", "sieg_duree", h.duree, "entier", "Hypothèses : sieg.duree")
+        lien("Taux de swap de référence", "sieg_swap", h.taux_swap, "pct", "Hypothèses : sieg.taux_swap_pct"
+             + (" (ESTIMATION par défaut)" if b.scenario.sieg.taux_swap_pct is None else ""))
+        lien("Taux d'actualisation", "sieg_actualisation", h.taux_actualisation, "pct",
+             "Hypothèses : sieg.taux_actualisation_pct")
+        lien("Taux de marché des prêts", "sieg_marche", h.taux_marche, "pct", "Hypothèses : sieg.taux_marche_pct"
+             + (" (ESTIMATION par défaut)" if b.scenario.sieg.taux_marche_pct is None else ""))
+        saisie("Prime du bénéfice raisonnable", h.taux_benefice - h.taux_swap, "pct", "sieg_prime",
+               "100 points de base : Décision 2012/21/UE, art. 5, 7")
+        lien("Durée d'amortissement du bâti (valeur résiduelle)", "sieg_amortissement", h.duree_amortissement,
+             "entier", "Hypothèses : sieg.duree_amortissement")
+        saisie("Taux normal de TVA", h.taux_tva_normal, "pct", "sieg_tva_normale", "CGI art. 278")
+        saisie("Surcompensation reportable (part de la compensation annuelle moyenne)", h.report_max, "pct",
+               "sieg_report", "Décision 2012/21/UE, art. 6, 2")
+        lien("Décote foncière", "sieg_rabais", h.rabais_foncier, "euros", "Hypothèses : sieg.rabais_foncier")
+        lien("Garanties d'emprunt gratuites", "sieg_garanties", h.garanties, "euros", "Hypothèses : sieg.garanties")
+
+        # Tableau annuel : facteur d'actualisation, charges sans exonération, recettes, aides d'exploitation.
+        H = self.h
+        t = np.arange(1, H + 1)
+        v = np.where(t <= h.duree, (1 + h.taux_actualisation) ** -t, 0.0)
+        hyp = b.hypotheses
+        tfpb_plein = hyp.tfpb_montant * b.n_logements * (1 + hyp.indexation_charges) ** (t - 1)
+        tfpb_exo = np.where(t <= hyp.tfpb_exoneration, tfpb_plein, 0.0)
+        c0 = b.compte_zero
+        p = ligne + 36 + len(b.prets_caracteristiques)  # le tableau sous les résultats
+        self.entete(ws, p - 1, 4, ["Année", "Actualisation", "Charges", "TFPB exonérée", "Recettes",
+                                   "Financement de l'accompagnement", "Actualisation au taux de marché"])
+        ws.set_row(p - 1, 42)
+        e0 = self.pos.expl_premiere
+
+        def expl(nom: str, j: int) -> str:
+            return ref(EXPL, e0 + j, self.col_expl(nom), absolue=False)
+
+        for j in range(H):
+            l = p + j
+            A = cellule(l, 4)
+            ws.write_number(l, 4, j + 1, self.f("entier"))
+            formule(ws, l, 5, f"IF({A}<=sieg_duree,(1+sieg_actualisation)^-{A},0)", v[j], self.f("unitaire"))
+            formule(ws, l, 6, f"{expl('charges', j)}", c0["charges"][j], self.f("euros2"))
+            formule(ws, l, 7, f"IF({A}<=tfpb_exoneration,tfpb_montant*n_logements*(1+indexation_charges)^({A}-1),0)",
+                    tfpb_exo[j], self.f("euros2"))
+            formule(ws, l, 8, expl("loyers", j), c0["loyers"][j], self.f("euros2"))
+            formule(ws, l, 9, expl("financement_accompagnement", j), c0["financement_accompagnement"][j],
+                    self.f("euros2"))
+            formule(ws, l, 10, f"(1+sieg_marche)^-{A}", (1 + h.taux_marche) ** -(j + 1), self.f("unitaire"))
+
+        def col(c: int) -> str:
+            return f"{cellule(p, c, True)}:{cellule(p + H - 1, c, True)}"
+
+        V, CH, TF, RE, FA, VM = (col(x) for x in (5, 6, 7, 8, 9, 10))
+
+        # Avantage de taux de chaque prêt : K (1 + m) ^ préfinancement - Σ échéances (1 + m) ^ -t ; le prêt
+        # d'équilibre au capital K - S (son échéancier est linéaire en capital).
+        avantages = []
+        i_solde = b.indice_solde
+        for i, (pr, (nom, a)) in enumerate(zip(b.prets_caracteristiques, c.avantages_prets)):
+            t0 = self.pos.echeance_pret[i]
+            ech = f"{ref(EMPRUNTS, t0, 7)}:{cellule(t0 + H - 1, 7, True)}"
+            pref = ref(HYP, self.pos.prets[i], 8)
+            capital = self.pos.principal_pret[i]
+            brut = f"{capital}*(1+sieg_marche)^{pref}-SUMPRODUCT({ech},{VM})"
+            if i == i_solde:
+                texte = (f"MAX(0,IF({capital}>0,(pret_equilibre_initial-sieg_subvention)*({brut})/{capital},0))")
+            else:
+                texte = f"MAX(0,{brut})"
+            avantages.append((nom, texte, a))
+
+        ligne += 1
+        self.entete(ws, ligne, 0, ["Contrôle", "Valeur actuelle", "Formule"])
+        ligne += 1
+        s_ret = c.subvention
+        res("Subvention à calculer retenue", "subvention_appliquee" if self.avec_solveur else "0", s_ret, "euros",
+            "sieg_subvention", "la subvention d'équilibre appliquée au plan (0 sans subvention à calculer)")
+        res("Investissement au taux normal de TVA", "prix_de_revient_ht*(1+sieg_tva_normale)",
+            c.poste("investissement"), nom="sieg_investissement", aide="prix de revient HT x (1 + TVA normale)")
+        res("Charges d'exploitation (TFPB comptée sans exonération)", f"SUMPRODUCT({V},{CH})+SUMPRODUCT({V},{TF})",
+            c.poste("charges"), nom="sieg_charges")
+        res("Valeur résiduelle en fin de période (déduite)",
+            "(ht_foncier+(prix_de_revient_ht-ht_foncier)*MAX(0,1-sieg_duree/sieg_amortissement))*(1+sieg_tva_normale)"
+            "*(1+sieg_actualisation)^-sieg_duree", c.poste("valeur_residuelle"), nom="sieg_valeur_residuelle",
+            aide="foncier entier, bâti amorti linéairement")
+        res("Coût brut", "sieg_investissement+sieg_charges-sieg_valeur_residuelle", c.cout_brut, nom="sieg_cout_brut",
+            gras=True)
+        res("Recettes : loyers et accessoires nets", f"SUMPRODUCT({V},{RE})", c.poste("recettes"), nom="sieg_recettes")
+        res("Coût net", "sieg_cout_brut-sieg_recettes", c.cout_net, nom="sieg_cout_net", gras=True)
+        pl1, pl2 = self.pos.plan
+        res("Subventions", f"SUMIF({ref(FIN, pl1, 1)}:{cellule(pl2, 1, True)},\"subvention\","
+            f"{ref(FIN, pl1, 4)}:{cellule(pl2, 4, True)})", c.poste("subventions"), nom="sieg_subventions",
+            aide="le plan avec la subvention retenue")
+        ligne_avantages = ligne
+        for nom, texte, a in avantages:
+            res(f"  avantage de taux : {nom}", texte, a)
+        if avantages:
+            res("Avantage de taux des prêts", f"SUM({cellule(ligne_avantages, 1)}:{cellule(ligne - 1, 1)})",
+                c.poste("avantage_prets"), nom="sieg_avantage_prets", aide="contre le taux de marché")
+        else:
+            res("Avantage de taux des prêts", "0", 0.0, nom="sieg_avantage_prets")
+        q1, q2 = self.pos.postes_tva
+        res("Avantage de TVA", f"SUMPRODUCT({ref(FIN, q1, 5)}:{cellule(q2, 5, True)},sieg_tva_normale-"
+            f"{ref(FIN, q1, 4)}:{cellule(q2, 4, True)})", c.poste("avantage_tva"), nom="sieg_avantage_tva",
+            aide="HT x (taux normal - taux du poste)")
+        res("Exonération de TFPB", f"SUMPRODUCT({V},{TF})", c.poste("exoneration_tfpb"), nom="sieg_exoneration_tfpb")
+        res("Financement de l'accompagnement", f"SUMPRODUCT({V},{FA})", c.poste("financement_accompagnement"),
+            nom="sieg_financement_accompagnement")
+        res("Compensation totale", "sieg_subventions+sieg_avantage_prets+sieg_avantage_tva+sieg_exoneration_tfpb+"
+            "sieg_financement_accompagnement+sieg_rabais+sieg_garanties", c.compensation, nom="sieg_compensation",
+            gras=True)
+        res("Bénéfice raisonnable sur les fonds propres", f"(sieg_swap+sieg_prime)*fonds_propres*SUM({V})",
+            c.benefice_raisonnable, nom="sieg_benefice", aide="(swap + prime) x fonds propres x Σ actualisation")
+        res("Marge : coût net + bénéfice - compensation", "sieg_cout_net+sieg_benefice-sieg_compensation", c.marge,
+            nom="sieg_marge", gras=True, aide="négative : surcompensation")
+        res("Compensation annuelle moyenne", "sieg_compensation/sieg_duree", c.compensation_annuelle_moyenne,
+            nom="sieg_moyenne")
+        res("Verdict", 'IF(sieg_marge>=0,"pas de surcompensation",IF(-sieg_marge<=sieg_report*sieg_moyenne,'
+            '"surcompensation reportable","surcompensation à rembourser"))', VERDICTS[c.verdict], "texte",
+            nom="sieg_verdict", gras=True)
+        r = c.corridor
+        if r is not None:
+            ligne += 1
+            res("Avantage de taux d'un euro du prêt d'équilibre (a)",
+                f"IF(pret_equilibre_initial-sieg_subvention>0,{cellule(ligne_avantages + i_solde, 1)}"
+                "/(pret_equilibre_initial-sieg_subvention),0)", r.avantage_unitaire, "unitaire", "sieg_a",
+                "la marge baisse de (1 - a) par euro de subvention")
+            res("Subvention minimale (équilibre)", "subvention_minimale", r.minimum if r.minimum is not None
+                else "aucune", "euros", aide="feuille Équilibre")
+            res("Subvention maximale sans surcompensation",
+                "MIN(sieg_subvention+sieg_marge/(1-sieg_a),pret_equilibre_initial)", r.maximum, "euros",
+                "sieg_maximum", "S + marge / (1 - a), au plus le prêt d'équilibre", gras=True)
+            res("Ce qui fixe le maximum", 'IF(sieg_subvention+sieg_marge/(1-sieg_a)<=pret_equilibre_initial,'
+                '"marge de surcompensation nulle","prêt d\'équilibre entièrement remplacé")',
+                "marge de surcompensation nulle" if r.contrainte_maximum == "surcompensation"
+                else "prêt d'équilibre entièrement remplacé", "texte")
+        if c.produits:
+            ligne += 1
+            ws.write_string(ligne, 0, "Par produit (établi à l'export ; clé : docs/sieg.md)", self.f(gras=True))
+            ligne += 1
+            self.entete(ws, ligne, 0, ["Produit", "Marge", "Coût net, compensation, bénéfice"])
+            ligne += 1
+            for pr in c.produits:
+                ws.write_string(ligne, 0, ("PLAI adapté" if pr.produit == "plai_adapte" else "PLAI")
+                                + f" ({pr.part_surface:.1%} de la SU)".replace(".", ","))
+                ws.write_number(ligne, 1, pr.marge, self.f("euros"))
+                ws.write_string(ligne, 2, f"{pr.cout_net:,.0f} ; {pr.compensation:,.0f} ; "
+                                f"{pr.benefice_raisonnable:,.0f} €".replace(",", " "))
+                ligne += 1
+        assert ligne < p - 1, "les résultats débordent sur le tableau de la feuille SIEG"
+        self.mise_en_page(ws)
