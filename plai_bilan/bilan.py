@@ -516,6 +516,7 @@ class Bilan:
             "n_plai_adapte": self.n_plai_adapte,
             "su_totale": su,
             "prix_de_revient": self.prix_de_revient,
+            "prix_de_revient_ht": self.prix_de_revient_ht,
             "prix_de_revient_par_logement": self.prix_de_revient / n,
             "prix_de_revient_par_m2": self.prix_de_revient / su,
             "faisable": self.faisable,

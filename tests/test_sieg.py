@@ -110,3 +110,26 @@ def test_operation_mixte_par_produit():
     for champ in ("cout_net", "compensation", "benefice_raisonnable", "marge"):
         assert getattr(adapte, champ) + getattr(plai, champ) == pytest.approx(getattr(c, champ), rel=1e-9)
     assert c.corridor.minimum <= c.corridor.maximum
+
+
+def test_instruire_signale_une_demande_au_dessus_du_maximum(tmp_path):
+    """Montreuil : corridor [S*, maximum] ; une demande au-dessus du maximum est signalée (JSON et texte)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from plai_bilan.cli import main
+
+    racine = Path(__file__).resolve().parent.parent / "scenarios"
+    source = racine / "cn-montreuil-12-plai-dont-4-adaptes.toml"
+    maximum = subvention_minimale(charger_scenario(source)).sieg.corridor.maximum
+    for demande, au_dessus in ((round(maximum) - 100, False), (round(maximum) + 100, True)):
+        f = tmp_path / f"demande-{demande}.toml"
+        f.write_text(source.read_text(encoding="utf-8").replace('montant = "a_calculer"', f"montant = {demande}"),
+                     encoding="utf-8")
+        r = CliRunner().invoke(main, ["instruire", str(f), "--format", "json"])
+        d = json.loads(r.stdout)
+        assert d["au_dessus_du_maximum"] is au_dessus
+        assert d["subvention_maximale"] == pytest.approx(maximum, abs=0.01)
+        texte = CliRunner().invoke(main, ["instruire", str(f)]).stdout
+        assert ("DEMANDE AU-DESSUS" in texte) is au_dessus
