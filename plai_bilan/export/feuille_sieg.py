@@ -73,7 +73,7 @@ class FeuilleSieg(ExportBase):
         tfpb_plein = hyp.tfpb_montant * b.n_logements * (1 + hyp.indexation_charges) ** (t - 1)
         tfpb_exo = np.where(t <= hyp.tfpb_exoneration, tfpb_plein, 0.0)
         c0 = b.compte_zero
-        p = ligne + 36 + len(b.prets_caracteristiques)  # le tableau sous les résultats
+        p = 4  # le tableau annuel à droite des résultats (colonnes E à K)
         self.entete(ws, p - 1, 4, ["Année", "Actualisation", "Charges", "TFPB exonérée", "Recettes",
                                    "Financement de l'accompagnement", "Actualisation au taux de marché"])
         ws.set_row(p - 1, 42)
@@ -194,5 +194,5 @@ class FeuilleSieg(ExportBase):
                 ws.write_string(ligne, 2, f"{pr.cout_net:,.0f} ; {pr.compensation:,.0f} ; "
                                 f"{pr.benefice_raisonnable:,.0f} €".replace(",", " "))
                 ligne += 1
-        assert ligne < p - 1, "les résultats débordent sur le tableau de la feuille SIEG"
-        self.mise_en_page(ws)
+        ws.freeze_panes(p, 0)
+        self.mise_en_page(ws, (p - 1, p - 1))
