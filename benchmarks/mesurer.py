@@ -66,6 +66,28 @@ def main() -> None:
     print(f"risque de taux, {n} trajectoires du livret A : médiane {statistics.median(t) * 1000:.0f} ms, "
           f"min {min(t) * 1000:.0f} ms (objectif < 1 s pour 10 000)")
 
+    from plai_bilan.menages import disponible
+
+    if disponible():
+        import dataclasses
+        import time
+
+        from plai_bilan.menages import _systeme, vue_menages
+
+        debut = time.perf_counter()
+        _systeme()
+        construction = time.perf_counter() - debut
+        montreuil = charger_scenario(SCENARIO.parent / "cn-montreuil-12-plai-dont-4-adaptes.toml")
+        logements = tuple(dataclasses.replace(montreuil.logements[i % 4], typologie=f"L{i}", nombre=1)
+                          for i in range(100))
+        pr = dataclasses.replace(montreuil.prix_de_revient, travaux=30_000_000.0)
+        b = subvention_minimale(dataclasses.replace(montreuil, logements=logements, prix_de_revient=pr))
+        t = chrono(lambda: vue_menages(b), 3 if args.petit else 5)
+        print(f"vue des ménages, 100 lignes en une simulation openfisca : médiane {statistics.median(t):.2f} s "
+              f"(construction du système socio-fiscal en plus, une fois par exécution : {construction:.2f} s)")
+    else:
+        print("vue des ménages : openfisca-france absent (pip install -e \".[menages]\"), non mesurée")
+
 
 if __name__ == "__main__":
     main()

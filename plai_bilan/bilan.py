@@ -156,6 +156,38 @@ class ControleSieg:
 
 
 @dataclass(frozen=True)
+class LigneMenage:
+    """Ce que paie le ménage d'une ligne de logements, à un niveau de ressources (euros par mois, année 1)."""
+
+    typologie: str
+    nombre: int
+    menage: str
+    ressources: float  # ressources annuelles prises en compte pour l'aide au logement
+    loyer: float  # loyer (ou redevance) et loyer accessoire
+    reduction_loyer_solidarite: float
+    charges: float  # charges récupérables (comprises dans la redevance d'un foyer)
+    quittance: float  # loyer - RLS + charges
+    apl: float
+    reste_a_charge: float  # quittance - APL
+    taux_effort: float | None  # reste à charge / ressources mensuelles ; None sans ressources
+
+
+@dataclass(frozen=True)
+class VueMenages:
+    """La vue des ménages (openfisca-france) ; ``disponible`` faux : le message dit pourquoi et comment l'avoir."""
+
+    disponible: bool
+    message: str = ""
+    lignes: tuple[LigneMenage, ...] = ()
+    periode: str = ""  # le mois calculé (AAAA-MM)
+    openfisca_version: str = ""
+    seuil_reste_a_charge: float | None = None
+    constats: tuple[Constat, ...] = ()
+    duree_calcul: float = 0.0  # secondes : la simulation seule
+    duree_construction: float = 0.0  # secondes : construction du système socio-fiscal
+
+
+@dataclass(frozen=True)
 class Provenance:
     version: str
     version_contrat: int
@@ -203,6 +235,9 @@ class LigneLoyer:
     ressources: float | None = None  # ressources annuelles déclarées du ménage (critère 1)
     plafond_ressources: float | None = None  # plafond de ressources PLAI du ménage à la date d'agrément
     plafond_ressources_date: date | None = None  # date d'effet de ce plafond
+    charges_locatives: float | None = None  # charges récupérables du locataire (euros par mois) : saisie ou forfait C
+    couple: bool | None = None  # le ménage de la ligne (vue des ménages)
+    personnes_a_charge: int | None = None
 
 
 @dataclass(frozen=True)

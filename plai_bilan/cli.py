@@ -163,6 +163,52 @@ def _parametres(dossier: str | None):
     return charger_parametres(locaux=(dossier,))
 
 
+def _liste_ressources(ctx, param, valeur: str | None) -> tuple[float, ...]:
+    """« 0,9000,15000 » -> (0.0, 9000.0, 15000.0) : ressources annuelles en euros."""
+    if valeur is None:
+        return (0.0,)
+    try:
+        niveaux = tuple(float(x.strip().replace(" ", "")) for x in valeur.replace(";", ",").split(",") if x.strip())
+    except ValueError:
+        raise click.BadParameter(f"« {valeur} » : des montants annuels en euros séparés par des virgules sont "
+                                 "attendus, par exemple 0,9000,15000") from None
+    if not niveaux or any(x < 0 or x > 1e7 for x in niveaux) or len(niveaux) > 20:
+        raise click.BadParameter(f"« {valeur} » : de 1 à 20 montants entre 0 et 10 000 000 € sont attendus")
+    return niveaux
+
+
+def _options_menages(f):
+    """--menages, --ressources, --seuil-reste-a-charge : la vue des ménages (openfisca-france)."""
+    f = click.option("--seuil-reste-a-charge", "seuil", type=click.FloatRange(0, 100000), default=None,
+                     metavar="EUROS", help="Contrôle facultatif : reste à charge mensuel au plus ce montant "
+                     "(lecture du programme FNAP : un bas niveau de quittance ; docs/guide.md).")(f)
+    f = click.option("--ressources", callback=_liste_ressources, default=None, metavar="LISTE",
+                     help="Ressources annuelles des ménages prises en compte pour l'APL, en euros, séparées par des "
+                     "virgules (par défaut 0 : ménage au RSA).")(f)
+    return click.option("--menages", is_flag=True, default=False,
+                        help="Ajoute la vue des ménages : quittance, APL (openfisca-france, extra [menages]) et "
+                        "reste à charge de chaque ligne.")(f)
+
+
+def _feuille_menages(vue) -> tuple:
+    if vue is None or not vue.disponible:
+        return ()
+    from plai_bilan.export.analyses import FeuilleMenages
+
+    return (FeuilleMenages(vue),)
+
+
+def _vue_menages(b, menages: bool, ressources, seuil):
+    if not menages:
+        return None
+    from plai_bilan.menages import vue_menages
+
+    vue = vue_menages(b, ressources, seuil)
+    if not vue.disponible:
+        click.echo(f"Avertissement : {vue.message}", err=True)
+    return vue
+
+
 def _commande_sur_scenario(f):
     """Argument FICHIER, options --format, -o et --parametres, aide, et erreurs traduites : communs aux commandes."""
     f = _erreurs_en_message(f)
@@ -190,8 +236,10 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
+@_options_menages
 @_commande_sur_scenario
-def simuler(fichier: str, format_: str, sortie: str | None, parametres_locaux: str | None) -> None:
+def simuler(fichier: str, format_: str, sortie: str | None, parametres_locaux: str | None, menages: bool,
+            ressources: tuple[float, ...], seuil: float | None) -> None:
     """Compte d'exploitation année par année, emprunts et contrôles.
 
     La subvention « a_calculer » est comptée pour 0.
@@ -203,7 +251,9 @@ def simuler(fichier: str, format_: str, sortie: str | None, parametres_locaux: s
     _sorties_distinctes([fichier], sortie=sortie)
     b = _simuler(charger_scenario(fichier), _parametres(parametres_locaux))
     _avertir(b.avertissements)
-    _emettre(json.en_json(json.simulation(b)) if format_ == "json" else texte.simulation(b), sortie)
+    vue = _vue_menages(b, menages, ressources, seuil)
+    _emettre(json.en_json(json.simulation(b, vue)) if format_ == "json" else texte.simulation(b) + texte.menages(vue),
+             sortie)
 
 
 def _option_xlsx(f):
@@ -255,10 +305,12 @@ def _verifier_xlsx(chemin: str | None, option: str) -> None:
 
 
 @main.command()
+@_options_menages
 @_option_xlsx
 @_commande_sur_scenario
 def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None,
-               parametres_locaux: str | None) -> None:
+               parametres_locaux: str | None, menages: bool, ressources: tuple[float, ...],
+               seuil: float | None) -> None:
     """Subvention minimale qui équilibre l'opération selon son critère.
 
     Donne le montant total, par logement et par logement PLAI adapté, l'année critique, le loyer d'équilibre,
@@ -272,11 +324,13 @@ def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None,
     _verifier_xlsx(xlsx, "--xlsx")
     r = subvention_minimale(charger_scenario(fichier), _parametres(parametres_locaux))
     _avertir(r.avertissements)
+    vue = _vue_menages(r, menages, ressources, seuil)
     if xlsx:
         from plai_bilan.export.excel import exporter as _exporter
 
-        _exporter(r, xlsx)
-    _emettre(json.en_json(json.subvention(r)) if format_ == "json" else texte.subvention(r), sortie)
+        _exporter(r, xlsx, supplements=_feuille_menages(vue))
+    _emettre(json.en_json(json.subvention(r, vue)) if format_ == "json" else texte.subvention(r) + texte.menages(vue),
+             sortie)
     if xlsx:
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
 
@@ -420,6 +474,7 @@ def convertir(fichier: str, sortie: str | None) -> None:
 
 
 @main.command()
+@_options_menages
 @_option_xlsx
 @click.option("--subvention", "financeur", default=None, metavar="FINANCEUR",
               help="Le financeur de la subvention instruite (par défaut, l'unique subvention de nature "
@@ -431,7 +486,8 @@ def convertir(fichier: str, sortie: str | None) -> None:
               help="Écrit aussi l'avis d'instruction imprimable d'une page (.pdf ou .png).")
 @_commande_sur_scenario
 def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, financeur: str | None,
-              tolerance: float, avis: str | None, parametres_locaux: str | None) -> None:
+              tolerance: float, avis: str | None, parametres_locaux: str | None, menages: bool,
+              ressources: tuple[float, ...], seuil: float | None) -> None:
     """Verdict d'instruction de la subvention PLAI adapté demandée.
 
     La subvention instruite devient l'inconnue : la commande calcule le besoin de financement de l'opération
@@ -449,18 +505,19 @@ def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, 
     _verifier_image(avis, "--avis", (".pdf", ".png"))
     v = _instruire(charger_scenario(fichier), financeur, _parametres(parametres_locaux), tolerance=tolerance)
     _avertir(v.bilan.avertissements)
+    vue = _vue_menages(v.bilan, menages, ressources, seuil)
     if xlsx:
         from plai_bilan.export.analyses import FeuilleInstruction
         from plai_bilan.export.excel import exporter as _exporter
 
-        _exporter(v.bilan, xlsx, supplements=(FeuilleInstruction(v),))
+        _exporter(v.bilan, xlsx, supplements=(FeuilleInstruction(v),) + _feuille_menages(vue))
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
     if avis:
         from plai_bilan.export.graphiques import avis as _avis
 
         _avis(v, avis)
         click.echo(f"Avis écrit dans {avis}", err=True)
-    _emettre(json.en_json(json.verdict(v)) if format_ == "json" else texte.verdict(v), sortie)
+    _emettre(json.en_json(json.verdict(v, vue)) if format_ == "json" else texte.verdict(v) + texte.menages(vue), sortie)
     sys.exit(v.statut_sortie)
 
 

@@ -206,6 +206,16 @@ def parametres_du_scenario(sc: Scenario) -> Parametres:
     return charger_parametres(locaux=(str(chemin),))
 
 
+def _charges_locatives(p: Parametres, lg, jour) -> float | None:
+    """Les charges récupérables de la ligne : la saisie, sinon le forfait de charges C des aides au logement du
+    ménage (la dépense de charges que la réglementation de l'APL suppose) ; None sans ménage ni saisie."""
+    if lg.charges_locatives is not None:
+        return lg.charges_locatives
+    if lg.menage is None:
+        return None
+    return _sans_erreur(p.forfait_charges, lg.menage.personnes_a_charge, jour)
+
+
 def _sans_erreur(fonction, *args) -> float | None:
     try:
         return fonction(*args)[0]
@@ -326,6 +336,9 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             typologie=lg.typologie, nombre=lg.nombre, surface_habitable=lg.surface_habitable,
             surface_annexes=lg.surface_annexes, surface_utile=su_i, surface_utile_saisie=lg.surface_utile_saisie,
             plai_adapte=lg.plai_adapte, menage=_menage_texte(lg), plafond_plai=plafond, plafond_apl=plafond_apl,
+            charges_locatives=_charges_locatives(p, lg, op.date_agrement),
+            couple=None if lg.menage is None else lg.menage.couple,
+            personnes_a_charge=None if lg.menage is None else lg.menage.personnes_a_charge,
             loyer=loyer, loyer_accessoire=lg.loyer_accessoire, origine=origine, reduction_loyer_solidarite=rls,
             rls_bareme=rls_bareme, soumis_rls=expose, loyer_plai_ordinaire=float(loyer_plai),
             loyer_m2_saisi=lg.loyer_m2, loyer_mensuel_saisi=lg.loyer_mensuel, redevance_max=lg.redevance_max,

@@ -67,6 +67,7 @@ class Logement:
     redevance_max: float | None
     rls: bool | None
     loyer_accessoire: float
+    charges_locatives: float | None = None  # charges récupérables (euros par mois) ; None : forfait de charges APL
     loyer_au_plafond: bool = False  # variantes de calcul : loyer au plafond PLAI, saisies ignorées (pas une clé)
 
     @property
@@ -515,6 +516,7 @@ def _logement(t: _Table, produit: str, rls_operation: bool) -> Logement:
         redevance_max=redevance_max,
         rls=rls,
         loyer_accessoire=t.nombre("loyer_accessoire", 0.0, mini=0.0, maxi=100000.0),
+        charges_locatives=t.nombre("charges_locatives", None, mini=0.0, maxi=100000.0),
     )
     t.fin()
     if loyer_m2 is not None and loyer_mensuel is not None:

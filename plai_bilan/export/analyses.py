@@ -234,3 +234,60 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
         cl.fermer()
 
     ecrire_atomique(chemin, ecrire_tmp)
+
+
+class FeuilleMenages:
+    """Feuille « Ménages » : quittance, APL et reste à charge par ligne et niveau de ressources (valeurs calculées
+    par openfisca-france, avec leur provenance), et le graphique par type de logement."""
+
+    nom = "Ménages"
+
+    def __init__(self, vue) -> None:
+        self.vue = vue
+
+    def ecrire(self, x, ws) -> None:
+        vue = self.vue
+        f = x.f
+        x.largeurs(ws, (0, 0, 12), (1, 1, 34), (2, 10, 14))
+        x.titre(ws, "Ménages : quittance, aide au logement et reste à charge (euros par mois, année 1)",
+                f"Aide au logement calculée par openfisca-france {vue.openfisca_version} pour {vue.periode} ; ressources "
+                "prises en compte pour l'aide (0 : ménage au RSA). Valeurs établies à l'export (ré-exportez après une "
+                "modification des loyers).")
+        x.entete(ws, 3, 0, ["Logement", "Ménage", "Ressources annuelles", "Loyer et accessoire", "RLS", "Charges",
+                            "Quittance", "APL", "Reste à charge", "Taux d'effort"])
+        ws.set_row(3, 30)
+        for i, l in enumerate(vue.lignes):
+            r = 4 + i
+            ws.write_string(r, 0, l.typologie)
+            ws.write_string(r, 1, l.menage)
+            for c, v in enumerate((l.ressources, l.loyer, l.reduction_loyer_solidarite, l.charges), start=2):
+                ws.write_number(r, c, v, f("euros2"))
+            formule(ws, r, 6, f"{cellule(r, 3)}-{cellule(r, 4)}+{cellule(r, 5)}", l.quittance, f("euros2"))
+            ws.write_number(r, 7, l.apl, f("euros"))
+            formule(ws, r, 8, f"{cellule(r, 6)}-{cellule(r, 7)}", l.reste_a_charge, f("euros2", gras=True))
+            formule(ws, r, 9, f'IF({cellule(r, 2)}>0,{cellule(r, 8)}/({cellule(r, 2)}/12),"")', l.taux_effort,
+                    f("pct"))
+        fin = 4 + len(vue.lignes)
+        if vue.constats:
+            x.entete(ws, fin + 1, 0, ["Contrôle", "", "Statut", "Détail"])
+            for j, c in enumerate(vue.constats):
+                ws.write_string(fin + 2 + j, 1, c.libelle)
+                ws.write_string(fin + 2 + j, 2, c.statut, f(gras=c.statut == "non conforme"))
+                ws.write_string(fin + 2 + j, 3, c.detail)
+            fin += 2 + len(vue.constats)
+        # Graphique : quittance, APL et reste à charge, au premier niveau de ressources de chaque ligne.
+        n_niveaux = len({l.ressources for l in vue.lignes})
+        premiers = list(range(4, 4 + len(vue.lignes), n_niveaux))
+        g = x.cl.wb.add_chart({"type": "column"})
+        for c, couleur in ((6, "#A5A5A5"), (7, "#2E75B6"), (8, "#C00000")):
+            g.add_series({"name": [self.nom, 3, c],
+                          "categories": "=(" + ",".join(f"'{self.nom}'!$A${r + 1}" for r in premiers) + ")",
+                          "values": "=(" + ",".join(f"'{self.nom}'!${chr(65 + c)}${r + 1}" for r in premiers) + ")",
+                          "fill": {"color": couleur}})
+        g.set_title({"name": "Quittance, APL et reste à charge par logement (premier niveau de ressources)",
+                     "name_font": {"size": 11}})
+        g.set_y_axis({"num_format": "#,##0 €"})
+        g.set_legend({"position": "bottom"})
+        g.set_size({"width": 760, "height": 340})
+        ws.insert_chart(fin + 2, 0, g)
+        x.mise_en_page(ws, derniere_ligne=fin + 22)

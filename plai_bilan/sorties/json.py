@@ -67,7 +67,22 @@ def _controles(b: Bilan) -> list[dict]:
     return [c.vers_json() for c in b.controles]
 
 
-def simulation(b: Bilan) -> dict:
+def menages(vue) -> dict | None:
+    """La vue des ménages (None : non demandée)."""
+    if vue is None:
+        return None
+    return {"disponible": vue.disponible, "message": vue.message or None, "periode": vue.periode or None,
+            "openfisca_version": vue.openfisca_version or None, "seuil_reste_a_charge": vue.seuil_reste_a_charge,
+            "lignes": [{"typologie": l.typologie, "nombre": l.nombre, "menage": l.menage,
+                        "ressources": arrondi(l.ressources), "loyer": arrondi(l.loyer),
+                        "reduction_loyer_solidarite": arrondi(l.reduction_loyer_solidarite),
+                        "charges_locatives": arrondi(l.charges), "quittance": arrondi(l.quittance),
+                        "apl": arrondi(l.apl), "reste_a_charge": arrondi(l.reste_a_charge),
+                        "taux_effort": arrondi(l.taux_effort, 4)} for l in vue.lignes],
+            "controles": [c.vers_json() for c in vue.constats]}
+
+
+def simulation(b: Bilan, vue=None) -> dict:
     """Objet JSON de ``plai-bilan simuler`` (compte sans subvention à calculer)."""
     c = b.compte_zero
     cols = c.colonnes()
@@ -100,12 +115,13 @@ def simulation(b: Bilan) -> dict:
         "annees": annees,
         "prets": prets,
         "controles": _controles(b),
+        "menages": menages(vue),
         "parametres": _parametres(b.provenance),
         "avertissements": list(b.avertissements),
     }
 
 
-def subvention(b: Bilan) -> dict:
+def subvention(b: Bilan, vue=None) -> dict:
     """Objet JSON de ``plai-bilan subvention``."""
     t_min, annee_min = b.tresorerie_minimale
     return {
@@ -139,6 +155,7 @@ def subvention(b: Bilan) -> dict:
         "n_logements": b.n_logements,
         "n_plai_adapte": b.n_plai_adapte,
         "controles": _controles(b),
+        "menages": menages(vue),
         "parametres": _parametres(b.provenance),
         "avertissements": list(b.avertissements),
     }
@@ -157,7 +174,7 @@ def _contreparties(b: Bilan) -> dict | None:
     return None if b.contreparties is None else {k: arrondi(v) for k, v in b.contreparties.items()}
 
 
-def verdict(v: Verdict) -> dict:
+def verdict(v: Verdict, vue=None) -> dict:
     """Objet JSON de ``plai-bilan instruire``."""
     b = v.bilan
     return {
@@ -193,6 +210,7 @@ def verdict(v: Verdict) -> dict:
         "contrainte_maximum": None if b.sieg is None or b.sieg.corridor is None else b.sieg.corridor.contrainte_maximum,
         "au_dessus_du_maximum": v.au_dessus_du_maximum,
         "controles": _controles(b),
+        "menages": menages(vue),
     }
 
 

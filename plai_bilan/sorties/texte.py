@@ -305,6 +305,27 @@ def verdict(v: Verdict) -> str:
     return "\n".join(m) + "\n"
 
 
+def menages(vue) -> str:
+    """La section « Ménages » ajoutée au texte d'une commande (vide sans --menages)."""
+    if vue is None:
+        return ""
+    m = [titre("Ménages : quittance, aide au logement et reste à charge (euros par mois, année 1)")]
+    if not vue.disponible:
+        return "\n".join(m + [paragraphe(vue.message[0].upper() + vue.message[1:] + ".")]) + "\n"
+    m.append(tableau(["Logement", "Ménage", "Ressources/an", "Loyer", "RLS", "Charges", "Quittance", "APL",
+                      "Reste à charge", "Effort"],
+                     [[l.typologie, l.menage, euros(l.ressources), euros(l.loyer, 2), euros(l.reduction_loyer_solidarite, 2),
+                       euros(l.charges, 2), euros(l.quittance, 2), euros(l.apl), euros(l.reste_a_charge, 2),
+                       "-" if l.taux_effort is None else pct(l.taux_effort * 100, 1)] for l in vue.lignes],
+                     "<<>>>>>>>>"))
+    m.append(paragraphe(f"Calculé par openfisca-france {vue.openfisca_version} pour {vue.periode} (ménage locataire, "
+                        "ressources prises en compte pour l'aide ; 0 : ménage au RSA, que la base des ressources de "
+                        "l'APL n'inclut pas)."))
+    if vue.constats:
+        m += ["", controles(vue.constats)]
+    return "\n".join(m) + "\n"
+
+
 def sieg(b: Bilan) -> str:
     """Le contrôle de surcompensation (plai-bilan sieg)."""
     c = b.sieg

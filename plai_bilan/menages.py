@@ -1,0 +1,106 @@
+"""La vue des ménages : quittance, aide au logement et reste à charge de chaque ligne, calculés par openfisca-france.
+
+openfisca-france est une dépendance facultative (``pip install -e ".[menages]"``) : sans elle, la vue dit qu'elle
+est indisponible et comment l'obtenir, et rien d'autre ne change. Le système socio-fiscal est construit une fois
+par exécution ; toutes les lignes et tous les niveaux de ressources tiennent dans une seule simulation.
+
+Par ligne et par niveau de ressources R (ressources annuelles prises en compte pour l'aide, par défaut 0 : un
+ménage au RSA, dont le RSA n'entre pas dans la base des ressources de l'APL) : un ménage de la composition de la
+ligne (couple ou personne seule, personnes à charge), locataire du logement au loyer de l'année 1 (loyer et
+loyer accessoire), en zone APL de l'opération, dans un logement conventionné ; locataire HLM (réduction de loyer
+de solidarité) quand l'opération est soumise à la RLS. Quittance = loyer - RLS + charges récupérables ; reste à
+charge = quittance - aide au logement ; taux d'effort = reste à charge / (R / 12).
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+
+from plai_bilan.bilan import Bilan, Constat, LigneMenage, VueMenages
+
+INDISPONIBLE = ("vue des ménages indisponible : openfisca-france n'est pas installé ; installez-le avec "
+                "pip install -e \".[menages]\" (ou pipx inject plai-bilan openfisca-france)")
+CONFORME, NON_CONFORME = "conforme", "non conforme"
+
+
+@lru_cache(maxsize=1)
+def _systeme():
+    """Le système socio-fiscal français, construit une fois par exécution, et sa durée de construction."""
+    debut = time.perf_counter()
+    from openfisca_france import FranceTaxBenefitSystem
+
+    return FranceTaxBenefitSystem(), time.perf_counter() - debut
+
+
+def disponible() -> bool:
+    try:
+        import openfisca_france  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_charge: float | None = None
+                ) -> VueMenages:
+    """Quittance, APL et reste à charge de chaque ligne à chaque niveau de ressources, en une simulation."""
+    if not disponible():
+        return VueMenages(False, INDISPONIBLE)
+    from importlib.metadata import version
+
+    from openfisca_core.simulation_builder import SimulationBuilder
+
+    op = b.scenario.operation
+    lignes = [l for l in b.loyers_par_logement if l.couple is not None]
+    if not lignes:
+        return VueMenages(False, "vue des ménages sans objet : aucune ligne ne déclare de ménage (clé menage)")
+    tbs, duree_construction = _systeme()
+    periode = f"{op.mise_en_service}-01"
+    foyer = op.produit == "foyer"
+    individus, familles, foyers, menages, cas = {}, {}, {}, {}, []
+    for i, l in enumerate(lignes):
+        for k, r in enumerate(ressources):
+            m = f"m{i}_{k}"
+            parents = [f"{m}_d"] + ([f"{m}_c"] if l.couple else [])
+            enfants = [f"{m}_e{j}" for j in range(l.personnes_a_charge)]
+            for p in parents:
+                individus[p] = {"date_naissance": {"ETERNITY": "1980-01-01"}}
+            for e in enfants:
+                individus[e] = {"date_naissance": {"ETERNITY": "2015-01-01"}}
+            familles[m] = {"parents": parents, "enfants": enfants}
+            foyers[m] = {"declarants": parents, "personnes_a_charge": enfants}
+            loyer = l.loyer + l.loyer_accessoire
+            menage = {"personne_de_reference": parents[:1], "conjoint": parents[1:], "enfants": enfants,
+                      "loyer": {periode: loyer}, "zone_apl": {periode: f"zone_{op.zone_apl}"},
+                      # Hors RLS (association, organisme non HLM), le ménage est modélisé hors logement conventionné :
+                      # OpenFisca applique la baisse de 98 % de la RLS à tout logement conventionné ; le barème de
+                      # l'aide est le même.
+                      "statut_occupation_logement": {periode: "locataire_hlm" if op.rls and not foyer
+                                                     else ("locataire_foyer" if foyer else "locataire_vide")},
+                      "logement_conventionne": {periode: bool(op.rls) or foyer}}
+            if foyer:
+                menage["logement_crous"] = {periode: False}
+            menages[m] = menage
+            cas.append((l, r, loyer))
+    situation = {"individus": individus, "familles": familles, "foyers_fiscaux": foyers, "menages": menages}
+    debut = time.perf_counter()
+    sim = SimulationBuilder().build_from_entities(tbs, situation)
+    sim.set_input("aide_logement_base_ressources", periode, [r for _, r, _ in cas])
+    apl = sim.calculate("aide_logement_montant", periode)
+    rls = sim.calculate("reduction_loyer_solidarite", periode) if op.rls and not foyer else [0.0] * len(cas)
+    duree = time.perf_counter() - debut
+    sortie, constats = [], []
+    for (l, r, loyer), a, red in zip(cas, apl, rls):
+        charges = 0.0 if foyer else (l.charges_locatives or 0.0)  # la redevance d'un foyer comprend les charges
+        quittance = loyer - float(red) + charges
+        reste = quittance - float(a)
+        sortie.append(LigneMenage(l.typologie, l.nombre, l.menage, float(r), loyer, float(red), charges, quittance,
+                                  float(a), reste, reste / (r / 12.0) if r > 0 else None))
+        if seuil_reste_a_charge is not None:
+            ok = reste <= seuil_reste_a_charge + 0.005
+            constats.append(Constat(
+                "reste_a_charge", f"Reste à charge sous le seuil de l'instruction : {l.typologie or 'ligne'} - "
+                f"{l.menage} - ressources {r:,.0f} €/an".replace(",", " "), CONFORME if ok else NON_CONFORME,
+                f"reste à charge {reste:.2f} € / mois pour un seuil de {seuil_reste_a_charge:.2f} €".replace(".", ",")))
+    return VueMenages(True, "", tuple(sortie), periode, version("openfisca-france"), seuil_reste_a_charge,
+                      tuple(constats), duree, duree_construction)

@@ -1,0 +1,139 @@
+"""La vue des ménages : l'APL d'openfisca-france recoupée par la formule publiée, calculée ici à la main.
+
+Aide mensuelle d'un locataire (CCH D.823-16 et arrêté du 27/09/2019) pour des ressources prises en compte
+nulles (ménage au RSA) : L' = min(loyer + accessoire, loyer plafond L) ; C : forfait de charges ; participation
+personnelle P0 = max(8,5 % x (L' + C) ; 40,01 € au 01/10/2026) ; aide brute = L' + C - P0 - 5 € (minoration
+forfaitaire) ; en logement d'un organisme HLM, moins 98 % de la réduction de loyer de solidarité (CCH L.442-2-1 ;
+fraction de baisse de l'aide : paramètre fraction_baisse_aide_logement d'openfisca-france) ; nette de CRDS (0,5 %), arrondie à l'euro inférieur. L, C et la RLS viennent des barèmes datés
+du projet, eux-mêmes recoupés avec openfisca-france (tests/test_openfisca.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from plai_bilan.calcul import subvention_minimale
+from plai_bilan.cli import main
+from plai_bilan.parametres import charger_parametres
+from plai_bilan.scenario import charger_scenario
+
+RACINE = Path(__file__).resolve().parent.parent
+AA = RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml"
+MONTREUIL = RACINE / "scenarios" / "cn-montreuil-12-plai-dont-4-adaptes.toml"
+P0_TAUX, P0_FORFAIT, MINORATION, BAISSE_RLS, CRDS = 0.085, 40.01, 5.0, 0.98, 0.005
+
+
+def apl_a_la_main(ligne, zone: str, jour: date, hlm: bool) -> float:
+    p = charger_parametres()
+    plafond = p.plafond_apl(zone, ligne.couple, ligne.personnes_a_charge, jour)[0]
+    c = p.forfait_charges(ligne.personnes_a_charge, jour)[0]
+    l_retenu = min(ligne.loyer + ligne.loyer_accessoire, plafond)
+    p0 = max(P0_TAUX * (l_retenu + c), P0_FORFAIT)
+    brute = l_retenu + c - p0 - MINORATION
+    if hlm:
+        brute -= BAISSE_RLS * p.reduction_loyer_solidarite(zone, ligne.couple, ligne.personnes_a_charge, jour)[0]
+    return math.floor(max(0.0, brute) * (1 - CRDS))
+
+
+@pytest.mark.parametrize("chemin, hlm", [(AA, False), (MONTREUIL, True)], ids=["association", "hlm_rls"])
+def test_apl_egale_a_la_formule_publiee_a_un_euro_pres(chemin, hlm):
+    pytest.importorskip("openfisca_france")
+    from plai_bilan.menages import vue_menages
+
+    b = subvention_minimale(charger_scenario(chemin))
+    vue = vue_menages(b)
+    assert vue.disponible and len(vue.lignes) == len(b.loyers_par_logement)
+    jour = date(b.scenario.operation.mise_en_service, 1, 1)
+    for ligne, l in zip(b.loyers_par_logement, vue.lignes):
+        assert abs(l.apl - apl_a_la_main(ligne, b.scenario.operation.zone_apl, jour, hlm)) <= 1.0, ligne.typologie
+        assert l.quittance == pytest.approx(ligne.loyer + ligne.loyer_accessoire - l.reduction_loyer_solidarite
+                                            + ligne.charges_locatives, abs=1e-6)
+        assert l.reste_a_charge == pytest.approx(l.quittance - l.apl, abs=1e-6)
+        if hlm:
+            assert l.reduction_loyer_solidarite == pytest.approx(ligne.rls_bareme, abs=0.01)
+
+
+def test_plus_de_ressources_moins_d_aide_et_un_taux_d_effort():
+    pytest.importorskip("openfisca_france")
+    from plai_bilan.menages import vue_menages
+
+    vue = vue_menages(subvention_minimale(charger_scenario(AA)), (0.0, 12_000.0, 20_000.0))
+    par_ligne = {}
+    for l in vue.lignes:
+        par_ligne.setdefault(l.typologie, []).append(l)
+    for lignes in par_ligne.values():
+        apl = [l.apl for l in lignes]
+        assert apl == sorted(apl, reverse=True) and apl[0] > apl[-1]
+        assert lignes[0].taux_effort is None
+        assert lignes[1].taux_effort == pytest.approx(lignes[1].reste_a_charge / 1000.0)
+
+
+def test_cent_lignes_en_une_simulation(monkeypatch):
+    """Une opération de 100 lignes : une seule simulation openfisca (un seul appel au constructeur)."""
+    pytest.importorskip("openfisca_france")
+    import dataclasses
+
+    from openfisca_core.simulation_builder import SimulationBuilder
+
+    from plai_bilan.menages import vue_menages
+
+    sc = charger_scenario(MONTREUIL)
+    logements = tuple(dataclasses.replace(sc.logements[i % 4], typologie=f"L{i}", nombre=1) for i in range(100))
+    pr = dataclasses.replace(sc.prix_de_revient, travaux=30_000_000.0)  # à l'échelle de 100 logements
+    b = subvention_minimale(dataclasses.replace(sc, logements=logements, prix_de_revient=pr))
+    appels = []
+    original = SimulationBuilder.build_from_entities
+
+    def espion(self, *args, **kwargs):
+        appels.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(SimulationBuilder, "build_from_entities", espion)
+    vue = vue_menages(b, (0.0, 9000.0))
+    assert len(appels) == 1 and len(vue.lignes) == 200
+
+
+def test_sans_openfisca_la_vue_le_dit_et_rien_d_autre_ne_change(monkeypatch):
+    import plai_bilan.menages as m
+
+    avec = json.loads(CliRunner().invoke(main, ["subvention", str(AA), "--format", "json"]).stdout)
+    monkeypatch.setattr(m, "disponible", lambda: False)
+    r = CliRunner().invoke(main, ["subvention", str(AA), "--format", "json", "--menages"])
+    assert r.exit_code == 0
+    d = json.loads(r.stdout)
+    assert d["menages"]["disponible"] is False
+    assert 'pip install -e ".[menages]"' in d["menages"]["message"]
+    assert "vue des ménages indisponible" in r.stderr
+    d["menages"] = None
+    assert d == avec
+    texte = CliRunner().invoke(main, ["subvention", str(AA), "--menages"]).stdout
+    assert "Vue des ménages indisponible : openfisca-france n'est pas installé" in texte
+
+
+def test_seuil_de_reste_a_charge_et_feuille_menages(tmp_path):
+    pytest.importorskip("openfisca_france")
+    import openpyxl
+
+    classeur = tmp_path / "etude.xlsx"
+    r = CliRunner().invoke(main, ["subvention", str(MONTREUIL), "--format", "json", "--menages",
+                                  "--ressources", "0,9000", "--seuil-reste-a-charge", "60", "--xlsx", str(classeur)])
+    assert r.exit_code == 0, r.output
+    d = json.loads(r.stdout)["menages"]
+    assert len(d["lignes"]) == 8 and len(d["controles"]) == 8
+    for l, c in zip(d["lignes"], d["controles"]):
+        assert c["statut"] == ("conforme" if l["reste_a_charge"] <= 60.005 else "non conforme")
+    ws = openpyxl.load_workbook(classeur)["Ménages"]
+    assert ws["A1"].value.startswith("Ménages") and "openfisca-france" in ws["A2"].value
+    assert ws._charts
+
+
+@pytest.mark.parametrize("valeur, message", [("abc", "des montants annuels en euros"), ("-5", "de 1 à 20 montants")])
+def test_ressources_invalides(valeur, message):
+    r = CliRunner().invoke(main, ["subvention", str(AA), "--menages", "--ressources", valeur])
+    assert r.exit_code == 2 and message in r.stderr
