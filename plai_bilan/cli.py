@@ -639,7 +639,9 @@ def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int |
     p = _parametres(parametres_locaux)
     e = preparer(_scenario_a_resoudre(fichier, png), p)
     _avertir(e.avertissements)
-    r = _risque(e, n, graine, p)
+    from plai_bilan.progression import Progression
+
+    r = _risque(e, n, graine, p, Progression("Trajectoires", actif=None if format_ != "json" else False))
     if png:
         from plai_bilan.export.graphiques import histogramme
 

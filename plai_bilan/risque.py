@@ -56,13 +56,16 @@ def trajectoires_nommees(e: Entrees, parametres: Parametres | None = None) -> li
 
 
 def trajectoires_aleatoires(depart: float, horizon: int, n: int, graine: int | None = None,
-                            modele: dict | None = None) -> np.ndarray:
+                            modele: dict | None = None, rng: np.random.Generator | None = None) -> np.ndarray:
     """N trajectoires (N, H) du modèle à retour vers la moyenne, en décimal, partant de ``depart`` (décimal).
 
     x_1 = depart ; x_t = x_{t-1} + vitesse (moyenne - x_{t-1}) + volatilite e_t, borné à [plancher, plafond].
     """
     m = modele or hypotheses_livret_a()["modele_aleatoire"]
-    rng = np.random.default_rng(m["graine"] if graine is None else graine)
+    if rng is None:
+        rng = np.random.default_rng(m["graine"] if graine is None else graine)
+    # Un générateur partagé tire les chocs ligne après ligne : des paquets successifs donnent les mêmes
+    # trajectoires qu'un tirage d'un bloc.
     chocs = rng.standard_normal((n, max(horizon - 1, 0)))
     x = np.empty((n, horizon))
     x[:, 0] = depart * 100
@@ -84,15 +87,27 @@ def subventions_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> np.ndarra
     return besoins_sous_trajectoires(e, livret_a).subvention_ou_infini
 
 
-def distribution(e: Entrees, n: int = 10_000, graine: int | None = None) -> Distribution:
-    """S* sur N trajectoires aléatoires du livret A (graine du fichier d'hypothèses par défaut)."""
+PAQUET = 10_000  # trajectoires résolues ensemble : la mémoire reste bornée (quelques centaines de Mo)
+
+
+def distribution(e: Entrees, n: int = 10_000, graine: int | None = None, progression=None) -> Distribution:
+    """S* sur N trajectoires aléatoires du livret A (graine du fichier d'hypothèses par défaut), par paquets de
+    :data:`PAQUET` trajectoires tirées du même générateur (mêmes résultats qu'un seul bloc, mémoire bornée)."""
     m = hypotheses_livret_a()["modele_aleatoire"]
     g = m["graine"] if graine is None else graine
-    chemins = trajectoires_aleatoires(float(e.livret_a[0]), e.horizon, n, g, m)
-    return Distribution(subventions_sous_trajectoires(e, chemins), g)
+    rng = np.random.default_rng(g)
+    resultats = np.empty(n)
+    for debut in range(0, n, PAQUET):
+        k = min(PAQUET, n - debut)
+        chemins = trajectoires_aleatoires(float(e.livret_a[0]), e.horizon, k, g, m, rng)
+        resultats[debut:debut + k] = subventions_sous_trajectoires(e, chemins)
+        if progression is not None:
+            progression(debut + k, n)
+    return Distribution(resultats, g)
 
 
-def risque(e: Entrees, n: int = 10_000, graine: int | None = None, parametres: Parametres | None = None) -> Risque:
+def risque(e: Entrees, n: int = 10_000, graine: int | None = None, parametres: Parametres | None = None,
+           progression=None) -> Risque:
     """Les trajectoires de résistance et la distribution aléatoire, résolues."""
     nommees = trajectoires_nommees(e, parametres)
     b = besoins_sous_trajectoires(e, np.array([t.taux for t in nommees]))
@@ -103,4 +118,4 @@ def risque(e: Entrees, n: int = 10_000, graine: int | None = None, parametres: P
         for i, t in enumerate(nommees))
     sc = e.scenario
     return Risque(e.provenance, sc.operation.nom, e.hypotheses.critere, e.horizon, e.pret_equilibre_initial,
-                  trajectoires, distribution(e, n, graine))
+                  trajectoires, distribution(e, n, graine, progression))
