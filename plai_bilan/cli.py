@@ -474,6 +474,68 @@ def convertir(fichier: str, sortie: str | None) -> None:
 
 
 @main.command()
+@_aide
+@click.option("-o", "--sortie", type=click.Path(path_type=str), default=None, metavar="TABLEAU",
+              help="Le tableau d'une ligne par opération : .csv (tableur français), .parquet ou .xlsx (avec la vue du "
+                   "programme et un histogramme).")
+@click.option("--format", "format_", type=FORMATS, default="texte",
+              help="La vue du programme sur la sortie standard : texte (par défaut) ou JSON.")
+@click.option("--budget-fnap", "budget", type=click.FloatRange(0, 1e12), default=None, metavar="EUROS",
+              help="Répartit ce budget FNAP entre les opérations (classement : montant justifiable par PLAI adapté "
+                   "croissant, chaque opération financée entière).")
+@_option_parametres
+@click.argument("entree", type=click.Path(dir_okay=True, path_type=str))
+@_erreurs_en_message
+def lot(entree: str, sortie: str | None, format_: str, budget: float | None, parametres_locaux: str | None) -> None:
+    """Tout un programme : un dossier de scénarios (.toml, .xlsx) ou une table (.csv, .parquet).
+
+    Une table a une ligne par opération : la colonne « modele » (un scénario TOML, relatif à la table) et des
+    colonnes aux clés du scénario qui le modifient (« prix_de_revient.travaux », « logements[0].nombre »...) ;
+    docs/programme.md, modèle dans scenarios/programme/. Chaque opération est résolue par le moteur vectorisé, par
+    paquets ; une opération fautive est signalée (fichier ou ligne, clé) et les autres sont résolues. Statut 1 si
+    une opération n'a pas été résolue.
+    """
+    import json as _json
+    from pathlib import Path
+
+    from plai_bilan.erreurs import SortieImpossible
+    from plai_bilan.programme import allouer_budget, resoudre_programme
+    from plai_bilan.progression import Progression
+    from plai_bilan.sorties import programme as sortie_programme
+
+    _sorties_distinctes([entree], sortie=sortie)
+    if sortie is not None:
+        from plai_bilan.sortie import verifier_cible
+
+        verifier_cible(sortie)
+        if Path(sortie).suffix.lower() not in (".csv", ".parquet", ".xlsx"):
+            raise SortieImpossible(f"{sortie} (option -o) : le tableau doit porter l'extension .csv, .parquet ou .xlsx")
+        if Path(sortie).suffix.lower() == ".parquet":
+            try:
+                import pyarrow  # noqa: F401
+            except ImportError:
+                raise SortieImpossible(f"{sortie} (option -o) : écrire du Parquet demande pyarrow : pip install -e "
+                                       "\".[programme]\"") from None
+    lignes = resoudre_programme(entree, _parametres(parametres_locaux),
+                                Progression("Opérations", actif=None if format_ != "json" else False))
+    repartition = None
+    if budget is not None:
+        repartition = {l.source: (f, reste) for l, f, reste in allouer_budget(lignes, budget)}
+    tableau = sortie_programme.tableau([(l.source, l.resultats, l.erreur) for l in lignes], repartition)
+    s = sortie_programme.synthese(tableau, budget)
+    if sortie is not None:
+        sortie_programme.ecrire(tableau, s, sortie)
+        click.echo(f"Tableau écrit dans {sortie}", err=True)
+    if format_ == "json":
+        click.echo(_json.dumps({"programme": s, "erreurs": [l["erreur"] for l in tableau if l["erreur"]]},
+                               ensure_ascii=False, indent=2))
+    else:
+        click.echo(sortie_programme.texte(tableau, s), nl=False)
+    if s["en_erreur"]:
+        raise SystemExit(1)
+
+
+@main.command()
 @_options_menages
 @_option_xlsx
 @click.option("--subvention", "financeur", default=None, metavar="FINANCEUR",
@@ -545,7 +607,23 @@ def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: 
 
     _sorties_distinctes(fichiers, sortie=sortie, xlsx=xlsx)
     _verifier_xlsx(xlsx, "--xlsx")
-    resultats = _comparer([charger_scenario(f) for f in fichiers], _parametres(parametres_locaux))
+    # Un fichier fautif est signalé et les autres sont comparés (statut 1) ; tous fautifs : l'erreur (statut 2).
+    from plai_bilan.calcul import exiger_pret_equilibre
+    from plai_bilan.erreurs import ErreurPlaiBilan
+
+    scenarios, erreurs = [], []
+    for f in fichiers:
+        try:
+            sc = charger_scenario(f)
+            exiger_pret_equilibre(sc)
+            scenarios.append(sc)
+        except ErreurPlaiBilan as exc:
+            erreurs.append(exc)
+    if not scenarios:
+        raise erreurs[0]
+    for exc in erreurs:
+        click.echo(f"Erreur : {assaini(str(exc))} ; fichier écarté de la comparaison", err=True)
+    resultats = _comparer(scenarios, _parametres(parametres_locaux))
     for r in resultats:
         _avertir(r.avertissements)
     if xlsx:
@@ -556,6 +634,8 @@ def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: 
     sortie_texte = {"json": lambda: json.en_json(json.comparaison(resultats)), "csv": lambda: csv.comparaison(resultats),
                     "texte": lambda: texte.comparaison(resultats)}[format_]()
     _emettre(sortie_texte, sortie)
+    if erreurs:
+        raise SystemExit(1)
 
 
 def _scenario_a_resoudre(fichier: str, png: str | None):

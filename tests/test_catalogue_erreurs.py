@@ -266,9 +266,14 @@ def test_comparer_nomme_le_fichier_fautif(tmp_path):
     f = tmp_path / "b.toml"
     f.write_text(TEXTE.replace("nombre = 2\n", "nombre = 0\n", 1), encoding="utf-8")
     r = lancer("comparer", str(AA), str(f), "--format", "csv", "-o", str(tmp_path / "c.csv"))
-    assert r.exit_code == 2
-    assert r.stderr == f"Erreur : {f} : clé « logements[0].nombre » : un entier >= 1 est attendu, pas 0\n"
-    assert os.listdir(tmp_path) == ["b.toml"]
+    # Le fichier fautif est nommé et écarté ; l'autre est comparé (statut 1).
+    assert r.exit_code == 1
+    assert r.stderr.startswith(f"Erreur : {f} : clé « logements[0].nombre » : un entier >= 1 est attendu, pas 0 ; "
+                               "fichier écarté de la comparaison\n")
+    assert sorted(os.listdir(tmp_path)) == ["b.toml", "c.csv"]
+    # Tous fautifs : l'erreur, statut 2, rien d'écrit.
+    r = lancer("comparer", str(f), "--format", "csv", "-o", str(tmp_path / "d.csv"))
+    assert r.exit_code == 2 and not (tmp_path / "d.csv").exists()
 
 
 @pytest.mark.parametrize("commande", ["sensibilite", "risque"])

@@ -44,3 +44,125 @@ def test_barre_de_progression_seulement_sur_un_terminal():
     t2 = _Terminal()
     Progression("Trajectoires", actif=False, flux=t2)(10, 10)  # JSON demandé : rien
     assert t2.getvalue() == ""
+
+
+# ------------------------------------------------------------------ plai-bilan lot
+import dataclasses  # noqa: E402
+import json  # noqa: E402
+
+import pytest  # noqa: E402
+from click.testing import CliRunner  # noqa: E402
+
+from plai_bilan.calcul import subvention_minimale  # noqa: E402
+from plai_bilan.cli import main  # noqa: E402
+
+RACINE = AA.parent.parent
+EXEMPLE = RACINE / "scenarios" / "programme" / "programme-exemple.csv"
+
+
+def lancer(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_chaque_ligne_de_la_table_egale_le_moteur_sur_le_scenario_modifie_a_la_main(tmp_path):
+    r = lancer("lot", EXEMPLE, "--format", "json", "-o", tmp_path / "p.xlsx")
+    assert r.exit_code == 0, r.output
+    from plai_bilan.programme import resoudre_programme
+
+    lignes = resoudre_programme(EXEMPLE)
+    # Ligne 3 : Vaulx-en-Velin, le modèle de Villeurbanne modifié.
+    sc = charger_scenario(AA)
+    from datetime import date
+
+    sc = dataclasses.replace(
+        sc, operation=dataclasses.replace(sc.operation, nom="Vaulx-en-Velin - AA 4 PLAI adaptés",
+                                          date_agrement=date(2026, 5, 12)),
+        prix_de_revient=dataclasses.replace(sc.prix_de_revient, charge_fonciere=170000.0, travaux=140000.0),
+        logements=(dataclasses.replace(sc.logements[0], nombre=3), dataclasses.replace(sc.logements[1], nombre=1)),
+        exploitation=dataclasses.replace(sc.exploitation, vacance_pct=2.5))
+    b = subvention_minimale(sc)
+    l = lignes[1].resultats
+    assert l["nom"] == "Vaulx-en-Velin - AA 4 PLAI adaptés"
+    assert l["subvention_minimale"] == pytest.approx(b.subvention_minimale, abs=1e-6)
+    assert l["subvention_justifiable"] == pytest.approx(b.subvention_justifiable, abs=1e-6)
+    assert l["subvention_maximale"] == pytest.approx(b.sieg.corridor.maximum, abs=1e-6)
+    # Les lignes sans modification : le scénario modèle lui-même.
+    assert lignes[0].resultats["subvention_minimale"] == pytest.approx(
+        subvention_minimale(charger_scenario(AA)).subvention_minimale, abs=1e-6)
+
+
+def test_paquets_d_operations_memes_resultats(monkeypatch):
+    import plai_bilan.programme as p
+
+    a = [l.resultats for l in p.resoudre_programme(EXEMPLE)]
+    monkeypatch.setattr(p, "PAQUET", 2)
+    vus = []
+    b = [l.resultats for l in p.resoudre_programme(EXEMPLE, progression=lambda f, t: vus.append((f, t)))]
+    assert a == b and vus == [(2, 6), (4, 6), (6, 6)]
+
+
+def test_ligne_fautive_signalee_les_autres_resolues(tmp_path):
+    texte = EXEMPLE.read_text(encoding="utf-8").replace(";170000;140000;", ";170000;cent mille;", 1)
+    table = tmp_path / "programme.csv"
+    table.write_text(texte.replace("../", str(RACINE / "scenarios") + "/"), encoding="utf-8")
+    sortie = tmp_path / "p.csv"
+    r = lancer("lot", table, "-o", sortie)
+    assert r.exit_code == 1
+    assert "programme.csv, ligne 3 : clé « prix_de_revient.travaux » : un nombre est attendu, pas un texte" in r.stdout
+    assert "6 opérations, 5 résolues, 1 en erreur" in r.stdout
+    lignes = sortie.read_text(encoding="utf-8-sig").splitlines()
+    assert lignes[0].startswith("Source (fichier, ou table et ligne);Nom;")
+    assert len(lignes) == 7 and lignes[2].endswith("un nombre est attendu, pas un texte")
+
+
+def test_dossier_de_scenarios_avec_un_fichier_casse(tmp_path):
+    for f in ("aa-villeurbanne-3-plai-adaptes.toml", "cn-montreuil-12-plai-dont-4-adaptes.toml"):
+        (tmp_path / f).write_bytes((RACINE / "scenarios" / f).read_bytes())
+    (tmp_path / "casse.toml").write_text("x = \n", encoding="utf-8")
+    r = lancer("lot", tmp_path, "--format", "json")
+    assert r.exit_code == 1
+    d = json.loads(r.stdout)
+    assert d["programme"]["resolues"] == 2 and d["erreurs"][0].startswith(f"{tmp_path / 'casse.toml'}")
+
+
+def test_budget_fnap_reparti_selon_la_regle_documentee():
+    from plai_bilan.programme import allouer_budget, resoudre_programme
+
+    lignes = resoudre_programme(EXEMPLE)
+    budget = 250_000.0
+    # La règle refaite ici : justifiable par PLAI adapté croissant, financée entière si le reste la couvre.
+    candidates = sorted((l for l in lignes if l.resultats.get("justifiable_par_plai_adapte")),
+                        key=lambda l: l.resultats["justifiable_par_plai_adapte"])
+    reste, attendu = budget, []
+    for l in candidates:
+        if l.resultats["subvention_justifiable"] <= reste:
+            reste -= l.resultats["subvention_justifiable"]
+            attendu.append(l.source)
+    obtenu = [l.source for l, financee, _ in allouer_budget(lignes, budget) if financee]
+    assert obtenu == attendu and 0 < len(obtenu) < len(candidates)
+
+
+def test_sorties_classeur_et_parquet(tmp_path):
+    import openpyxl
+
+    r = lancer("lot", EXEMPLE, "-o", tmp_path / "p.xlsx", "--budget-fnap", "250000")
+    assert r.exit_code == 0, r.output
+    wb = openpyxl.load_workbook(tmp_path / "p.xlsx")
+    assert wb.sheetnames == ["Programme", "Opérations", "Distribution"]
+    assert wb["Programme"]._charts and wb["Opérations"].max_row == 7
+    pytest.importorskip("pyarrow")
+    import pandas as pd
+
+    assert lancer("lot", EXEMPLE, "-o", tmp_path / "p.parquet").exit_code == 0
+    df = pd.read_parquet(tmp_path / "p.parquet")
+    assert len(df) == 6 and list(df.columns[:3]) == ["source", "nom", "nature"]
+
+
+def test_comparer_ecarte_un_fichier_fautif(tmp_path):
+    casse = tmp_path / "casse.toml"
+    casse.write_text("x = \n", encoding="utf-8")
+    r = lancer("comparer", AA, casse, RACINE / "scenarios" / "cn-montreuil-12-plai-dont-4-adaptes.toml",
+               "--format", "json")
+    assert r.exit_code == 1
+    assert len(json.loads(r.stdout)["operations"]) == 2
+    assert f"{casse} : syntaxe TOML invalide" in r.stderr and "écarté de la comparaison" in r.stderr

@@ -18,6 +18,11 @@ _FORMULE = ("=", "+", "-", "@", "\t", "\r")
 _CONTROLE = {c: "?" for c in range(32)} | {127: "?"}
 
 
+def neutraliser(x: str) -> str:
+    """Un texte sûr pour un tableur (public : les autres sorties CSV)."""
+    return _texte(x)
+
+
 def _texte(x: str) -> str:
     """Un texte sans caractère de contrôle, et qui ne commence pas une formule (apostrophe devant)."""
     x = x.translate(_CONTROLE)

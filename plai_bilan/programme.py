@@ -1,0 +1,223 @@
+"""Un programme d'opérations : un dossier de scénarios, ou une table (CSV, Parquet) dont chaque ligne modifie un
+scénario modèle ; chaque opération résolue par le moteur vectorisé, par paquets (mémoire bornée) ; une ligne
+fautive est signalée avec son numéro et sa clé, les autres sont résolues (docs/programme.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plai_bilan.erreurs import ErreurPlaiBilan, ScenarioInvalide
+
+PAQUET = 200  # opérations préparées puis résolues ensemble
+EXTENSIONS_SCENARIO = (".toml", ".xlsx")
+
+
+@dataclass
+class Ligne:
+    """Une opération du programme : sa source (fichier, ou table et ligne) et son résultat, ou son erreur."""
+
+    source: str
+    resultats: dict[str, Any] = field(default_factory=dict)
+    erreur: str | None = None
+
+
+def _valeur_cellule(brute: str) -> Any:
+    """Le texte d'une cellule de table, typé : nombre (point ou virgule décimale), booléen, texte ; vide : None."""
+    t = brute.strip()
+    if t == "":
+        return None
+    bas = t.lower()
+    if bas in ("vrai", "true", "oui"):
+        return True
+    if bas in ("faux", "false", "non"):
+        return False
+    nombre = t.replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+    if re.fullmatch(r"-?\d+", nombre):
+        return int(nombre)
+    if re.fullmatch(r"-?\d+[.,]\d*", nombre):
+        return float(nombre.replace(",", "."))
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+        from datetime import date
+
+        return date.fromisoformat(t)
+    return t
+
+
+def _placer(doc: dict, cle: str, valeur: Any, ou: str) -> None:
+    """doc[...] = valeur pour une clé « logements[0].nombre » ou « prix_de_revient.travaux »."""
+    cible: Any = doc
+    parties = cle.split(".")
+    for i, p in enumerate(parties):
+        m = re.fullmatch(r"([a-z_]+)\[(\d+)\]", p)
+        dernier = i == len(parties) - 1
+        if m:
+            liste = cible.setdefault(m.group(1), [])
+            k = int(m.group(2))
+            if not isinstance(liste, list) or k > len(liste):
+                raise ScenarioInvalide(ou, cle, f"l'élément {k} n'existe pas (le modèle en a {len(liste)}) ; "
+                                       "ajoutez-les dans l'ordre")
+            if k == len(liste):
+                liste.append({})
+            if dernier:
+                liste[k] = valeur
+            else:
+                cible = liste[k]
+        elif dernier:
+            cible[p] = valeur
+        else:
+            cible = cible.setdefault(p, {})
+            if not isinstance(cible, dict):
+                raise ScenarioInvalide(ou, cle, f"« {p} » n'est pas une table du scénario")
+
+
+def _lire_table(chemin: Path) -> list[dict[str, str]]:
+    """Les lignes de la table (CSV « ; » ou « , », UTF-8 avec ou sans BOM ; Parquet)."""
+    if chemin.suffix.lower() == ".parquet":
+        try:
+            import pandas as pd
+
+            df = pd.read_parquet(chemin)
+        except ImportError:
+            raise ScenarioInvalide(str(chemin), "", "lire un fichier Parquet demande pyarrow : pip install -e "
+                                   "\".[programme]\"") from None
+        except Exception as exc:  # fichier abîmé
+            raise ScenarioInvalide(str(chemin), "", f"fichier Parquet illisible ({type(exc).__name__})") from None
+        return [{k: "" if v is None or (isinstance(v, float) and v != v) else str(v) for k, v in r.items()}
+                for r in df.to_dict("records")]
+    import csv
+
+    from plai_bilan.fichiers import lire_fichier_borne
+
+    texte = lire_fichier_borne(chemin, str(chemin), "table CSV", 200_000_000).decode("utf-8-sig", errors="strict")
+    premiere = texte.split("\n", 1)[0]
+    separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
+    return list(csv.DictReader(texte.splitlines(), delimiter=separateur))
+
+
+def operations(entree: str | Path) -> list[tuple[str, Any]]:
+    """(source, scénario ou erreur) pour chaque opération de l'entrée, dans l'ordre."""
+    import tomllib
+
+    from plai_bilan.scenario import charger_scenario, lire_document
+
+    chemin = Path(entree)
+    sortie: list[tuple[str, Any]] = []
+    if chemin.is_dir():
+        fichiers = sorted(f for f in chemin.iterdir() if f.suffix.lower() in EXTENSIONS_SCENARIO
+                          and not f.name.startswith((".", "~$")))
+        if not fichiers:
+            raise ScenarioInvalide(str(chemin), "", "aucun scénario (.toml, .xlsx) dans ce dossier")
+        for f in fichiers:
+            try:
+                sortie.append((f.name, charger_scenario(f)))
+            except ErreurPlaiBilan as exc:
+                sortie.append((f.name, exc))
+        return sortie
+    if chemin.suffix.lower() not in (".csv", ".parquet"):
+        raise ScenarioInvalide(str(chemin), "", "un dossier de scénarios, ou une table .csv ou .parquet est attendu")
+    lignes = _lire_table(chemin)
+    modeles: dict[str, dict] = {}
+    for n, ligne in enumerate(lignes, start=2):  # la ligne 1 est l'en-tête
+        ou = f"{chemin.name}, ligne {n}"
+        try:
+            modele = (ligne.get("modele") or "").strip()
+            if not modele:
+                raise ScenarioInvalide(ou, "modele", "colonne obligatoire : le scénario modèle (.toml) que la ligne "
+                                       "modifie, relatif à la table")
+            if modele not in modeles:
+                f = (chemin.parent / modele)
+                try:
+                    modeles[modele] = tomllib.loads(f.read_text(encoding="utf-8-sig"))
+                except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                    raise ScenarioInvalide(ou, "modele", f"scénario modèle {modele} illisible ({exc})") from None
+            import copy
+
+            doc = copy.deepcopy(modeles[modele])
+            for cle, brute in ligne.items():
+                if cle is None or cle.strip() in ("", "modele"):
+                    continue
+                valeur = _valeur_cellule(brute or "")
+                if valeur is not None:
+                    _placer(doc, cle.strip(), valeur, ou)
+            import hashlib
+            import json
+
+            empreinte = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+            sortie.append((ou, lire_document(doc, ou, empreinte)))
+        except ErreurPlaiBilan as exc:
+            sortie.append((ou, exc))
+    if not sortie:
+        raise ScenarioInvalide(str(chemin), "", "la table n'a aucune ligne d'opération")
+    return sortie
+
+
+def resoudre_programme(entree: str | Path, parametres=None, progression=None) -> list[Ligne]:
+    """Chaque opération préparée puis résolue, par paquets de :data:`PAQUET`."""
+    from plai_bilan.calcul import resoudre
+    from plai_bilan.preparation import preparer
+
+    ops = operations(entree)
+    lignes = [Ligne(source) for source, _ in ops]
+    a_resoudre: list[tuple[int, Any]] = []
+    for i, (source, sc) in enumerate(ops):
+        if isinstance(sc, ErreurPlaiBilan):
+            lignes[i].erreur = str(sc)
+            continue
+        if not any(p.est_solde for p in sc.prets):
+            lignes[i].erreur = f"{source} : aucun prêt d'équilibre (montant = \"solde\") : rien à résoudre"
+            continue
+        a_resoudre.append((i, sc))
+    for debut in range(0, len(a_resoudre), PAQUET):
+        paquet = a_resoudre[debut:debut + PAQUET]
+        entrees, indices = [], []
+        for i, sc in paquet:
+            try:
+                entrees.append(preparer(sc, parametres))
+                indices.append(i)
+            except ErreurPlaiBilan as exc:
+                lignes[i].erreur = str(exc)
+        for i, b in zip(indices, resoudre(entrees, parametres=parametres) if entrees else []):
+            lignes[i].resultats = resultats(b)
+        if progression is not None:
+            progression(min(debut + PAQUET, len(a_resoudre)), len(a_resoudre))
+    return lignes
+
+
+def resultats(b) -> dict[str, Any]:
+    """Une ligne du tableau du programme (clés du catalogue)."""
+    c = b.sieg.corridor if b.sieg is not None else None
+    j = b.subvention_justifiable
+    non_conformes = [k.code for k in b.controles if k.statut == "non conforme"]
+    return {
+        "nom": b.scenario.operation.nom, "nature": b.scenario.operation.nature, "n_logements": b.n_logements,
+        "n_plai_adapte": b.n_plai_adapte, "prix_de_revient": b.prix_de_revient, "faisable": b.faisable,
+        "subvention_minimale": b.subvention_minimale,
+        "subvention_minimale_par_logement": b.subvention_minimale_par_logement,
+        "subvention_plai_ordinaire": b.subvention_plai_ordinaire, "cout_contreparties": b.cout_contreparties,
+        "subvention_justifiable": j,
+        "justifiable_par_plai_adapte": None if j is None or not b.n_plai_adapte else j / b.n_plai_adapte,
+        "besoin_hors_contreparties": b.besoin_hors_contreparties, "subvention_maximale": None if c is None else c.maximum,
+        "annee_critique": b.annee_critique, "controles_non_conformes": " ".join(non_conformes),
+    }
+
+
+def allouer_budget(lignes: list[Ligne], budget: float) -> list[tuple[Ligne, bool, float]]:
+    """Le budget FNAP réparti : les opérations classées par montant justifiable par PLAI adapté croissant (le plus
+    de PLAI adaptés par euro d'abord ; à égalité, l'ordre du programme), chacune financée de tout son montant
+    justifiable tant que le budget restant le couvre, sinon passée (aucun financement partiel).
+
+    Renvoie (ligne, financée, budget restant après elle) dans l'ordre du classement."""
+    candidates = [l for l in lignes if l.erreur is None and l.resultats.get("justifiable_par_plai_adapte")]
+    candidates.sort(key=lambda l: l.resultats["justifiable_par_plai_adapte"])
+    reste = budget
+    sortie = []
+    for l in candidates:
+        j = l.resultats["subvention_justifiable"]
+        financee = j <= reste + 1e-6
+        if financee:
+            reste -= j
+        sortie.append((l, financee, reste))
+    return sortie

@@ -1,0 +1,202 @@
+"""Sorties d'un programme : tableau d'une ligne par opération (CSV, Parquet, classeur) et vue du programme.
+
+Reçoit des données simples : (source, résultats, erreur) par opération et la répartition du budget FNAP.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from plai_bilan.catalogue import catalogue
+
+COLONNES = ("nom", "nature", "n_logements", "n_plai_adapte", "prix_de_revient", "faisable", "subvention_minimale",
+            "subvention_minimale_par_logement", "subvention_plai_ordinaire", "cout_contreparties",
+            "subvention_justifiable", "justifiable_par_plai_adapte", "besoin_hors_contreparties",
+            "subvention_maximale", "annee_critique", "controles_non_conformes")
+LIBELLES_EN_PLUS = {"source": "Source (fichier, ou table et ligne)", "erreur": "Erreur (opération non résolue)",
+                    "justifiable_par_plai_adapte": "Subvention PLAI adapté justifiable par PLAI adapté (€)",
+                    "controles_non_conformes": "Contrôles non conformes", "financee_par_le_budget":
+                    "Financée par le budget FNAP", "budget_restant": "Budget FNAP restant après l'opération (€)"}
+
+
+def libelle(cle: str) -> str:
+    if cle in LIBELLES_EN_PLUS:
+        return LIBELLES_EN_PLUS[cle]
+    return catalogue()[cle].libelle_unite
+
+
+def tableau(operations: list[tuple[str, dict, str | None]], repartition: dict[str, tuple[bool, float]] | None
+            ) -> list[dict[str, Any]]:
+    """Une ligne par opération, colonnes dans l'ordre (clés du catalogue)."""
+    lignes = []
+    for source, resultats, erreur in operations:
+        ligne = {"source": source, **{k: resultats.get(k) for k in COLONNES}, "erreur": erreur}
+        if repartition is not None:
+            financee, reste = repartition.get(source, (None, None))
+            ligne["financee_par_le_budget"] = financee
+            ligne["budget_restant"] = reste
+        lignes.append(ligne)
+    return lignes
+
+
+def _quantile(valeurs: list[float], q: float) -> float | None:
+    if not valeurs:
+        return None
+    v = sorted(valeurs)
+    x = q * (len(v) - 1)
+    i = int(math.floor(x))
+    return v[i] + (v[min(i + 1, len(v) - 1)] - v[i]) * (x - i)
+
+
+def synthese(lignes: list[dict[str, Any]], budget: float | None) -> dict[str, Any]:
+    """La vue du programme : effectifs, totaux, distribution de la subvention d'équilibre par logement, budget."""
+    ok = [l for l in lignes if l["erreur"] is None]
+    faisables = [l for l in ok if l["faisable"]]
+    somme = lambda cle: sum(l[cle] or 0.0 for l in faisables)  # noqa: E731
+    par_logement = [l["subvention_minimale_par_logement"] for l in faisables]
+    s = {"operations": len(lignes), "resolues": len(ok), "en_erreur": len(lignes) - len(ok),
+         "infaisables": len(ok) - len(faisables), "logements": sum(l["n_logements"] for l in ok),
+         "plai_adaptes": sum(l["n_plai_adapte"] for l in ok), "prix_de_revient": sum(l["prix_de_revient"] for l in ok),
+         "subvention_minimale": somme("subvention_minimale"), "cout_contreparties": somme("cout_contreparties"),
+         "subvention_justifiable": somme("subvention_justifiable"),
+         "besoin_hors_contreparties": somme("besoin_hors_contreparties"),
+         "par_logement_p10": _quantile(par_logement, 0.1), "par_logement_p50": _quantile(par_logement, 0.5),
+         "par_logement_p90": _quantile(par_logement, 0.9), "budget_fnap": budget}
+    if budget is not None:
+        financees = [l for l in lignes if l.get("financee_par_le_budget")]
+        s["operations_financees"] = len(financees)
+        s["plai_adaptes_finances"] = sum(l["n_plai_adapte"] for l in financees)
+        s["budget_engage"] = sum(l["subvention_justifiable"] for l in financees)
+    return s
+
+
+def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
+    from plai_bilan.format import euros
+
+    m = [f"Programme : {s['operations']} opérations, {s['resolues']} résolues, {s['en_erreur']} en erreur, "
+         f"{s['infaisables']} infaisables ; {s['logements']} logements dont {s['plai_adaptes']} PLAI adaptés",
+         f"Prix de revient total : {euros(s['prix_de_revient'])}",
+         f"Subventions d'équilibre (tout l'écart de financement) : {euros(s['subvention_minimale'])}",
+         f"Coût des contreparties sociales : {euros(s['cout_contreparties'])}",
+         f"Subvention PLAI adapté justifiable : {euros(s['subvention_justifiable'])}",
+         f"Besoin hors contreparties (autres financeurs) : {euros(s['besoin_hors_contreparties'])}"]
+    if s["par_logement_p50"] is not None:
+        m.append(f"Subvention d'équilibre par logement : P10 {euros(s['par_logement_p10'])}, P50 "
+                 f"{euros(s['par_logement_p50'])}, P90 {euros(s['par_logement_p90'])}")
+    if s["budget_fnap"] is not None:
+        m.append(f"Budget FNAP {euros(s['budget_fnap'])} : {s['operations_financees']} opérations financées "
+                 f"({s['plai_adaptes_finances']} PLAI adaptés) pour {euros(s['budget_engage'])} (classement : "
+                 "montant justifiable par PLAI adapté croissant, chaque opération financée entière)")
+    erreurs = [l for l in lignes if l["erreur"]]
+    if erreurs:
+        m.append("")
+        m.append("Opérations non résolues :")
+        m += [f"  {l['erreur']}" for l in erreurs]
+    return "\n".join(m) + "\n"
+
+
+def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path) -> None:
+    """Le tableau du programme, selon l'extension : .csv (« ; », virgule décimale, BOM), .parquet, .xlsx (avec la
+    vue du programme, un histogramme et la répartition du budget) ; écriture atomique."""
+    from plai_bilan.sortie import ecrire_atomique
+
+    chemin = str(chemin)
+    suffixe = Path(chemin).suffix.lower()
+    if suffixe == ".csv":
+        from plai_bilan.sorties.csv import neutraliser
+
+        def cellule(v: Any) -> str:
+            if v is None:
+                return ""
+            if isinstance(v, bool):
+                return "oui" if v else "non"
+            if isinstance(v, float):
+                return f"{v:.2f}".replace(".", ",")
+            return neutraliser(str(v))
+
+        cles = list(lignes[0]) if lignes else ["source"]
+        texte_csv = "\ufeff" + ";".join(libelle(c) for c in cles) + "\r\n" + "".join(
+            ";".join(cellule(l[c]).replace(";", ",") for c in cles) + "\r\n" for l in lignes)
+        ecrire_atomique(chemin, lambda tmp: Path(tmp).write_bytes(texte_csv.encode("utf-8")))
+    elif suffixe == ".parquet":
+        import pandas as pd
+
+        df = pd.DataFrame(lignes)
+        ecrire_atomique(chemin, lambda tmp: df.to_parquet(tmp, index=False))
+    else:
+        ecrire_atomique(chemin, lambda tmp: _classeur(lignes, s, tmp))
+
+
+def _classeur(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str) -> None:
+    from plai_bilan.export.classeur import Classeur, ecrire as ecrire_cellule
+
+    cl = Classeur(chemin)
+    f = cl.format
+    ws = cl.wb.add_worksheet("Programme")
+    ws.write_string(0, 0, "Programme d'opérations", f(titre=True))
+    ws.set_column(0, 0, 62)
+    ws.set_column(1, 1, 20)
+    vue = [("Opérations", s["operations"], "nombre"), ("résolues", s["resolues"], "nombre"),
+           ("en erreur", s["en_erreur"], "nombre"), ("infaisables", s["infaisables"], "nombre"),
+           ("Logements", s["logements"], "nombre"), ("dont PLAI adaptés", s["plai_adaptes"], "nombre"),
+           ("Prix de revient total", s["prix_de_revient"], "euros"),
+           ("Subventions d'équilibre (tout l'écart de financement)", s["subvention_minimale"], "euros"),
+           ("Coût des contreparties sociales", s["cout_contreparties"], "euros"),
+           ("Subvention PLAI adapté justifiable", s["subvention_justifiable"], "euros"),
+           ("Besoin hors contreparties", s["besoin_hors_contreparties"], "euros"),
+           ("Subvention d'équilibre par logement : P10", s["par_logement_p10"], "euros"),
+           ("P50", s["par_logement_p50"], "euros"), ("P90", s["par_logement_p90"], "euros")]
+    if s["budget_fnap"] is not None:
+        vue += [("Budget FNAP", s["budget_fnap"], "euros"), ("Opérations financées", s["operations_financees"],
+                                                             "nombre"),
+                ("PLAI adaptés financés", s["plai_adaptes_finances"], "nombre"),
+                ("Budget engagé", s["budget_engage"], "euros")]
+    for i, (lib, v, fmt) in enumerate(vue, start=2):
+        ws.write_string(i, 0, lib)
+        ecrire_cellule(ws, i, 1, v, f(fmt))
+    ws.write_string(len(vue) + 3, 0, "Répartition du budget : opérations classées par montant justifiable par PLAI "
+                    "adapté croissant, chacune financée de tout son montant tant que le budget le couvre.",
+                    f(italique=True))
+    t = cl.wb.add_worksheet("Opérations")
+    cles = list(lignes[0]) if lignes else []
+    for j, c in enumerate(cles):
+        t.write_string(0, j, libelle(c), f(entete=True))
+    t.set_row(0, 45)
+    t.set_column(0, 1, 30)
+    t.set_column(2, len(cles), 15)
+    formats = {"n_logements": "nombre", "n_plai_adapte": "nombre", "annee_critique": "entier",
+               "budget_restant": "euros"}
+    for i, l in enumerate(lignes, start=1):
+        for j, c in enumerate(cles):
+            v = l[c]
+            if isinstance(v, bool):
+                v = "oui" if v else "non"
+            fmt = formats.get(c, "euros" if isinstance(v, float) else "texte")
+            ecrire_cellule(t, i, j, v, f(fmt))
+    t.freeze_panes(1, 1)
+    t.autofilter(0, 0, max(len(lignes), 1), max(len(cles) - 1, 0))
+    # Histogramme de la subvention d'équilibre par logement (10 classes).
+    valeurs = [l["subvention_minimale_par_logement"] for l in lignes
+               if l["erreur"] is None and l["faisable"] and l["subvention_minimale_par_logement"] is not None]
+    if valeurs:
+        bas, haut = min(valeurs), max(valeurs)
+        pas = (haut - bas) / 10 or 1.0
+        classes = [0] * 10
+        for v in valeurs:
+            classes[min(int((v - bas) / pas), 9)] += 1
+        h = cl.wb.add_worksheet("Distribution")
+        h.write_row(0, 0, ["De (€ par logement)", "À", "Opérations"], f(entete=True))
+        for k in range(10):
+            h.write_number(k + 1, 0, bas + k * pas, f("euros"))
+            h.write_number(k + 1, 1, bas + (k + 1) * pas, f("euros"))
+            h.write_number(k + 1, 2, classes[k], f("nombre"))
+        g = cl.wb.add_chart({"type": "column"})
+        g.add_series({"name": "Opérations", "categories": ["Distribution", 1, 0, 10, 0],
+                      "values": ["Distribution", 1, 2, 10, 2], "fill": {"color": "#2E75B6"}, "gap": 10})
+        g.set_title({"name": "Subvention d'équilibre par logement", "name_font": {"size": 11}})
+        g.set_x_axis({"num_format": "#,##0", "name": "€ par logement (début de classe)"})
+        g.set_legend({"none": True})
+        ws.insert_chart(len(vue) + 5, 0, g)
+    cl.fermer()
