@@ -483,10 +483,14 @@ def convertir(fichier: str, sortie: str | None) -> None:
 @click.option("--budget-fnap", "budget", type=click.FloatRange(0, 1e12), default=None, metavar="EUROS",
               help="Répartit ce budget FNAP entre les opérations (classement : montant justifiable par PLAI adapté "
                    "croissant, chaque opération financée entière).")
+@click.option("--dask", "dask", default=None, metavar="ADRESSE",
+              help="Résout les paquets sur un cluster dask.distributed : « local » (ce poste) ou l'adresse du "
+                   "planificateur (tcp://hote:8786) ; extra [dask].")
 @_option_parametres
 @click.argument("entree", type=click.Path(dir_okay=True, path_type=str))
 @_erreurs_en_message
-def lot(entree: str, sortie: str | None, format_: str, budget: float | None, parametres_locaux: str | None) -> None:
+def lot(entree: str, sortie: str | None, format_: str, budget: float | None, parametres_locaux: str | None,
+        dask: str | None) -> None:
     """Tout un programme : un dossier de scénarios (.toml, .xlsx) ou une table (.csv, .parquet).
 
     Une table a une ligne par opération : la colonne « modele » (un scénario TOML, relatif à la table) et des
@@ -516,8 +520,17 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
             except ImportError:
                 raise SortieImpossible(f"{sortie} (option -o) : écrire du Parquet demande pyarrow : pip install -e "
                                        "\".[programme]\"") from None
-    lignes = resoudre_programme(entree, _parametres(parametres_locaux),
-                                Progression("Opérations", actif=None if format_ != "json" else False))
+    client = None
+    if dask is not None:
+        from plai_bilan.programme import client_dask
+
+        client = client_dask(dask)
+    try:
+        lignes = resoudre_programme(entree, _parametres(parametres_locaux),
+                                    Progression("Opérations", actif=None if format_ != "json" else False), client)
+    finally:
+        if client is not None:
+            client.close()
     repartition = None
     if budget is not None:
         repartition = {l.source: (f, reste) for l, f, reste in allouer_budget(lignes, budget)}

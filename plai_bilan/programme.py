@@ -154,11 +154,42 @@ def operations(entree: str | Path) -> list[tuple[str, Any]]:
     return sortie
 
 
-def resoudre_programme(entree: str | Path, parametres=None, progression=None) -> list[Ligne]:
-    """Chaque opération préparée puis résolue, par paquets de :data:`PAQUET`."""
+def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None) -> list[tuple[int, dict | None, str | None]]:
+    """Un paquet : (indice, scénario) -> (indice, résultats ou None, erreur ou None). Exécuté sur place ou par
+    un travailleur Dask (fonction de module, arguments sérialisables)."""
     from plai_bilan.calcul import resoudre
     from plai_bilan.preparation import preparer
 
+    sortie, entrees, indices = [], [], []
+    for i, sc in paquet:
+        try:
+            entrees.append(preparer(sc, parametres))
+            indices.append(i)
+        except ErreurPlaiBilan as exc:
+            sortie.append((i, None, str(exc)))
+    for i, b in zip(indices, resoudre(entrees, parametres=parametres) if entrees else []):
+        sortie.append((i, resultats(b), None))
+    return sortie
+
+
+def client_dask(adresse: str):
+    """Un client dask.distributed : « local » démarre un LocalCluster sur ce poste, sinon l'adresse du
+    planificateur (tcp://hote:8786). Extra facultatif [dask]."""
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        raise ErreurPlaiBilan("--dask demande dask.distributed : pip install -e \".[dask]\"") from None
+    if adresse == "local":
+        return Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))
+    try:
+        return Client(adresse, timeout=10)
+    except (OSError, TimeoutError) as exc:
+        raise ErreurPlaiBilan(f"--dask {adresse} : planificateur injoignable ({exc})") from None
+
+
+def resoudre_programme(entree: str | Path, parametres=None, progression=None, client=None) -> list[Ligne]:
+    """Chaque opération préparée puis résolue, par paquets de :data:`PAQUET` ; avec un client Dask, les paquets
+    sont résolus par les travailleurs du cluster (mêmes résultats)."""
     ops = operations(entree)
     lignes = [Ligne(source) for source, _ in ops]
     a_resoudre: list[tuple[int, Any]] = []
@@ -170,19 +201,24 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None) ->
             lignes[i].erreur = f"{source} : aucun prêt d'équilibre (montant = \"solde\") : rien à résoudre"
             continue
         a_resoudre.append((i, sc))
-    for debut in range(0, len(a_resoudre), PAQUET):
-        paquet = a_resoudre[debut:debut + PAQUET]
-        entrees, indices = [], []
-        for i, sc in paquet:
-            try:
-                entrees.append(preparer(sc, parametres))
-                indices.append(i)
-            except ErreurPlaiBilan as exc:
-                lignes[i].erreur = str(exc)
-        for i, b in zip(indices, resoudre(entrees, parametres=parametres) if entrees else []):
-            lignes[i].resultats = resultats(b)
+    paquets = [a_resoudre[d:d + PAQUET] for d in range(0, len(a_resoudre), PAQUET)]
+    if client is None:
+        faits = (_resoudre_paquet(p, parametres) for p in paquets)
+    else:
+        from dask.distributed import as_completed
+
+        futurs = client.map(_resoudre_paquet, paquets, parametres=parametres, pure=False)
+        faits = (f.result() for f in as_completed(futurs))
+    n_faits = 0
+    for fait in faits:
+        for i, res, erreur in fait:
+            if erreur is not None:
+                lignes[i].erreur = erreur
+            else:
+                lignes[i].resultats = res
+        n_faits += len(fait)
         if progression is not None:
-            progression(min(debut + PAQUET, len(a_resoudre)), len(a_resoudre))
+            progression(n_faits, len(a_resoudre))
     return lignes
 
 

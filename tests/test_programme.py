@@ -166,3 +166,25 @@ def test_comparer_ecarte_un_fichier_fautif(tmp_path):
     assert r.exit_code == 1
     assert len(json.loads(r.stdout)["operations"]) == 2
     assert f"{casse} : syntaxe TOML invalide" in r.stderr and "écarté de la comparaison" in r.stderr
+
+
+def test_dask_local_memes_resultats(monkeypatch):
+    """Les paquets résolus par un LocalCluster dask.distributed donnent exactement les mêmes résultats."""
+    pytest.importorskip("dask.distributed")
+    import plai_bilan.programme as p
+
+    monkeypatch.setattr(p, "PAQUET", 2)  # trois paquets, répartis entre les travailleurs
+    attendu = [(l.source, l.resultats, l.erreur) for l in p.resoudre_programme(EXEMPLE)]
+    client = p.client_dask("local")
+    try:
+        obtenu = [(l.source, l.resultats, l.erreur) for l in p.resoudre_programme(EXEMPLE, client=client)]
+        assert len(client.scheduler_info()["workers"]) == 2
+    finally:
+        client.close()
+    assert obtenu == attendu
+
+
+def test_dask_injoignable_une_ligne_francaise():
+    pytest.importorskip("dask.distributed")
+    r = lancer("lot", EXEMPLE, "--dask", "tcp://127.0.0.1:9")
+    assert r.exit_code == 2 and r.stderr.startswith("Erreur : --dask tcp://127.0.0.1:9 : planificateur injoignable")
