@@ -6,6 +6,7 @@ Comme :mod:`plai_bilan.bilan`, ce module ne calcule rien : les modules ``instruc
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -244,6 +245,12 @@ class Distribution:
     def quantile(self, q: float) -> float:
         """Le plus petit S tel qu'au moins q des trajectoires ont S* <= S (inf si hors d'atteinte)."""
         return float(np.quantile(self.subventions, q, method="inverted_cdf"))
+
+    def plus_severe_que(self, subvention: float | None) -> float:
+        """La part des trajectoires aléatoires qu'une subvention (None : infaisable) dépasse : le rang d'une
+        trajectoire de résistance dans le modèle aléatoire."""
+        s = math.inf if subvention is None else subvention
+        return float(np.mean(self.subventions < s)) if self.subventions.size else 0.0
 
     @property
     def part_infaisable(self) -> float:

@@ -88,6 +88,7 @@ def subventions_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> np.ndarra
 
 
 PAQUET = 10_000  # trajectoires résolues ensemble : la mémoire reste bornée (quelques centaines de Mo)
+ELEMENTS_MAX = 2_000_000  # trajectoires x prêts x années d'un paquet (un échéancier en compte quelques-uns)
 
 
 def distribution(e: Entrees, n: int = 10_000, graine: int | None = None, progression=None) -> Distribution:
@@ -97,8 +98,10 @@ def distribution(e: Entrees, n: int = 10_000, graine: int | None = None, progres
     g = m["graine"] if graine is None else graine
     rng = np.random.default_rng(g)
     resultats = np.empty(n)
-    for debut in range(0, n, PAQUET):
-        k = min(PAQUET, n - debut)
+    # Un paquet plus petit quand l'opération a beaucoup de prêts : trajectoires x prêts x années bornés.
+    paquet = max(50, min(PAQUET, ELEMENTS_MAX // (e.horizon * max(1, len(e.prets)))))
+    for debut in range(0, n, paquet):
+        k = min(paquet, n - debut)
         chemins = trajectoires_aleatoires(float(e.livret_a[0]), e.horizon, k, g, m, rng)
         resultats[debut:debut + k] = subventions_sous_trajectoires(e, chemins)
         if progression is not None:

@@ -188,3 +188,29 @@ def test_dask_injoignable_une_ligne_francaise():
     pytest.importorskip("dask.distributed")
     r = lancer("lot", EXEMPLE, "--dask", "tcp://127.0.0.1:9")
     assert r.exit_code == 2 and r.stderr.startswith("Erreur : --dask tcp://127.0.0.1:9 : planificateur injoignable")
+
+
+def test_paquet_adapte_au_nombre_de_prets(monkeypatch):
+    """Beaucoup de prêts : des paquets plus petits (mémoire bornée), mêmes résultats."""
+    import plai_bilan.risque as r
+
+    e = preparer(charger_scenario(AA))
+    d1 = r.distribution(e, 600, 3)
+    vus = []
+    monkeypatch.setattr(r, "ELEMENTS_MAX", 50 * e.horizon * len(e.prets))  # 50 trajectoires par paquet
+    d2 = r.distribution(e, 600, 3, progression=lambda f, t: vus.append(f))
+    np.testing.assert_array_equal(d1.subventions, d2.subventions)
+    assert vus[:2] == [50, 100] and len(vus) == 12
+
+
+def test_trajectoires_de_resistance_rangees_dans_le_modele_aleatoire():
+    import json as _json
+
+    r = CliRunner().invoke(main, ["risque", str(RACINE / "scenarios" / "cn-montreuil-12-plai-dont-4-adaptes.toml"),
+                                  "-n", "500", "--format", "json"])
+    d = _json.loads(r.stdout)
+    for t in d["trajectoires"]:
+        if not t["faisable"]:  # infaisable : plus sévère que toutes les trajectoires aléatoires faisables
+            assert t["plus_severe_que"] == pytest.approx(1 - d["aleatoire"]["part_infaisable"])
+    base = next(t for t in d["trajectoires"] if t["nom"] == "scenario")
+    assert 0.3 < base["plus_severe_que"] < 0.7  # la trajectoire du scénario est au milieu de la distribution

@@ -84,6 +84,17 @@ def histogramme(r: Risque, chemin: str | Path) -> None:
         x = d.quantile(q)
         if math.isfinite(x):
             ax.axvline(x, color=ROUGE, linestyle=style, linewidth=1.5, label=f"P{round(q * 100)} : {euros(x)}")
+    # Les trajectoires de résistance sur la même échelle : une ligne grise chacune, ou dites infaisables.
+    infaisables_resistance = []
+    for t in r.trajectoires:
+        if t.faisable:
+            ax.axvline(t.subvention_minimale, color="#595959", linestyle=(0, (2, 2)), linewidth=1.2,
+                       label=f"{t.libelle} : {euros(t.subvention_minimale)}")
+        else:
+            infaisables_resistance.append(t.libelle)
+    if infaisables_resistance:
+        ax.text(0.99, 0.97, "Infaisables : " + " ; ".join(infaisables_resistance), transform=ax.transAxes,
+                ha="right", va="top", fontsize=8, color=ROUGE, wrap=True)
     ax.xaxis.set_major_formatter(FuncFormatter(_milliers))
     ax.set_xlabel("Subvention minimale (€)")
     ax.set_ylabel("Nombre de trajectoires")

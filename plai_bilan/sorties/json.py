@@ -282,7 +282,9 @@ def risque(r: Risque) -> dict:
             "pret_equilibre_initial": arrondi(r.pret_equilibre_initial),
             "trajectoires": [{"nom": t.nom, "libelle": t.libelle, "livret_a_pct": [arrondi(x * 100, 4) for x in t.taux],
                               "faisable": t.faisable, "subvention_minimale": arrondi(t.subvention_minimale),
-                              "besoin_brut": arrondi(t.besoin_brut)} for t in r.trajectoires],
+                              "besoin_brut": arrondi(t.besoin_brut),
+                              "plus_severe_que": arrondi(d.plus_severe_que(
+                                  t.subvention_minimale if t.faisable else None), 6)} for t in r.trajectoires],
             "aleatoire": {"n": d.n, "graine": d.graine,
                           **{f"p{round(p * 100)}": arrondi(d.quantile(p)) for p in QUANTILES},
                           "subvention_90_pct_trajectoires": arrondi(d.quantile(0.9)),

@@ -442,14 +442,19 @@ def risque(r: Risque) -> str:
             return euros(t.subvention_minimale)
         return "infaisable" + ("" if t.besoin_brut is None else f" (besoin {euros(t.besoin_brut)})")
 
-    lignes = [[t.nom, t.libelle, " ".join(nombre(x * 100, 2) for x in t.taux[:5]) + " ...", besoin(t)]
-              for t in r.trajectoires]
     d = r.distribution
+    lignes = [[t.nom, t.libelle, " ".join(nombre(x * 100, 2) for x in t.taux[:5]) + " ...", besoin(t),
+               pct(d.plus_severe_que(t.subvention_minimale if t.faisable else None) * 100, 1)]
+              for t in r.trajectoires]
     m = [paragraphe(r.nom), paragraphe(f"Critère : {r.critere} ; horizon {r.horizon} ans ; prêt d'équilibre sans "
                                       f"subvention {euros(r.pret_equilibre_initial)} (au-delà, aucune subvention ne "
                                       "suffit : « infaisable »)"), "",
          "Trajectoires de résistance", tableau(["Trajectoire", "Description", "Livret A années 1-5 (%)",
-                                                "Subvention minimale"], lignes, "<<<>"), "",
+                                                "Subvention minimale", "Plus sévère que"], lignes, "<<<>>"),
+         paragraphe("« Plus sévère que » : la part des trajectoires aléatoires qui demandent moins (une trajectoire "
+                    "infaisable dépasse toutes les trajectoires aléatoires faisables). Le modèle aléatoire revient "
+                    "vers sa moyenne de long terme : une hausse durable de plusieurs points y est rare, ce que les "
+                    "trajectoires de résistance mesurent à part."), "",
          f"Modèle aléatoire : {d.n} trajectoires, graine {d.graine}"]
     q = [[f"P{round(p * 100)}", montant(d.quantile(p))] for p in QUANTILES]
     q.append(["Subvention qui équilibre 90 % des trajectoires", montant(d.quantile(0.9))])
