@@ -689,7 +689,9 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
     _verifier_xlsx(xlsx, "--xlsx")
     sc = _scenario_a_resoudre(fichier, png)
     p = _parametres(parametres_locaux)
-    s = _sensibilite(sc, p)
+    from plai_bilan.progression import Progression
+
+    s = _sensibilite(sc, p, progression=Progression("Sensibilité", actif=None if format_ != "json" else False))
     _avertir(sc.avertissements)
     if png and not s.faisable:
         click.echo(f"Avertissement : graphique non écrit dans {png} : aucune subvention n'équilibre l'opération telle "

@@ -131,8 +131,17 @@ def _subventions(variantes: list[Scenario], p: Parametres | None) -> np.ndarray:
 
 
 def sensibilite(sc: Scenario, parametres: Parametres | None = None,
-                hypotheses: tuple[Hypothese, ...] = HYPOTHESES) -> Sensibilite:
-    """S* pour chaque hypothèse basse et haute, et la valeur de bascule de chacune."""
+                hypotheses: tuple[Hypothese, ...] = HYPOTHESES, progression=None) -> Sensibilite:
+    """S* pour chaque hypothèse basse et haute, et la valeur de bascule de chacune ; ``progression(fait, total)``
+    après chaque étape (variantes, puis chaque pas des deux dichotomies)."""
+    total = 1 + 2 * (ITERATIONS + 1)
+    etapes = [0]
+
+    def avancer() -> None:
+        etapes[0] += 1
+        if progression is not None:
+            progression(min(etapes[0], total), total)
+
     e = preparer(sc, parametres)
     bases = [h.valeur(e) for h in hypotheses]
     ecarts = [h.ecart(v) for h, v in zip(hypotheses, bases)]
@@ -140,16 +149,19 @@ def sensibilite(sc: Scenario, parametres: Parametres | None = None,
     for h, (bas, haut) in zip(hypotheses, ecarts):
         variantes += [h.appliquer(e, bas), h.appliquer(e, haut)]
     s = _subventions(variantes, parametres)
+    avancer()
     plages = [h.plage(v, e) for h, v in zip(hypotheses, bases)]
-    bascules = _frontiere(e, hypotheses, plages, parametres, lambda x: x > 0)
-    ruptures = _frontiere(e, hypotheses, plages, parametres, np.isinf)
+    bascules = _frontiere(e, hypotheses, plages, parametres, lambda x: x > 0, avancer)
+    ruptures = _frontiere(e, hypotheses, plages, parametres, np.isinf, avancer)
+    if progression is not None:
+        progression(total, total)
     lignes = tuple(LigneSensibilite(h.cle, h.libelle, h.unite, v, bas, haut, float(s[1 + 2 * i]), float(s[2 + 2 * i]),
                                     bascules[i], ruptures[i], plages[i])
                    for i, (h, v, (bas, haut)) in enumerate(zip(hypotheses, bases, ecarts)))
     return Sensibilite(e.provenance, sc.operation.nom, sc.analyse.critere, float(s[0]), lignes)
 
 
-def _frontiere(e: Entrees, hypotheses, plages, p, predicat) -> list[float | None]:
+def _frontiere(e: Entrees, hypotheses, plages, p, predicat, avancer=lambda: None) -> list[float | None]:
     """Dichotomie simultanée sur toutes les hypothèses : la frontière où ``predicat(S*)`` change de valeur dans la
     plage, donnée du côté où il est faux (arrondie à l'entier de ce côté pour une durée) ; None sans changement."""
     lo = np.array([a for a, _ in plages], float)
@@ -159,10 +171,12 @@ def _frontiere(e: Entrees, hypotheses, plages, p, predicat) -> list[float | None
         return predicat(_subventions([h.appliquer(e, v) for h, v in zip(hypotheses, x)], p))
 
     vrai_lo, vrai_hi = evaluer(lo), evaluer(hi)
+    avancer()
     actif = vrai_lo != vrai_hi
     for _ in range(ITERATIONS):
+        avancer()
         if not actif.any():
-            break
+            continue
         mi = (lo + hi) / 2
         meme_que_lo = evaluer(mi) == vrai_lo
         lo = np.where(actif & meme_que_lo, mi, lo)

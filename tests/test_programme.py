@@ -214,3 +214,15 @@ def test_trajectoires_de_resistance_rangees_dans_le_modele_aleatoire():
             assert t["plus_severe_que"] == pytest.approx(1 - d["aleatoire"]["part_infaisable"])
     base = next(t for t in d["trajectoires"] if t["nom"] == "scenario")
     assert 0.3 < base["plus_severe_que"] < 0.7  # la trajectoire du scénario est au milieu de la distribution
+
+
+def test_sensibilite_progresse_et_donne_les_memes_resultats():
+    from plai_bilan.sensibilite import sensibilite
+
+    sc = charger_scenario(AA)
+    vus = []
+    avec = sensibilite(sc, progression=lambda f, t: vus.append((f, t)))
+    sans = sensibilite(sc)
+    assert avec == sans
+    total = vus[-1][1]
+    assert vus[-1] == (total, total) and [f for f, _ in vus] == sorted(f for f, _ in vus) and len(vus) >= 3
