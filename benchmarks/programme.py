@@ -52,6 +52,26 @@ if __name__ == "__main__":
         besoins([e])
     boucle = (time.perf_counter() - t) / 200
     print(f"boucle opération par opération : {boucle * 1000:.2f} ms par opération")
+    # Le coût intérieur : la récurrence des prêts sur les années (échéancier d'un euro de chaque prêt, calculé à
+    # la construction du lot), vectorisée sur tous les prêts du paquet ; puis le compte et le solveur.
+    entrees = (variees * 20)[:1_000]
+    t0 = time.perf_counter()
+    for _ in range(5):
+        lot = construire_lot(entrees)
+    t_lot = (time.perf_counter() - t0) / 5
+    la = lot.livret_a[lot.pret_operation]
+    t0 = time.perf_counter()
+    for _ in range(5):
+        lot.parametres_prets.echeancier_unitaire(la)
+    t_prets = (time.perf_counter() - t0) / 5
+    criteres = np.array([e.hypotheses.critere for e in entrees])
+    t0 = time.perf_counter()
+    for _ in range(5):
+        besoin_subvention(lot, criteres, exploitation.compte(lot))
+    t_tout = (time.perf_counter() - t0) / 5
+    print(f"paquet de 1 000 opérations x 60 ans ({len(lot.pret_operation)} prêts) : construction du lot "
+          f"{t_lot * 1000:.1f} ms, dont la récurrence des prêts sur les années (vectorisée sur les prêts) "
+          f"{t_prets * 1000:.1f} ms ; compte et solveur {t_tout * 1000:.1f} ms")
     tailles = (1_000, 2_000) if petit else (1_000, 10_000, 100_000, 1_000_000)
     paquet = 1_000  # opérations par lot : la mémoire reste bornée et les tableaux tiennent dans le cache
     for n in tailles:
