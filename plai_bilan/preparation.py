@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,18 @@ class Entrees:
     @property
     def n_plai_adapte(self) -> int:
         return sum(lg.nombre for lg in self.lignes if lg.plai_adapte)
+
+    @cached_property
+    def assiettes_lot(self) -> tuple[float, ...]:
+        """Les assiettes annuelles que lit le lot, calculées une fois : loyers et accessoires, accessoires, RLS,
+        surface utile x 12, logements, PLAI adaptés, logements comptés par le financement de l'accompagnement."""
+        n, n_pa = self.n_logements, self.n_plai_adapte
+        return (sum(lg.nombre * 12.0 * (lg.loyer + lg.loyer_accessoire) for lg in self.lignes),
+                sum(lg.nombre * 12.0 * lg.loyer_accessoire for lg in self.lignes),
+                sum(lg.nombre * 12.0 * lg.reduction_loyer_solidarite for lg in self.lignes),
+                sum(lg.nombre * 12.0 * lg.surface_utile for lg in self.lignes),
+                float(n), float(n_pa),
+                float(n_pa if self.hypotheses.financement_accompagnement_contrepartie else n))
 
     @property
     def provenance(self) -> Provenance:
@@ -569,36 +582,55 @@ def construire_lot(entrees: list[Entrees], livret_a: np.ndarray | None = None) -
         if entrees[i].indice_solde == j:
             indice_solde[i] = k
 
-    def colonne(f, dtype=float) -> np.ndarray:
-        return np.array([f(pr) for _, _, pr in prets], dtype=dtype)
+    # Une lecture groupée des attributs (operator.attrgetter) par prêt et par opération : la construction d'un lot
+    # de milliers d'opérations reste rapide.
+    from operator import attrgetter
+
+    champs_prets = ("duree", "progressivite", "revisabilite", "index", "taux_fixe", "marge", "prefinancement",
+                    "differe", "profil")
+    lire_pret = attrgetter(*champs_prets)
+    lignes_prets = [lire_pret(pr) for _, _, pr in prets]
+    col_prets = dict(zip(champs_prets, zip(*lignes_prets))) if lignes_prets else {c: () for c in champs_prets}
+
+    def colonne(nom: str, dtype=float, code=None) -> np.ndarray:
+        valeurs = col_prets[nom]
+        return np.array([code[v] for v in valeurs] if code else valeurs, dtype=dtype)
 
     params = ParametresPrets(
-        duree=colonne(lambda pr: pr.duree, int), progressivite=colonne(lambda pr: pr.progressivite),
-        revisabilite=colonne(lambda pr: CODES_REVISABILITE[pr.revisabilite], int),
-        indexe=colonne(lambda pr: pr.index == "livret_a", bool), taux_fixe=colonne(lambda pr: pr.taux_fixe),
-        marge=colonne(lambda pr: pr.marge), prefinancement=colonne(lambda pr: pr.prefinancement, int),
-        differe=colonne(lambda pr: pr.differe, int), profil=colonne(lambda pr: CODES_PROFIL[pr.profil], int))
+        duree=colonne("duree", int), progressivite=colonne("progressivite"),
+        revisabilite=colonne("revisabilite", int, CODES_REVISABILITE),
+        indexe=np.array([v == "livret_a" for v in col_prets["index"]], dtype=bool),
+        taux_fixe=np.array([np.nan if v is None else v for v in col_prets["taux_fixe"]], dtype=float),
+        marge=np.array([np.nan if v is None else v for v in col_prets["marge"]], dtype=float),
+        prefinancement=colonne("prefinancement", int), differe=colonne("differe", int),
+        profil=colonne("profil", int, CODES_PROFIL))
 
     def par_operation(f) -> np.ndarray:
         return np.array([f(e) for e in entrees], dtype=float)
 
-    def hyp(nom: str) -> np.ndarray:
-        return par_operation(lambda e: getattr(e.hypotheses, nom))
+    noms_hyp = ("vacance", "impayes", "charges_pct_loyers", "indexation_loyers", "indexation_charges",
+                "frais_gestion", "entretien_courant", "assurance", "autres_charges", "charges_comprises",
+                "gros_entretien_total", "gla_montant", "gla_duree", "accompagnement_montant", "accompagnement_duree",
+                "financement_accompagnement_montant", "financement_accompagnement_duree", "tfpb_montant",
+                "tfpb_exoneration", "fonds_propres", "fp_taux", "fp_duree", "tresorerie_initiale")
+    lire_hyp = attrgetter(*noms_hyp)
+    table_hyp = np.array([lire_hyp(e.hypotheses) for e in entrees], dtype=float).reshape(len(entrees), len(noms_hyp))
+    colonnes_hyp = {nom: table_hyp[:, k] for k, nom in enumerate(noms_hyp)}
 
-    def base(f) -> np.ndarray:
-        return par_operation(lambda e: sum(lg.nombre * 12.0 * f(lg) for lg in e.lignes))
+    def hyp(nom: str) -> np.ndarray:
+        return colonnes_hyp[nom]
+
+    assiettes = np.array([e.assiettes_lot for e in entrees], dtype=float).reshape(len(entrees), 7)
 
     pret_operation = np.array([i for i, _, _ in prets], dtype=int)
     return Lot(
         t=np.arange(1, h + 1),
         horizon=horizons,
-        base_loyers=base(lambda lg: lg.loyer + lg.loyer_accessoire),
-        base_accessoires=base(lambda lg: lg.loyer_accessoire),
-        base_rls=base(lambda lg: lg.reduction_loyer_solidarite),
-        base_surface=base(lambda lg: lg.surface_utile),
+        base_loyers=assiettes[:, 0], base_accessoires=assiettes[:, 1], base_rls=assiettes[:, 2],
+        base_surface=assiettes[:, 3],
         vacance=hyp("vacance"), impayes=hyp("impayes"), charges_pct_loyers=hyp("charges_pct_loyers"),
         indexation_loyers=hyp("indexation_loyers"), indexation_charges=hyp("indexation_charges"),
-        n_logements=par_operation(lambda e: e.n_logements), n_plai_adapte=par_operation(lambda e: e.n_plai_adapte),
+        n_logements=assiettes[:, 4], n_plai_adapte=assiettes[:, 5],
         frais_gestion=hyp("frais_gestion"), entretien_courant=hyp("entretien_courant"), assurance=hyp("assurance"),
         autres_charges=hyp("autres_charges"), charges_comprises=hyp("charges_comprises"),
         gros_entretien_total=hyp("gros_entretien_total"),
@@ -606,8 +638,7 @@ def construire_lot(entrees: list[Entrees], livret_a: np.ndarray | None = None) -
         accompagnement=hyp("accompagnement_montant"), accompagnement_duree=hyp("accompagnement_duree"),
         financement_accompagnement=hyp("financement_accompagnement_montant"),
         financement_accompagnement_duree=hyp("financement_accompagnement_duree"),
-        n_financement_accompagnement=par_operation(
-            lambda e: e.n_plai_adapte if e.hypotheses.financement_accompagnement_contrepartie else e.n_logements),
+        n_financement_accompagnement=assiettes[:, 6],
         tfpb=hyp("tfpb_montant"), tfpb_exoneration=hyp("tfpb_exoneration"),
         fonds_propres=hyp("fonds_propres"), fonds_propres_taux=hyp("fp_taux"), fonds_propres_duree=hyp("fp_duree"),
         tresorerie_initiale=hyp("tresorerie_initiale"),
