@@ -134,7 +134,7 @@ def controler_sieg(b: Bilan, subvention: float | None = None) -> ControleSieg:
             contrainte_min = "equilibre" if b.annee_critique is None else f"equilibre_annee_{b.annee_critique}"
         corridor = Corridor(minimum, contrainte_min, maximum, contrainte_max, a,
                             minimum is not None and minimum <= maximum + 1e-6)
-    produits = _par_produit(b, s, capital_solde) if hs.individualisation else ()
+    produits = _par_produit(b, s, p) if hs.individualisation else ()
     postes = tuple(PosteSieg(k, p[k]) for k in COUTS + ("recettes",) + COMPENSATIONS + ("benefice_raisonnable",))
     prets = tuple(zip((pr.nom for pr in b.prets_caracteristiques), avantages))
     return ControleSieg(hypotheses=hs, subvention=s, postes=postes, avantages_prets=prets, cout_brut=cout_brut,
@@ -143,7 +143,7 @@ def controler_sieg(b: Bilan, subvention: float | None = None) -> ControleSieg:
                         seuil_report=hs.report_max * moyenne, verdict=verdict, corridor=corridor, produits=produits)
 
 
-def _par_produit(b: Bilan, s: float, capital_solde: float | None) -> tuple[ProduitSieg, ...]:
+def _par_produit(b: Bilan, s: float, p: dict) -> tuple[ProduitSieg, ...]:
     """Individualisation : PLAI adapté et PLAI ordinaire, quand l'opération (produit ordinaire) mêle les deux.
 
     Clé de répartition : la part de surface utile, sauf les loyers (part de l'assiette des loyers et accessoires ;
@@ -158,8 +158,6 @@ def _par_produit(b: Bilan, s: float, capital_solde: float | None) -> tuple[Produ
     T = hs.duree
     t = np.arange(1, T + 1)
     v = _actualisation(hs.taux_actualisation, t)
-    p = _postes(b, s, capital_solde)
-    p.pop("_avantages")
     c = b.compte_zero
     su = sum(l.nombre * l.surface_utile for l in lignes)
     loyers = sum(l.nombre * (l.loyer + l.loyer_accessoire) for l in lignes)
