@@ -44,6 +44,9 @@ if __name__ == "__main__":
     from plai_bilan.preparation import construire_lot
     from plai_bilan.solveur import besoin_subvention
 
+    from plai_bilan.memoire import regler_allocateur
+
+    regler_allocateur()  # comme la ligne de commande
     petit = "--petit" in sys.argv
     variees = operations_variees(50)
     # Boucle simple : une opération à la fois, 200 opérations.

@@ -14,6 +14,7 @@ import click
 
 from plai_bilan import __version__
 from plai_bilan.erreurs import ErreurPlaiBilan
+from plai_bilan.memoire import regler_allocateur
 
 CONTEXTE = {"help_option_names": [], "max_content_width": 100}
 
@@ -77,6 +78,7 @@ class _Groupe(click.Group):
         kwargs["standalone_mode"] = False
         # Les calculs traitent eux-mêmes l'infini et l'indéfini (opération infaisable) : pas d'avertissement numpy.
         warnings.filterwarnings("ignore", category=RuntimeWarning)
+        regler_allocateur()
         # SIGTERM et SIGHUP interrompent proprement : les fichiers temporaires d'écriture sont effacés.
         for nom in ("SIGTERM", "SIGHUP"):
             if hasattr(signal, nom):

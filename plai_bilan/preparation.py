@@ -10,6 +10,7 @@ import math
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import cached_property
+from operator import attrgetter
 from pathlib import Path
 
 import numpy as np
@@ -95,6 +96,12 @@ class Entrees:
                 sum(lg.nombre * 12.0 * lg.surface_utile for lg in self.lignes),
                 float(n), float(n_pa),
                 float(n_pa if self.hypotheses.financement_accompagnement_contrepartie else n))
+
+    @cached_property
+    def lot(self) -> tuple[np.ndarray, np.ndarray]:
+        """Sa ligne de nombres et le tableau de ses prêts, tels que les empile ``construire_lot`` (faits une fois,
+        à la préparation)."""
+        return ligne_lot(self), prets_lot(self)
 
     @property
     def provenance(self) -> Provenance:
@@ -456,12 +463,14 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     utilises = tuple(ValeurUtilisee(v.bareme, p[v.bareme].description, v.date, v.statut, v.reference,
                                     p[v.bareme].estimation)
                      for v in sorted(chercher.utilises.values(), key=lambda v: (v.bareme, v.date)))
-    return Entrees(sc, h, cs, cs_a, cs_b, regles, lmzone, plafond_m2, plafond_m2_brut, reval,
-                   revalorisations_apl_supposees, tuple(lignes), _hypotheses(sc, exoneration_legale, taux_tva,
-                                                                             marge_pct), _prets(sc), livret,
-                   tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
-                   tranches_fnap, postes, hyp_sieg,
-                   utilises, p.date_jeu, p.origine, perimes, None if cap is None else cap[0], tuple(avert))
+    e = Entrees(sc, h, cs, cs_a, cs_b, regles, lmzone, plafond_m2, plafond_m2_brut, reval,
+                revalorisations_apl_supposees, tuple(lignes), _hypotheses(sc, exoneration_legale, taux_tva,
+                                                                          marge_pct), _prets(sc), livret,
+                tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
+                tranches_fnap, postes, hyp_sieg,
+                utilises, p.date_jeu, p.origine, perimes, None if cap is None else cap[0], tuple(avert))
+    e.lot  # ligne de nombres du lot, faite ici une fois
+    return e
 
 
 def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int
@@ -562,95 +571,97 @@ def _prets(sc: Scenario) -> tuple[CaracteristiquesPret, ...]:
         profil=pr.profil) for pr in sc.prets)
 
 
+_NOMS_HYP = ("vacance", "impayes", "charges_pct_loyers", "indexation_loyers", "indexation_charges",
+             "frais_gestion", "entretien_courant", "assurance", "autres_charges", "charges_comprises",
+             "gros_entretien_total", "gla_montant", "gla_duree", "accompagnement_montant", "accompagnement_duree",
+             "financement_accompagnement_montant", "financement_accompagnement_duree", "tfpb_montant",
+             "tfpb_exoneration", "fonds_propres", "fp_taux", "fp_duree", "tresorerie_initiale")
+_LIRE_HYP = attrgetter(*_NOMS_HYP)
+_ASSIETTES = ("base_loyers", "base_accessoires", "base_rls", "base_surface", "n_logements", "n_plai_adapte",
+              "n_financement_accompagnement")
+# La ligne numérique d'une opération : ses hypothèses, ses assiettes, puis le taux d'actualisation (nan sans).
+_COLONNES = _NOMS_HYP + _ASSIETTES + ("taux_actualisation",)
+_CHAMPS_PRETS = ("duree", "progressivite", "revisabilite", "indexe", "taux_fixe", "marge", "prefinancement",
+                 "differe", "profil")
+
+
+def ligne_lot(e: Entrees) -> np.ndarray:
+    """Les nombres par opération que lit le lot, dans l'ordre de ``_COLONNES``."""
+    ta = e.hypotheses.taux_actualisation
+    return np.array(_LIRE_HYP(e.hypotheses) + e.assiettes_lot + (np.nan if ta is None else ta,), dtype=float)
+
+
+def prets_lot(e: Entrees) -> np.ndarray:
+    """(L, 10) : les caractéristiques de chaque prêt dans l'ordre de ``_CHAMPS_PRETS``, puis son capital."""
+    def nombre(v) -> float:
+        return np.nan if v is None else v
+
+    return np.array([(pr.duree, pr.progressivite, CODES_REVISABILITE[pr.revisabilite], pr.index == "livret_a",
+                      nombre(pr.taux_fixe), nombre(pr.marge), pr.prefinancement, pr.differe, CODES_PROFIL[pr.profil],
+                      k) for pr, k in zip(e.prets, e.principaux)], dtype=float).reshape(len(e.prets), 10)
+
+
 def construire_lot(entrees: list[Entrees], livret_a: np.ndarray | None = None) -> Lot:
     """Empile les entrées numériques de plusieurs opérations en un lot de tableaux pour le moteur.
 
-    ``livret_a`` (O, H) remplace les trajectoires des scénarios (tests de résistance).
+    Chaque opération apporte une ligne de nombres et un tableau de ses prêts, faits une fois (``Entrees.lot``) ;
+    l'empilement est une concaténation. ``livret_a`` (O, H) remplace les trajectoires des scénarios (tests de
+    résistance).
     """
     horizons = np.array([e.horizon for e in entrees], dtype=int)
     h = int(horizons.max())
     if livret_a is None:
-        la = np.zeros((len(entrees), h))
-        for i, e in enumerate(entrees):
-            la[i, : len(e.livret_a)] = e.livret_a
-            la[i, len(e.livret_a):] = e.livret_a[-1]
+        trajectoires = [e.livret_a for e in entrees]
+        if all(len(x) == h for x in trajectoires):
+            la = np.array(trajectoires, dtype=float).reshape(len(entrees), h)
+        else:
+            la = np.zeros((len(entrees), h))
+            for i, x in enumerate(trajectoires):
+                la[i, : len(x)] = x
+                la[i, len(x):] = x[-1]
     else:
         la = np.asarray(livret_a, float)
-    prets = [(i, j, pr) for i, e in enumerate(entrees) for j, pr in enumerate(e.prets)]
-    indice_solde = np.full(len(entrees), -1, dtype=int)
-    for k, (i, j, _) in enumerate(prets):
-        if entrees[i].indice_solde == j:
-            indice_solde[i] = k
-
-    # Une lecture groupée des attributs (operator.attrgetter) par prêt et par opération : la construction d'un lot
-    # de milliers d'opérations reste rapide.
-    from operator import attrgetter
-
-    champs_prets = ("duree", "progressivite", "revisabilite", "index", "taux_fixe", "marge", "prefinancement",
-                    "differe", "profil")
-    lire_pret = attrgetter(*champs_prets)
-    lignes_prets = [lire_pret(pr) for _, _, pr in prets]
-    col_prets = dict(zip(champs_prets, zip(*lignes_prets))) if lignes_prets else {c: () for c in champs_prets}
-
-    def colonne(nom: str, dtype=float, code=None) -> np.ndarray:
-        valeurs = col_prets[nom]
-        return np.array([code[v] for v in valeurs] if code else valeurs, dtype=dtype)
-
+    faits = [e.lot for e in entrees]
+    table = np.array([ligne for ligne, _ in faits], dtype=float).reshape(len(entrees), len(_COLONNES))
+    col = {nom: table[:, k] for k, nom in enumerate(_COLONNES)}
+    nombres = np.array([len(e.prets) for e in entrees], dtype=int)
+    table_prets = (np.concatenate([prets for _, prets in faits]) if nombres.sum() else np.zeros((0, 10)))
+    pret_operation = np.repeat(np.arange(len(entrees)), nombres)
+    solde = np.array([-1 if e.indice_solde is None else e.indice_solde for e in entrees], dtype=int)
+    indice_solde = np.where(solde >= 0, np.cumsum(nombres) - nombres + solde, -1)
+    cp = {nom: table_prets[:, k] for k, nom in enumerate(_CHAMPS_PRETS)}
+    entier = {nom: cp[nom].astype(int) for nom in ("duree", "revisabilite", "prefinancement", "differe", "profil")}
     params = ParametresPrets(
-        duree=colonne("duree", int), progressivite=colonne("progressivite"),
-        revisabilite=colonne("revisabilite", int, CODES_REVISABILITE),
-        indexe=np.array([v == "livret_a" for v in col_prets["index"]], dtype=bool),
-        taux_fixe=np.array([np.nan if v is None else v for v in col_prets["taux_fixe"]], dtype=float),
-        marge=np.array([np.nan if v is None else v for v in col_prets["marge"]], dtype=float),
-        prefinancement=colonne("prefinancement", int), differe=colonne("differe", int),
-        profil=colonne("profil", int, CODES_PROFIL))
-
-    def par_operation(f) -> np.ndarray:
-        return np.array([f(e) for e in entrees], dtype=float)
-
-    noms_hyp = ("vacance", "impayes", "charges_pct_loyers", "indexation_loyers", "indexation_charges",
-                "frais_gestion", "entretien_courant", "assurance", "autres_charges", "charges_comprises",
-                "gros_entretien_total", "gla_montant", "gla_duree", "accompagnement_montant", "accompagnement_duree",
-                "financement_accompagnement_montant", "financement_accompagnement_duree", "tfpb_montant",
-                "tfpb_exoneration", "fonds_propres", "fp_taux", "fp_duree", "tresorerie_initiale")
-    lire_hyp = attrgetter(*noms_hyp)
-    table_hyp = np.array([lire_hyp(e.hypotheses) for e in entrees], dtype=float).reshape(len(entrees), len(noms_hyp))
-    colonnes_hyp = {nom: table_hyp[:, k] for k, nom in enumerate(noms_hyp)}
-
-    def hyp(nom: str) -> np.ndarray:
-        return colonnes_hyp[nom]
-
-    assiettes = np.array([e.assiettes_lot for e in entrees], dtype=float).reshape(len(entrees), 7)
-
-    pret_operation = np.array([i for i, _, _ in prets], dtype=int)
+        duree=entier["duree"], progressivite=cp["progressivite"], revisabilite=entier["revisabilite"],
+        indexe=cp["indexe"] != 0, taux_fixe=cp["taux_fixe"], marge=cp["marge"],
+        prefinancement=entier["prefinancement"], differe=entier["differe"], profil=entier["profil"])
     return Lot(
         t=np.arange(1, h + 1),
         horizon=horizons,
-        base_loyers=assiettes[:, 0], base_accessoires=assiettes[:, 1], base_rls=assiettes[:, 2],
-        base_surface=assiettes[:, 3],
-        vacance=hyp("vacance"), impayes=hyp("impayes"), charges_pct_loyers=hyp("charges_pct_loyers"),
-        indexation_loyers=hyp("indexation_loyers"), indexation_charges=hyp("indexation_charges"),
-        n_logements=assiettes[:, 4], n_plai_adapte=assiettes[:, 5],
-        frais_gestion=hyp("frais_gestion"), entretien_courant=hyp("entretien_courant"), assurance=hyp("assurance"),
-        autres_charges=hyp("autres_charges"), charges_comprises=hyp("charges_comprises"),
-        gros_entretien_total=hyp("gros_entretien_total"),
-        gla=hyp("gla_montant"), gla_duree=hyp("gla_duree"),
-        accompagnement=hyp("accompagnement_montant"), accompagnement_duree=hyp("accompagnement_duree"),
-        financement_accompagnement=hyp("financement_accompagnement_montant"),
-        financement_accompagnement_duree=hyp("financement_accompagnement_duree"),
-        n_financement_accompagnement=assiettes[:, 6],
-        tfpb=hyp("tfpb_montant"), tfpb_exoneration=hyp("tfpb_exoneration"),
-        fonds_propres=hyp("fonds_propres"), fonds_propres_taux=hyp("fp_taux"), fonds_propres_duree=hyp("fp_duree"),
-        tresorerie_initiale=hyp("tresorerie_initiale"),
-        taux_actualisation=par_operation(lambda e: np.nan if e.hypotheses.taux_actualisation is None
-                                         else e.hypotheses.taux_actualisation),
+        base_loyers=col["base_loyers"], base_accessoires=col["base_accessoires"], base_rls=col["base_rls"],
+        base_surface=col["base_surface"],
+        vacance=col["vacance"], impayes=col["impayes"], charges_pct_loyers=col["charges_pct_loyers"],
+        indexation_loyers=col["indexation_loyers"], indexation_charges=col["indexation_charges"],
+        n_logements=col["n_logements"], n_plai_adapte=col["n_plai_adapte"],
+        frais_gestion=col["frais_gestion"], entretien_courant=col["entretien_courant"], assurance=col["assurance"],
+        autres_charges=col["autres_charges"], charges_comprises=col["charges_comprises"],
+        gros_entretien_total=col["gros_entretien_total"],
+        gla=col["gla_montant"], gla_duree=col["gla_duree"],
+        accompagnement=col["accompagnement_montant"], accompagnement_duree=col["accompagnement_duree"],
+        financement_accompagnement=col["financement_accompagnement_montant"],
+        financement_accompagnement_duree=col["financement_accompagnement_duree"],
+        n_financement_accompagnement=col["n_financement_accompagnement"],
+        tfpb=col["tfpb_montant"], tfpb_exoneration=col["tfpb_exoneration"],
+        fonds_propres=col["fonds_propres"], fonds_propres_taux=col["fp_taux"], fonds_propres_duree=col["fp_duree"],
+        tresorerie_initiale=col["tresorerie_initiale"],
+        taux_actualisation=col["taux_actualisation"],
         livret_a=la,
         pret_operation=pret_operation,
-        unitaire=params.echeancier_unitaire(la[pret_operation] if len(prets) else np.zeros((0, h))),
-        principal=np.array([entrees[i].principaux[j] for i, j, _ in prets], float),
+        unitaire=params.echeancier_unitaire(la[pret_operation]),
+        principal=table_prets[:, 9].copy(),
         indice_solde=indice_solde,
         parametres_prets=params,
-        noms_prets=tuple(pr.nom for _, _, pr in prets),
+        noms_prets=tuple(pr.nom for e in entrees for pr in e.prets),
     )
 
 

@@ -158,8 +158,10 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None) -> list[tup
     """Un paquet : (indice, scénario) -> (indice, résultats ou None, erreur ou None). Exécuté sur place ou par
     un travailleur Dask (fonction de module, arguments sérialisables)."""
     from plai_bilan.calcul import resoudre
+    from plai_bilan.memoire import regler_allocateur
     from plai_bilan.preparation import preparer
 
+    regler_allocateur()  # chez un travailleur Dask aussi
     sortie, entrees, indices = [], [], []
     for i, sc in paquet:
         try:

@@ -14,7 +14,7 @@ import numpy as np
 
 from plai_bilan.catalogue import catalogue
 from plai_bilan.conventions import EGALITE_RELATIVE, NUL, TOLERANCE
-from plai_bilan.moteur.exploitation import Compte, compte, indice, valeur_actuelle
+from plai_bilan.moteur.exploitation import Compte, compte, valeur_actuelle
 from plai_bilan.moteur.lot import Lot
 
 _MOTIFS = catalogue().valeurs["motif"]
@@ -185,7 +185,7 @@ def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte
 
     # Loyer d'équilibre : loyers principaux à 0, accessoires gardés.
     c_l0 = compte(lot, base_loyers=lot.base_accessoires)
-    a = (lot.base_surface[:, None] * indice(lot.indexation_loyers, lot.t) * (1.0 - lot.vacance - lot.impayes)[:, None]
+    a = (lot.base_surface[:, None] * lot.indice_loyers * (1.0 - lot.vacance - lot.impayes)[:, None]
          * (1.0 - lot.charges_pct_loyers)[:, None]) * actif
     v_l = valeurs_critere(critere, c_l0.autofinancement, c_l0.tresorerie, c_l0.van)
     w_l = coefficients_critere(critere, a, lot.taux_actualisation, lot.t)

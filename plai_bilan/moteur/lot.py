@@ -10,10 +10,16 @@ Taux en décimal ; montants d'exploitation par logement et par an aux prix de l'
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
 from plai_bilan.moteur.prets import CODES_PROFIL, CODES_REVISABILITE, Echeancier, echeancier, taux_annuels
+
+
+def indice_croissance(g: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """(1 + g) ** (t - 1), (O, H)."""
+    return (1.0 + g[:, None]) ** (t[None, :] - 1)
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,16 @@ class Lot:
     @property
     def n_operations(self) -> int:
         return len(self.horizon)
+
+    @cached_property
+    def indice_loyers(self) -> np.ndarray:
+        """(1 + indexation_loyers) ** (t - 1), (O, H), calculé une fois par lot."""
+        return indice_croissance(self.indexation_loyers, self.t)
+
+    @cached_property
+    def indice_charges(self) -> np.ndarray:
+        """(1 + indexation_charges) ** (t - 1), (O, H), calculé une fois par lot."""
+        return indice_croissance(self.indexation_charges, self.t)
 
     @property
     def actif(self) -> np.ndarray:

@@ -35,12 +35,15 @@ def facteur_annuite(r: np.ndarray, p: np.ndarray, n: np.ndarray) -> np.ndarray:
     >>> round(float(facteur_annuite(0.03, 0.03, 10)), 6)  # r = p : (1 + r) / N
     0.103
     """
-    r, p, n = np.broadcast_arrays(np.asarray(r, float), np.asarray(p, float), np.asarray(n, float))
-    x = np.log1p(p) - np.log1p(r)
+    r, p, n = np.asarray(r, float), np.asarray(p, float), np.asarray(n, float)
+    d = p - r
+    # x = log((1 + p) / (1 + r)) exactement près de r = p ; (1 + r) expm1(x) = p - r.
     with np.errstate(divide="ignore", invalid="ignore"):
-        f = (1.0 + r) * np.expm1(x) / np.expm1(n * x)
-    egal = x == 0.0
-    return np.where(egal, (1.0 + r) / np.where(n > 0, n, 1.0), f)
+        f = d / np.expm1(n * np.log1p(d / (1.0 + r)))
+    egal = d == 0.0
+    if np.any(egal):
+        f = np.where(egal, (1.0 + r) / np.where(n > 0, n, 1.0), f)
+    return f
 
 
 @dataclass(frozen=True)
@@ -95,42 +98,47 @@ def echeancier(
     profil = np.broadcast_to(np.asarray(profil, int), (n_prets,))
 
     k0 = principal * (1.0 + taux[:, 0]) ** pref
-    ech = np.zeros((n_prets, horizon))
-    itr = np.zeros((n_prets, horizon))
-    amo = np.zeros((n_prets, horizon))
-    crd = np.zeros((n_prets, horizon))
-    prog = np.zeros((n_prets, horizon))
-
-    revise = indexe & (revis != SIMPLE)
-    limite = revis == DOUBLE_LIMITEE
+    t = np.arange(1, horizon + 1)
+    prog = _progressivites(taux, p0, indexe & (revis != SIMPLE), revis == DOUBLE_LIMITEE)
+    # Coefficient c_t de l'échéance sur le capital restant dû en début d'année, et taux r'_t des intérêts (nuls
+    # après la dernière échéance).
+    n_restant = duree[:, None] - t[None, :] + 1.0
+    actif = n_restant > 0
+    n_restant = np.maximum(n_restant, 1.0)
+    coef = facteur_annuite(taux, prog, n_restant)
     constant = profil == AMORTISSEMENT_CONSTANT
-    restant = k0.copy()
-    p = p0.copy()
-    for j in range(horizon):
-        t = j + 1
-        r = taux[:, j]
-        if j > 0:
-            p_rev = (1.0 + p) * (1.0 + r) / (1.0 + taux[:, j - 1]) - 1.0
-            p_rev = np.where(limite, np.maximum(p_rev, 0.0), p_rev)
-            p = np.where(revise, p_rev, p)
-        prog[:, j] = p
-        actif = t <= duree
-        n_restant = np.maximum(duree - t + 1, 1)
-        interet = restant * r
-        en_differe = t <= differe
-        annuite = restant * facteur_annuite(r, p, n_restant)
-        amort_constant = restant / n_restant
-        echeance = np.where(constant, amort_constant + interet, annuite)
-        echeance = np.where(en_differe, interet, echeance)
-        echeance = np.where(actif, echeance, 0.0)
-        interet = np.where(actif, interet, 0.0)
-        amortissement = echeance - interet
-        restant = restant - amortissement
-        ech[:, j] = echeance
-        itr[:, j] = interet
-        amo[:, j] = amortissement
-        crd[:, j] = restant
+    if constant.any():
+        coef = np.where(constant[:, None], 1.0 / n_restant + taux, coef)
+    if differe.any():
+        coef = np.where(t[None, :] <= differe[:, None], taux, coef)
+    coef *= actif
+    r_eff = taux * actif
+    # CRD_t = CRD_{t-1} (1 + r'_t - c_t) : la récurrence sur les années est un produit cumulé.
+    crd = np.cumprod(1.0 + r_eff - coef, axis=1)
+    crd *= k0[:, None]
+    debut = np.empty_like(crd)
+    debut[:, 0] = k0
+    debut[:, 1:] = crd[:, :-1]
+    ech = debut * coef
+    itr = debut * r_eff
+    amo = ech - itr
     return Echeancier(k0, ech, itr, amo, crd, taux, prog)
+
+
+def _progressivites(taux: np.ndarray, p0: np.ndarray, revise: np.ndarray, limite: np.ndarray) -> np.ndarray:
+    """p_t (L, H) sans boucle : la révision double se télescope, 1 + p_t = (1 + p)(1 + r_t) / (1 + r_1) ; limitée
+    (max(p_t, 0) à chaque révision), c'est une récurrence de Lindley en produit :
+    1 + p_t = (1 + r_t) max((1 + p) / (1 + r_1), 1 / min_{2 <= s <= t} (1 + r_s)) pour t >= 2."""
+    un_r = 1.0 + taux
+    prog = np.multiply(un_r, ((1.0 + p0) / un_r[:, 0])[:, None])
+    if limite.any() and taux.shape[1] > 1:
+        prog[:, 1:] = np.where(limite[:, None],
+                               np.maximum(prog[:, 1:], un_r[:, 1:] / np.minimum.accumulate(un_r[:, 1:], axis=1)),
+                               prog[:, 1:])
+    prog -= 1.0
+    prog = np.where(revise[:, None], prog, p0[:, None])
+    prog[:, 0] = p0
+    return prog
 
 
 def taux_annuels(indexe: np.ndarray, taux_fixe: np.ndarray, marge: np.ndarray, livret_a: np.ndarray) -> np.ndarray:
