@@ -1,25 +1,30 @@
-"""Programmes synthétiques : le moteur vectorisé contre une boucle opération par opération, temps et mémoire.
+"""Programmes synthétiques : S* vectorisé et compilé contre une boucle opération par opération, temps et mémoire.
 
-python benchmarks/programme.py [--petit] : des programmes de N opérations variées sur 60 ans (critère de
-trésorerie cumulée), N de 1 000 à 100 000 (--petit : jusqu'à 2 000). Pour chaque N : temps de construction du lot
-(depuis les entrées préparées), temps de résolution vectorisée, temps par opération, et le rapport avec une boucle
-simple (même moteur, une opération à la fois) mesurée sur 200 opérations ; pic de mémoire du processus.
+python benchmarks/programme.py [--petit] : des programmes de N opérations variées (critère de trésorerie cumulée,
+travaux, charge foncière et vacance tirés au hasard), N de 1 000 à 1 000 000 sur 60 ans, puis 100 000 opérations
+sur 20 à 80 ans (la série opérations x années). Pour chaque taille, par paquets de 1 000 : construction des lots
+(depuis les entrées préparées), S* par le moteur numpy (compte et solveur) et par le noyau compilé
+(moteur.noyau, ce que prennent sensibilite, risque et les études de lots), temps par opération, rapport avec la
+boucle (le moteur sur une opération à la fois, mesuré sur 200 opérations) ; pic de mémoire du processus.
+--petit : jusqu'à 2 000 opérations (CI).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import resource
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
 RACINE = Path(__file__).resolve().parent.parent
+PAQUET = 1_000  # opérations par lot : la mémoire reste bornée, les tableaux tiennent dans le cache
 
 
-def operations_variees(k: int):
-    """k opérations préparées : Villeurbanne sur 60 ans, travaux, charge foncière et vacance qui varient."""
+def operations_variees(k: int, duree: int = 60):
+    """k opérations préparées : Villeurbanne sur ``duree`` ans, travaux, charge foncière et vacance qui varient."""
     from plai_bilan.preparation import preparer
     from plai_bilan.scenario import charger_scenario
 
@@ -30,72 +35,98 @@ def operations_variees(k: int):
         pr = dataclasses.replace(base.prix_de_revient, travaux=float(rng.uniform(60_000, 200_000)),
                                  charge_fonciere=float(rng.uniform(100_000, 250_000)))
         ex = dataclasses.replace(base.exploitation, vacance_pct=float(rng.uniform(0, 5)))
-        an = dataclasses.replace(base.analyse, duree=60)
+        an = dataclasses.replace(base.analyse, duree=duree)
         sortie.append(preparer(dataclasses.replace(base, prix_de_revient=pr, exploitation=ex, analyse=an)))
     return sortie
 
 
+def fr(x: float) -> str:
+    return f"{x:,.0f}".replace(",", " ")
 
-if __name__ == "__main__":
-    import sys
 
-    from plai_bilan.calcul import besoins
+def programme(variees: list, n: int) -> tuple[float, float, float]:
+    """N opérations par paquets : (construction des lots, S* numpy, S* compilé), en secondes."""
     from plai_bilan.moteur import exploitation
     from plai_bilan.preparation import construire_lot
-    from plai_bilan.solveur import besoin_subvention
+    from plai_bilan.solveur import besoin_subvention, subventions_lot
 
+    t_lot = t_numpy = t_noyau = 0.0
+    for debut in range(0, n, PAQUET):
+        k = min(PAQUET, n - debut)
+        entrees = (variees * (k // len(variees) + 1))[:k]
+        t0 = time.perf_counter()
+        lot = construire_lot(entrees)
+        criteres = np.array([e.hypotheses.critere for e in entrees])
+        t1 = time.perf_counter()
+        b = besoin_subvention(lot, criteres, exploitation.compte(lot))
+        t2 = time.perf_counter()
+        s = subventions_lot(lot, criteres)
+        t3 = time.perf_counter()
+        t_lot, t_numpy, t_noyau = t_lot + t1 - t0, t_numpy + t2 - t1, t_noyau + t3 - t2
+        assert np.array_equal(b.faisable, s.faisable)
+        assert np.allclose(b.subvention_ou_infini, s.subvention_ou_infini, rtol=1e-9, atol=1e-6)
+    return t_lot, t_numpy, t_noyau
+
+
+def main() -> None:
     from plai_bilan.memoire import regler_allocateur
+    from plai_bilan.moteur import noyau
+    from plai_bilan.preparation import construire_lot
+    from plai_bilan.solveur import subventions_lot
 
     regler_allocateur()  # comme la ligne de commande
     petit = "--petit" in sys.argv
     variees = operations_variees(50)
-    # Boucle simple : une opération à la fois, 200 opérations.
     t = time.perf_counter()
-    for e in (variees * 4):
-        besoins([e])
+    subventions_lot(construire_lot(variees), np.array([e.hypotheses.critere for e in variees]))
+    print(f"noyau compilé : {'numba ' + noyau.numba.__version__ if noyau.DISPONIBLE else 'absent (numpy seul)'}, "
+          f"{noyau.numba.config.NUMBA_NUM_THREADS if noyau.DISPONIBLE else 1} fils ; premier appel (compilation "
+          f"ou cache) {time.perf_counter() - t:.2f} s")
+    # La boucle : le moteur sur une opération à la fois (compte et solveur numpy), 200 opérations.
+    t = time.perf_counter()
+    for e in variees * 4:
+        _un(e)
     boucle = (time.perf_counter() - t) / 200
-    print(f"boucle opération par opération : {boucle * 1000:.2f} ms par opération")
-    # Le coût intérieur : la récurrence des prêts sur les années (échéancier d'un euro de chaque prêt, calculé à
-    # la construction du lot), vectorisée sur tous les prêts du paquet ; puis le compte et le solveur.
-    entrees = (variees * 20)[:1_000]
+    print(f"boucle opération par opération : {boucle * 1e3:.2f} ms par opération")
+    # Le coût intérieur : la récurrence des prêts sur les années, vectorisée sur les prêts du paquet.
+    entrees = (variees * 20)[:PAQUET]
+    lot = construire_lot(entrees)
     t0 = time.perf_counter()
     for _ in range(5):
-        lot = construire_lot(entrees)
-    t_lot = (time.perf_counter() - t0) / 5
-    la = lot.livret_a[lot.pret_operation]
-    t0 = time.perf_counter()
-    for _ in range(5):
-        lot.parametres_prets.echeancier_unitaire(la)
+        lot.parametres_prets.echeancier_unitaire(lot.livret_a[lot.pret_operation])
     t_prets = (time.perf_counter() - t0) / 5
-    criteres = np.array([e.hypotheses.critere for e in entrees])
-    t0 = time.perf_counter()
-    for _ in range(5):
-        besoin_subvention(lot, criteres, exploitation.compte(lot))
-    t_tout = (time.perf_counter() - t0) / 5
-    print(f"paquet de 1 000 opérations x 60 ans ({len(lot.pret_operation)} prêts) : construction du lot "
-          f"{t_lot * 1000:.1f} ms, dont la récurrence des prêts sur les années (vectorisée sur les prêts) "
-          f"{t_prets * 1000:.1f} ms ; compte et solveur {t_tout * 1000:.1f} ms")
-    tailles = (1_000, 2_000) if petit else (1_000, 10_000, 100_000, 1_000_000)
-    paquet = 1_000  # opérations par lot : la mémoire reste bornée et les tableaux tiennent dans le cache
-    for n in tailles:
-        t_construction = t_resolution = 0.0
-        for debut in range(0, n, paquet):
-            k = min(paquet, n - debut)
-            entrees = (variees * (k // 50 + 1))[:k]
-            t0 = time.perf_counter()
-            lot = construire_lot(entrees)
-            t1 = time.perf_counter()
-            criteres = np.array([e.hypotheses.critere for e in entrees])
-            b = besoin_subvention(lot, criteres, exploitation.compte(lot))
-            t2 = time.perf_counter()
-            t_construction += t1 - t0
-            t_resolution += t2 - t1
-            assert np.isfinite(b.subvention_ou_infini).all()
-        pic = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        def fr(x: float) -> str:
-            return f"{x:,.0f}".replace(",", " ")
+    print(f"récurrence des prêts d'un paquet de {PAQUET} opérations x 60 ans ({len(lot.pret_operation)} prêts, "
+          f"vectorisée sur les prêts) : {t_prets * 1e3:.2f} ms")
 
-        print(f"{fr(n):>9} opérations x 60 ans, par paquets de {paquet} : lots construits en {t_construction:.2f} s, "
-              f"résolus en {t_resolution:.2f} s ({t_resolution / n * 1e6:.1f} µs par opération, "
-              f"{boucle / (t_resolution / n):.0f} fois plus vite que la boucle) ; "
-              f"{fr(n * 60 / t_resolution)} opérations x années par seconde ; pic de mémoire {fr(pic)} Mo")
+    tailles = (1_000, 2_000) if petit else (1_000, 10_000, 100_000, 1_000_000)
+    print("\nopérations x 60 ans : construction des lots + S* (numpy | compilé), par opération, rapport à la boucle")
+    for n in tailles:
+        t_lot, t_numpy, t_noyau = programme(variees, n)
+        pic = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        numpy_op, noyau_op = (t_lot + t_numpy) / n, (t_lot + t_noyau) / n
+        print(f"{fr(n):>9} : lots {t_lot:.2f} s ; numpy {t_numpy:.2f} s (total {t_lot + t_numpy:.2f} s, "
+              f"{numpy_op * 1e6:.1f} µs/op, x{boucle / numpy_op:.0f}) ; compilé {t_noyau:.2f} s (total "
+              f"{t_lot + t_noyau:.2f} s, {noyau_op * 1e6:.1f} µs/op, x{boucle / noyau_op:.0f}) ; "
+              f"{fr(n * 60 / (t_lot + t_noyau))} opérations x années par seconde ; pic {fr(pic)} Mo")
+    n = 2_000 if petit else 100_000
+    print(f"\n{fr(n)} opérations, horizon variable : temps par opération x année (compilé, lots compris)")
+    for duree in (20, 40, 60, 80):
+        v = operations_variees(50, duree)
+        t_lot, t_numpy, t_noyau = programme(v, n)
+        print(f"{duree:>3} ans : {fr(n * duree)} opérations x années ; numpy {t_lot + t_numpy:.2f} s "
+              f"({(t_lot + t_numpy) / (n * duree) * 1e9:.0f} ns) ; compilé {t_lot + t_noyau:.2f} s "
+              f"({(t_lot + t_noyau) / (n * duree) * 1e9:.0f} ns)")
+
+
+def _un(e) -> None:
+    """Une opération seule par le moteur numpy : construction du lot, compte, solveur."""
+    from plai_bilan.moteur import exploitation
+    from plai_bilan.preparation import construire_lot
+    from plai_bilan.solveur import besoin_subvention
+
+    lot = construire_lot([e])
+    besoin_subvention(lot, np.array([e.hypotheses.critere]), exploitation.compte(lot))
+
+
+if __name__ == "__main__":
+    main()

@@ -26,7 +26,7 @@ from plai_bilan.preparation import (
     variantes_contreparties,
 )
 from plai_bilan.scenario import Scenario
-from plai_bilan.solveur import Besoin, besoin_subvention, leviers_prets_fixes, masque_critere, resoudre_lot
+from plai_bilan.solveur import Subventions, leviers_prets_fixes, masque_critere, resoudre_lot, subventions_lot
 
 
 def _echeanciers(ech: Echeancier, prets: np.ndarray, h: int, noms, principaux) -> tuple[EcheancierPret, ...]:
@@ -242,8 +242,8 @@ def exiger_pret_equilibre(scenario: Scenario) -> None:
                                "le calcul de la subvention minimale exige un prêt d'équilibre (montant = \"solde\")")
 
 
-def besoins(entrees: list[Entrees]) -> Besoin:
-    """S* de plusieurs opérations en un lot, sans motifs ni loyer d'équilibre (études de sensibilité)."""
+def besoins(entrees: list[Entrees]) -> Subventions:
+    """S* de plusieurs opérations en un lot, sans motifs ni loyer d'équilibre (études de sensibilité) : le noyau
+    compilé quand numba est là (solveur.subventions_lot)."""
     lot = construire_lot(entrees)
-    criteres = np.array([e.hypotheses.critere for e in entrees])
-    return besoin_subvention(lot, criteres, exploitation.compte(lot))
+    return subventions_lot(lot, np.array([e.hypotheses.critere for e in entrees]))

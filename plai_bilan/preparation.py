@@ -657,7 +657,6 @@ def construire_lot(entrees: list[Entrees], livret_a: np.ndarray | None = None) -
         taux_actualisation=col["taux_actualisation"],
         livret_a=la,
         pret_operation=pret_operation,
-        unitaire=params.echeancier_unitaire(la[pret_operation]),
         principal=table_prets[:, 9].copy(),
         indice_solde=indice_solde,
         parametres_prets=params,

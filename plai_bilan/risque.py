@@ -3,7 +3,7 @@
 Trajectoires nommées (rejeu historique, décalages, hausse lente) et modèle aléatoire à retour vers la moyenne,
 décrits dans ``hypotheses/livret_a_risque.toml``. Une trajectoire est un tableau (H,) de taux décimaux ; N
 trajectoires forment un tableau (N, H) ; l'opération est répétée N fois dans un seul lot
-(:meth:`Lot.sous_trajectoires`) et S* est résolue en une passe (:func:`solveur.besoin_subvention`).
+(:meth:`Lot.sous_trajectoires`) et S* est résolue en une passe (:func:`solveur.subventions_lot`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ import numpy as np
 
 from plai_bilan.etudes import Distribution, Risque, Trajectoire
 from plai_bilan.hypotheses import hypotheses_livret_a
-from plai_bilan.moteur.exploitation import compte
 from plai_bilan.parametres import Parametres, charger_parametres
 from plai_bilan.preparation import Entrees, construire_lot
-from plai_bilan.solveur import Besoin, besoin_subvention
+from plai_bilan.solveur import Subventions, subventions_lot
 
 
 def moyennes_annuelles(parametres: Parametres, debut: int, fin: int) -> np.ndarray:
@@ -75,11 +74,10 @@ def trajectoires_aleatoires(depart: float, horizon: int, n: int, graine: int | N
     return x / 100
 
 
-def besoins_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> Besoin:
-    """S* et sa faisabilité sous chaque trajectoire (N, H), en un lot."""
+def besoins_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> Subventions:
+    """S* et sa faisabilité sous chaque trajectoire (N, H), en un lot (noyau compilé quand numba est là)."""
     lot = construire_lot([e]).sous_trajectoires(np.atleast_2d(livret_a))
-    critere = np.full(lot.n_operations, e.hypotheses.critere)
-    return besoin_subvention(lot, critere, compte(lot))
+    return subventions_lot(lot, np.full(lot.n_operations, e.hypotheses.critere))
 
 
 def subventions_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> np.ndarray:
@@ -116,7 +114,7 @@ def risque(e: Entrees, n: int = 10_000, graine: int | None = None, parametres: P
     b = besoins_sous_trajectoires(e, np.array([t.taux for t in nommees]))
     trajectoires = tuple(
         replace(t, faisable=bool(b.faisable[i]),
-                subvention_minimale=float(b.bornes.valeur[i]) if b.faisable[i] else None,
+                subvention_minimale=float(b.valeur[i]) if b.faisable[i] else None,
                 besoin_brut=float(b.brut[i]) if np.isfinite(b.brut[i]) else None)
         for i, t in enumerate(nommees))
     sc = e.scenario

@@ -149,6 +149,45 @@ def besoin_subvention(lot: Lot, critere: np.ndarray, c0: Compte) -> Besoin:
     return Besoin(masque, u, v, w, b, k_bal, a_solde, besoin, faisable)
 
 
+@dataclass(frozen=True)
+class Subventions:
+    """S* seul, par opération : ce que lisent les études de lots (sensibilité, résistance au livret A, mesures)."""
+
+    valeur: np.ndarray  # max(0, max -V/W) sur les années en échec
+    annee: np.ndarray  # indice de l'année qui l'atteint, -1 sans
+    sans_levier: np.ndarray  # une année en échec sans levier
+    faisable: np.ndarray
+    pret_equilibre: np.ndarray  # K
+
+    @property
+    def subvention(self) -> np.ndarray:
+        """S* (nan si infaisable)."""
+        return np.where(self.faisable, self.valeur, np.nan)
+
+    @property
+    def subvention_ou_infini(self) -> np.ndarray:
+        """S*, et +inf quand aucune subvention n'équilibre l'opération."""
+        return np.where(self.faisable, self.valeur, np.inf)
+
+    @property
+    def brut(self) -> np.ndarray:
+        """max(0, max -V/W) même au-delà du prêt d'équilibre ; inf quand une année en échec est sans levier."""
+        return np.where(self.sans_levier, np.inf, self.valeur)
+
+
+def subventions_lot(lot: Lot, critere: np.ndarray, compile: bool = True) -> Subventions:
+    """S* de chaque opération du lot : par le noyau compilé (moteur.noyau) quand numba est là, sinon par
+    :func:`besoin_subvention` sur le compte numpy ; mêmes résultats (tests/test_noyau.py)."""
+    from plai_bilan.moteur import noyau
+
+    if compile and noyau.DISPONIBLE and lot.n_operations:
+        s = noyau.resoudre(lot, critere)
+        return Subventions(s[:, 0], s[:, 1].astype(int), s[:, 2] != 0, s[:, 3] != 0, s[:, 4])
+    b = besoin_subvention(lot, np.asarray(critere), compte(lot))
+    return Subventions(b.bornes.valeur, b.bornes.indice, b.bornes.echec_sans_levier.any(axis=1), b.faisable,
+                       b.pret_equilibre)
+
+
 def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte | None = None) -> SolutionLot:
     """Résout S* et L* pour toutes les opérations du lot (subvention inconnue à 0 dans le lot)."""
     critere = np.asarray(criteres)

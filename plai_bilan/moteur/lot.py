@@ -87,7 +87,6 @@ class Lot:
     # Prêts, à plat.
     pret_operation: np.ndarray  # (L,) indice de l'opération
     principal: np.ndarray  # (L,)
-    unitaire: Echeancier  # échéancier d'un euro de chaque prêt (homogénéité)
     indice_solde: np.ndarray  # (O,) indice à plat du prêt d'équilibre, -1 sans
     parametres_prets: ParametresPrets
     noms_prets: tuple[str, ...] = field(default=())
@@ -95,6 +94,14 @@ class Lot:
     @property
     def n_operations(self) -> int:
         return len(self.horizon)
+
+    @cached_property
+    def unitaire(self) -> Echeancier:
+        """Échéancier d'un euro de chaque prêt (homogénéité), sous le livret A de son opération ; calculé à la
+        première lecture (le noyau compilé n'en a pas besoin)."""
+        n_annees = len(self.t)
+        la = self.livret_a[self.pret_operation] if len(self.pret_operation) else np.zeros((0, n_annees))
+        return self.parametres_prets.echeancier_unitaire(la)
 
     @cached_property
     def indice_loyers(self) -> np.ndarray:
@@ -119,8 +126,12 @@ class Lot:
                           u.amortissements * k, u.capital_restant_du * k, u.taux, u.progressivite)
 
     def avec(self, **changements) -> Lot:
+        """Le lot modifié ; l'échéancier unitaire déjà calculé est gardé s'il ne dépend pas des changements."""
         from dataclasses import replace
-        return replace(self, **changements)
+        nouveau = replace(self, **changements)
+        if "unitaire" in vars(self) and not {"livret_a", "pret_operation", "parametres_prets", "t"} & changements.keys():
+            vars(nouveau)["unitaire"] = self.unitaire
+        return nouveau
 
     def sous_trajectoires(self, livret_a: np.ndarray) -> Lot:
         """Le lot d'UNE opération répété pour chaque trajectoire (N, H) du livret A : N opérations identiques
@@ -137,5 +148,5 @@ class Lot:
         indice_solde = (np.where(self.indice_solde[0] >= 0, np.arange(n) * n_prets + self.indice_solde[0], -1)
                         .astype(int))
         return self.avec(**champs, livret_a=la, pret_operation=pret_operation, principal=self.principal[prets],
-                         unitaire=params.echeancier_unitaire(la[pret_operation]), indice_solde=indice_solde,
+                         indice_solde=indice_solde,
                          parametres_prets=params, noms_prets=tuple(self.noms_prets[i] for i in prets))

@@ -1,0 +1,127 @@
+"""Le noyau compilé (moteur.noyau) contre le moteur numpy lisible : même S*, même faisabilité, même année critique."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import SCENARIOS
+from plai_bilan.calcul import subvention_minimale
+from plai_bilan.moteur import noyau
+from plai_bilan.moteur.lot import ParametresPrets
+from plai_bilan.preparation import construire_lot, preparer
+from plai_bilan.scenario import charger_scenario, scenario_depuis_dict
+from plai_bilan.solveur import subventions_lot
+
+pytestmark = pytest.mark.skipif(not noyau.DISPONIBLE, reason="numba absent")
+CAS = sorted((SCENARIOS[0].parent.parent / "tests" / "cas").glob("*.toml"))
+CRITERES = ("annuel", "tresorerie_cumulee", "van")
+
+
+def memes(lot, criteres) -> None:
+    a = subventions_lot(lot, np.asarray(criteres), compile=True)
+    b = subventions_lot(lot, np.asarray(criteres), compile=False)
+    np.testing.assert_allclose(a.valeur, b.valeur, rtol=1e-9, atol=1e-6)
+    np.testing.assert_array_equal(a.faisable, b.faisable)
+    np.testing.assert_array_equal(a.sans_levier, b.sans_levier)
+    np.testing.assert_array_equal(a.pret_equilibre, b.pret_equilibre)
+    np.testing.assert_array_equal(a.annee, b.annee)
+
+
+def _scenario(chemin):
+    if chemin.parent.name == "cas":
+        with chemin.open("rb") as f:
+            return scenario_depuis_dict(tomllib.load(f)["scenario"], chemin.name)
+    return charger_scenario(chemin)
+
+
+def _entrees(chemin, critere):
+    sc = _scenario(chemin)
+    sc = replace(sc, analyse=replace(sc.analyse, critere=critere,
+                                     taux_actualisation_pct=sc.analyse.taux_actualisation_pct or 2.5))
+    return sc, preparer(sc)
+
+
+@pytest.mark.parametrize("critere", CRITERES)
+def test_exemples_et_cas_egaux_au_moteur_numpy_et_a_la_subvention_minimale(critere):
+    scenarios, entrees = zip(*(_entrees(c, critere) for c in SCENARIOS + CAS))
+    utiles = [i for i, e in enumerate(entrees) if e.indice_solde is not None]
+    lot = construire_lot([entrees[i] for i in utiles])
+    memes(lot, [critere] * len(utiles))
+    s = subventions_lot(lot, np.array([critere] * len(utiles)))
+    # Le chemin complet d'une opération (subvention_minimale) donne le même S*.
+    for k, i in enumerate(utiles):
+        r = subvention_minimale(scenarios[i])
+        assert bool(s.faisable[k]) == r.faisable
+        if r.faisable:
+            assert s.valeur[k] == pytest.approx(r.subvention_minimale, abs=1e-6)
+
+
+@pytest.mark.parametrize("fichier", CAS, ids=lambda p: p.stem)
+def test_cas_calcules_a_la_main(fichier):
+    with fichier.open("rb") as f:
+        doc = tomllib.load(f)
+    attendu = doc["attendu"]
+    if attendu["commande"] != "subvention":
+        pytest.skip("cas sans subvention à calculer")
+    e = preparer(scenario_depuis_dict(doc["scenario"], fichier.name))
+    s = subventions_lot(construire_lot([e]), np.array([e.hypotheses.critere]))
+    assert bool(s.faisable[0]) == attendu["faisable"]
+    if attendu["faisable"]:
+        assert s.valeur[0] == pytest.approx(attendu["subvention_minimale"], abs=0.005)
+        if "annee_critique" in attendu and attendu["annee_critique"]:
+            assert s.annee[0] + 1 == attendu["annee_critique"]
+
+
+def _lot_aleatoire(graine: int):
+    """Un lot des exemples répétés, chaque prêt et chaque hypothèse tirés au hasard (taux négatifs, différés,
+    préfinancement, amortissement constant, horizons différents)."""
+    rng = np.random.default_rng(graine)
+    base = [preparer(charger_scenario(c)) for c in SCENARIOS]
+    base = [e for e in base if e.indice_solde is not None]
+    entrees = [base[i] for i in rng.integers(0, len(base), 12)]
+    lot = construire_lot(entrees)
+    n_op, n_pr, h = lot.n_operations, len(lot.principal), len(lot.t)
+    params = ParametresPrets(
+        duree=rng.integers(1, h + 15, n_pr), progressivite=rng.uniform(-0.01, 0.02, n_pr),
+        revisabilite=rng.integers(0, 3, n_pr), indexe=rng.random(n_pr) < 0.7,
+        taux_fixe=rng.choice([0.0, 0.005, 0.03], n_pr), marge=rng.uniform(-0.03, 0.01, n_pr),
+        prefinancement=rng.integers(0, 3, n_pr), differe=rng.integers(0, 4, n_pr), profil=rng.integers(0, 2, n_pr))
+    livret_a = np.clip(0.02 + np.cumsum(rng.normal(0, 0.004, (n_op, h)), axis=1), -0.01, 0.08)
+    return lot.avec(
+        parametres_prets=params, livret_a=livret_a, principal=lot.principal * rng.uniform(0.2, 2.0, n_pr),
+        horizon=rng.integers(1, h + 1, n_op), vacance=rng.uniform(0, 0.08, n_op),
+        indexation_loyers=rng.uniform(-0.01, 0.03, n_op), indexation_charges=rng.uniform(0, 0.03, n_op),
+        tresorerie_initiale=rng.uniform(-20_000, 50_000, n_op), taux_actualisation=rng.uniform(0, 0.05, n_op),
+        gla_duree=rng.integers(0, h, n_op).astype(float), tfpb_exoneration=rng.integers(0, h, n_op).astype(float),
+        fonds_propres_duree=rng.integers(0, h, n_op).astype(float))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.sampled_from(CRITERES))
+def test_lots_aleatoires_egaux_au_moteur_numpy(graine, critere):
+    lot = _lot_aleatoire(graine)
+    criteres = np.random.default_rng(graine).choice(CRITERES, lot.n_operations) if critere == "van" else \
+        [critere] * lot.n_operations
+    memes(lot, criteres)
+
+
+def test_trajectoires_du_livret_a_egales_au_moteur_numpy():
+    e = preparer(charger_scenario(SCENARIOS[0]))
+    rng = np.random.default_rng(3)
+    chemins = np.clip(0.025 + np.cumsum(rng.normal(0, 0.01, (500, e.horizon)), axis=1), -0.02, 0.12)
+    lot = construire_lot([e]).sous_trajectoires(chemins)
+    memes(lot, [e.hypotheses.critere] * 500)
+
+
+def test_prets_non_ranges_refuses():
+    lot = construire_lot([preparer(charger_scenario(c)) for c in SCENARIOS[:2]])
+    ordre = np.arange(len(lot.principal))[::-1]
+    desordre = lot.avec(pret_operation=lot.pret_operation[ordre])
+    with pytest.raises(ValueError):
+        noyau.resoudre(desordre, np.array(["annuel"] * lot.n_operations))
