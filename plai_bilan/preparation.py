@@ -7,9 +7,10 @@ tables devient une erreur de scénario qui nomme la clé de date. Les taux passe
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cached_property
+from functools import cached_property, lru_cache
 from operator import attrgetter
 from pathlib import Path
 
@@ -79,23 +80,19 @@ class Entrees:
 
     @property
     def n_logements(self) -> int:
-        return sum(lg.nombre for lg in self.lignes)
+        return int(_sommes_lignes(self.lignes)[4])
 
     @property
     def n_plai_adapte(self) -> int:
-        return sum(lg.nombre for lg in self.lignes if lg.plai_adapte)
+        return int(_sommes_lignes(self.lignes)[5])
 
     @cached_property
     def assiettes_lot(self) -> tuple[float, ...]:
         """Les assiettes annuelles que lit le lot, calculées une fois : loyers et accessoires, accessoires, RLS,
         surface utile x 12, logements, PLAI adaptés, logements comptés par le financement de l'accompagnement."""
-        n, n_pa = self.n_logements, self.n_plai_adapte
-        return (sum(lg.nombre * 12.0 * (lg.loyer + lg.loyer_accessoire) for lg in self.lignes),
-                sum(lg.nombre * 12.0 * lg.loyer_accessoire for lg in self.lignes),
-                sum(lg.nombre * 12.0 * lg.reduction_loyer_solidarite for lg in self.lignes),
-                sum(lg.nombre * 12.0 * lg.surface_utile for lg in self.lignes),
-                float(n), float(n_pa),
-                float(n_pa if self.hypotheses.financement_accompagnement_contrepartie else n))
+        sommes = _sommes_lignes(self.lignes)
+        n, n_pa = sommes[4], sommes[5]
+        return sommes + (float(n_pa if self.hypotheses.financement_accompagnement_contrepartie else n),)
 
     @cached_property
     def lot(self) -> tuple[np.ndarray, np.ndarray]:
@@ -117,6 +114,26 @@ class Entrees:
     def pret_equilibre_initial(self) -> float | None:
         """K : le prêt d'équilibre, subvention à calculer comptée pour 0."""
         return None if self.indice_solde is None else float(self.principaux[self.indice_solde])
+
+
+_SOMMES_RETENUES: OrderedDict = OrderedDict()
+
+
+def _sommes_lignes(lignes: tuple[LigneLoyer, ...]) -> tuple[float, ...]:
+    """Σ n 12 (loyer + accessoire), Σ n 12 accessoire, Σ n 12 RLS, Σ n 12 SU, logements, PLAI adaptés ; gardées
+    pour les préparations qui partagent les mêmes lignes (reconnues à leur identité)."""
+    retenu = _SOMMES_RETENUES.get(id(lignes))
+    if retenu is not None and retenu[0] is lignes:
+        return retenu[1]
+    sommes = (sum(lg.nombre * 12.0 * (lg.loyer + lg.loyer_accessoire) for lg in lignes),
+              sum(lg.nombre * 12.0 * lg.loyer_accessoire for lg in lignes),
+              sum(lg.nombre * 12.0 * lg.reduction_loyer_solidarite for lg in lignes),
+              sum(lg.nombre * 12.0 * lg.surface_utile for lg in lignes),
+              float(sum(lg.nombre for lg in lignes)), float(sum(lg.nombre for lg in lignes if lg.plai_adapte)))
+    _SOMMES_RETENUES[id(lignes)] = (lignes, sommes)
+    while len(_SOMMES_RETENUES) > 16:
+        _SOMMES_RETENUES.popitem(last=False)
+    return sommes
 
 
 def _menage_texte(lg: Logement) -> str:
@@ -250,45 +267,36 @@ def horizon(sc: Scenario) -> int:
     return max([40] + [p.duree for p in sc.prets])
 
 
-def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
-    """Construit les entrées numériques d'une opération : le seul endroit où les pour cent deviennent décimaux."""
-    p = parametres or parametres_du_scenario(sc)
+class _ParametresRetenus:
+    """Les accesseurs de barèmes d'un jeu de paramètres, chaque combinaison d'arguments lue une fois."""
+
+    def __init__(self, p: Parametres) -> None:
+        self._p = p
+        self._lus: dict = {}
+
+    def __getitem__(self, nom: str):
+        return self._p[nom]
+
+    def __getattr__(self, nom: str):
+        f = self._lus.get(nom)
+        if f is None:
+            f = self._lus[nom] = lru_cache(maxsize=None)(getattr(self._p, nom))
+        return f
+
+
+def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: str, su: list[float],
+                   plafond_m2: float | None, reval: Revalorisation, g_apl: float) -> tuple[tuple[LigneLoyer, ...], int]:
+    """Les lignes de loyers de l'opération et le nombre de revalorisations APL supposées. Une ligne répétée à
+    l'identique est calculée une fois ; chaque barème est lu une fois par combinaison d'arguments."""
     op = sc.operation
-    chercher = _Collecte(sc, p)
-    cle_date = "operation.date_agrement"
-    avert = list(sc.avertissements)
-    regles = chercher(cle_date, p.regles_loyers, op.date_agrement)
-    su = [lg.surface_utile_saisie if lg.surface_utile_saisie is not None else
-          float(formules.surface_utile(lg.surface_habitable, lg.surface_annexes, regles["part_annexes_su"]))
-          for lg in sc.logements]
-    n_total = sum(lg.nombre for lg in sc.logements)
-    su_totale = sum(lg.nombre * s for lg, s in zip(sc.logements, su))
-
-    cs = lmzone = plafond_m2 = cs_a = cs_b = plafond_m2_brut = None
-    marge_pct = (op.marge_locale_pct if op.marge_locale_pct is not None else
-                 chercher(cle_date, p.marge_locale, op.zone_loyer, op.date_agrement) if op.produit == "ordinaire" else 0.0)
-    ind = sc.exploitation.indexation
-    reval = revalorisation_loyers(p, op.date_agrement.year, op.mise_en_service, ind.loyers_pct / 100.0,
-                                  chercher.utilises)
-    g_apl = (ind.loyers_pct if ind.plafonds_apl_pct is None else ind.plafonds_apl_pct) / 100.0
-    if op.produit == "ordinaire":
-        cs_a, cs_b = regles["a"], regles["b"]
-        cs = formules.coefficient_structure(n_total, su_totale, cs_a, cs_b)
-        if op.loyer_plafond_m2 is not None:
-            plafond_m2 = op.loyer_plafond_m2 * reval.facteur  # la valeur de l'avis à l'agrément, revalorisée
-            lmzone = chercher.facultatif(p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
-        else:
-            lmzone = chercher(cle_date, p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
-            plafond_m2_brut = formules.plafond_plai_m2(lmzone, cs, marge_pct / 100.0) * reval.facteur
-            majoration = regles["majoration_annexes_max_ascenseur_pct" if op.ascenseur else
-                                "majoration_annexes_max_pct"] / 100.0
-            sh_totale = sum(lg.nombre * lg.surface_habitable for lg in sc.logements)
-            plafond_m2 = formules.plafond_annexes_importantes(plafond_m2_brut, lmzone * reval.facteur, cs, sh_totale,
-                                                              su_totale, majoration)
-
+    p = _ParametresRetenus(p)
     lignes = []
+    faites: dict[Logement, LigneLoyer] = {}
     revalorisations_apl_supposees = 0
     for i, lg in enumerate(sc.logements):
+        if lg in faites:
+            lignes.append(faites[lg])
+            continue
         su_i = su[i]
         plafond_apl = rls_bareme = None
         if lg.menage is not None:
@@ -352,7 +360,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             raise ScenarioInvalide(sc.fichier, f"logements[{i}].loyer_accessoire",
                                    f"le loyer accessoire ({euros(lg.loyer_accessoire, 2)}) dépasse le plafond APL du "
                                    f"ménage ({euros(plafond_apl, 2)}) : le loyer principal serait négatif")
-        lignes.append(LigneLoyer(
+        ligne = LigneLoyer(
             typologie=lg.typologie, nombre=lg.nombre, surface_habitable=lg.surface_habitable,
             surface_annexes=lg.surface_annexes, surface_utile=su_i, surface_utile_saisie=lg.surface_utile_saisie,
             plai_adapte=lg.plai_adapte, menage=_menage_texte(lg), plafond_plai=plafond, plafond_apl=plafond_apl,
@@ -362,8 +370,94 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             loyer=loyer, loyer_accessoire=lg.loyer_accessoire, origine=origine, reduction_loyer_solidarite=rls,
             rls_bareme=rls_bareme, soumis_rls=expose, loyer_plai_ordinaire=float(loyer_plai),
             loyer_m2_saisi=lg.loyer_m2, loyer_mensuel_saisi=lg.loyer_mensuel, redevance_max=lg.redevance_max,
-            ressources=ressources, plafond_ressources=plafond_ressources, plafond_ressources_date=date_ressources))
+            ressources=ressources, plafond_ressources=plafond_ressources, plafond_ressources_date=date_ressources)
+        lignes.append(ligne)
+        faites[lg] = ligne
 
+    return tuple(lignes), revalorisations_apl_supposees
+
+
+_LIGNES_RETENUES: OrderedDict = OrderedDict()
+LIGNES_RETENUES_MAX = 16
+_SURFACES_RETENUES: OrderedDict = OrderedDict()
+
+
+def _surfaces(logements: tuple[Logement, ...], part_annexes: float) -> tuple[list[float], int, float, float, int]:
+    """Surface utile de chaque ligne, logements, surfaces utile et habitable totales, PLAI adaptés ; gardés pour
+    les variantes qui partagent les mêmes logements (reconnus à leur identité : aucun hachage de milliers de
+    lignes)."""
+    cle = (id(logements), part_annexes)
+    retenu = _SURFACES_RETENUES.get(cle)
+    if retenu is not None and retenu[0] is logements:
+        return retenu[1]
+    su = [lg.surface_utile_saisie if lg.surface_utile_saisie is not None else
+          float(formules.surface_utile(lg.surface_habitable, lg.surface_annexes, part_annexes)) for lg in logements]
+    resume = (su, sum(lg.nombre for lg in logements), sum(lg.nombre * s for lg, s in zip(logements, su)),
+              sum(lg.nombre * lg.surface_habitable for lg in logements),
+              sum(lg.nombre for lg in logements if lg.plai_adapte))
+    _SURFACES_RETENUES[cle] = (logements, resume)
+    while len(_SURFACES_RETENUES) > LIGNES_RETENUES_MAX:
+        _SURFACES_RETENUES.popitem(last=False)
+    return resume
+
+
+def _lignes_memorisees(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: str, su: list[float],
+                       plafond_m2: float | None, reval: Revalorisation, g_apl: float
+                       ) -> tuple[tuple[LigneLoyer, ...], int]:
+    """:func:`_lignes_loyers`, gardées pour les variantes qui partagent les mêmes logements (le même tuple) et ce
+    qui fixe leurs loyers (études de sensibilité : des centaines de préparations d'une même opération) ; les paramètres lus
+    sont reportés dans ``chercher`` comme à la première préparation."""
+    cle = (id(sc.logements), id(p), sc.fichier, sc.operation, plafond_m2, reval.facteur, g_apl)
+    retenu = _LIGNES_RETENUES.get(cle)
+    if retenu is None or retenu[0] is not p or retenu[1] is not sc.logements:
+        lu = _Collecte(sc, p)
+        lignes, supposees = _lignes_loyers(sc, p, lu, cle_date, su, plafond_m2, reval, g_apl)
+        retenu = (p, sc.logements, lignes, supposees, dict(lu.utilises), dict(lu.jours))
+        _LIGNES_RETENUES[cle] = retenu
+        while len(_LIGNES_RETENUES) > LIGNES_RETENUES_MAX:
+            _LIGNES_RETENUES.popitem(last=False)
+    else:
+        _LIGNES_RETENUES.move_to_end(cle)
+    _, _, lignes, supposees, utilises, jours = retenu
+    chercher.utilises.update(utilises)
+    for nom, jour in jours.items():
+        chercher.jours[nom] = max(jour, chercher.jours.get(nom, jour))
+    return lignes, supposees
+
+
+def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
+    """Construit les entrées numériques d'une opération : le seul endroit où les pour cent deviennent décimaux."""
+    p = parametres or parametres_du_scenario(sc)
+    op = sc.operation
+    chercher = _Collecte(sc, p)
+    cle_date = "operation.date_agrement"
+    avert = list(sc.avertissements)
+    regles = chercher(cle_date, p.regles_loyers, op.date_agrement)
+    su, n_total, su_totale, sh_totale, n_pa = _surfaces(sc.logements, regles["part_annexes_su"])
+
+    cs = lmzone = plafond_m2 = cs_a = cs_b = plafond_m2_brut = None
+    marge_pct = (op.marge_locale_pct if op.marge_locale_pct is not None else
+                 chercher(cle_date, p.marge_locale, op.zone_loyer, op.date_agrement) if op.produit == "ordinaire" else 0.0)
+    ind = sc.exploitation.indexation
+    reval = revalorisation_loyers(p, op.date_agrement.year, op.mise_en_service, ind.loyers_pct / 100.0,
+                                  chercher.utilises)
+    g_apl = (ind.loyers_pct if ind.plafonds_apl_pct is None else ind.plafonds_apl_pct) / 100.0
+    if op.produit == "ordinaire":
+        cs_a, cs_b = regles["a"], regles["b"]
+        cs = formules.coefficient_structure(n_total, su_totale, cs_a, cs_b)
+        if op.loyer_plafond_m2 is not None:
+            plafond_m2 = op.loyer_plafond_m2 * reval.facteur  # la valeur de l'avis à l'agrément, revalorisée
+            lmzone = chercher.facultatif(p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
+        else:
+            lmzone = chercher(cle_date, p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
+            plafond_m2_brut = formules.plafond_plai_m2(lmzone, cs, marge_pct / 100.0) * reval.facteur
+            majoration = regles["majoration_annexes_max_ascenseur_pct" if op.ascenseur else
+                                "majoration_annexes_max_pct"] / 100.0
+            plafond_m2 = formules.plafond_annexes_importantes(plafond_m2_brut, lmzone * reval.facteur, cs, sh_totale,
+                                                              su_totale, majoration)
+
+    lignes, revalorisations_apl_supposees = _lignes_memorisees(sc, p, chercher, cle_date, su, plafond_m2, reval,
+                                                                g_apl)
     h = horizon(sc)
     # Trajectoire du livret A.
     la = sc.livret_a
@@ -380,7 +474,6 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
 
     # Plan de financement.
     reference_par_logement = reference = None
-    n_pa = sum(lg.nombre for lg in sc.logements if lg.plai_adapte)
     # Tranche FNAP : les PLAI adaptés d'autres opérations à la même adresse comptent (seed 001, III, note 1).
     args_fnap = (p.reference_fnap, op.region, op.produit, n_pa + op.plai_adaptes_meme_adresse, op.date_agrement)
     if any(s.montant == "reference" for s in sc.subventions):
