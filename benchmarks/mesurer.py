@@ -5,6 +5,8 @@
 3. Un lot de N opérations résolues en un seul appel vectorisé.
 4. La distribution de la subvention minimale sur 10 000 trajectoires aléatoires du livret A (génération des
    trajectoires comprise), une opération.
+5. Grands scénarios, commande entière : `sensibilite` sur 10 000 lignes de logements distinctes, `exporter` d'une
+   opération de 1 000 prêts.
 Objectifs : moins de 20 ms pour (1), moins de 1 s pour (2) et pour (4). --petit réduit les répétitions et la
 taille (CI).
 """
@@ -29,6 +31,33 @@ def chrono(fonction, repetitions: int) -> list[float]:
         fonction()
         temps.append(time.perf_counter() - debut)
     return temps
+
+
+def scenario_lignes(dossier: Path, n: int) -> Path:
+    """L'exemple de Villeurbanne avec ``n`` lignes de logements, chacune d'une surface différente."""
+    texte = SCENARIO.read_text(encoding="utf-8")
+    d, f = texte.index("[[logements]]"), texte.index("[prix_de_revient]")
+    lignes = "".join(f'[[logements]]\ntypologie = "T{2 + i % 3}"\nnombre = 1\n'
+                     f'surface_habitable = {40 + i % 30 + i * 0.0001:.4f}\nplai_adapte = {"true" if i % 2 else "false"}\n'
+                     f'menage = {{ couple = false, personnes_a_charge = 1 }}\n\n' for i in range(n))
+    texte = texte[:d] + lignes + texte[f:]
+    texte = texte.replace("charge_fonciere = 180000", f"charge_fonciere = {18_000 * n}")
+    texte = texte.replace("travaux = 105000", f"travaux = {10_500 * n}")
+    chemin = dossier / "lignes.toml"
+    chemin.write_text(texte, encoding="utf-8")
+    return chemin
+
+
+def scenario_prets(dossier: Path, n: int) -> Path:
+    """L'exemple de Villeurbanne dont le prêt foncier est remplacé par ``n - 1`` petits prêts."""
+    texte = SCENARIO.read_text(encoding="utf-8")
+    debut = texte.index('[[prets]]\nnom = "CDC PLAI foncier"')
+    fin = texte.index('[[prets]]\nnom = "CDC PLAI construction"')
+    prets = "".join(f'[[prets]]\nnom = "Prêt {i}"\nindex = "livret_a"\nmarge_pct = -0.20\nduree = {30 + i % 20}\n'
+                    f'montant = {80_000 / (n - 1):.2f}\n\n' for i in range(n - 1))
+    chemin = dossier / "prets.toml"
+    chemin.write_text(texte[:debut] + prets + texte[fin:], encoding="utf-8")
+    return chemin
 
 
 def main() -> None:
@@ -65,6 +94,23 @@ def main() -> None:
     t = chrono(lambda: distribution(e, n), 3 if args.petit else 5)
     print(f"risque de taux, {n} trajectoires du livret A : médiane {statistics.median(t) * 1000:.0f} ms, "
           f"min {min(t) * 1000:.0f} ms (objectif < 1 s pour 10 000)")
+
+    # Grands scénarios, commande entière : sensibilité sur des milliers de lignes de logements toutes distinctes,
+    # classeur d'une opération de mille prêts.
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as dossier:
+        n = 500 if args.petit else 10_000
+        lignes = scenario_lignes(Path(dossier), n)
+        t = chrono(lambda: subprocess.run([sys.executable, "-m", "plai_bilan.cli", "sensibilite", str(lignes)],
+                                          check=True, capture_output=True), 1)
+        print(f"sensibilite, {n} lignes de logements distinctes : {t[0]:.1f} s (commande entière)")
+        n = 50 if args.petit else 1_000
+        prets = scenario_prets(Path(dossier), n)
+        sortie = Path(dossier) / "prets.xlsx"
+        t = chrono(lambda: subprocess.run([sys.executable, "-m", "plai_bilan.cli", "exporter", str(prets), "-o",
+                                           str(sortie)], check=True, capture_output=True), 1)
+        print(f"exporter, {n} prêts : {t[0]:.1f} s (commande entière ; classeur de {sortie.stat().st_size // 1024} Ko)")
 
     from plai_bilan.menages import disponible
 

@@ -295,6 +295,13 @@ def _verifier_image(chemin: str | None, option: str, extensions: tuple[str, ...]
         raise SortieImpossible(f"{chemin} (option {option}) : extension attendue : {' ou '.join(extensions)}")
 
 
+def _progression_classeur(format_: str = "texte"):
+    """La barre de progression de l'écriture d'un classeur : sur le terminal, pas quand la sortie est du JSON."""
+    from plai_bilan.progression import Progression
+
+    return Progression("Classeur", actif=None if format_ != "json" else False)
+
+
 def _verifier_xlsx(chemin: str | None, option: str) -> None:
     from plai_bilan.erreurs import SortieImpossible
     from plai_bilan.sortie import verifier_cible
@@ -330,7 +337,7 @@ def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None,
     if xlsx:
         from plai_bilan.export.excel import exporter as _exporter
 
-        _exporter(r, xlsx, supplements=_feuille_menages(vue))
+        _exporter(r, xlsx, supplements=_feuille_menages(vue), progression=_progression_classeur(format_))
     _emettre(json.en_json(json.subvention(r, vue)) if format_ == "json" else texte.subvention(r) + texte.menages(vue),
              sortie)
     if xlsx:
@@ -360,7 +367,7 @@ def sieg(fichier: str, format_: str, sortie: str | None, xlsx: str | None, param
     if xlsx:
         from plai_bilan.export.excel import exporter as _exporter
 
-        _exporter(b, xlsx)
+        _exporter(b, xlsx, progression=_progression_classeur(format_))
     _emettre(json.en_json(json.sieg(b)) if format_ == "json" else texte.sieg(b), sortie)
     if xlsx:
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
@@ -393,7 +400,7 @@ def exporter(fichier: str, sortie: str | None, parametres_locaux: str | None) ->
     _sorties_distinctes([fichier], sortie=sortie)
     _verifier_xlsx(sortie, "-o")
     b = bilan_etude(charger_scenario(fichier), _parametres(parametres_locaux))
-    _exporter(b, sortie)
+    _exporter(b, sortie, progression=_progression_classeur())
     _avertir(b.avertissements)
     click.echo(f"Classeur écrit dans {sortie}", err=True)
 
@@ -587,7 +594,8 @@ def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, 
         from plai_bilan.export.analyses import FeuilleInstruction
         from plai_bilan.export.excel import exporter as _exporter
 
-        _exporter(v.bilan, xlsx, supplements=(FeuilleInstruction(v),) + _feuille_menages(vue))
+        _exporter(v.bilan, xlsx, supplements=(FeuilleInstruction(v),) + _feuille_menages(vue),
+                  progression=_progression_classeur(format_))
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
     if avis:
         from plai_bilan.export.graphiques import avis as _avis
@@ -708,7 +716,8 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
         from plai_bilan.export.analyses import FeuilleSensibilite
         from plai_bilan.export.excel import exporter as _exporter
 
-        _exporter(bilan_etude(sc, p), xlsx, supplements=(FeuilleSensibilite(s),))
+        _exporter(bilan_etude(sc, p), xlsx, supplements=(FeuilleSensibilite(s),),
+                  progression=_progression_classeur(format_))
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
     _emettre(json.en_json(json.sensibilite(s)) if format_ == "json" else texte.sensibilite(s), sortie)
 

@@ -226,3 +226,118 @@ def test_sensibilite_progresse_et_donne_les_memes_resultats():
     assert avec == sans
     total = vus[-1][1]
     assert vus[-1] == (total, total) and [f for f, _ in vus] == sorted(f for f, _ in vus) and len(vus) >= 3
+
+
+# ------------------------------------------------------------------ grands scénarios
+def _avec_prets(tmp_path, n: int) -> Path:
+    """Villeurbanne dont le prêt foncier est remplacé par ``n`` petits prêts."""
+    texte = AA.read_text(encoding="utf-8")
+    debut = texte.index('[[prets]]\nnom = "CDC PLAI foncier"')
+    fin = texte.index('[[prets]]\nnom = "CDC PLAI construction"')
+    prets = "".join(f'[[prets]]\nnom = "Prêt {i}"\nindex = "livret_a"\nmarge_pct = -0.20\nduree = {30 + i % 20}\n'
+                    f'montant = {80_000 // n}\n\n' for i in range(n))
+    chemin = tmp_path / "prets.toml"
+    chemin.write_text(texte[:debut] + prets + texte[fin:], encoding="utf-8")
+    return chemin
+
+
+def test_exporter_montre_sa_progression_sur_un_vrai_terminal_et_rien_hors_terminal(tmp_path):
+    import os
+    import pty
+    import shutil
+    import subprocess
+
+    commande = shutil.which("plai-bilan")
+    assert commande, "plai-bilan installé"
+    scenario = _avec_prets(tmp_path, 40)
+    maitre, esclave = pty.openpty()
+    p = subprocess.Popen([commande, "exporter", str(scenario), "-o", str(tmp_path / "a.xlsx")], stdin=esclave,
+                         stdout=esclave, stderr=esclave, cwd=tmp_path)
+    os.close(esclave)
+    lu = b""
+    while True:
+        try:
+            morceau = os.read(maitre, 4096)
+        except OSError:  # le processus a fermé le terminal
+            break
+        if not morceau:
+            break
+        lu += morceau
+    assert p.wait(timeout=120) == 0
+    texte = lu.decode("utf-8")
+    total = 41 + 10  # 41 prêts, 9 feuilles, l'assemblage
+    assert "Classeur [" in texte and f"{total}/{total}" in texte
+    assert (tmp_path / "a.xlsx").stat().st_size > 0
+    hors = subprocess.run([commande, "exporter", str(scenario), "-o", str(tmp_path / "b.xlsx")], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    assert hors.returncode == 0 and "Classeur [" not in hors.stderr
+    assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
+
+
+def test_formules_ecrites_a_l_octet_pres_comme_par_xlsxwriter(tmp_path, monkeypatch):
+    """Le chemin rapide des formules donne le même classeur que le chemin complet de xlsxwriter."""
+    import xlsxwriter
+
+    import plai_bilan.export.classeur as classeur
+    from plai_bilan.calcul import bilan_etude
+    from plai_bilan.export.excel import exporter
+
+    b = bilan_etude(charger_scenario(_avec_prets(tmp_path, 3)))
+    exporter(b, tmp_path / "rapide.xlsx")
+    monkeypatch.setattr(classeur, "_classes_feuilles", lambda: xlsxwriter.Workbook)
+    exporter(b, tmp_path / "complet.xlsx")
+    assert (tmp_path / "rapide.xlsx").read_bytes() == (tmp_path / "complet.xlsx").read_bytes()
+    # Une fonction de tableau dynamique garde le préfixe que lui donne xlsxwriter.
+    livre = classeur._classes_feuilles()(str(tmp_path / "d.xlsx"))
+    feuille = livre.add_worksheet()
+    assert feuille._prepare_formula("=FILTER(A1:A3,B1:B3)") == "_xlfn._xlws.FILTER(A1:A3,B1:B3)"
+    assert feuille._prepare_formula("=SUM(A1:A3)") == "SUM(A1:A3)"
+    livre.close()
+
+
+def _beaucoup_de_lignes(tmp_path, n: int) -> Path:
+    """Villeurbanne avec ``n`` lignes de logements, un tiers répétées à l'identique."""
+    texte = AA.read_text(encoding="utf-8")
+    d, f = texte.index("[[logements]]"), texte.index("[prix_de_revient]")
+    lignes = "".join(
+        f'[[logements]]\ntypologie = "T{2 + i % 3}"\nnombre = 1\nsurface_habitable = {40 + (i % 3 if i % 3 else i)}.5\n'
+        f'plai_adapte = {"true" if i % 2 else "false"}\nmenage = {{ couple = {"true" if i % 5 == 0 else "false"}, '
+        f'personnes_a_charge = {i % 4} }}\n\n' for i in range(n))
+    texte = texte[:d] + lignes + texte[f:]
+    texte = texte.replace("charge_fonciere = 180000", f"charge_fonciere = {60_000 * n}")
+    chemin = tmp_path / "lignes.toml"
+    chemin.write_text(texte, encoding="utf-8")
+    return chemin
+
+
+def test_lignes_gardees_entre_variantes_memes_resultats_que_recalculees(tmp_path, monkeypatch):
+    import plai_bilan.preparation as prep
+    from plai_bilan.sensibilite import sensibilite
+
+    sc = charger_scenario(_beaucoup_de_lignes(tmp_path, 60))
+    avec = sensibilite(sc)
+    e1, e2 = prep.preparer(sc), prep.preparer(sc)  # la seconde reprend les lignes gardées
+    assert e2.lignes is e1.lignes
+    assert e2.parametres_utilises == e1.parametres_utilises and e2.parametres_perimes == e1.parametres_perimes
+    # Sans rien garder : chaque préparation recalcule chaque ligne, une à une.
+    def recalculer(sc, p, chercher, cle_date, su, plafond_m2, reval, g_apl):
+        return prep._lignes_loyers(sc, p, chercher, cle_date, su, plafond_m2, reval, g_apl)
+
+    monkeypatch.setattr(prep, "_lignes_memorisees", recalculer)
+    monkeypatch.setattr(prep, "_SURFACES_RETENUES", _Oubli())
+    monkeypatch.setattr(prep, "_SOMMES_RETENUES", _Oubli())
+    sans = sensibilite(sc)
+    e3 = prep.preparer(sc)
+    assert e3.lignes is not e1.lignes and e3.lignes == e1.lignes
+    assert e3.parametres_utilises == e1.parametres_utilises
+    assert avec == sans
+
+
+class _Oubli(dict):
+    """Un dictionnaire qui ne garde rien."""
+
+    def __setitem__(self, cle, valeur) -> None:
+        pass
+
+    def move_to_end(self, cle) -> None:
+        pass

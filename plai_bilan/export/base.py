@@ -57,10 +57,18 @@ class ExportBase:
         self.avec_solveur = b.resolu and b.equilibre is not None
         self._mots_entete: dict[str, dict[int, int]] = {}
         self.modele = False  # classeur de saisie : Hypothèses seule, tout modifiable, aides et place libre
+        self.progression = None  # progression(fait, total) : une étape par feuille et par prêt
+        self._etapes = [0, len(self.sc.prets) + 10 + len(supplements)]
         self.supplements = supplements
         noms = feuilles or (SYNTHESE,) + tuple(x.nom for x in supplements) + FEUILLES[1:]
         self.ws = {nom: cl.wb.add_worksheet(nom) for nom in noms}
         self.valeurs_utilisees = {v.bareme: v for v in b.provenance.parametres_utilises}
+
+    def avancer(self) -> None:
+        """Une étape de l'écriture de faite (barre de progression des classeurs longs)."""
+        self._etapes[0] += 1
+        if self.progression is not None:
+            self.progression(min(self._etapes[0], self._etapes[1]), self._etapes[1])
 
     # ------------------------------------------------------------------ aides
     def f(self, *args, **kwargs):

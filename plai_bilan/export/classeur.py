@@ -60,20 +60,50 @@ def cache(valeur: Any) -> Any:
     return "" if math.isnan(v) or math.isinf(v) else v
 
 
+def _classes_feuilles():
+    """Un classeur et une feuille xlsxwriter dont les formules passent vite : xlsxwriter essaie ~30 substitutions
+    par formule pour préfixer les fonctions de tableau dynamique (FILTER, XLOOKUP...), que le projet n'emploie
+    pas ; une formule qui n'en nomme aucune est gardée telle quelle (30 s sur 500 000 formules d'un classeur de
+    1 000 prêts). Celles qui en nomment une suivent le chemin de xlsxwriter."""
+    import re
+
+    import xlsxwriter
+    from xlsxwriter.worksheet import Worksheet
+
+    dynamiques = re.compile(r"(ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|"
+                            r"MAKEARRAY|MAP|RANDARRAY|REDUCE|SCAN|SINGLE|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|"
+                            r"TOCOL|TOROW|UNIQUE|VSTACK|WRAPCOLS|WRAPROWS|XLOOKUP)\(", re.IGNORECASE)
+
+    class Feuille(Worksheet):
+        def _prepare_formula(self, formula, expand_future_functions=False):
+            if self.use_future_functions or expand_future_functions or dynamiques.search(formula):
+                return super()._prepare_formula(formula, expand_future_functions)
+            if formula.startswith("{"):
+                formula = formula[1:]
+            if formula.startswith("="):
+                formula = formula[1:]
+            if formula.endswith("}"):
+                formula = formula[:-1]
+            return formula
+
+    class Livre(xlsxwriter.Workbook):
+        worksheet_class = Feuille
+
+    return Livre
+
+
 class Classeur:
     """Un classeur xlsxwriter avec ses formats nommés et ses noms définis."""
 
     def __init__(self, chemin: str) -> None:
         import io
 
-        import xlsxwriter
-
         # Le classeur est assemblé en mémoire, puis écrit d'un bloc : une erreur d'écriture (disque plein...) est
         # une erreur ordinaire du système, sans archive zip à demi écrite.
         self.chemin = chemin
         self.tampon = io.BytesIO()
         # strings_to_formulas=False : un texte qui commence par « = » reste un texte.
-        self.wb = xlsxwriter.Workbook(self.tampon, {"strings_to_formulas": False, "strings_to_urls": False,
+        self.wb = _classes_feuilles()(self.tampon, {"strings_to_formulas": False, "strings_to_urls": False,
                                                     "strings_to_numbers": False, "in_memory": True})
         self.noms: dict[str, str] = {}
         self._formats: dict[tuple, Any] = {}

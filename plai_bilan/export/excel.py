@@ -158,14 +158,16 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
 
 
 
-def ecrire_classeur(chemin: str, b: Bilan, supplements: tuple = ()) -> None:
+def ecrire_classeur(chemin: str, b: Bilan, supplements: tuple = (), progression=None) -> None:
     """Écrit le classeur à ``chemin`` (sans précaution d'atomicité : voir :func:`exporter`).
 
     ``supplements`` : des feuilles de plus (instruction, sensibilité), chacune un objet avec ``nom`` et
-    ``ecrire(export, feuille)``, placées après la Synthèse et écrites en dernier.
+    ``ecrire(export, feuille)``, placées après la Synthèse et écrites en dernier. ``progression(fait, total)`` :
+    une étape par feuille, par prêt et pour l'assemblage final.
     """
     cl = Classeur(chemin)
     x = _Export(cl, b, supplements)
+    x.progression = progression
     from datetime import datetime
 
     # Date du document : celle du jeu de paramètres, pour que deux exports identiques soient identiques à l'octet.
@@ -174,18 +176,15 @@ def ecrire_classeur(chemin: str, b: Bilan, supplements: tuple = ()) -> None:
                             "subject": "Équilibre financier d'une opération PLAI / PLAI adapté",
                             "author": f"plai-bilan {b.provenance.version}",
                             "comments": f"scénario {b.scenario.sha256}"})
-    x.hypotheses()
-    x.parametres()
-    x.loyers()
-    x.financement()
-    x.emprunts()
-    x.exploitation()
-    x.equilibre()
-    x.sieg()
-    x.synthese()
+    for etape in (x.hypotheses, x.parametres, x.loyers, x.financement, x.emprunts, x.exploitation, x.equilibre,
+                  x.sieg, x.synthese):
+        etape()
+        x.avancer()
     for supplement in supplements:
         supplement.ecrire(x, x.ws[supplement.nom])
+        x.avancer()
     cl.fermer()
+    x.avancer()
 
 
 def ecrire_modele(chemin: str, b: Bilan) -> None:
@@ -210,8 +209,8 @@ def exporter_modele(b: Bilan, chemin: str | Path) -> None:
     ecrire_atomique(chemin, lambda tmp: ecrire_modele(tmp, b))
 
 
-def exporter(b: Bilan, chemin: str | Path, supplements: tuple = ()) -> None:
+def exporter(b: Bilan, chemin: str | Path, supplements: tuple = (), progression=None) -> None:
     """Écrit le classeur d'étude d'un bilan (résolu s'il a un prêt d'équilibre) de façon atomique."""
     from plai_bilan.sortie import ecrire_atomique
 
-    ecrire_atomique(chemin, lambda tmp: ecrire_classeur(tmp, b, supplements))
+    ecrire_atomique(chemin, lambda tmp: ecrire_classeur(tmp, b, supplements, progression))

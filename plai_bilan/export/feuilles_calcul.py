@@ -106,6 +106,7 @@ class FeuillesCalcul(ExportBase):
                                 float(self.e.principaux[i]), self.sim0.prets[i])
             self.pos.echeance_pret.append(t0)
             ligne = t0 + self.h + 2
+            self.avancer()
         ws.set_h_pagebreaks(sauts)  # un prêt par page
         # Échelle telle qu'un tableau entier (titre, caractéristiques, en-tête, H années) tienne sur une page A4
         # paysage, et la largeur aussi : points imprimables / points du bloc (lignes de 15 pt, 5,6 pt par caractère
