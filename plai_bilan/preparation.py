@@ -289,7 +289,8 @@ def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: s
     """Les lignes de loyers de l'opération et le nombre de revalorisations APL supposées. Une ligne répétée à
     l'identique est calculée une fois ; chaque barème est lu une fois par combinaison d'arguments."""
     op = sc.operation
-    p = _ParametresRetenus(p)
+    if len(sc.logements) > 8:
+        p = _ParametresRetenus(p)
     lignes = []
     faites: dict[Logement, LigneLoyer] = {}
     revalorisations_apl_supposees = 0
