@@ -1,4 +1,5 @@
-"""Échéanciers de prêts (model.md 3), vectorisés sur un axe de prêts et calculés année par année.
+"""Échéanciers de prêts (model.md 3), vectorisés sur les prêts et sur les années : la récurrence année par année
+du modèle s'écrit sans boucle (progressivité en forme fermée, capital restant dû en produit cumulé).
 
 Conventions : taux en fractions décimales (0.013 pour 1,3 %) ; l'année t = 1..H est l'indice t - 1 des
 tableaux ; l'échéance de l'année t est payée en fin d'année. Un prêt seul est le cas d'une ligne.
