@@ -116,23 +116,50 @@ class Entrees:
         return None if self.indice_solde is None else float(self.principaux[self.indice_solde])
 
 
-_SOMMES_RETENUES: OrderedDict = OrderedDict()
+class _Retenus:
+    """Des résultats gardés pour des objets reconnus à leur identité (les mêmes tuples de logements ou de lignes,
+    partagés par les variantes d'une opération) : aucun hachage de milliers de lignes. Les plus anciens partent
+    au-delà de ``nombre`` entrées ou de ``lignes`` lignes gardées en tout (la mémoire reste bornée)."""
+
+    def __init__(self, nombre: int = 16, lignes: int = 100_000) -> None:
+        self.nombre, self.lignes = nombre, lignes
+        self._gardes: OrderedDict = OrderedDict()
+        self._total = 0
+
+    def lire(self, objets: tuple, *cle):
+        """Le résultat gardé pour ces objets (le même tuple) et cette clé, ou None."""
+        trouve = self._gardes.get((id(objets),) + cle)
+        if trouve is None or trouve[0] is not objets:
+            return None
+        self._gardes.move_to_end((id(objets),) + cle)
+        return trouve[1]
+
+    def garder(self, objets: tuple, cle: tuple, resultat):
+        ancien = self._gardes.pop((id(objets),) + cle, None)
+        if ancien is not None:
+            self._total -= len(ancien[0])
+        self._gardes[(id(objets),) + cle] = (objets, resultat)
+        self._total += len(objets)
+        while len(self._gardes) > 1 and (len(self._gardes) > self.nombre or self._total > self.lignes):
+            vieux, _ = self._gardes.popitem(last=False)[1]
+            self._total -= len(vieux)
+        return resultat
+
+
+_SOMMES = _Retenus()
 
 
 def _sommes_lignes(lignes: tuple[LigneLoyer, ...]) -> tuple[float, ...]:
     """Σ n 12 (loyer + accessoire), Σ n 12 accessoire, Σ n 12 RLS, Σ n 12 SU, logements, PLAI adaptés ; gardées
-    pour les préparations qui partagent les mêmes lignes (reconnues à leur identité)."""
-    retenu = _SOMMES_RETENUES.get(id(lignes))
-    if retenu is not None and retenu[0] is lignes:
-        return retenu[1]
-    sommes = (sum(lg.nombre * 12.0 * (lg.loyer + lg.loyer_accessoire) for lg in lignes),
-              sum(lg.nombre * 12.0 * lg.loyer_accessoire for lg in lignes),
-              sum(lg.nombre * 12.0 * lg.reduction_loyer_solidarite for lg in lignes),
-              sum(lg.nombre * 12.0 * lg.surface_utile for lg in lignes),
-              float(sum(lg.nombre for lg in lignes)), float(sum(lg.nombre for lg in lignes if lg.plai_adapte)))
-    _SOMMES_RETENUES[id(lignes)] = (lignes, sommes)
-    while len(_SOMMES_RETENUES) > 16:
-        _SOMMES_RETENUES.popitem(last=False)
+    pour les préparations qui partagent les mêmes lignes."""
+    sommes = _SOMMES.lire(lignes)
+    if sommes is None:
+        sommes = _SOMMES.garder(lignes, (), (
+            sum(lg.nombre * 12.0 * (lg.loyer + lg.loyer_accessoire) for lg in lignes),
+            sum(lg.nombre * 12.0 * lg.loyer_accessoire for lg in lignes),
+            sum(lg.nombre * 12.0 * lg.reduction_loyer_solidarite for lg in lignes),
+            sum(lg.nombre * 12.0 * lg.surface_utile for lg in lignes),
+            float(sum(lg.nombre for lg in lignes)), float(sum(lg.nombre for lg in lignes if lg.plai_adapte))))
     return sommes
 
 
@@ -378,27 +405,22 @@ def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: s
     return tuple(lignes), revalorisations_apl_supposees
 
 
-_LIGNES_RETENUES: OrderedDict = OrderedDict()
-LIGNES_RETENUES_MAX = 16
-_SURFACES_RETENUES: OrderedDict = OrderedDict()
+_SURFACES = _Retenus()
+_LIGNES = _Retenus()
 
 
 def _surfaces(logements: tuple[Logement, ...], part_annexes: float) -> tuple[list[float], int, float, float, int]:
     """Surface utile de chaque ligne, logements, surfaces utile et habitable totales, PLAI adaptés ; gardés pour
-    les variantes qui partagent les mêmes logements (reconnus à leur identité : aucun hachage de milliers de
-    lignes)."""
-    cle = (id(logements), part_annexes)
-    retenu = _SURFACES_RETENUES.get(cle)
-    if retenu is not None and retenu[0] is logements:
-        return retenu[1]
-    su = [lg.surface_utile_saisie if lg.surface_utile_saisie is not None else
-          float(formules.surface_utile(lg.surface_habitable, lg.surface_annexes, part_annexes)) for lg in logements]
-    resume = (su, sum(lg.nombre for lg in logements), sum(lg.nombre * s for lg, s in zip(logements, su)),
-              sum(lg.nombre * lg.surface_habitable for lg in logements),
-              sum(lg.nombre for lg in logements if lg.plai_adapte))
-    _SURFACES_RETENUES[cle] = (logements, resume)
-    while len(_SURFACES_RETENUES) > LIGNES_RETENUES_MAX:
-        _SURFACES_RETENUES.popitem(last=False)
+    les variantes qui partagent les mêmes logements."""
+    resume = _SURFACES.lire(logements, part_annexes)
+    if resume is None:
+        su = [lg.surface_utile_saisie if lg.surface_utile_saisie is not None else
+              float(formules.surface_utile(lg.surface_habitable, lg.surface_annexes, part_annexes))
+              for lg in logements]
+        resume = _SURFACES.garder(logements, (part_annexes,), (
+            su, sum(lg.nombre for lg in logements), sum(lg.nombre * s for lg, s in zip(logements, su)),
+            sum(lg.nombre * lg.surface_habitable for lg in logements),
+            sum(lg.nombre for lg in logements if lg.plai_adapte)))
     return resume
 
 
@@ -406,20 +428,15 @@ def _lignes_memorisees(sc: Scenario, p: Parametres, chercher: _Collecte, cle_dat
                        plafond_m2: float | None, reval: Revalorisation, g_apl: float
                        ) -> tuple[tuple[LigneLoyer, ...], int]:
     """:func:`_lignes_loyers`, gardées pour les variantes qui partagent les mêmes logements (le même tuple) et ce
-    qui fixe leurs loyers (études de sensibilité : des centaines de préparations d'une même opération) ; les paramètres lus
-    sont reportés dans ``chercher`` comme à la première préparation."""
-    cle = (id(sc.logements), id(p), sc.fichier, sc.operation, plafond_m2, reval.facteur, g_apl)
-    retenu = _LIGNES_RETENUES.get(cle)
-    if retenu is None or retenu[0] is not p or retenu[1] is not sc.logements:
+    qui fixe leurs loyers (études de sensibilité : des centaines de préparations d'une même opération) ; les
+    paramètres lus sont reportés dans ``chercher`` comme à la première préparation."""
+    cle = (id(p), sc.fichier, sc.operation, plafond_m2, reval.facteur, g_apl)
+    retenu = _LIGNES.lire(sc.logements, *cle)
+    if retenu is None or retenu[0] is not p:
         lu = _Collecte(sc, p)
         lignes, supposees = _lignes_loyers(sc, p, lu, cle_date, su, plafond_m2, reval, g_apl)
-        retenu = (p, sc.logements, lignes, supposees, dict(lu.utilises), dict(lu.jours))
-        _LIGNES_RETENUES[cle] = retenu
-        while len(_LIGNES_RETENUES) > LIGNES_RETENUES_MAX:
-            _LIGNES_RETENUES.popitem(last=False)
-    else:
-        _LIGNES_RETENUES.move_to_end(cle)
-    _, _, lignes, supposees, utilises, jours = retenu
+        retenu = _LIGNES.garder(sc.logements, cle, (p, lignes, supposees, dict(lu.utilises), dict(lu.jours)))
+    _, lignes, supposees, utilises, jours = retenu
     chercher.utilises.update(utilises)
     for nom, jour in jours.items():
         chercher.jours[nom] = max(jour, chercher.jours.get(nom, jour))

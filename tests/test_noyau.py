@@ -125,3 +125,19 @@ def test_prets_non_ranges_refuses():
     desordre = lot.avec(pret_operation=lot.pret_operation[ordre])
     with pytest.raises(ValueError):
         noyau.resoudre(desordre, np.array(["annuel"] * lot.n_operations))
+
+
+def test_sans_dossier_de_cache_inscriptible_le_noyau_compile_quand_meme(tmp_path):
+    """Aucun emplacement de cache numba (paquet en lecture seule, dossier personnel absent) : compilé à
+    chaque exécution, mêmes résultats."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    commande = [sys.executable, "-m", "plai_bilan.cli", "risque", str(SCENARIOS[0]), "-n", "300", "--format", "json"]
+    env = dict(os.environ, NUMBA_CACHE_LOCATOR_CLASSES="_IPythonCacheLocator")  # aucun ne convient à un module
+    sans = subprocess.run(commande, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert sans.returncode == 0, sans.stderr
+    avec = subprocess.run(commande, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert json.loads(sans.stdout)["aleatoire"] == json.loads(avec.stdout)["aleatoire"]

@@ -319,13 +319,9 @@ def test_lignes_gardees_entre_variantes_memes_resultats_que_recalculees(tmp_path
     e1, e2 = prep.preparer(sc), prep.preparer(sc)  # la seconde reprend les lignes gardées
     assert e2.lignes is e1.lignes
     assert e2.parametres_utilises == e1.parametres_utilises and e2.parametres_perimes == e1.parametres_perimes
-    # Sans rien garder : chaque préparation recalcule chaque ligne, une à une.
-    def recalculer(sc, p, chercher, cle_date, su, plafond_m2, reval, g_apl):
-        return prep._lignes_loyers(sc, p, chercher, cle_date, su, plafond_m2, reval, g_apl)
-
-    monkeypatch.setattr(prep, "_lignes_memorisees", recalculer)
-    monkeypatch.setattr(prep, "_SURFACES_RETENUES", _Oubli())
-    monkeypatch.setattr(prep, "_SOMMES_RETENUES", _Oubli())
+    # Sans rien garder : chaque préparation recalcule ses lignes.
+    for nom in ("_LIGNES", "_SURFACES", "_SOMMES"):
+        monkeypatch.setattr(prep, nom, _Oubli())
     sans = sensibilite(sc)
     e3 = prep.preparer(sc)
     assert e3.lignes is not e1.lignes and e3.lignes == e1.lignes
@@ -333,11 +329,30 @@ def test_lignes_gardees_entre_variantes_memes_resultats_que_recalculees(tmp_path
     assert avec == sans
 
 
-class _Oubli(dict):
-    """Un dictionnaire qui ne garde rien."""
+class _Oubli:
+    """Ne garde rien."""
 
-    def __setitem__(self, cle, valeur) -> None:
-        pass
+    def lire(self, objets, *cle):
+        return None
 
-    def move_to_end(self, cle) -> None:
-        pass
+    def garder(self, objets, cle, resultat):
+        return resultat
+
+
+def test_resultats_gardes_reconnus_a_l_identite_et_bornes():
+    from plai_bilan.preparation import _Retenus
+
+    r = _Retenus(nombre=3, lignes=10)
+    a, b = tuple(range(4)), tuple(range(4))
+    r.garder(a, ("x",), "A")
+    assert r.lire(a, "x") == "A" and r.lire(b, "x") is None and r.lire(a, "y") is None  # égal n'est pas identique
+    gros = tuple(range(8))
+    r.garder(gros, (), "G")  # 4 + 8 lignes > 10 : le plus ancien part
+    assert r.lire(a, "x") is None and r.lire(gros) == "G"
+    petits = [tuple(range(1)) + (i,) for i in range(4)]
+    for i, t in enumerate(petits):
+        r.garder(t, (), i)
+    assert sum(r.lire(t) is not None for t in petits) == 3 and r.lire(gros) is None  # 3 entrées au plus
+    enorme = tuple(range(50))
+    r.garder(enorme, (), "E")  # plus grand que le budget : gardé seul
+    assert r.lire(enorme) == "E" and all(r.lire(t) is None for t in petits)

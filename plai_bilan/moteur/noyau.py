@@ -175,11 +175,22 @@ COLONNES = ("base_loyers", "base_rls", "vacance", "impayes", "charges_pct_loyers
             "n_financement_accompagnement", "tfpb", "tfpb_exoneration", "fonds_propres", "fonds_propres_taux",
             "fonds_propres_duree", "tresorerie_initiale", "taux_actualisation")
 
+
+
+def _compiler(fonction, **options):
+    """numba.njit, compilé une fois et gardé en cache (à côté du module, sinon dans le cache de l'utilisateur) ;
+    sans dossier de cache inscriptible, compilé à chaque exécution."""
+    try:
+        return numba.njit(cache=True, **options)(fonction)
+    except RuntimeError:  # « no locator available » : ni le paquet ni le dossier de l'utilisateur n'acceptent
+        return numba.njit(**options)(fonction)
+
+
 if DISPONIBLE:
     _intervalle = numba.prange
-    _facteur = numba.njit(cache=True, inline="always")(_facteur)
-    _operation = numba.njit(cache=True)(_operation)
-    _lot = numba.njit(cache=True, parallel=True)(_lot)
+    _facteur = _compiler(_facteur, inline="always")
+    _operation = _compiler(_operation)
+    _lot = _compiler(_lot, parallel=True)
 else:  # pragma: no cover
     _intervalle = range
 
