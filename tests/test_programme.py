@@ -356,3 +356,29 @@ def test_resultats_gardes_reconnus_a_l_identite_et_bornes():
     enorme = tuple(range(50))
     r.garder(enorme, (), "E")  # plus grand que le budget : gardé seul
     assert r.lire(enorme) == "E" and all(r.lire(t) is None for t in petits)
+
+
+@pytest.mark.parametrize("signal_envoye", ["SIGINT", "SIGTERM"])
+def test_lot_interrompu_ne_laisse_rien(tmp_path, signal_envoye):
+    """Un programme long arrêté en cours (Ctrl-C, arrêt du système) : statut non nul, un mot, aucun fichier."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    modele = str(AA)
+    lignes = ["modele;operation.nom;prix_de_revient.travaux"]
+    lignes += [f"{modele};Opération {i};{100_000 + i}" for i in range(20_000)]
+    table = tmp_path / "programme.csv"
+    table.write_text("\n".join(lignes) + "\n", encoding="utf-8")
+    sortie = tmp_path / "resultats.csv"
+    p = subprocess.Popen([sys.executable, "-m", "plai_bilan.cli", "lot", str(table), "-o", str(sortie)],
+                         stderr=subprocess.PIPE, stdout=subprocess.PIPE, cwd=tmp_path)
+    time.sleep(3.0)
+    assert p.poll() is None, "le programme a fini avant le signal"
+    p.send_signal(getattr(signal, signal_envoye))
+    _, erreur = p.communicate(timeout=60)
+    assert p.returncode != 0
+    texte = erreur.decode()
+    assert "Traceback" not in texte and "Interrompu" in texte
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["programme.csv"]
