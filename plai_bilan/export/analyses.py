@@ -8,6 +8,7 @@ from pathlib import Path
 
 from plai_bilan.catalogue import catalogue
 from plai_bilan.etudes import Sensibilite, Verdict
+from plai_bilan.export.base import Rangees
 from plai_bilan.export.classeur import Classeur, cellule, ecrire, formule, oui_non
 from plai_bilan.sortie import ecrire_atomique
 
@@ -28,17 +29,9 @@ class FeuilleInstruction:
                 f"Subvention instruite : {v.financeur}. S* : besoin de financement de l'opération ; G : le même en PLAI "
                 "ordinaire ; C = S* - G : coût des contreparties sociales ; la subvention PLAI adapté peut justifier "
                 "min(S*, C) (programme FNAP, III).")
-        l = 3
-
-        def saisie(libelle: str, valeur, nom: str) -> None:
-            nonlocal l
-            ws.write_string(l, 0, libelle)
-            ecrire(ws, l, 1, valeur, f("euros2", saisie=True))
-            x.cl.nommer(nom, self.nom, l, 1)
-            l += 1
-
-        saisie("Montant demandé", v.demande, "montant_demande")
-        saisie("Tolérance de l'instruction (€)", v.tolerance, "tolerance_instruction")
+        rg = Rangees(x, ws, self.nom, 3)
+        rg.saisie("Montant demandé", v.demande, "euros2", "montant_demande")
+        rg.saisie("Tolérance de l'instruction (€)", v.tolerance, "euros2", "tolerance_instruction")
         s = b.subvention_minimale  # en cache : la valeur exacte que recalcule la formule, pas l'arrondi au centime
         lignes = [
             ("Besoin de financement de l'opération (S*)", 'IF(faisable="oui",subvention_brute,"aucune")',
@@ -58,11 +51,8 @@ class FeuilleInstruction:
              v.demande / b.reference_fnap if b.reference_fnap else None, "pct", None),
         ]
         for lib, texte, val, fmt, nom in lignes:
-            ws.write_string(l, 0, lib)
-            formule(ws, l, 1, texte, val, f(fmt))
-            if nom:
-                x.cl.nommer(nom, self.nom, l, 1)
-            l += 1
+            rg.formule(lib, texte, val, fmt, nom=nom)
+        l = rg.ligne
         noms = {"loyers": "loyers plus bas", "gla": "gestion locative adaptée", "accompagnement": "accompagnement (net)",
                 "subventions_plai_adapte": "subventions PLAI adapté d'autres financeurs"}
         for cause, valeur in (b.contreparties or {}).items():

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from plai_bilan.bilan import Bilan
 from plai_bilan.conventions import TOLERANCE
-from plai_bilan.export.classeur import Classeur
+from plai_bilan.export.classeur import Classeur, ecrire, formule
 
 SYNTHESE, HYP, LOYERS, FIN, EMPRUNTS, EXPL, EQUI, SIEG, PARAM = (
     "Synthèse", "Hypothèses", "Loyers", "Prix de revient et financement", "Emprunts", "Exploitation", "Équilibre",
@@ -20,6 +20,35 @@ CRITERES = ("annuel", "tresorerie_cumulee", "van")
 # avant que la feuille soit écrite.
 PREMIERE_ANNEE_EQUILIBRE = 30
 PREMIERE_LIGNE_LOYERS = 16  # premier logement du tableau de la feuille Loyers, sous ses agrégats
+
+
+class Rangees:
+    """Des rangées « libellé | valeur | aide » écrites l'une sous l'autre à partir de ``ligne`` : la valeur en
+    formule (avec sa valeur en cache) ou saisie, nommée au besoin (feuilles Synthèse, Équilibre, SIEG,
+    Instruction)."""
+
+    def __init__(self, x: ExportBase, ws, feuille: str, ligne: int) -> None:
+        self.x, self.ws, self.feuille, self.ligne = x, ws, feuille, ligne
+
+    def _fin(self, aide: str | None, nom: str | None) -> None:
+        if aide is not None:
+            self.ws.write_string(self.ligne, 2, aide, self.x.f(italique=True))
+        if nom:
+            self.x.cl.nommer(nom, self.feuille, self.ligne, 1)
+        self.ligne += 1
+
+    def formule(self, libelle: str, texte: str, valeur, fmt: str = "euros", aide: str | None = None,
+                nom: str | None = None, gras: bool = False) -> None:
+        """Une valeur calculée par ``texte`` (formule sans « = »), ``valeur`` en cache."""
+        self.ws.write_string(self.ligne, 0, libelle, self.x.f(gras=gras))
+        formule(self.ws, self.ligne, 1, texte, valeur, self.x.f(fmt, gras=gras))
+        self._fin(aide, nom)
+
+    def saisie(self, libelle: str, valeur, fmt: str, nom: str, aide: str | None = None) -> None:
+        """Une valeur modifiable (cellule jaune), nommée."""
+        self.ws.write_string(self.ligne, 0, libelle, self.x.f())
+        ecrire(self.ws, self.ligne, 1, valeur, self.x.f(fmt, saisie=True))
+        self._fin(aide, nom)
 
 
 @dataclass

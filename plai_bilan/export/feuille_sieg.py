@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from plai_bilan.export.base import EMPRUNTS, EXPL, FIN, HYP, SIEG, ExportBase
+from plai_bilan.export.base import EMPRUNTS, EXPL, FIN, HYP, SIEG, ExportBase, Rangees
 from plai_bilan.export.classeur import cellule, formule, ref
 
 VERDICTS = {"conforme": "pas de surcompensation", "reportable": "surcompensation reportable",
@@ -13,7 +13,7 @@ VERDICTS = {"conforme": "pas de surcompensation", "reportable": "surcompensation
 
 class FeuilleSieg(ExportBase):
     def sieg(self) -> None:
-        ws, b, cl = self.ws[SIEG], self.b, self.cl
+        ws, b = self.ws[SIEG], self.b
         c = b.sieg
         h = c.hypotheses
         self.titre(ws, "SIEG : contrôle de surcompensation et corridor de la subvention",
@@ -22,31 +22,9 @@ class FeuilleSieg(ExportBase):
         self.largeurs(ws, (0, 0, 58), (1, 1, 18), (2, 2, 70), (4, 4, 8), (5, 10, 14))
         ligne = 3
 
-        def saisie(libelle: str, valeur: float, fmt: str, nom: str, aide: str = "") -> None:
-            nonlocal ligne
-            ws.write_string(ligne, 0, libelle)
-            ws.write_number(ligne, 1, valeur, self.f(fmt, saisie=True))
-            ws.write_string(ligne, 2, aide, self.f(italique=True))
-            cl.nommer(nom, SIEG, ligne, 1)
-            ligne += 1
-
-        def res(libelle: str, texte: str, valeur, fmt: str = "euros", nom: str | None = None, aide: str = "",
-                gras: bool = False) -> None:
-            nonlocal ligne
-            ws.write_string(ligne, 0, libelle, self.f(gras=gras))
-            formule(ws, ligne, 1, texte, valeur, self.f(fmt, gras=gras))
-            ws.write_string(ligne, 2, aide, self.f(italique=True))
-            if nom:
-                cl.nommer(nom, SIEG, ligne, 1)
-            ligne += 1
-
         self.entete(ws, ligne - 1, 0, ["Hypothèse du contrôle", "Valeur", "Source"])
-        def lien(libelle: str, nom: str, valeur, fmt: str, aide: str) -> None:
-            nonlocal ligne
-            ws.write_string(ligne, 0, libelle)
-            formule(ws, ligne, 1, nom, valeur, self.f(fmt))
-            ws.write_string(ligne, 2, aide, self.f(italique=True))
-            ligne += 1
+        rg = Rangees(self, ws, SIEG, ligne)
+        saisie, res, lien = rg.saisie, rg.formule, rg.formule
 
         lien("Période d'analyse (années)", "sieg_duree", h.duree, "entier", "Hypothèses : sieg.duree")
         lien("Taux de swap de référence", "sieg_swap", h.taux_swap, "pct", "Hypothèses : sieg.taux_swap_pct"
@@ -116,12 +94,12 @@ class FeuilleSieg(ExportBase):
                 texte = f"MAX(0,{brut})"
             avantages.append((nom, texte, a))
 
-        ligne += 1
-        self.entete(ws, ligne, 0, ["Contrôle", "Valeur actuelle", "Formule"])
-        ligne += 1
+        rg.ligne += 1
+        self.entete(ws, rg.ligne, 0, ["Contrôle", "Valeur actuelle", "Formule"])
+        rg.ligne += 1
         s_ret = c.subvention
         res("Subvention à calculer retenue", "subvention_appliquee" if self.avec_solveur else "0", s_ret, "euros",
-            "sieg_subvention", "la subvention d'équilibre appliquée au plan (0 sans subvention à calculer)")
+            nom="sieg_subvention", aide="la subvention d'équilibre appliquée au plan (0 sans subvention à calculer)")
         res("Investissement au taux normal de TVA", "prix_de_revient_ht*(1+sieg_tva_normale)",
             c.poste("investissement"), nom="sieg_investissement", aide="prix de revient HT x (1 + TVA normale)")
         res("Charges d'exploitation (TFPB comptée sans exonération)", f"SUMPRODUCT({V},{CH})+SUMPRODUCT({V},{TF})",
@@ -138,11 +116,11 @@ class FeuilleSieg(ExportBase):
         res("Subventions", f"SUMIF({ref(FIN, pl1, 1)}:{cellule(pl2, 1, True)},\"subvention\","
             f"{ref(FIN, pl1, 4)}:{cellule(pl2, 4, True)})", c.poste("subventions"), nom="sieg_subventions",
             aide="le plan avec la subvention retenue")
-        ligne_avantages = ligne
+        ligne_avantages = rg.ligne
         for nom, texte, a in avantages:
             res(f"  avantage de taux : {nom}", texte, a)
         if avantages:
-            res("Avantage de taux des prêts", f"SUM({cellule(ligne_avantages, 1)}:{cellule(ligne - 1, 1)})",
+            res("Avantage de taux des prêts", f"SUM({cellule(ligne_avantages, 1)}:{cellule(rg.ligne - 1, 1)})",
                 c.poste("avantage_prets"), nom="sieg_avantage_prets", aide="contre le taux de marché")
         else:
             res("Avantage de taux des prêts", "0", 0.0, nom="sieg_avantage_prets")
@@ -167,32 +145,32 @@ class FeuilleSieg(ExportBase):
             nom="sieg_verdict", gras=True)
         r = c.corridor
         if r is not None:
-            ligne += 1
+            rg.ligne += 1
             res("Avantage de taux d'un euro du prêt d'équilibre (a)",
                 f"IF(pret_equilibre_initial-sieg_subvention>0,{cellule(ligne_avantages + i_solde, 1)}"
-                "/(pret_equilibre_initial-sieg_subvention),0)", r.avantage_unitaire, "unitaire", "sieg_a",
-                "la marge baisse de (1 - a) par euro de subvention")
+                "/(pret_equilibre_initial-sieg_subvention),0)", r.avantage_unitaire, "unitaire", nom="sieg_a",
+                aide="la marge baisse de (1 - a) par euro de subvention")
             res("Subvention minimale (équilibre)", "subvention_minimale", r.minimum if r.minimum is not None
                 else "aucune", "euros", aide="feuille Équilibre")
             res("Subvention maximale sans surcompensation",
                 "MIN(sieg_subvention+sieg_marge/(1-sieg_a),pret_equilibre_initial)", r.maximum, "euros",
-                "sieg_maximum", "S + marge / (1 - a), au plus le prêt d'équilibre", gras=True)
+                nom="sieg_maximum", aide="S + marge / (1 - a), au plus le prêt d'équilibre", gras=True)
             res("Ce qui fixe le maximum", 'IF(sieg_subvention+sieg_marge/(1-sieg_a)<=pret_equilibre_initial,'
                 '"marge de surcompensation nulle","prêt d\'équilibre entièrement remplacé")',
                 "marge de surcompensation nulle" if r.contrainte_maximum == "surcompensation"
                 else "prêt d'équilibre entièrement remplacé", "texte")
         if c.produits:
-            ligne += 1
-            ws.write_string(ligne, 0, "Par produit (établi à l'export ; clé : docs/sieg.md)", self.f(gras=True))
-            ligne += 1
-            self.entete(ws, ligne, 0, ["Produit", "Marge", "Coût net, compensation, bénéfice"])
-            ligne += 1
+            rg.ligne += 1
+            ws.write_string(rg.ligne, 0, "Par produit (établi à l'export ; clé : docs/sieg.md)", self.f(gras=True))
+            rg.ligne += 1
+            self.entete(ws, rg.ligne, 0, ["Produit", "Marge", "Coût net, compensation, bénéfice"])
+            rg.ligne += 1
             for pr in c.produits:
-                ws.write_string(ligne, 0, ("PLAI adapté" if pr.produit == "plai_adapte" else "PLAI")
+                ws.write_string(rg.ligne, 0, ("PLAI adapté" if pr.produit == "plai_adapte" else "PLAI")
                                 + f" ({pr.part_surface:.1%} de la SU)".replace(".", ","))
-                ws.write_number(ligne, 1, pr.marge, self.f("euros"))
-                ws.write_string(ligne, 2, f"{pr.cout_net:,.0f} ; {pr.compensation:,.0f} ; "
+                ws.write_number(rg.ligne, 1, pr.marge, self.f("euros"))
+                ws.write_string(rg.ligne, 2, f"{pr.cout_net:,.0f} ; {pr.compensation:,.0f} ; "
                                 f"{pr.benefice_raisonnable:,.0f} €".replace(",", " "))
-                ligne += 1
+                rg.ligne += 1
         ws.freeze_panes(p, 0)
         self.mise_en_page(ws, (p - 1, p - 1))

@@ -16,6 +16,7 @@ from plai_bilan.export.base import (
     PREMIERE_ANNEE_EQUILIBRE,
     SEUIL_ECHEC,
     ExportBase,
+    Rangees,
 )
 from plai_bilan.bilan import EcheancierPret
 from plai_bilan.catalogue import LIGNES_COMPTE, catalogue
@@ -339,15 +340,8 @@ class FeuillesCalcul(ExportBase):
         ligne = 3
         self.entete(ws, ligne - 1, 0, ["Résultat", "Valeur", "Formule ou source"])
 
-        def res(libelle: str, texte: str, valeur: Any, fmt: str, explication: str = "", nom: str | None = None,
-                gras: bool = False) -> None:
-            nonlocal ligne
-            ws.write_string(ligne, 0, libelle, self.f(gras=gras))
-            formule(ws, ligne, 1, texte, valeur, self.f(fmt, gras=gras))
-            ws.write_string(ligne, 2, explication, self.f(italique=True))
-            if nom:
-                cl.nommer(nom, EQUI, ligne, 1)
-            ligne += 1
+        rg = Rangees(self, ws, EQUI, ligne)
+        res = rg.formule
 
         s = r.subvention_minimale
         brut = d.besoin_brut
@@ -422,6 +416,6 @@ class FeuillesCalcul(ExportBase):
             "entier")
         res("VAN sans subvention", "van_sans_subvention", r.compte_zero.van, "euros")
         res("VAN avec la subvention minimale", "van_avec_subvention", r.compte.van, "euros")
-        assert ligne < p - 1, "les résultats débordent sur le tableau de la feuille Équilibre"
+        assert rg.ligne < p - 1, "les résultats débordent sur le tableau de la feuille Équilibre"
         ws.freeze_panes(p, 1)
         self.mise_en_page(ws, (p - 1, p - 1), a3=True)

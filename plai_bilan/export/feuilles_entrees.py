@@ -574,7 +574,7 @@ class FeuillesEntrees(ExportBase):
 
     # ------------------------------------------------------------------ Loyers
     def loyers(self) -> None:
-        ws, e, cl, sc = self.ws[LOYERS], self.e, self.cl, self.sc
+        ws, e, cl = self.ws[LOYERS], self.e, self.cl
         self.titre(ws, "Loyers (euros par mois et par logement)",
                    "Surface utile = surface habitable + annexes / 2 (CCH R.331-10). " +
                    ("Redevance appliquée : la saisie, sinon min(redevance maximale, équivalence E) pour un PLAI "
