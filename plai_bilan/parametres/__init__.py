@@ -11,7 +11,7 @@ from __future__ import annotations
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -145,9 +145,9 @@ class Parametres:
     def __getitem__(self, nom: str) -> Bareme:
         return self.baremes[nom]
 
-    @property
+    @cached_property
     def date_jeu(self) -> date:
-        """Date du jeu de paramètres : la plus récente valeur datée de tous les barèmes."""
+        """Date du jeu de paramètres : la plus récente valeur datée de tous les barèmes (calculée une fois)."""
         return max(v.date for b in self.baremes.values() for v in b.valeurs)
 
     def _zone(self, valeur: ValeurDatee, zone: str) -> dict[str, float]:
