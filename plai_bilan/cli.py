@@ -529,6 +529,14 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
             except ImportError:
                 raise SortieImpossible(f"{sortie} (option -o) : écrire du Parquet demande pyarrow : pip install -e "
                                        "\".[programme]\"") from None
+    if sortie is not None and Path(sortie).suffix.lower() == ".xlsx":
+        from plai_bilan.programme import flux_operations
+
+        nombre = flux_operations(entree)[0]
+        if nombre > sortie_programme.LIGNES_MAX_CLASSEUR:
+            raise SortieImpossible(f"{sortie} (option -o) : {nombre:,} opérations ne tiennent pas dans une feuille de "
+                                   "classeur (1 048 575 lignes au plus) : écrivez le tableau en .csv ou .parquet"
+                                   .replace(",", "\u202f"))
     client = None
     if dask is not None:
         from plai_bilan.programme import client_dask

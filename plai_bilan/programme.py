@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from plai_bilan.erreurs import ErreurPlaiBilan, ScenarioInvalide
 
@@ -73,8 +73,9 @@ def _placer(doc: dict, cle: str, valeur: Any, ou: str) -> None:
                 raise ScenarioInvalide(ou, cle, f"« {p} » n'est pas une table du scénario")
 
 
-def _lire_table(chemin: Path) -> list[dict[str, str]]:
-    """Les lignes de la table (CSV « ; » ou « , », UTF-8 avec ou sans BOM ; Parquet)."""
+def _lire_table(chemin: Path) -> tuple[int, Iterator[dict[str, str]]]:
+    """Le nombre de lignes de la table et ses lignes, lues au fur et à mesure (CSV « ; » ou « , », UTF-8 avec ou
+    sans BOM ; Parquet)."""
     if chemin.suffix.lower() == ".parquet":
         try:
             import pandas as pd
@@ -85,40 +86,65 @@ def _lire_table(chemin: Path) -> list[dict[str, str]]:
                                    "\".[programme]\"") from None
         except Exception as exc:  # fichier abîmé
             raise ScenarioInvalide(str(chemin), "", f"fichier Parquet illisible ({type(exc).__name__})") from None
-        return [{k: "" if v is None or (isinstance(v, float) and v != v) else str(v) for k, v in r.items()}
-                for r in df.to_dict("records")]
+        colonnes = [str(c) for c in df.columns]
+
+        def texte(v) -> str:
+            return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+
+        return len(df), (dict(zip(colonnes, map(texte, r))) for r in df.itertuples(index=False, name=None))
     import csv
+    import io
 
     from plai_bilan.fichiers import lire_fichier_borne
 
     texte = lire_fichier_borne(chemin, str(chemin), "table CSV", 200_000_000).decode("utf-8-sig", errors="strict")
     premiere = texte.split("\n", 1)[0]
     separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
-    return list(csv.DictReader(texte.splitlines(), delimiter=separateur))
+    nombre = max(sum(1 for r in csv.reader(io.StringIO(texte), delimiter=separateur) if r) - 1, 0)
+    return nombre, csv.DictReader(io.StringIO(texte), delimiter=separateur)
 
 
 def operations(entree: str | Path) -> list[tuple[str, Any]]:
     """(source, scénario ou erreur) pour chaque opération de l'entrée, dans l'ordre."""
-    import tomllib
+    return list(flux_operations(entree)[1])
 
-    from plai_bilan.scenario import charger_scenario, lire_document
 
+def flux_operations(entree: str | Path) -> tuple[int, Iterator[tuple[str, Any]]]:
+    """Le nombre d'opérations de l'entrée et (source, scénario ou erreur) de chacune, lues une à une : un
+    programme de centaines de milliers de lignes ne tient jamais tout entier en mémoire."""
     chemin = Path(entree)
-    sortie: list[tuple[str, Any]] = []
     if chemin.is_dir():
         fichiers = sorted(f for f in chemin.iterdir() if f.suffix.lower() in EXTENSIONS_SCENARIO
                           and not f.name.startswith((".", "~$")))
         if not fichiers:
             raise ScenarioInvalide(str(chemin), "", "aucun scénario (.toml, .xlsx) dans ce dossier")
-        for f in fichiers:
-            try:
-                sortie.append((f.name, charger_scenario(f)))
-            except ErreurPlaiBilan as exc:
-                sortie.append((f.name, exc))
-        return sortie
+        return len(fichiers), _scenarios_du_dossier(fichiers)
     if chemin.suffix.lower() not in (".csv", ".parquet"):
         raise ScenarioInvalide(str(chemin), "", "un dossier de scénarios, ou une table .csv ou .parquet est attendu")
-    lignes = _lire_table(chemin)
+    nombre, lignes = _lire_table(chemin)
+    if nombre == 0:
+        raise ScenarioInvalide(str(chemin), "", "la table n'a aucune ligne d'opération")
+    return nombre, _scenarios_de_la_table(chemin, lignes)
+
+
+def _scenarios_du_dossier(fichiers: list[Path]) -> Iterator[tuple[str, Any]]:
+    from plai_bilan.scenario import charger_scenario
+
+    for f in fichiers:
+        try:
+            yield f.name, charger_scenario(f)
+        except ErreurPlaiBilan as exc:
+            yield f.name, exc
+
+
+def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> Iterator[tuple[str, Any]]:
+    import copy
+    import hashlib
+    import json
+    import tomllib
+
+    from plai_bilan.scenario import lire_document
+
     modeles: dict[str, dict] = {}
     for n, ligne in enumerate(lignes, start=2):  # la ligne 1 est l'en-tête
         ou = f"{chemin.name}, ligne {n}"
@@ -133,8 +159,6 @@ def operations(entree: str | Path) -> list[tuple[str, Any]]:
                     modeles[modele] = tomllib.loads(f.read_text(encoding="utf-8-sig"))
                 except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
                     raise ScenarioInvalide(ou, "modele", f"scénario modèle {modele} illisible ({exc})") from None
-            import copy
-
             doc = copy.deepcopy(modeles[modele])
             for cle, brute in ligne.items():
                 if cle is None or cle.strip() in ("", "modele"):
@@ -142,16 +166,10 @@ def operations(entree: str | Path) -> list[tuple[str, Any]]:
                 valeur = _valeur_cellule(brute or "")
                 if valeur is not None:
                     _placer(doc, cle.strip(), valeur, ou)
-            import hashlib
-            import json
-
             empreinte = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
-            sortie.append((ou, lire_document(doc, ou, empreinte)))
+            yield ou, lire_document(doc, ou, empreinte)
         except ErreurPlaiBilan as exc:
-            sortie.append((ou, exc))
-    if not sortie:
-        raise ScenarioInvalide(str(chemin), "", "la table n'a aucune ligne d'opération")
-    return sortie
+            yield ou, exc
 
 
 def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None) -> list[tuple[int, dict | None, str | None]]:
@@ -189,38 +207,67 @@ def client_dask(adresse: str):
         raise ErreurPlaiBilan(f"--dask {adresse} : planificateur injoignable ({exc})") from None
 
 
-def resoudre_programme(entree: str | Path, parametres=None, progression=None, client=None) -> list[Ligne]:
-    """Chaque opération préparée puis résolue, par paquets de :data:`PAQUET` ; avec un client Dask, les paquets
-    sont résolus par les travailleurs du cluster (mêmes résultats)."""
-    ops = operations(entree)
-    lignes = [Ligne(source) for source, _ in ops]
-    a_resoudre: list[tuple[int, Any]] = []
-    for i, (source, sc) in enumerate(ops):
-        if isinstance(sc, ErreurPlaiBilan):
-            lignes[i].erreur = str(sc)
-            continue
-        if not any(p.est_solde for p in sc.prets):
-            lignes[i].erreur = f"{source} : aucun prêt d'équilibre (montant = \"solde\") : rien à résoudre"
-            continue
-        a_resoudre.append((i, sc))
-    paquets = [a_resoudre[d:d + PAQUET] for d in range(0, len(a_resoudre), PAQUET)]
-    if client is None:
-        faits = (_resoudre_paquet(p, parametres) for p in paquets)
-    else:
-        from dask.distributed import as_completed
+EN_COURS_PAR_TRAVAILLEUR = 4  # paquets confiés à la fois à chaque travailleur Dask (mémoire du poste bornée)
 
-        futurs = client.map(_resoudre_paquet, paquets, parametres=parametres, pure=False)
-        faits = (f.result() for f in as_completed(futurs))
-    n_faits = 0
-    for fait in faits:
+
+def resoudre_programme(entree: str | Path, parametres=None, progression=None, client=None) -> list[Ligne]:
+    """Chaque opération lue, préparée puis résolue, par paquets de :data:`PAQUET` au fil de la lecture : seuls
+    les paquets en cours sont en mémoire, puis le résultat de chaque opération (une ligne de tableau). Avec un
+    client Dask, les paquets sont résolus par les travailleurs du cluster (mêmes résultats)."""
+    total, flux = flux_operations(entree)
+    lignes: list[Ligne] = []
+    faits = 0
+    dernier = None
+
+    def ranger(fait: list[tuple[int, dict | None, str | None]]) -> None:
+        nonlocal faits, dernier
         for i, res, erreur in fait:
             if erreur is not None:
                 lignes[i].erreur = erreur
             else:
                 lignes[i].resultats = res
-        n_faits += len(fait)
+        faits += len(fait)
         if progression is not None:
-            progression(n_faits, len(a_resoudre))
+            progression(faits, total)
+            dernier = faits
+
+    en_cours = None
+    if client is not None:
+        from dask.distributed import as_completed
+
+        en_cours = as_completed()
+        plafond = EN_COURS_PAR_TRAVAILLEUR * max(1, len(client.scheduler_info().get("workers", {})))
+
+    def confier(paquet: list[tuple[int, Any]]) -> None:
+        if en_cours is None:
+            ranger(_resoudre_paquet(paquet, parametres))
+            return
+        en_cours.add(client.submit(_resoudre_paquet, paquet, parametres=parametres, pure=False))
+        while en_cours.count() >= plafond:
+            ranger(next(en_cours).result())
+
+    paquet: list[tuple[int, Any]] = []
+    for source, sc in flux:
+        i = len(lignes)
+        lignes.append(Ligne(source))
+        if isinstance(sc, ErreurPlaiBilan):
+            lignes[i].erreur = str(sc)
+            faits += 1  # comptée comme traitée au prochain paquet
+        elif not any(p.est_solde for p in sc.prets):
+            lignes[i].erreur = f"{source} : aucun prêt d'équilibre (montant = \"solde\") : rien à résoudre"
+            faits += 1
+        else:
+            paquet.append((i, sc))
+            if len(paquet) == PAQUET:
+                confier(paquet)
+                paquet = []
+    if paquet:
+        confier(paquet)
+    if en_cours is not None:
+        for futur in en_cours:
+            ranger(futur.result())
+    if progression is not None and (faits != dernier or faits != total):
+        progression(faits, faits)  # des lignes en erreur après le dernier paquet, ou un compte de table inexact
     return lignes
 
 

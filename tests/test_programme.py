@@ -382,3 +382,39 @@ def test_lot_interrompu_ne_laisse_rien(tmp_path, signal_envoye):
     texte = erreur.decode()
     assert "Traceback" not in texte and "Interrompu" in texte
     assert sorted(x.name for x in tmp_path.iterdir()) == ["programme.csv"]
+
+
+def test_table_lue_au_fil_de_la_resolution(monkeypatch):
+    """Seuls les paquets en cours sont en mémoire : jamais plus d'un paquet de scénarios lus et pas encore résolus."""
+    import plai_bilan.programme as p
+    import plai_bilan.scenario as s
+
+    lus, resolus, ecart = [0], [0], []
+    lire = s.lire_document
+
+    def lire_espion(*args, **kwargs):
+        lus[0] += 1
+        ecart.append(lus[0] - resolus[0])
+        return lire(*args, **kwargs)
+
+    resoudre = p._resoudre_paquet
+
+    def resoudre_espion(paquet, parametres=None):
+        resolus[0] += len(paquet)
+        return resoudre(paquet, parametres)
+
+    monkeypatch.setattr(s, "lire_document", lire_espion)
+    monkeypatch.setattr(p, "_resoudre_paquet", resoudre_espion)
+    monkeypatch.setattr(p, "PAQUET", 2)
+    lignes = p.resoudre_programme(EXEMPLE)
+    assert lus[0] == len(lignes) == 6 and max(ecart) <= 2
+
+
+def test_lot_trop_grand_pour_un_classeur_refuse_avant_le_calcul(tmp_path, monkeypatch):
+    import plai_bilan.sorties.programme as sp
+
+    monkeypatch.setattr(sp, "LIGNES_MAX_CLASSEUR", 3)
+    r = lancer("lot", EXEMPLE, "-o", tmp_path / "p.xlsx")
+    assert r.exit_code == 2
+    assert "ne tiennent pas dans une feuille de classeur" in r.output and ".csv ou .parquet" in r.output
+    assert not list(tmp_path.iterdir())

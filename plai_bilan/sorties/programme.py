@@ -117,9 +117,14 @@ def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path) 
             return neutraliser(str(v))
 
         cles = list(lignes[0]) if lignes else ["source"]
-        texte_csv = "\ufeff" + ";".join(libelle(c) for c in cles) + "\r\n" + "".join(
-            ";".join(cellule(l[c]).replace(";", ",") for c in cles) + "\r\n" for l in lignes)
-        ecrire_atomique(chemin, lambda tmp: Path(tmp).write_bytes(texte_csv.encode("utf-8")))
+
+        def ecrire_csv(tmp: str) -> None:  # ligne à ligne : un programme de millions de lignes reste léger
+            with open(tmp, "w", encoding="utf-8", newline="") as f:
+                f.write("\ufeff" + ";".join(libelle(c) for c in cles) + "\r\n")
+                for l in lignes:
+                    f.write(";".join(cellule(l[c]).replace(";", ",") for c in cles) + "\r\n")
+
+        ecrire_atomique(chemin, ecrire_csv)
     elif suffixe == ".parquet":
         import pandas as pd
 
@@ -127,6 +132,9 @@ def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path) 
         ecrire_atomique(chemin, lambda tmp: df.to_parquet(tmp, index=False))
     else:
         ecrire_atomique(chemin, lambda tmp: _classeur(lignes, s, tmp))
+
+
+LIGNES_MAX_CLASSEUR = 1_048_576 - 1  # une feuille de classeur, sous son en-tête
 
 
 def _classeur(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str) -> None:
