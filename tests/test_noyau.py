@@ -141,3 +141,18 @@ def test_sans_dossier_de_cache_inscriptible_le_noyau_compile_quand_meme(tmp_path
     assert sans.returncode == 0, sans.stderr
     avec = subprocess.run(commande, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert json.loads(sans.stdout)["aleatoire"] == json.loads(avec.stdout)["aleatoire"]
+
+
+def test_un_seul_coeur_memes_resultats(tmp_path):
+    """NUMBA_NUM_THREADS=1 (serveur partagé, docs/programme.md) : mêmes résultats qu'avec tous les cœurs."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    commande = [sys.executable, "-m", "plai_bilan.cli", "risque", str(SCENARIOS[0]), "-n", "300", "--format", "json"]
+    un = subprocess.run(commande, capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                        env=dict(os.environ, NUMBA_NUM_THREADS="1"))
+    tous = subprocess.run(commande, capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert un.returncode == 0 == tous.returncode, un.stderr
+    assert json.loads(un.stdout) == json.loads(tous.stdout)
