@@ -175,12 +175,12 @@ class Subventions:
         return np.where(self.sans_levier, np.inf, self.valeur)
 
 
-def subventions_lot(lot: Lot, critere: np.ndarray, compile: bool = True) -> Subventions:
+def subventions_lot(lot: Lot, critere: np.ndarray, noyau_compile: bool = True) -> Subventions:
     """S* de chaque opération du lot : par le noyau compilé (moteur.noyau) quand numba est là, sinon par
     :func:`besoin_subvention` sur le compte numpy ; mêmes résultats (tests/test_noyau.py)."""
     from plai_bilan.moteur import noyau
 
-    if compile and noyau.DISPONIBLE and lot.n_operations:
+    if noyau_compile and noyau.DISPONIBLE and lot.n_operations:
         s = noyau.resoudre(lot, critere)
         return Subventions(s[:, 0], s[:, 1].astype(int), s[:, 2] != 0, s[:, 3] != 0, s[:, 4])
     b = besoin_subvention(lot, np.asarray(critere), compte(lot))

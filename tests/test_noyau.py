@@ -24,8 +24,8 @@ CRITERES = ("annuel", "tresorerie_cumulee", "van")
 
 
 def memes(lot, criteres) -> None:
-    a = subventions_lot(lot, np.asarray(criteres), compile=True)
-    b = subventions_lot(lot, np.asarray(criteres), compile=False)
+    a = subventions_lot(lot, np.asarray(criteres), noyau_compile=True)
+    b = subventions_lot(lot, np.asarray(criteres), noyau_compile=False)
     np.testing.assert_allclose(a.valeur, b.valeur, rtol=1e-9, atol=1e-6)
     np.testing.assert_array_equal(a.faisable, b.faisable)
     np.testing.assert_array_equal(a.sans_levier, b.sans_levier)
