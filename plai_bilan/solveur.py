@@ -180,8 +180,8 @@ def subventions_lot(lot: Lot, critere: np.ndarray, noyau_compile: bool = True) -
     :func:`besoin_subvention` sur le compte numpy ; mêmes résultats (tests/test_noyau.py)."""
     from plai_bilan.moteur import noyau
 
-    if noyau_compile and noyau.DISPONIBLE and lot.n_operations:
-        s = noyau.resoudre(lot, critere)
+    s = noyau.resoudre(lot, critere) if noyau_compile and noyau.DISPONIBLE and lot.n_operations else None
+    if s is not None:
         return Subventions(s[:, 0], s[:, 1].astype(int), s[:, 2] != 0, s[:, 3] != 0, s[:, 4])
     b = besoin_subvention(lot, np.asarray(critere), compte(lot))
     return Subventions(b.bornes.valeur, b.bornes.indice, b.bornes.echec_sans_levier.any(axis=1), b.faisable,

@@ -156,3 +156,20 @@ def test_un_seul_coeur_memes_resultats(tmp_path):
     tous = subprocess.run(commande, capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert un.returncode == 0 == tous.returncode, un.stderr
     assert json.loads(un.stdout) == json.loads(tous.stdout)
+
+
+def test_compilation_impossible_le_moteur_numpy_prend_le_relais(monkeypatch):
+    import numba.core.errors
+
+    def en_panne(*args):
+        raise numba.core.errors.NumbaError("compilation impossible")
+
+    lot = _lot_aleatoire(11)
+    criteres = np.array(["tresorerie_cumulee"] * lot.n_operations)
+    attendu = subventions_lot(lot, criteres, noyau_compile=False)
+    monkeypatch.setattr(noyau, "_lot", en_panne)
+    monkeypatch.setattr(noyau, "DISPONIBLE", True)
+    obtenu = subventions_lot(lot, criteres)
+    assert not noyau.DISPONIBLE  # plus essayé ensuite
+    np.testing.assert_array_equal(obtenu.valeur, attendu.valeur)
+    np.testing.assert_array_equal(obtenu.faisable, attendu.faisable)

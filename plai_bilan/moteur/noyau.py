@@ -195,9 +195,9 @@ else:  # pragma: no cover
     _intervalle = range
 
 
-def resoudre(lot, criteres) -> np.ndarray:
+def resoudre(lot, criteres) -> np.ndarray | None:
     """(O, 5) : S* (max(0, max -V/W)), indice de l'année critique (-1 sans), année en échec sans levier,
-    faisable, prêt d'équilibre K."""
+    faisable, prêt d'équilibre K ; None si numba ne peut pas compiler le noyau ici (il n'est plus essayé)."""
     n_op = lot.n_operations
     colonnes = np.ascontiguousarray(np.column_stack([getattr(lot, nom) for nom in COLONNES]), dtype=float)
     colonnes[:, -1] = np.nan_to_num(colonnes[:, -1])
@@ -212,7 +212,12 @@ def resoudre(lot, criteres) -> np.ndarray:
     fins = np.searchsorted(ops, np.arange(n_op), side="right").astype(np.int64)
     codes = np.array([CODES_CRITERE[c] for c in np.asarray(criteres).tolist()], dtype=np.int64)
     sortie = np.empty((n_op, 5))
-    _lot(lot.t.astype(float), lot.horizon.astype(float), colonnes, np.ascontiguousarray(lot.livret_a, dtype=float),
-         debuts, fins, prets, np.ascontiguousarray(lot.principal, dtype=float),
-         lot.indice_solde.astype(np.int64), codes, sortie)
+    global DISPONIBLE
+    try:
+        _lot(lot.t.astype(float), lot.horizon.astype(float), colonnes,
+             np.ascontiguousarray(lot.livret_a, dtype=float), debuts, fins, prets,
+             np.ascontiguousarray(lot.principal, dtype=float), lot.indice_solde.astype(np.int64), codes, sortie)
+    except numba.core.errors.NumbaError:  # compilation impossible sur ce poste : le moteur numpy prend le relais
+        DISPONIBLE = False
+        return None
     return sortie
