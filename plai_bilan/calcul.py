@@ -13,7 +13,6 @@ from plai_bilan.bilan import Bilan, Compte, Diagnostic, EcheancierPret, Equilibr
 from plai_bilan.controles import controler
 from plai_bilan.erreurs import ScenarioInvalide
 from plai_bilan.moteur import exploitation
-from plai_bilan.moteur.exploitation import indice
 from plai_bilan.moteur.lot import Lot
 from plai_bilan.moteur.prets import Echeancier
 from plai_bilan.parametres import Parametres
@@ -111,7 +110,7 @@ def _equilibre(lot: Lot, sol, i: int, j_plai: int | None, e: Entrees, c0: Compte
     def annees_comptees(x: np.ndarray) -> np.ndarray:
         return np.where(compte_annees, x[:h], np.nan)
 
-    il = indice(lot.indexation_loyers[i:i + 1], lot.t[:h])[0]
+    il = lot.indice_loyers[i, :h]
     net = 1.0 - lot.vacance[i] - lot.impayes[i]
     cpl = lot.charges_pct_loyers[i]
     assiettes = _assiettes(lot, i, e)
