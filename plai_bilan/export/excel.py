@@ -97,33 +97,33 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
         else:
             lien("VAN de l'autofinancement", "van_sans_subvention", self.sim0.van, "euros")
 
-        rg.ligne += 1
-        self.entete(ws, rg.ligne, 0, ["Plan de financement", "Montant", "Part"])
-        rg.ligne += 1
+        ligne = rg.ligne + 1  # après les rangées de résultats
+        self.entete(ws, ligne, 0, ["Plan de financement", "Montant", "Part"])
+        ligne += 1
         for lib, l, fin_val in self.pos.plan_lignes:
-            ws.write_string(rg.ligne, 0, lib)
-            formule(ws, rg.ligne, 1, ref(FIN, l, 4), fin_val, self.f("euros"))
-            formule(ws, rg.ligne, 2, f"{cellule(rg.ligne, 1)}/prix_de_revient", fin_val / e.prix_de_revient, self.f("pct"))
-            rg.ligne += 1
+            ws.write_string(ligne, 0, lib)
+            formule(ws, ligne, 1, ref(FIN, l, 4), fin_val, self.f("euros"))
+            formule(ws, ligne, 2, f"{cellule(ligne, 1)}/prix_de_revient", fin_val / e.prix_de_revient, self.f("pct"))
+            ligne += 1
 
-        rg.ligne += 1
+        ligne += 1
         controles = list(self.b.controles)
-        ws.write_string(rg.ligne, 0, "Contrôles de l'instructeur (établis par plai-bilan à l'export)", self.f(gras=True))
-        rg.ligne += 1
-        self.entete(ws, rg.ligne, 0, ["Contrôle", "Statut", "Critère", "Détail"])
-        rg.ligne += 1
+        ws.write_string(ligne, 0, "Contrôles de l'instructeur (établis par plai-bilan à l'export)", self.f(gras=True))
+        ligne += 1
+        self.entete(ws, ligne, 0, ["Contrôle", "Statut", "Critère", "Détail"])
+        ligne += 1
         for c in controles:
             lignes_texte = max(-(-len(c.libelle) // 48), -(-len(c.detail) // 85), 1)
-            ws.set_row(rg.ligne, 13.5 * lignes_texte)
-            ws.write_string(rg.ligne, 0, c.libelle, self.f(retour=True))
-            ws.write_string(rg.ligne, 1, c.statut, self.f(gras=c.statut == "non conforme", retour=True))
-            ws.write_string(rg.ligne, 2, c.code, self.f(retour=True))
-            ws.write_string(rg.ligne, 3, c.detail, self.f(retour=True))
-            rg.ligne += 1
+            ws.set_row(ligne, 13.5 * lignes_texte)
+            ws.write_string(ligne, 0, c.libelle, self.f(retour=True))
+            ws.write_string(ligne, 1, c.statut, self.f(gras=c.statut == "non conforme", retour=True))
+            ws.write_string(ligne, 2, c.code, self.f(retour=True))
+            ws.write_string(ligne, 3, c.detail, self.f(retour=True))
+            ligne += 1
         for a in self.b.avertissements:
-            ws.set_row(rg.ligne, 13.5 * max(1, -(-len(a) // 150)))
-            ws.merge_range(rg.ligne, 0, rg.ligne, 3, "Avertissement : " + a, self.f(italique=True, retour=True))
-            rg.ligne += 1
+            ws.set_row(ligne, 13.5 * max(1, -(-len(a) // 150)))
+            ws.merge_range(ligne, 0, ligne, 3, "Avertissement : " + a, self.f(italique=True, retour=True))
+            ligne += 1
         self._graphique(ws)
         self.mise_en_page(ws, paysage=True)
         ws.activate()

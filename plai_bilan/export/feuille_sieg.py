@@ -160,17 +160,17 @@ class FeuilleSieg(ExportBase):
                 "marge de surcompensation nulle" if r.contrainte_maximum == "surcompensation"
                 else "prêt d'équilibre entièrement remplacé", "texte")
         if c.produits:
-            rg.ligne += 1
-            ws.write_string(rg.ligne, 0, "Par produit (établi à l'export ; clé : docs/sieg.md)", self.f(gras=True))
-            rg.ligne += 1
-            self.entete(ws, rg.ligne, 0, ["Produit", "Marge", "Coût net, compensation, bénéfice"])
-            rg.ligne += 1
+            ligne = rg.ligne + 1  # après les rangées du contrôle
+            ws.write_string(ligne, 0, "Par produit (établi à l'export ; clé : docs/sieg.md)", self.f(gras=True))
+            ligne += 1
+            self.entete(ws, ligne, 0, ["Produit", "Marge", "Coût net, compensation, bénéfice"])
+            ligne += 1
             for pr in c.produits:
-                ws.write_string(rg.ligne, 0, ("PLAI adapté" if pr.produit == "plai_adapte" else "PLAI")
+                ws.write_string(ligne, 0, ("PLAI adapté" if pr.produit == "plai_adapte" else "PLAI")
                                 + f" ({pr.part_surface:.1%} de la SU)".replace(".", ","))
-                ws.write_number(rg.ligne, 1, pr.marge, self.f("euros"))
-                ws.write_string(rg.ligne, 2, f"{pr.cout_net:,.0f} ; {pr.compensation:,.0f} ; "
+                ws.write_number(ligne, 1, pr.marge, self.f("euros"))
+                ws.write_string(ligne, 2, f"{pr.cout_net:,.0f} ; {pr.compensation:,.0f} ; "
                                 f"{pr.benefice_raisonnable:,.0f} €".replace(",", " "))
-                rg.ligne += 1
+                ligne += 1
         ws.freeze_panes(p, 0)
         self.mise_en_page(ws, (p - 1, p - 1))
