@@ -87,7 +87,7 @@ class ExportBase:
         self._mots_entete: dict[str, dict[int, int]] = {}
         self.modele = False  # classeur de saisie : Hypothèses seule, tout modifiable, aides et place libre
         self.progression = None  # progression(fait, total) : une étape par feuille et par prêt
-        self._etapes = [0, len(self.sc.prets) + 10 + len(supplements)]
+        self._faites, self._etapes = 0, len(self.sc.prets) + 10 + len(supplements)  # + 9 feuilles et l'assemblage
         self.supplements = supplements
         noms = feuilles or (SYNTHESE,) + tuple(x.nom for x in supplements) + FEUILLES[1:]
         self.ws = {nom: cl.wb.add_worksheet(nom) for nom in noms}
@@ -95,9 +95,9 @@ class ExportBase:
 
     def avancer(self) -> None:
         """Une étape de l'écriture de faite (barre de progression des classeurs longs)."""
-        self._etapes[0] += 1
+        self._faites += 1
         if self.progression is not None:
-            self.progression(min(self._etapes[0], self._etapes[1]), self._etapes[1])
+            self.progression(min(self._faites, self._etapes), self._etapes)
 
     # ------------------------------------------------------------------ aides
     def f(self, *args, **kwargs):

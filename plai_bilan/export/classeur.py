@@ -8,6 +8,7 @@ texte, jamais comme formule.
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from typing import Any
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
@@ -60,11 +61,12 @@ def cache(valeur: Any) -> Any:
     return "" if math.isnan(v) or math.isinf(v) else v
 
 
+@lru_cache(maxsize=1)
 def _classes_feuilles():
     """Un classeur et une feuille xlsxwriter dont les formules passent vite : xlsxwriter essaie ~30 substitutions
     par formule pour préfixer les fonctions de tableau dynamique (FILTER, XLOOKUP...), que le projet n'emploie
     pas ; une formule qui n'en nomme aucune est gardée telle quelle (30 s sur 500 000 formules d'un classeur de
-    1 000 prêts). Celles qui en nomment une suivent le chemin de xlsxwriter."""
+    1 000 prêts). Celles qui en nomment une suivent le chemin de xlsxwriter. Classes faites une fois."""
     import re
 
     import xlsxwriter
