@@ -537,10 +537,11 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
             except ImportError:
                 raise SortieImpossible(f"{sortie} (option -o) : écrire du Parquet demande pyarrow : pip install -e "
                                        "\".[programme]\"") from None
-    if sortie is not None and Path(sortie).suffix.lower() == ".xlsx":
-        from plai_bilan.programme import flux_operations
+    from plai_bilan.programme import flux_operations
 
-        nombre = flux_operations(entree)[0]
+    flux = flux_operations(entree)  # lu une fois : compté ici, résolu ensuite
+    if sortie is not None and Path(sortie).suffix.lower() == ".xlsx":
+        nombre = flux[0]
         if nombre > sortie_programme.LIGNES_MAX_CLASSEUR:
             raise SortieImpossible(f"{sortie} (option -o) : {nombre:,} opérations ne tiennent pas dans une feuille de "
                                    "classeur (1 048 575 lignes au plus) : écrivez le tableau en .csv ou .parquet"
@@ -552,7 +553,8 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
         client = client_dask(dask)
     try:
         lignes = resoudre_programme(entree, _parametres(parametres_locaux),
-                                    Progression("Opérations", actif=None if format_ != "json" else False), client)
+                                    Progression("Opérations", actif=None if format_ != "json" else False), client,
+                                    flux=flux)
     finally:
         if client is not None:
             client.close()

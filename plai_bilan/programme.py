@@ -210,11 +210,13 @@ def client_dask(adresse: str):
 EN_COURS_PAR_TRAVAILLEUR = 4  # paquets confiés à la fois à chaque travailleur Dask (mémoire du poste bornée)
 
 
-def resoudre_programme(entree: str | Path, parametres=None, progression=None, client=None) -> list[Ligne]:
+def resoudre_programme(entree: str | Path, parametres=None, progression=None, client=None,
+                       flux: tuple[int, Iterator[tuple[str, Any]]] | None = None) -> list[Ligne]:
     """Chaque opération lue, préparée puis résolue, par paquets de :data:`PAQUET` au fil de la lecture : seuls
     les paquets en cours sont en mémoire, puis le résultat de chaque opération (une ligne de tableau). Avec un
-    client Dask, les paquets sont résolus par les travailleurs du cluster (mêmes résultats)."""
-    total, flux = flux_operations(entree)
+    client Dask, les paquets sont résolus par les travailleurs du cluster (mêmes résultats). ``flux`` : celui de
+    :func:`flux_operations` déjà ouvert sur ``entree`` (la table n'est pas relue)."""
+    total, flux = flux if flux is not None else flux_operations(entree)
     lignes: list[Ligne] = []
     faits = 0
     dernier = None
