@@ -10,7 +10,6 @@ Sans glibc (Windows, macOS), rien n'est fait.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
@@ -28,9 +27,8 @@ def regler_allocateur() -> bool:
     if not sys.platform.startswith("linux"):
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-    except (OSError, AttributeError):  # autre libc (musl) : rien à régler
+        mallopt = ctypes.CDLL(None).mallopt  # la libc déjà chargée par Python, sans la chercher sur le disque
+    except (OSError, AttributeError):  # autre libc sans mallopt : rien à régler
         return False
     mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
     _regle = bool(mallopt(M_MMAP_THRESHOLD, SEUIL_MMAP)) and bool(mallopt(M_TRIM_THRESHOLD, SEUIL_RENDU))
