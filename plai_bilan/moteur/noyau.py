@@ -176,7 +176,6 @@ COLONNES = ("base_loyers", "base_rls", "vacance", "impayes", "charges_pct_loyers
             "fonds_propres_duree", "tresorerie_initiale", "taux_actualisation")
 
 
-
 def _compiler(fonction, **options):
     """numba.njit, compilé une fois et gardé en cache (à côté du module, sinon dans le cache de l'utilisateur) ;
     sans dossier de cache inscriptible, compilé à chaque exécution."""
