@@ -219,23 +219,52 @@ def revalorisation_loyers(p: Parametres, annee_agrement: int, mise_en_service: i
     etapes = []
     facteur = 1.0
     for annee in range(annee_agrement + 1, mise_en_service + 1):
-        trouve = p.variation_irl_t2(annee - 1)
-        if trouve is None:
-            taux, source = hypothese, "hypothèse d'indexation des loyers du scénario"
-        else:
-            taux, source = trouve[0] / 100.0, f"IRL T2 {annee - 1}"
-            utilises[(trouve[1].bareme, trouve[1].date)] = trouve[1]
+        taux, source = taux_revision_loyers(p, annee, hypothese, utilises)
         facteur *= 1.0 + taux
         etapes.append((annee, taux, source))
     return Revalorisation(facteur, tuple(etapes))
 
 
+def taux_revision_loyers(p: Parametres, annee: int, hypothese: float, utilises: dict) -> tuple[float, str]:
+    """Le taux de la révision du 1er janvier de ``annee`` (décimal) et sa source : la loi qui la fixe, sinon l'IRL du
+    T2 de l'année précédente (CCH L.353-9-2), sinon l'hypothèse d'indexation des loyers du scénario."""
+    fixee = p.revision_loyers_fixee(annee)
+    if fixee is not None:
+        utilises[(fixee[1].bareme, fixee[1].date)] = fixee[1]
+        return fixee[0] / 100.0, f"révision fixée par la loi ({fixee[1].reference.split(' :')[0]})"
+    trouve = p.variation_irl_t2(annee - 1)
+    if trouve is None:
+        return hypothese, "hypothèse d'indexation des loyers du scénario"
+    utilises[(trouve[1].bareme, trouve[1].date)] = trouve[1]
+    return trouve[0] / 100.0, f"IRL T2 {annee - 1}"
+
+
+def loyer_maximal_projete(p: Parametres, zone_loyer: str, jour: date, hypothese: float, utilises: dict
+                          ) -> tuple[float, ValeurDatee, tuple[tuple[int, float, str], ...]]:
+    """LMzone PLAI d'une opération agréée le ``jour`` : la valeur de l'avis de l'année ; au-delà du dernier avis
+    chargé, sa valeur revalorisée à chaque 1er janvier manquant comme les loyers maximaux des conventions (CCH
+    L.353-9-2 : IRL du T2 de l'année précédente, sinon l'hypothèse du scénario), arrondie au centime comme l'avis.
+    Rend (valeur, ligne du barème lue, révisions supposées)."""
+    derniere = p["loyers_maximaux_plai"].valeurs[-1]
+    if jour.year <= derniere.date.year:
+        valeur, source = p.loyer_maximal_plai(zone_loyer, jour)
+        return valeur, source, ()
+    valeur, source = p.loyer_maximal_plai(zone_loyer, derniere.date)
+    etapes = []
+    for annee in range(derniere.date.year + 1, jour.year + 1):
+        taux, origine = taux_revision_loyers(p, annee, hypothese, utilises)
+        valeur = round(valeur * (1.0 + taux) + 1e-9, 2)
+        etapes.append((annee, taux, origine))
+    return valeur, source, tuple(etapes)
+
+
 def valeur_annee_1(p: Parametres, bareme: str, fonction, args: tuple, jour_agrement: date, mise_en_service: int,
                    hypothese: float, utilises: dict) -> tuple[float, int]:
-    """Un plafond d'aide au logement (L, E) pour l'année 1 : la valeur en vigueur au 1er janvier de l'année de mise en
-    service si elle est publiée ; au-delà de la dernière revalorisation connue (chaque 1er octobre), la dernière
-    valeur revalorisée par l'hypothèse à chaque 1er octobre manquant. Rend (valeur, nombre de revalorisations
-    supposées)."""
+    """Une valeur d'un barème d'aide au logement (plafonds L et E, forfait de charges, RLS et son plafond de
+    ressources) pour l'année 1, lue au max(1er janvier de l'année de mise en service, date d'agrément) : la valeur
+    publiée en vigueur ce jour-là ; au-delà de la dernière valeur connue, elle revalorisée par l'hypothèse à chaque
+    revalorisation attendue et manquante (tous les ``periodicite_mois`` du barème). Rend (valeur, nombre de
+    revalorisations supposées)."""
     jour = max(date(mise_en_service, 1, 1), jour_agrement)
     b = p[bareme]
     derniere = b.valeurs[-1].date
@@ -243,7 +272,12 @@ def valeur_annee_1(p: Parametres, bareme: str, fonction, args: tuple, jour_agrem
         valeur, source = fonction(*args, jour)
         utilises[(source.bareme, source.date)] = source
         return valeur, 0
-    manquants = sum(1 for a in range(derniere.year, mise_en_service + 1) if derniere < date(a, 10, 1) <= jour)
+    manquants = 0
+    attendue = b.revalorisation_attendue()
+    while attendue <= jour:
+        manquants += 1
+        mois = attendue.month - 1 + b.periodicite_mois
+        attendue = date(attendue.year + mois // 12, mois % 12 + 1, 1)
     valeur, source = fonction(*args, derniere)
     utilises[(source.bareme, source.date)] = source
     return valeur * (1.0 + hypothese) ** manquants, manquants
@@ -270,14 +304,31 @@ def parametres_du_scenario(sc: Scenario) -> Parametres:
     return charger_parametres(locaux=(str(chemin),))
 
 
-def _charges_locatives(p: Parametres, lg, jour) -> float | None:
+def _charges_locatives(p: Parametres, lg, op, g_apl: float, utilises: dict) -> float | None:
     """Les charges récupérables de la ligne : la saisie, sinon le forfait de charges C des aides au logement du
-    ménage (la dépense de charges que la réglementation de l'APL suppose) ; None sans ménage ni saisie."""
+    ménage (la dépense de charges que la réglementation de l'APL suppose), à l'année 1 comme les plafonds APL ;
+    None sans ménage ni saisie."""
     if lg.charges_locatives is not None:
         return lg.charges_locatives
     if lg.menage is None:
         return None
-    return _sans_erreur(p.forfait_charges, lg.menage.personnes_a_charge, jour)
+    try:
+        return valeur_annee_1(p, "forfait_charges", p.forfait_charges, (lg.menage.personnes_a_charge,),
+                              op.date_agrement, op.mise_en_service, g_apl, {})[0]
+    except ParametreInvalide:
+        return None
+
+
+def _annee_1_rls(p: Parametres, bareme: str, fonction, menage: tuple, op, g_apl: float, utilises: dict
+                 ) -> float | None:
+    """Un barème de la RLS à l'année 1 ; 0 (montant) ou None (plafond) avant la création de la RLS au 01/01/2018
+    (loi n° 2017-1837, art. 126) ; None si le barème manque."""
+    if max(date(op.mise_en_service, 1, 1), op.date_agrement) < p[bareme].valeurs[0].date:
+        return 0.0 if bareme == "rls" else None
+    try:
+        return valeur_annee_1(p, bareme, fonction, menage, op.date_agrement, op.mise_en_service, g_apl, utilises)[0]
+    except ParametreInvalide:
+        return None
 
 
 def _sans_erreur(fonction, *args) -> float | None:
@@ -335,19 +386,20 @@ def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: s
                 p, "apl_loyers_plafonds" if op.produit == "ordinaire" else "apl_equivalence_foyer", fonction, args,
                 op.date_agrement, op.mise_en_service, g_apl, chercher.utilises)
             revalorisations_apl_supposees = max(revalorisations_apl_supposees, apl_supposees)
-            if op.produit == "ordinaire" and op.rls:
-                rls_bareme = chercher(cle_date, p.reduction_loyer_solidarite, op.zone_apl, lg.menage.couple,
-                                      lg.menage.personnes_a_charge, op.date_agrement)
-            elif op.produit == "ordinaire":
-                # Hors RLS, la valeur seule (ni consultée ni vérifiée) : le classeur permet d'y soumettre l'opération.
-                rls_bareme = _sans_erreur(p.reduction_loyer_solidarite, op.zone_apl, lg.menage.couple,
-                                          lg.menage.personnes_a_charge, op.date_agrement)
+            menage = (op.zone_apl, lg.menage.couple, lg.menage.personnes_a_charge)
+            if op.produit == "ordinaire":
+                # Année 1, comme les plafonds APL ; 0 avant la création de la RLS (loi 2017-1837, art. 126). Hors
+                # RLS, la valeur seule (ni consultée ni vérifiée) : le classeur permet d'y soumettre l'opération.
+                rls_bareme = _annee_1_rls(p, "rls", p.reduction_loyer_solidarite, menage, op, g_apl,
+                                          chercher.utilises if op.rls else {})
         expose = lg.soumis_rls
-        if rls_bareme is not None and expose and lg.rls is None and lg.menage.ressources is not None:
-            # Ressources déclarées : la RLS ne s'applique que sous son plafond de ressources mensuelles.
-            plafond_rls = chercher(cle_date, p.plafond_ressources_rls, op.zone_apl, lg.menage.couple,
-                                   lg.menage.personnes_a_charge, op.date_agrement)
-            expose = lg.menage.ressources / 12.0 <= plafond_rls
+        if rls_bareme is not None and expose and lg.menage.ressources is not None:
+            # Ressources déclarées : la RLS ne s'applique que sous son plafond de ressources mensuelles (CCH
+            # L.442-2-1), même sur une ligne déclarée soumise (rls = true).
+            plafond_rls = _annee_1_rls(p, "rls_plafonds_ressources", p.plafond_ressources_rls, menage, op, g_apl,
+                                       chercher.utilises)
+            if plafond_rls is not None:
+                expose = lg.menage.ressources / 12.0 <= plafond_rls
         rls = rls_bareme if (rls_bareme is not None and expose and op.rls) else 0.0
         ressources = plafond_ressources = date_ressources = None
         if lg.menage is not None and lg.menage.ressources is not None:
@@ -392,7 +444,7 @@ def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: s
             typologie=lg.typologie, nombre=lg.nombre, surface_habitable=lg.surface_habitable,
             surface_annexes=lg.surface_annexes, surface_utile=su_i, surface_utile_saisie=lg.surface_utile_saisie,
             plai_adapte=lg.plai_adapte, menage=_menage_texte(lg), plafond_plai=plafond, plafond_apl=plafond_apl,
-            charges_locatives=_charges_locatives(p, lg, op.date_agrement),
+            charges_locatives=_charges_locatives(p, lg, op, g_apl, chercher.utilises),
             couple=None if lg.menage is None else lg.menage.couple,
             personnes_a_charge=None if lg.menage is None else lg.menage.personnes_a_charge,
             loyer=loyer, loyer_accessoire=lg.loyer_accessoire, origine=origine, reduction_loyer_solidarite=rls,
@@ -463,11 +515,23 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     if op.produit == "ordinaire":
         cs_a, cs_b = regles["a"], regles["b"]
         cs = formules.coefficient_structure(n_total, su_totale, cs_a, cs_b)
+        try:
+            lmzone, source_lm, etapes_lm = loyer_maximal_projete(p, op.zone_loyer, op.date_agrement,
+                                                                 ind.loyers_pct / 100.0, chercher.utilises)
+            chercher._noter(source_lm, (source_lm.date,))
+        except ParametreInvalide as exc:
+            if op.loyer_plafond_m2 is None:
+                raise ScenarioInvalide(sc.fichier, cle_date, str(exc)) from None
+            lmzone, etapes_lm = None, ()
+        if etapes_lm and op.loyer_plafond_m2 is None:
+            detail = " ; ".join(f"{a} : {t * 100:+.2f} % ({o})".replace(".", ",") for a, t, o in etapes_lm)
+            avert.append(f"{sc.fichier} : clé « operation.loyer_plafond_m2 » : LMzone PLAI {op.date_agrement.year} "
+                         f"non publié ; estimation : la valeur {source_lm.date.year} revalorisée au 1er janvier "
+                         f"(CCH L.353-9-2 ; {detail}) = {str(round(lmzone, 2)).replace('.', ',')} €/m2 SU ; donnez la valeur de l'avis loyers "
+                         "(loyer_plafond_m2) dès sa parution")
         if op.loyer_plafond_m2 is not None:
             plafond_m2 = op.loyer_plafond_m2 * reval.facteur  # la valeur de l'avis à l'agrément, revalorisée
-            lmzone = chercher.facultatif(p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
         else:
-            lmzone = chercher(cle_date, p.loyer_maximal_plai, op.zone_loyer, op.date_agrement)
             plafond_m2_brut = formules.plafond_plai_m2(lmzone, cs, marge_pct / 100.0) * reval.facteur
             majoration = regles["majoration_annexes_max_ascenseur_pct" if op.ascenseur else
                                 "majoration_annexes_max_pct"] / 100.0
@@ -476,6 +540,11 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
 
     lignes, revalorisations_apl_supposees = _lignes_memorisees(sc, p, chercher, cle_date, su, plafond_m2, reval,
                                                                 g_apl)
+    for i, (lg, ligne) in enumerate(zip(sc.logements, lignes)):
+        if lg.rls is True and op.rls and not ligne.soumis_rls:
+            avert.append(f"{sc.fichier} : clé « logements[{i}].rls » : ligne déclarée soumise à la RLS, mais les "
+                         f"ressources déclarées du ménage ({euros(lg.menage.ressources)} par an) dépassent le plafond "
+                         "de ressources de la RLS (CCH L.442-2-1) : la RLS n'est pas appliquée à cette ligne")
     h = horizon(sc)
     # Trajectoire du livret A.
     la = sc.livret_a
@@ -560,6 +629,8 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     if tfpb is not None and tfpb.exoneration is None:
         exoneration_legale = chercher(cle_date, p.exoneration_tfpb, op.nature, tfpb.criteres_environnementaux,
                                       op.date_agrement)
+    if tfpb is not None:
+        avert.extend(_avertissements_tfpb(sc, p, tfpb))
     taux_tva = chercher(cle_date, p.taux_tva, op.nature, op.date_agrement) / 100.0
     postes, hyp_sieg = _tva_et_sieg(sc, p, chercher, cle_date, h)
     cap = p.loyer_accessoire_maximal(op.date_agrement)
@@ -582,6 +653,34 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                 utilises, p.date_jeu, p.origine, perimes, None if cap is None else cap[0], tuple(avert))
     e.lot  # ligne de nombres du lot, faite ici une fois
     return e
+
+
+def _avertissements_tfpb(sc: Scenario, p: Parametres, tfpb) -> list[str]:
+    """Une durée d'exonération saisie plus longue que la durée légale à l'agrément ; la fin des durées longues
+    (25 / 30 ans) pour une décision de 2027, dite en une phrase avec sa lecture du texte."""
+    op = sc.operation
+    try:
+        legale, source = p.exoneration_tfpb(op.nature, tfpb.criteres_environnementaux, op.date_agrement)
+    except ParametreInvalide:
+        return []
+    article = "CGI art. 1384 C" if op.nature in ("acquisition", "acquisition-amelioration") else "CGI art. 1384 A"
+    avert = []
+    if tfpb.exoneration is not None and tfpb.exoneration > legale:
+        avert.append(f"{sc.fichier} : clé « exploitation.tfpb.exoneration » : {tfpb.exoneration} ans saisis, plus que "
+                     f"la durée légale pour une décision du {op.date_agrement.strftime('%d/%m/%Y')} ({legale} ans, "
+                     f"{article}) : la durée saisie est retenue ; justifiez-la (prorogation, décision antérieure)")
+    b = p["tfpb_exoneration"]
+    precedentes = [v for v in b.valeurs if v.date < source.date]
+    if precedentes:
+        colonne = ("acquisition" if op.nature in ("acquisition", "acquisition-amelioration") else
+                   "construction_criteres_environnementaux" if tfpb.criteres_environnementaux else "construction")
+        avant = int(precedentes[-1].donnees[colonne])
+        if avant > legale and source.statut == "E":
+            avert.append(f"Exonération de TFPB : pour une décision à partir du {source.date.strftime('%d/%m/%Y')}, "
+                         f"{legale} ans au lieu de {avant} ({article}, lecture du texte en vigueur au 01/01/2026 : "
+                         "les durées longues ne visent que les décisions jusqu'au 31/12/2026, prorogation par la loi "
+                         "de finances pour 2026 non relue)")
+    return avert
 
 
 def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int

@@ -104,8 +104,10 @@ def test_montreuil_loyer_accessoire_compte_contre_le_plafond_apl():
     assert t3.loyer == pytest.approx(min(525.97 * 1.01 ** 2 - 15, t3.plafond_plai))
     # RLS zone 1 au 2026-06-01 (arrêté du 22/05/2026) : isolé 35,99 ; 1 PAC 49,09 ; 2 PAC 49,09 + 7,03. Elle suit
     # les ménages : les PLAI ordinaires (T2 isolé 1 PAC, T3 couple 2 PAC) y sont exposés comme les PLAI adaptés.
+    # Lue à l'année 1 comme les plafonds APL : au 01/01/2029, les révisions attendues aux 01/06/2027 et 2028 (non
+    # publiées) sont supposées de 1 % (l'hypothèse des plafonds APL du scénario).
     assert [lg.reduction_loyer_solidarite for lg in sim.loyers_par_logement] == pytest.approx(
-        [35.99, 56.12, 49.09, 56.12])
+        [35.99 * 1.01 ** 2, 56.12 * 1.01 ** 2, 49.09 * 1.01 ** 2, 56.12 * 1.01 ** 2])
 
 
 def test_subvention_des_echeances_homogenes():

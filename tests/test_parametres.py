@@ -107,8 +107,8 @@ def test_livret_a_historique():
 
 
 def test_date_avant_la_premiere_valeur_est_une_erreur_claire():
-    with pytest.raises(ParametreInvalide, match="aucune valeur en vigueur au 2016-05-01"):
-        P.plafond_apl("1", False, 0, date(2016, 5, 1))
+    with pytest.raises(ParametreInvalide, match="aucune valeur en vigueur au 2007-05-01"):
+        P.plafond_apl("1", False, 0, date(2007, 5, 1))
     with pytest.raises(ParametreInvalide, match="livret A"):
         P.taux_livret_a(date(2000, 1, 1))
 
@@ -232,6 +232,13 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
                 for z in ("1bis", "1", "2", "3"):
                     for couple, pac in menages:
                         espion.plafond_ressources_plai(z, couple, pac, jour)
+            elif nom == "plafonds_ressources_plus":
+                for z in ("1bis", "1", "2", "3"):
+                    for couple, pac in menages:
+                        for produit in ("plus", "pls"):
+                            espion.plafond_ressources(produit, z, couple, pac, jour)
+            elif nom == "revision_loyers":
+                espion.revision_loyers_fixee(jour.year)
     moyennes_annuelles(espion, 2008, 2025)
     for v in espion["irl"].valeurs:
         espion.irl(v.donnees["trimestre"])
@@ -281,9 +288,10 @@ def test_agrement_de_novembre_2027_signale_les_valeurs_perimees(tmp_path):
 
     b = simuler(charger_scenario(_scenario_date(tmp_path, "2027-11-15", 2028)))
     perimes = {v.bareme: (v.derniere_valeur.isoformat(), v.attendue.isoformat()) for v in b.provenance.parametres_perimes}
-    assert perimes == {"apl_loyers_plafonds": ("2026-10-01", "2027-10-01"), "livret_a": ("2026-08-01", "2027-02-01"),
-                       "loyers_maximaux_plai": ("2026-01-01", "2027-01-01")}
-    assert sum("revalorisation attendue" in a for a in b.avertissements) == 3
+    assert perimes == {"apl_loyers_plafonds": ("2026-10-01", "2027-10-01"), "livret_a": ("2026-08-01", "2027-02-01")}
+    assert sum("revalorisation attendue" in a for a in b.avertissements) == 2
+    # LMzone 2027 non publié : la valeur 2026 revalorisée par l'IRL T2 2026 (CCH L.353-9-2), dite estimation.
+    assert sum("LMzone PLAI 2027 non publié" in a and "IRL T2 2026" in a for a in b.avertissements) == 1
 
 
 @pytest.mark.parametrize(("nature", "criteres", "agrement", "annees"), [
@@ -291,6 +299,8 @@ def test_agrement_de_novembre_2027_signale_les_valeurs_perimees(tmp_path):
     ("construction-neuve", True, "2026-03-01", 30),    # I ter : au moins 4 des 5 critères environnementaux
     ("acquisition-amelioration", True, "2026-03-01", 25),  # CGI 1384 C : pas de 30 ans
     ("vefa", False, "2027-03-01", 15),  # après le 31/12/2026 (estimation : sans prorogation)
+    ("construction-neuve", True, "2027-03-01", 20),  # 1384 A, I bis : 20 ans avec les critères, sans date de fin
+    ("acquisition-amelioration", False, "2027-03-01", 15),  # 1384 C : 15 ans après le 31/12/2026
 ])
 def test_exoneration_de_tfpb_par_defaut_la_duree_legale(tmp_path, nature, criteres, agrement, annees):
     import tomllib

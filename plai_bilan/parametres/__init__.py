@@ -208,6 +208,15 @@ class Parametres:
         trouve = self.irl(f"T2 {annee}")
         return None if trouve is None else (trouve[0][1], trouve[1])
 
+    def revision_loyers_fixee(self, annee: int) -> tuple[float, ValeurDatee] | None:
+        """La révision du 1er janvier de ``annee`` fixée par la loi (pour cent), à la place de l'IRL ; None sinon."""
+        if "revision_loyers" not in self.baremes:
+            return None
+        for v in self["revision_loyers"].valeurs:
+            if v.date == date(annee, 1, 1):
+                return float(v.donnees["taux_pct"]), v
+        return None
+
     def exoneration_tfpb(self, nature: str, criteres_environnementaux: bool, jour: date) -> tuple[int, ValeurDatee]:
         """Durée légale d'exonération de TFPB (années) pour une décision du ``jour`` (CGI 1384 A et 1384 C)."""
         valeur = self["tfpb_exoneration"].en_vigueur(jour)
@@ -313,14 +322,24 @@ class Parametres:
         """Plafond de ressources annuelles PLAI du ménage (arrêté du 29/07/1987) : catégorie = nombre de personnes,
         plus une pour une personne seule avec des personnes à charge, jusqu'à 6, puis par personne en plus ; groupe
         de régions selon la zone de loyers (1bis : Paris et communes limitrophes ; 1 : Île-de-France)."""
-        valeur = self["plafonds_ressources_plai"].en_vigueur(jour)
+        return self.plafond_ressources("plai", zone_loyer, couple, personnes_a_charge, jour)
+
+    def plafond_ressources(self, produit: str, zone_loyer: str, couple: bool, personnes_a_charge: int, jour: date
+                           ) -> tuple[float, ValeurDatee]:
+        """Plafond de ressources annuelles du ménage pour un produit (plai, plus, pls : PLUS majoré de 30 %)."""
+        nom = "plafonds_ressources_plai" if produit == "plai" else "plafonds_ressources_plus"
+        valeur = self[nom].en_vigueur(jour)
         groupe = {"1bis": "paris_communes_limitrophes", "1": "ile_de_france"}.get(zone_loyer, "autres_regions")
         g = valeur.donnees[groupe]
         personnes = 1 + int(couple) + personnes_a_charge
         categorie = personnes + (1 if not couple and personnes_a_charge > 0 else 0)
         if categorie <= 6:
-            return float(g[f"categorie_{categorie}"]), valeur
-        return float(g["categorie_6"] + (categorie - 6) * g["personne_supplementaire"]), valeur
+            plafond = float(g[f"categorie_{categorie}"])
+        else:
+            plafond = float(g["categorie_6"] + (categorie - 6) * g["personne_supplementaire"])
+        if produit == "pls":
+            plafond = float(round(plafond * (1.0 + valeur.donnees["majoration_pls_pct"] / 100.0)))
+        return plafond, valeur
 
     def regles_loyers(self, jour: date) -> tuple[dict[str, float], ValeurDatee]:
         """Coefficient de structure (a, b), part des annexes dans la SU, marge locale maximale et majorations
