@@ -700,8 +700,10 @@ def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int
         postes.append(PosteCout(cle, libelle, groupe, ttc, t, ht, ttc - ht))
     o = sc.sieg
     # Lus sans être notés parmi les barèmes de l'étude : le contrôle SIEG cite ses propres sources.
-    legal, v_legal = p.sieg(op.date_agrement)
-    marche, v_marche = p.sieg_marche(op.date_agrement)
+    # Avant la décision 2012/21/UE (31/01/2012), ses valeurs à sa date : le contrôle se lit selon elle.
+    jour_sieg = max(op.date_agrement, p["sieg"].valeurs[0].date, p["sieg_marche"].valeurs[0].date)
+    legal, v_legal = p.sieg(jour_sieg)
+    marche, v_marche = p.sieg_marche(jour_sieg)
     swap = (o.taux_swap_pct if o.taux_swap_pct is not None else marche["taux_swap_pct"]) / 100.0
     hyp = HypothesesSieg(
         duree=min(o.duree or h, h),

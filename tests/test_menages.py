@@ -56,7 +56,10 @@ def test_apl_egale_a_la_formule_publiee_a_un_euro_pres(chemin, hlm):
                                             + ligne.charges_locatives, abs=1e-6)
         assert l.reste_a_charge == pytest.approx(l.quittance - l.apl, abs=1e-6)
         if hlm:
-            assert l.reduction_loyer_solidarite == pytest.approx(ligne.rls_bareme, abs=0.01)
+            # openfisca-france lit la RLS publiée en vigueur à la période (sans projeter les révisions attendues).
+            publiee = charger_parametres().reduction_loyer_solidarite(b.scenario.operation.zone_apl, ligne.couple,
+                                                   ligne.personnes_a_charge, jour)[0]
+            assert l.reduction_loyer_solidarite == pytest.approx(publiee, abs=0.01)
 
 
 def test_plus_de_ressources_moins_d_aide_et_un_taux_d_effort():
