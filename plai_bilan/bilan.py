@@ -199,6 +199,14 @@ class Provenance:
     parametres_utilises: tuple[ValeurUtilisee, ...]
     parametres_perimes: tuple[ValeurPerimee, ...] = ()
 
+    def baremes_connus(self) -> str:
+        """« barèmes connus jusqu'au ... », et les barèmes lus au-delà de leur revalorisation attendue."""
+        texte = f"barèmes connus jusqu'au {self.parametres_date.strftime('%d/%m/%Y')}"
+        if self.parametres_perimes:
+            texte += " ; prolongés au-delà de leur dernière valeur : " + ", ".join(
+                f"{v.description} (au {v.derniere_valeur.strftime('%d/%m/%Y')})" for v in self.parametres_perimes)
+        return texte
+
 
 @dataclass(frozen=True)
 class Revalorisation:

@@ -200,11 +200,13 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
         if variantes and sol.faisable[j_plai]:
             s_plai = float(sol.subvention[j_plai])
             rangs = [i] + [n * (k + 1) + i for k in range(k_variantes)]
-            if s is not None and all(sol.faisable[r] for r in rangs):
+            if s is not None:
+                # C et J dès que S* et G sont connus ; seule une cause dont une variante intermédiaire est infaisable
+                # reste sans valeur (None).
                 cout = s - s_plai
                 justifiable = max(0.0, min(s, cout))
-                causes = {c: float(sol.subvention[a] - sol.subvention[b])
-                          for c, a, b in zip(CAUSES_CONTREPARTIES, rangs[:-1], rangs[1:])}
+                causes = {c: float(sol.subvention[a] - sol.subvention[b]) if sol.faisable[a] and sol.faisable[b]
+                          else None for c, a, b in zip(CAUSES_CONTREPARTIES, rangs[:-1], rangs[1:])}
         c0 = _compte(lot, sol.compte, ech_0, i, e)
         loyer = float(sol.loyer_equilibre[i])
         bilans.append(_bilan(

@@ -214,7 +214,8 @@ def controler(b: Bilan) -> list[Constat]:
                                 "aucun cofinancement hors État : le FNAP demande qu'ils soient recherchés"))
 
     if b.resolu and b.cout_contreparties is not None:
-        parts = " ; ".join(f"{k} {euros(v)}" for k, v in (b.contreparties or {}).items())
+        parts = " ; ".join(f"{k} {'non chiffrable (variante infaisable)' if v is None else euros(v)}"
+                           for k, v in (b.contreparties or {}).items())
         constats.append(Constat(
             "contreparties", "Coût des contreparties sociales et montant justifiable", INFORMATION,
             f"C = S* {euros(b.subvention_minimale)} - G {euros(b.subvention_plai_ordinaire)} (même opération en PLAI "

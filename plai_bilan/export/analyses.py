@@ -57,7 +57,10 @@ class FeuilleInstruction:
                 "subventions_plai_adapte": "subventions PLAI adapté d'autres financeurs"}
         for cause, valeur in (b.contreparties or {}).items():
             ws.write_string(l, 0, f"    dont {noms[cause]} (établi à l'export)", f(italique=True))
-            ecrire(ws, l, 1, valeur, f("euros2"))
+            if valeur is None:
+                ws.write_string(l, 1, "non chiffrable (variante infaisable)", f(italique=True))
+            else:
+                ecrire(ws, l, 1, valeur, f("euros2"))
             l += 1
         n_nc = len(v.criteres_non_conformes)
         ws.write_string(l, 0, "Critères d'éligibilité non conformes (à l'export)")

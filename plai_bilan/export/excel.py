@@ -46,8 +46,8 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
                         f"{op.date_agrement.strftime('%d/%m/%Y')} ; mise en service {op.mise_en_service}",
                         self.f(italique=True))
         ws.write_string(2, 0, f"Étude d'équilibre établie par plai-bilan {self.b.provenance.version} ; scénario "
-                        f"{Path(sc.fichier).name} (SHA-256 {sc.sha256}) ; paramètres au "
-                        f"{self.b.provenance.parametres_date.strftime('%d/%m/%Y')} ({self.b.provenance.parametres_origine})", self.f(italique=True))
+                        f"{Path(sc.fichier).name} (SHA-256 {sc.sha256}) ; "
+                        f"{self.b.provenance.baremes_connus()} ({self.b.provenance.parametres_origine})", self.f(italique=True))
         formule(ws, 3, 0, "alerte_saisie", "", self.f(alerte=True))  # vide sauf saisie incalculable (Hypothèses)
         ligne = 4
         self.entete(ws, ligne, 0, ["Résultat", "Valeur"])

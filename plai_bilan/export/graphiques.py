@@ -162,8 +162,8 @@ def avis(v: Verdict, chemin: str | Path) -> None:
             ecrire("(suite des contrôles dans le classeur d'étude)", 7.5, couleur=GRIS)
             break
     p = b.provenance
-    fig.text(0.07, 0.025, f"plai-bilan {p.version} ; scénario {p.fichier} (SHA-256 {p.sha256[:16]}...) ; paramètres "
-             f"au {p.parametres_date.strftime('%d/%m/%Y')}", fontsize=6.5, color=GRIS)
+    fig.text(0.07, 0.025, f"plai-bilan {p.version} ; scénario {p.fichier} (SHA-256 {p.sha256[:16]}...) ; "
+             f"{p.baremes_connus()}", fontsize=6.5, color=GRIS, wrap=True)
     format_ = "pdf" if str(chemin).lower().endswith(".pdf") else "png"
     meta = _metadonnees(p)
     metadonnees = {"Creator": meta["Software"], "Subject": meta["Description"], "CreationDate": None} \

@@ -162,7 +162,9 @@ def _prets(b: Bilan) -> str:
 def _entete_operation(b: Bilan, suite: str) -> list[str]:
     sc = b.scenario
     return [paragraphe(sc.operation.nom),
-            paragraphe(f"{b.n_logements} logements dont {b.n_plai_adapte} PLAI adaptés ; {suite}")]
+            paragraphe(f"{b.n_logements} logements dont {b.n_plai_adapte} PLAI adaptés ; {suite}"),
+            paragraphe(f"Agrément du {sc.operation.date_agrement.strftime('%d/%m/%Y')} ; "
+                       f"{b.provenance.baremes_connus()}")]
 
 
 def simulation(b: Bilan) -> str:
