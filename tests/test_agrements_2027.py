@@ -126,3 +126,17 @@ def test_ressources_au_dessus_du_plafond_rls_sans_rls_meme_declaree():
     b = simuler(scenario_depuis_dict(doc, "m"))
     assert b.loyers_par_logement[0].reduction_loyer_solidarite == 0
     assert any("logements[0].rls" in a and "L.442-2-1" in a for a in b.avertissements)
+
+
+def test_c_et_j_quand_g_depasse_s_etoile():
+    # 30 000 € par PLAI adapté de la Région : l'opération PLAI adapté demande moins que la même en PLAI ordinaire
+    # (qui n'a pas cette subvention) ; C = S* - G < 0 et J = max(0, min(S*, C)) = 0, la somme des causes vaut C.
+    doc = _villeurbanne()
+    region = doc["subventions"][2]
+    del region["montant"]
+    region["montant_par_plai_adapte"] = 30000
+    b = subvention_minimale(scenario_depuis_dict(doc, "v"))
+    assert b.subvention_plai_ordinaire > b.subvention_minimale > 0
+    assert b.cout_contreparties == pytest.approx(b.subvention_minimale - b.subvention_plai_ordinaire)
+    assert b.subvention_justifiable == 0.0
+    assert sum(b.contreparties.values()) == pytest.approx(b.cout_contreparties)
