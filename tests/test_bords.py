@@ -197,9 +197,14 @@ def test_interruption_pendant_un_export_ne_laisse_rien(tmp_path, signal_envoye):
     fin = time.time() + 60
     while not list(tmp_path.glob(".etude.xlsx.plai-bilan-*.tmp")) and time.time() < fin and p.poll() is None:
         time.sleep(0.02)
-    if p.poll() is not None:
+    # Figé dès que le fichier temporaire paraît : le signal arrive avant le renommage quelle que soit la charge.
+    p.send_signal(signal.SIGSTOP)
+    if p.poll() is not None or cible.exists():
+        p.send_signal(signal.SIGCONT)
+        p.wait(timeout=60)
         pytest.skip("l'export a fini avant le signal")
     p.send_signal(signal_envoye)
+    p.send_signal(signal.SIGCONT)
     p.wait(timeout=60)
     assert p.returncode != 0
     assert "Traceback" not in p.stderr.read().decode()
