@@ -83,11 +83,12 @@ def ecrire_atomique(chemin: str | Path, ecrire: Callable[[str], None]) -> None:
     dossier = verifier_cible(chemin)
     balayer(dossier, cible.name)
     temporaire = str(dossier / f".{cible.name}{MARQUE}{os.getpid()}{SUFFIXE}")
+    # Création comprise dans le try : un signal reçu juste après elle ne laisse pas le fichier temporaire.
     try:
-        _creer(temporaire)
-    except OSError as exc:
-        raise SortieImpossible(f"{chemin} : écriture impossible dans {dossier} ({_message(exc)})") from None
-    try:
+        try:
+            _creer(temporaire)
+        except OSError as exc:
+            raise SortieImpossible(f"{chemin} : écriture impossible dans {dossier} ({_message(exc)})") from None
         ecrire(temporaire)
         os.chmod(temporaire, _mode(cible))
         os.replace(temporaire, cible)
