@@ -134,6 +134,10 @@ def avis(v: Verdict, chemin: str | Path) -> None:
     ecrire(f"{sc.operation.nature} ; {b.n_logements} logements dont {b.n_plai_adapte} PLAI adaptés ; agrément du "
            f"{sc.operation.date_agrement.strftime('%d/%m/%Y')} ; mise en service {sc.operation.mise_en_service} ; "
            f"critère {b.critere}, horizon {b.horizon} ans", 8.5)
+    # Les lectures réglementaires dont dépend le résultat (barème estimé, durée légale en débat), dites ici aussi.
+    for a in b.avertissements:
+        if a.startswith("Exonération de TFPB :") or "non publié ; estimation" in a:
+            ecrire(a.split(" » : ", 1)[-1] if " : clé « " in a else a, 7.5, couleur=GRIS, largeur=125)
     y[0] -= 0.01
     lignes = [("Subvention instruite", f"{v.financeur}"), ("Montant demandé", montant(v.demande)),
               ("Besoin de financement de l'opération (S*)", montant(v.subvention_minimale)),
