@@ -272,12 +272,7 @@ def valeur_annee_1(p: Parametres, bareme: str, fonction, args: tuple, jour_agrem
         valeur, source = fonction(*args, jour)
         utilises[(source.bareme, source.date)] = source
         return valeur, 0
-    manquants = 0
-    attendue = b.revalorisation_attendue()
-    while attendue <= jour:
-        manquants += 1
-        mois = attendue.month - 1 + b.periodicite_mois
-        attendue = date(attendue.year + mois // 12, mois % 12 + 1, 1)
+    manquants = b.revalorisations_manquantes(jour)
     valeur, source = fonction(*args, derniere)
     utilises[(source.bareme, source.date)] = source
     return valeur * (1.0 + hypothese) ** manquants, manquants
@@ -304,7 +299,7 @@ def parametres_du_scenario(sc: Scenario) -> Parametres:
     return charger_parametres(locaux=(str(chemin),))
 
 
-def _charges_locatives(p: Parametres, lg, op, g_apl: float, utilises: dict) -> float | None:
+def _charges_locatives(p: Parametres, lg, op, g_apl: float) -> float | None:
     """Les charges récupérables de la ligne : la saisie, sinon le forfait de charges C des aides au logement du
     ménage (la dépense de charges que la réglementation de l'APL suppose), à l'année 1 comme les plafonds APL ;
     None sans ménage ni saisie."""
@@ -327,13 +322,6 @@ def _annee_1_rls(p: Parametres, bareme: str, fonction, menage: tuple, op, g_apl:
         return 0.0 if bareme == "rls" else None
     try:
         return valeur_annee_1(p, bareme, fonction, menage, op.date_agrement, op.mise_en_service, g_apl, utilises)[0]
-    except ParametreInvalide:
-        return None
-
-
-def _sans_erreur(fonction, *args) -> float | None:
-    try:
-        return fonction(*args)[0]
     except ParametreInvalide:
         return None
 
@@ -444,7 +432,7 @@ def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: s
             typologie=lg.typologie, nombre=lg.nombre, surface_habitable=lg.surface_habitable,
             surface_annexes=lg.surface_annexes, surface_utile=su_i, surface_utile_saisie=lg.surface_utile_saisie,
             plai_adapte=lg.plai_adapte, menage=_menage_texte(lg), plafond_plai=plafond, plafond_apl=plafond_apl,
-            charges_locatives=_charges_locatives(p, lg, op, g_apl, chercher.utilises),
+            charges_locatives=_charges_locatives(p, lg, op, g_apl),
             couple=None if lg.menage is None else lg.menage.couple,
             personnes_a_charge=None if lg.menage is None else lg.menage.personnes_a_charge,
             loyer=loyer, loyer_accessoire=lg.loyer_accessoire, origine=origine, reduction_loyer_solidarite=rls,
@@ -524,11 +512,11 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                 raise ScenarioInvalide(sc.fichier, cle_date, str(exc)) from None
             lmzone, etapes_lm = None, ()
         if etapes_lm and op.loyer_plafond_m2 is None:
-            detail = " ; ".join(f"{a} : {t * 100:+.2f} % ({o})".replace(".", ",") for a, t, o in etapes_lm)
+            detail = " ; ".join(f"{a} : {f'{t * 100:+.2f}'.replace('.', ',')} % ({o})" for a, t, o in etapes_lm)
             avert.append(f"{sc.fichier} : clé « operation.loyer_plafond_m2 » : LMzone PLAI {op.date_agrement.year} "
                          f"non publié ; estimation : la valeur {source_lm.date.year} revalorisée au 1er janvier "
-                         f"(CCH L.353-9-2 ; {detail}) = {str(round(lmzone, 2)).replace('.', ',')} €/m2 SU ; donnez la valeur de l'avis loyers "
-                         "(loyer_plafond_m2) dès sa parution")
+                         f"(CCH L.353-9-2 ; {detail}) = {f'{lmzone:.2f}'.replace('.', ',')} €/m2 SU ; donnez la "
+                         "valeur de l'avis loyers (loyer_plafond_m2) dès sa parution")
         if op.loyer_plafond_m2 is not None:
             plafond_m2 = op.loyer_plafond_m2 * reval.facteur  # la valeur de l'avis à l'agrément, revalorisée
         else:
@@ -669,13 +657,10 @@ def _avertissements_tfpb(sc: Scenario, p: Parametres, tfpb) -> list[str]:
         avert.append(f"{sc.fichier} : clé « exploitation.tfpb.exoneration » : {tfpb.exoneration} ans saisis, plus que "
                      f"la durée légale pour une décision du {op.date_agrement.strftime('%d/%m/%Y')} ({legale} ans, "
                      f"{article}) : la durée saisie est retenue ; justifiez-la (prorogation, décision antérieure)")
-    b = p["tfpb_exoneration"]
-    precedentes = [v for v in b.valeurs if v.date < source.date]
-    if precedentes:
-        colonne = ("acquisition" if op.nature in ("acquisition", "acquisition-amelioration") else
-                   "construction_criteres_environnementaux" if tfpb.criteres_environnementaux else "construction")
-        avant = int(precedentes[-1].donnees[colonne])
-        if avant > legale and source.statut == "E":
+    precedentes = [v for v in p["tfpb_exoneration"].valeurs if v.date < source.date]
+    if precedentes and source.statut == "E":
+        avant = p.exoneration_tfpb(op.nature, tfpb.criteres_environnementaux, precedentes[-1].date)[0]
+        if avant > legale:
             avert.append(f"Exonération de TFPB : pour une décision à partir du {source.date.strftime('%d/%m/%Y')}, "
                          f"{legale} ans au lieu de {avant} ({article}, lecture du texte en vigueur au 01/01/2026 : "
                          "les durées longues ne visent que les décisions jusqu'au 31/12/2026, prorogation par la loi "

@@ -27,7 +27,7 @@ def test_lmzone_2027_la_valeur_2026_revalorisee_par_l_irl_t2_2026():
     # Zone 2 : 5,77 x 1,0115 = 5,836 -> 5,84 (arrondi au centime, comme l'avis).
     b = simuler(scenario_depuis_dict(_villeurbanne(date_agrement=date(2027, 1, 4), mise_en_service=2027), "v"))
     assert b.lmzone == pytest.approx(5.84)
-    assert any("LMzone PLAI 2027 non publié" in a for a in b.avertissements)
+    assert any("LMzone PLAI 2027 non publié" in a and "= 5,84 €/m2 SU" in a for a in b.avertissements)
 
 
 def test_lmzone_2028_suit_l_hypothese_du_scenario_faute_d_irl_t2_2027():

@@ -21,6 +21,12 @@ DOSSIER = Path(__file__).parent
 STATUTS = ("V", "V2", "D", "E")
 
 
+def _plus_mois(d: date, mois: int) -> date:
+    """Le premier jour du mois, ``mois`` mois après celui de ``d``."""
+    m = d.month - 1 + mois
+    return date(d.year + m // 12, m % 12 + 1, 1)
+
+
 @dataclass(frozen=True)
 class ValeurDatee:
     """Une valeur d'un barème, en vigueur à partir de ``date``."""
@@ -49,9 +55,14 @@ class Bareme:
         """La date à laquelle la valeur suivant la dernière connue aurait dû paraître (None : pas de rythme)."""
         if self.periodicite_mois is None:
             return None
-        d = self.valeurs[-1].date
-        mois = d.month - 1 + self.periodicite_mois
-        return date(d.year + mois // 12, mois % 12 + 1, 1)
+        return _plus_mois(self.valeurs[-1].date, self.periodicite_mois)
+
+    def revalorisations_manquantes(self, jour: date) -> int:
+        """Le nombre de revalorisations attendues après la dernière valeur connue et au plus tard le ``jour``."""
+        attendue, n = self.revalorisation_attendue(), 0
+        while attendue is not None and attendue <= jour:
+            attendue, n = _plus_mois(attendue, self.periodicite_mois), n + 1
+        return n
 
     def perime(self, jour: date) -> bool:
         """La valeur en vigueur le ``jour`` est la dernière connue, prolongée au-delà de sa revalorisation attendue."""
