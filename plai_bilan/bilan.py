@@ -58,7 +58,7 @@ class PosteCout:
     tva: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class HypothesesSieg:
     """Les hypothèses résolues du contrôle de surcompensation, taux en décimal (docs/sieg.md)."""
 
@@ -129,7 +129,7 @@ class ProduitSieg:
     marge: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ControleSieg:
     hypotheses: HypothesesSieg
     subvention: float  # la subvention à calculer retenue (celle d'équilibre)
@@ -146,6 +146,7 @@ class ControleSieg:
     verdict: str  # conforme | reportable | a_rembourser
     corridor: Corridor | None
     produits: tuple[ProduitSieg, ...]
+    charges_exonerees: np.ndarray  # (H,) ce que coûteraient les années exonérées (TFPB), comptées dans les charges
 
     @property
     def libelle_verdict(self) -> str:
@@ -155,7 +156,7 @@ class ControleSieg:
         return next(p.valeur for p in self.postes if p.cle == cle)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LigneMenage:
     """Ce que paie le ménage d'une ligne de logements, à un niveau de ressources (euros par mois, année 1)."""
 
@@ -172,7 +173,7 @@ class LigneMenage:
     taux_effort: float | None  # reste à charge / ressources mensuelles ; None sans ressources
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class VueMenages:
     """La vue des ménages (openfisca-france) ; ``disponible`` faux : le message dit pourquoi et comment l'avoir."""
 
@@ -187,7 +188,7 @@ class VueMenages:
     duree_construction: float = 0.0  # secondes : construction du système socio-fiscal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Provenance:
     version: str
     version_contrat: int
@@ -216,7 +217,7 @@ class Revalorisation:
     etapes: tuple[tuple[int, float, str], ...]  # (année, taux décimal, source)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LigneLoyer:
     """Le loyer d'une ligne de logements et les plafonds qui l'encadrent (euros par mois et par logement)."""
 
@@ -260,7 +261,7 @@ class LigneFinancement:
     propre_au_plai_adapte: bool = False  # n'existe que par les logements PLAI adaptés
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CaracteristiquesPret:
     """Un prêt du scénario, taux en décimal."""
 
@@ -281,7 +282,7 @@ class CaracteristiquesPret:
         return self.montant is None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Hypotheses:
     """Les hypothèses d'exploitation et d'analyse, en décimal ; montants par logement et par an, année 1.
 
@@ -314,8 +315,8 @@ class Hypotheses:
     financement_accompagnement_duree: int
     financement_accompagnement_contrepartie: bool  # propre au PLAI adapté (compte les PLAI adaptés), sinon tous
     fonds_propres: float
-    fp_taux: float
-    fp_duree: int
+    fonds_propres_taux: float
+    fonds_propres_duree: int
     critere: str
     taux_actualisation: float | None
     tresorerie_initiale: float
@@ -335,7 +336,7 @@ class Constat:
         return {"code": self.code, "libelle": self.libelle, "statut": self.statut, "detail": self.detail}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EcheancierPret:
     """L'échéancier d'un prêt, années 1..H."""
 
@@ -386,7 +387,7 @@ class Compte:
         return pd.DataFrame({c.libelle(k): v for k, v in self.colonnes().items()}).set_index(c.libelle("annee"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Equilibre:
     """Les grandeurs intermédiaires des formes fermées (model.md 8), années 1..H, sous les clés du catalogue.
 
@@ -426,7 +427,7 @@ class Diagnostic:
     annees_sans_pret: bool  # des années en déficit après la dernière échéance de tous les prêts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Bilan:
     """Tout le résultat d'une opération : ce que lisent les sorties."""
 
@@ -444,7 +445,8 @@ class Bilan:
     revalorisation: Revalorisation  # loyers maximaux (LMzone, redevances maximales), de l'agrément à l'année 1
     revalorisations_apl_supposees: int  # revalorisations des plafonds APL projetées par l'hypothèse jusqu'à l'année 1
     loyers_par_logement: tuple[LigneLoyer, ...]
-    assiettes: dict[str, float]  # base_loyers, base_accessoires, base_rls, base_surface, base_loyers_plai_ordinaire
+    assiettes: dict[str, float]  # base_loyers, base_accessoires, base_rls, base_surface, n_financement_accompagnement,
+    # base_loyers_plai_ordinaire
     # Hypothèses et plan de financement.
     hypotheses: Hypotheses
     livret_a: np.ndarray  # (H,) décimal

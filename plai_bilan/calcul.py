@@ -29,9 +29,11 @@ from plai_bilan.solveur import Subventions, leviers_prets_fixes, masque_critere,
 
 
 def _echeanciers(ech: Echeancier, prets: np.ndarray, h: int, noms, principaux) -> tuple[EcheancierPret, ...]:
-    return tuple(EcheancierPret(noms[k], float(principaux[k]), float(ech.capital_initial[j]), ech.taux[j, :h],
-                                ech.progressivite[j, :h], ech.echeances[j, :h], ech.interets[j, :h],
-                                ech.amortissements[j, :h], ech.capital_restant_du[j, :h])
+    return tuple(EcheancierPret(nom=noms[k], capital=float(principaux[k]),
+                                capital_initial=float(ech.capital_initial[j]), taux=ech.taux[j, :h],
+                                progressivite=ech.progressivite[j, :h], echeances=ech.echeances[j, :h],
+                                interets=ech.interets[j, :h], amortissements=ech.amortissements[j, :h],
+                                capital_restant_du=ech.capital_restant_du[j, :h])
                  for k, j in enumerate(prets))
 
 
@@ -53,6 +55,7 @@ def _compte(lot: Lot, c: exploitation.Compte, ech: Echeancier, i: int, e: Entree
 def _assiettes(lot: Lot, i: int, e: Entrees) -> dict[str, float]:
     return {"base_loyers": float(lot.base_loyers[i]), "base_accessoires": float(lot.base_accessoires[i]),
             "base_rls": float(lot.base_rls[i]), "base_surface": float(lot.base_surface[i]),
+            "n_financement_accompagnement": float(lot.n_financement_accompagnement[i]),
             "base_loyers_plai_ordinaire": sum(lg.nombre * 12.0 * (lg.loyer_plai_ordinaire + lg.loyer_accessoire)
                                               for lg in e.lignes)}
 

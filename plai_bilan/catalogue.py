@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 FICHIER = Path(__file__).with_name("catalogue.toml")
+FICHIER_LIGNES = Path(__file__).with_name("lignes_compte.toml")
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,60 @@ def libelle(cle: str) -> str:
 
 
 LIGNES_COMPTE = catalogue().famille("compte")
+ASSIETTES = ("n_logements", "n_plai_adapte", "n_financement_accompagnement")
+INDEXATIONS = ("charges", "loyers")
+ROLES = ("produit", "charge")
+
+
+@dataclass(frozen=True, kw_only=True)
+class LigneSimple:
+    """Une ligne simple du compte (``lignes_compte.toml``) : montant x assiette x indice, sur ses années."""
+
+    cle: str
+    role: str
+    montant: str
+    assiette: str | None = None  # un nombre de l'opération (ASSIETTES), une ligne du compte, ou None
+    indexation: str | None = None
+    pendant: str | None = None  # années 1..pendant
+    apres: str | None = None  # années t > apres
+    scenario: str | None = None
+
+    @property
+    def assiette_ligne(self) -> bool:
+        """L'assiette est-elle une ligne du compte (celle de l'année), plutôt qu'un nombre de l'opération ?"""
+        return self.assiette is not None and self.assiette not in ASSIETTES
+
+    @property
+    def bornes(self) -> str | None:
+        """Le nom de la durée qui borne ses années (``pendant`` ou ``apres``), ou None."""
+        return self.pendant or self.apres
+
+    @property
+    def colonnes(self) -> tuple[str, ...]:
+        """Les grandeurs de l'opération qu'elle lit : montant, assiette, bornes de ses années."""
+        return tuple(n for n in (self.montant, None if self.assiette_ligne else self.assiette, self.bornes) if n)
+
+
+@lru_cache(maxsize=1)
+def lignes_simples() -> dict[str, LigneSimple]:
+    """Les lignes simples du compte, dans l'ordre de la famille « compte » du catalogue, vérifiées à la lecture."""
+    with FICHIER_LIGNES.open("rb") as f:
+        doc = tomllib.load(f)
+    lignes = {}
+    for cle in LIGNES_COMPTE:
+        if cle not in doc:
+            continue
+        d = LigneSimple(cle=cle, **doc.pop(cle))
+        if d.role not in ROLES or (d.indexation is not None and d.indexation not in INDEXATIONS) or (
+                d.pendant and d.apres) or (d.assiette_ligne and (d.assiette not in lignes_avant(cle) or d.indexation)):
+            raise ValueError(f"{FICHIER_LIGNES.name} : ligne « {cle} » mal déclarée")
+        lignes[cle] = d
+    if doc:
+        raise ValueError(f"{FICHIER_LIGNES.name} : lignes absentes de la famille « compte » du catalogue : "
+                         f"{', '.join(doc)}")
+    return lignes
+
+
+def lignes_avant(cle: str) -> tuple[str, ...]:
+    """Les lignes du compte qui précèdent ``cle`` dans le tableau (celles qu'elle peut lire)."""
+    return LIGNES_COMPTE[:LIGNES_COMPTE.index(cle)]

@@ -180,7 +180,7 @@ class Verdict:
         return m
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LigneSensibilite:
     cle: str
     libelle: str

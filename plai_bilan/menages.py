@@ -45,7 +45,7 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_
                 ) -> VueMenages:
     """Quittance, APL et reste à charge de chaque ligne à chaque niveau de ressources, en une simulation."""
     if not disponible():
-        return VueMenages(False, INDISPONIBLE)
+        return VueMenages(disponible=False, message=INDISPONIBLE)
     from importlib.metadata import version
 
     from openfisca_core.simulation_builder import SimulationBuilder
@@ -53,7 +53,8 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_
     op = b.scenario.operation
     lignes = [l for l in b.loyers_par_logement if l.couple is not None]
     if not lignes:
-        return VueMenages(False, "vue des ménages sans objet : aucune ligne ne déclare de ménage (clé menage)")
+        return VueMenages(disponible=False,
+                          message="vue des ménages sans objet : aucune ligne ne déclare de ménage (clé menage)")
     tbs, duree_construction = _systeme()
     periode = f"{op.mise_en_service}-01"
     foyer = op.produit == "foyer"
@@ -94,13 +95,16 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_
         charges = 0.0 if foyer else (l.charges_locatives or 0.0)  # la redevance d'un foyer comprend les charges
         quittance = loyer - float(red) + charges
         reste = quittance - float(a)
-        sortie.append(LigneMenage(l.typologie, l.nombre, l.menage, float(r), loyer, float(red), charges, quittance,
-                                  float(a), reste, reste / (r / 12.0) if r > 0 else None))
+        sortie.append(LigneMenage(typologie=l.typologie, nombre=l.nombre, menage=l.menage, ressources=float(r),
+                                  loyer=loyer, reduction_loyer_solidarite=float(red), charges=charges,
+                                  quittance=quittance, apl=float(a), reste_a_charge=reste,
+                                  taux_effort=reste / (r / 12.0) if r > 0 else None))
         if seuil_reste_a_charge is not None:
             ok = reste <= seuil_reste_a_charge + 0.005
             constats.append(Constat(
                 "reste_a_charge", f"Reste à charge sous le seuil de l'instruction : {l.typologie or 'ligne'} - "
                 f"{l.menage} - ressources {r:,.0f} €/an".replace(",", " "), CONFORME if ok else NON_CONFORME,
                 f"reste à charge {reste:.2f} € / mois pour un seuil de {seuil_reste_a_charge:.2f} €".replace(".", ",")))
-    return VueMenages(True, "", tuple(sortie), periode, version("openfisca-france"), seuil_reste_a_charge,
-                      tuple(constats), duree, duree_construction)
+    return VueMenages(disponible=True, message="", lignes=tuple(sortie), periode=periode,
+                      openfisca_version=version("openfisca-france"), seuil_reste_a_charge=seuil_reste_a_charge,
+                      constats=tuple(constats), duree_calcul=duree, duree_construction=duree_construction)

@@ -39,7 +39,7 @@ from plai_bilan.scenario import Logement, Scenario
 TOLERANCE_PLAN = 1.0  # euros : écart admis entre ressources et prix de revient sans prêt « solde »
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Entrees:
     """Tout ce que le moteur consomme pour une opération, en nombres (taux décimaux)."""
 
@@ -106,9 +106,10 @@ class Entrees:
         from plai_bilan.catalogue import catalogue
 
         sc = self.scenario
-        return Provenance(__version__, catalogue().version_contrat, sc.fichier, sc.sha256, sc.operation.nom,
-                          self.parametres_date, self.parametres_origine, self.parametres_utilises,
-                          self.parametres_perimes)
+        return Provenance(version=__version__, version_contrat=catalogue().version_contrat, fichier=sc.fichier,
+                          sha256=sc.sha256, nom=sc.operation.nom, parametres_date=self.parametres_date,
+                          parametres_origine=self.parametres_origine, parametres_utilises=self.parametres_utilises,
+                          parametres_perimes=self.parametres_perimes)
 
     @property
     def pret_equilibre_initial(self) -> float | None:
@@ -633,12 +634,16 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     utilises = tuple(ValeurUtilisee(v.bareme, p[v.bareme].description, v.date, v.statut, v.reference,
                                     p[v.bareme].estimation)
                      for v in sorted(chercher.utilises.values(), key=lambda v: (v.bareme, v.date)))
-    e = Entrees(sc, h, cs, cs_a, cs_b, regles, lmzone, plafond_m2, plafond_m2_brut, reval,
-                revalorisations_apl_supposees, tuple(lignes), _hypotheses(sc, exoneration_legale, taux_tva,
-                                                                          marge_pct), _prets(sc), livret,
-                tuple(financement), principaux, indice_solde, indice_inconnue, reference, reference_par_logement,
-                tranches_fnap, postes, hyp_sieg,
-                utilises, p.date_jeu, p.origine, perimes, None if cap is None else cap[0], tuple(avert))
+    e = Entrees(scenario=sc, horizon=h, cs=cs, cs_a=cs_a, cs_b=cs_b, regles_loyers=regles, lmzone=lmzone,
+                plafond_plai_m2=plafond_m2, plafond_plai_m2_brut=plafond_m2_brut, revalorisation=reval,
+                revalorisations_apl_supposees=revalorisations_apl_supposees, lignes=tuple(lignes),
+                hypotheses=_hypotheses(sc, exoneration_legale, taux_tva, marge_pct), prets=_prets(sc), livret_a=livret,
+                financement=tuple(financement), principaux=principaux, indice_solde=indice_solde,
+                indice_inconnue=indice_inconnue, reference_fnap=reference,
+                reference_fnap_par_logement=reference_par_logement, tranches_fnap=tranches_fnap,
+                postes_prix_de_revient=postes, hypotheses_sieg=hyp_sieg, parametres_utilises=utilises,
+                parametres_date=p.date_jeu, parametres_origine=p.origine, parametres_perimes=perimes,
+                loyer_accessoire_maximal=None if cap is None else cap[0], avertissements=tuple(avert))
     e.lot  # ligne de nombres du lot, faite ici une fois
     return e
 
@@ -751,8 +756,8 @@ def _hypotheses(sc: Scenario, exoneration_legale: int | None, taux_tva: float, m
         financement_accompagnement_montant=fin, financement_accompagnement_duree=fin_d,
         financement_accompagnement_contrepartie=financement_accompagnement_contrepartie(sc),
         fonds_propres=fp.montant,
-        fp_taux=fp.remuneration.taux_pct / 100.0 if fp.remuneration else 0.0,
-        fp_duree=fp.remuneration.duree if fp.remuneration else 0,
+        fonds_propres_taux=fp.remuneration.taux_pct / 100.0 if fp.remuneration else 0.0,
+        fonds_propres_duree=fp.remuneration.duree if fp.remuneration else 0,
         critere=sc.analyse.critere,
         taux_actualisation=_pct(sc.analyse.taux_actualisation_pct),
         tresorerie_initiale=sc.analyse.tresorerie_initiale,
@@ -772,7 +777,7 @@ _NOMS_HYP = ("vacance", "impayes", "charges_pct_loyers", "indexation_loyers", "i
              "frais_gestion", "entretien_courant", "assurance", "autres_charges", "charges_comprises",
              "gros_entretien_total", "gla_montant", "gla_duree", "accompagnement_montant", "accompagnement_duree",
              "financement_accompagnement_montant", "financement_accompagnement_duree", "tfpb_montant",
-             "tfpb_exoneration", "fonds_propres", "fp_taux", "fp_duree", "tresorerie_initiale")
+             "tfpb_exoneration", "fonds_propres", "fonds_propres_taux", "fonds_propres_duree", "tresorerie_initiale")
 _LIRE_HYP = attrgetter(*_NOMS_HYP)
 _ASSIETTES = ("base_loyers", "base_accessoires", "base_rls", "base_surface", "n_logements", "n_plai_adapte",
               "n_financement_accompagnement")
@@ -835,23 +840,7 @@ def construire_lot(entrees: list[Entrees], livret_a: np.ndarray | None = None) -
     return Lot(
         t=np.arange(1, h + 1),
         horizon=horizons,
-        base_loyers=col["base_loyers"], base_accessoires=col["base_accessoires"], base_rls=col["base_rls"],
-        base_surface=col["base_surface"],
-        vacance=col["vacance"], impayes=col["impayes"], charges_pct_loyers=col["charges_pct_loyers"],
-        indexation_loyers=col["indexation_loyers"], indexation_charges=col["indexation_charges"],
-        n_logements=col["n_logements"], n_plai_adapte=col["n_plai_adapte"],
-        frais_gestion=col["frais_gestion"], entretien_courant=col["entretien_courant"], assurance=col["assurance"],
-        autres_charges=col["autres_charges"], charges_comprises=col["charges_comprises"],
-        gros_entretien_total=col["gros_entretien_total"],
-        gla=col["gla_montant"], gla_duree=col["gla_duree"],
-        accompagnement=col["accompagnement_montant"], accompagnement_duree=col["accompagnement_duree"],
-        financement_accompagnement=col["financement_accompagnement_montant"],
-        financement_accompagnement_duree=col["financement_accompagnement_duree"],
-        n_financement_accompagnement=col["n_financement_accompagnement"],
-        tfpb=col["tfpb_montant"], tfpb_exoneration=col["tfpb_exoneration"],
-        fonds_propres=col["fonds_propres"], fonds_propres_taux=col["fp_taux"], fonds_propres_duree=col["fp_duree"],
-        tresorerie_initiale=col["tresorerie_initiale"],
-        taux_actualisation=col["taux_actualisation"],
+        **col,
         livret_a=la,
         pret_operation=pret_operation,
         principal=table_prets[:, 9].copy(),

@@ -51,7 +51,7 @@ class Menage:
     ressources: float | None = None  # revenu fiscal de référence annuel (N-2), euros
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Logement:
     """Une ligne de logements identiques."""
 
@@ -80,7 +80,7 @@ class Logement:
         return True if self.rls is None else self.rls
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Operation:
     nom: str
     nature: str
@@ -145,7 +145,7 @@ class FondsPropres:
     remuneration: Remuneration | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Pret:
     """Un prêt ; ``montant`` vaut un nombre ou ``"solde"`` (prêt d'équilibre)."""
 
@@ -187,7 +187,7 @@ class Indexation:
     plafonds_apl_pct: float | None = None  # revalorisation annuelle supposée des plafonds APL (défaut : loyers_pct)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Exploitation:
     vacance_pct: float
     impayes_pct: float
@@ -236,7 +236,7 @@ class OptionsSieg:
     individualisation: bool = True  # analyse par produit quand l'opération mêle PLAI et PLAI adapté
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Scenario:
     """Une opération, telle que décrite par son fichier."""
 
@@ -636,7 +636,9 @@ def _pret(t: _Table) -> Pret:
     if index == "livret_a" and revisabilite == "double_limitee" and progressivite < 0:
         raise t.erreur("progressivite_pct", "la double révisabilité limitée exige une progressivité >= 0 ; "
                        "choisissez revisabilite = \"double\" ou \"simple\" pour une progressivité négative")
-    return Pret(nom, montant, duree, index, taux, marge, progressivite, revisabilite, prefinancement, differe, profil)
+    return Pret(nom=nom, montant=montant, duree=duree, index=index, taux_pct=taux, marge_pct=marge,
+                progressivite_pct=progressivite, revisabilite=revisabilite, prefinancement=prefinancement,
+                differe_amortissement=differe, profil=profil)
 
 
 def _montant_duree(t: _Table | None, contrepartie: bool = False) -> MontantDuree | None:
@@ -772,8 +774,9 @@ def lire_document(doc: dict[str, Any], fichier: str = "<scénario>", sha256: str
             lg.plai_adapte for lg in logements):
         avertissements.append(f"{fichier} : clé « exploitation.gla » : aucun logement PLAI adapté ; la GLA ne "
                               "compte que les logements PLAI adaptés et vaut donc 0")
-    return Scenario(fichier, sha256, operation, logements, prix, subventions, fonds_propres, prets, exploitation,
-                    livret_a, analyse, tuple(avertissements), sieg)
+    return Scenario(fichier=fichier, sha256=sha256, operation=operation, logements=logements, prix_de_revient=prix,
+                    subventions=subventions, fonds_propres=fonds_propres, prets=prets, exploitation=exploitation,
+                    livret_a=livret_a, analyse=analyse, avertissements=tuple(avertissements), sieg=sieg)
 
 
 def scenario_depuis_dict(doc: dict[str, Any], nom: str = "<dictionnaire>") -> Scenario:

@@ -155,8 +155,9 @@ def sensibilite(sc: Scenario, parametres: Parametres | None = None,
     ruptures = _frontiere(e, hypotheses, plages, parametres, np.isinf, avancer)
     if progression is not None:
         progression(total, total)
-    lignes = tuple(LigneSensibilite(h.cle, h.libelle, h.unite, v, bas, haut, float(s[1 + 2 * i]), float(s[2 + 2 * i]),
-                                    bascules[i], ruptures[i], plages[i])
+    lignes = tuple(LigneSensibilite(cle=h.cle, libelle=h.libelle, unite=h.unite, base=v, basse=bas, haute=haut,
+                                    subvention_basse=float(s[1 + 2 * i]), subvention_haute=float(s[2 + 2 * i]),
+                                    bascule=bascules[i], rupture=ruptures[i], plage=plages[i])
                    for i, (h, v, (bas, haut)) in enumerate(zip(hypotheses, bases, ecarts)))
     return Sensibilite(e.provenance, sc.operation.nom, sc.analyse.critere, float(s[0]), lignes)
 

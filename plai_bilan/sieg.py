@@ -22,6 +22,8 @@ from __future__ import annotations
 import numpy as np
 
 from plai_bilan.bilan import Bilan, ControleSieg, Corridor, PosteSieg, ProduitSieg
+from plai_bilan.catalogue import lignes_simples
+from plai_bilan.moteur.exploitation import ligne_simple
 
 
 def _actualisation(taux: float, t: np.ndarray) -> np.ndarray:
@@ -34,6 +36,24 @@ def avantage_pret(capital: float, prefinancement: int, echeances: np.ndarray, ta
     return float(capital * (1.0 + taux_marche) ** prefinancement - (echeances * (1.0 + taux_marche) ** -t).sum())
 
 
+def exonerations(b: Bilan, t: np.ndarray) -> np.ndarray:
+    """Les années exonérées des charges qui en ont une (lignes simples « apres » : la TFPB) : ce qu'elles
+    coûteraient sans exonération, années t (le contrôle compte les charges sans exonération)."""
+    hyp = b.hypotheses
+
+    def valeur(nom: str) -> np.ndarray:
+        v = getattr(hyp, nom) if hasattr(hyp, nom) else b.assiettes[nom] if nom in b.assiettes else getattr(b, nom)
+        return np.array([v], dtype=float)
+
+    indices = {"charges": (1.0 + hyp.indexation_charges) ** (t[None, :] - 1),
+               "loyers": (1.0 + hyp.indexation_loyers) ** (t[None, :] - 1)}
+    total = np.zeros(len(t))
+    for d in lignes_simples().values():
+        if d.apres and d.role == "charge":
+            total += ligne_simple(d, valeur, t, indices, {}, annees="autres")[0]
+    return total
+
+
 def _postes(b: Bilan, subvention: float, capital_solde: float | None) -> dict[str, float]:
     """Les postes en valeur actuelle pour la subvention à calculer ``subvention`` (le prêt d'équilibre vaut alors
     ``capital_solde``)."""
@@ -42,10 +62,7 @@ def _postes(b: Bilan, subvention: float, capital_solde: float | None) -> dict[st
     t = np.arange(1, T + 1)
     v = _actualisation(hs.taux_actualisation, t)
     c = b.compte_zero
-    n = b.n_logements
-    # TFPB sans exonération : montant x N x (1 + indexation des charges) ** (t - 1).
-    tfpb_plein = hyp.tfpb_montant * n * (1.0 + hyp.indexation_charges) ** (t - 1)
-    tfpb_exoneree = np.where(t <= hyp.tfpb_exoneration, tfpb_plein, 0.0)
+    tfpb_exoneree = exonerations(b, np.arange(1, b.horizon + 1))[:T]
     charges = c["charges"][:T] + tfpb_exoneree
     postes = {}
     ht = sum(p.ht for p in b.postes_prix_de_revient)
@@ -140,7 +157,8 @@ def controler_sieg(b: Bilan, subvention: float | None = None) -> ControleSieg:
     return ControleSieg(hypotheses=hs, subvention=s, postes=postes, avantages_prets=prets, cout_brut=cout_brut,
                         cout_net=cout_net, compensation=compensation, benefice_raisonnable=p["benefice_raisonnable"],
                         marge=marge, surcompensation=surcompensation, compensation_annuelle_moyenne=moyenne,
-                        seuil_report=hs.report_max * moyenne, verdict=verdict, corridor=corridor, produits=produits)
+                        seuil_report=hs.report_max * moyenne, verdict=verdict, corridor=corridor, produits=produits,
+                        charges_exonerees=exonerations(b, np.arange(1, b.horizon + 1)))
 
 
 def _par_produit(b: Bilan, s: float, p: dict) -> tuple[ProduitSieg, ...]:

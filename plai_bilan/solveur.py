@@ -74,7 +74,7 @@ def borne_inferieure(v: np.ndarray, w: np.ndarray, masque: np.ndarray, seulement
     return Bornes(valeur, np.where(aucun, -1, idx), sans_levier, ratio)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SolutionLot:
     """Subvention minimale et loyer d'équilibre de chaque opération du lot."""
 
@@ -98,7 +98,7 @@ class SolutionLot:
     recette_m2: np.ndarray  # a_t (O, H) : recette d'1 €/m² SU/mois
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Besoin:
     """Le cœur vectorisé de S* : valeurs, coefficients, bornes et faisabilité de chaque opération du lot."""
 
@@ -146,7 +146,8 @@ def besoin_subvention(lot: Lot, critere: np.ndarray, c0: Compte) -> Besoin:
     sans_levier = b.echec_sans_levier.any(axis=1)
     besoin = (b.valeur > 0) | sans_levier
     faisable = ~besoin | (a_solde & ~sans_levier & (b.valeur <= k_bal + TOLERANCE))
-    return Besoin(masque, u, v, w, b, k_bal, a_solde, besoin, faisable)
+    return Besoin(masque=masque, u=u, v=v, w=w, bornes=b, pret_equilibre=k_bal, a_solde=a_solde, besoin=besoin,
+                  faisable=faisable)
 
 
 @dataclass(frozen=True)
@@ -229,8 +230,10 @@ def resoudre_lot(lot: Lot, criteres: np.ndarray | list[str], compte_zero: Compte
     v_l = valeurs_critere(critere, c_l0.autofinancement, c_l0.tresorerie, c_l0.van)
     w_l = coefficients_critere(critere, a, lot.taux_actualisation, lot.t)
     bornes_loyer = borne_inferieure(v_l, w_l, masque, seulement_echecs=False)
-    return SolutionLot(critere, subvention, faisable, critique, motifs, deficits, k_bal, bornes_loyer.valeur, c0, u,
-                       apres, v, w, v_l, w_l, b, bornes_loyer, a)
+    return SolutionLot(critere=critere, subvention=subvention, faisable=faisable, annee_critique=critique, motif=motifs,
+                       annees_deficit=deficits, pret_equilibre_initial=k_bal, loyer_equilibre=bornes_loyer.valeur,
+                       compte=c0, unitaire=u, annee_critique_apres_pret=apres, valeurs=v, coefficients=w,
+                       valeurs_loyer=v_l, coefficients_loyer=w_l, bornes=b, bornes_loyer=bornes_loyer, recette_m2=a)
 
 
 @dataclass(frozen=True)

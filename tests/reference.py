@@ -1,9 +1,12 @@
 """Implémentation de référence en boucles simples, écrite d'après model.md, indépendante du moteur vectorisé.
 
-Elle sert de vérité indépendante : une année après l'autre, un prêt après l'autre, en flottants Python.
+Elle sert de vérité indépendante : une année après l'autre, un prêt après l'autre, en flottants Python. Les
+lignes simples suivent leur déclaration (lignes_compte.toml) ; leurs valeurs sont relues du scénario ici.
 """
 
 from __future__ import annotations
+
+from plai_bilan.catalogue import lignes_simples
 
 
 def premiere_echeance(r: float, p: float, n: int) -> float:
@@ -43,18 +46,69 @@ def pret(principal, taux, duree, progressivite=0.0, revisabilite="double_limitee
     return ech, itr, amo, res
 
 
+def _lire(objet, chemin: str) -> float:
+    """La valeur d'une clé du scénario (« exploitation.gla.montant »), 0 si une table facultative manque."""
+    for partie in chemin.split("."):
+        objet = getattr(objet, partie, None)
+        if objet is None:
+            return 0.0
+    return float(objet)
+
+
+def valeurs(sc, entrees) -> dict[str, float]:
+    """Les grandeurs que lisent les lignes simples, relues du scénario d'après le modèle (model.md 5,
+    docs/modele.md) : montants par logement, assiettes, durées. La durée légale d'exonération de TFPB vient des
+    paramètres (``entrees.hypotheses``), seule valeur non relue ici."""
+    ex = sc.exploitation
+    n = sum(lg.nombre for lg in sc.logements)
+    npa = sum(lg.nombre for lg in sc.logements if lg.plai_adapte)
+    fin = ex.financement_accompagnement
+    # Le financement de l'accompagnement compte les PLAI adaptés s'il leur est propre (par défaut pour un logement
+    # ordinaire), sinon tous les logements (par défaut pour un foyer : l'AGLS d'une pension de famille).
+    propre = (fin.contrepartie if fin is not None and fin.contrepartie is not None
+              else sc.operation.produit == "ordinaire")
+    if ex.gros_entretien is not None:
+        gros = ex.gros_entretien * n
+    elif ex.gros_entretien_pct_travaux is not None:
+        gros = ex.gros_entretien_pct_travaux / 100 * sc.prix_de_revient.travaux
+    else:
+        gros = 0.0
+    exoneration = (ex.tfpb.exoneration if ex.tfpb and ex.tfpb.exoneration is not None
+                   else entrees.hypotheses.tfpb_exoneration)
+    v = {"n_logements": n, "n_plai_adapte": npa, "n_financement_accompagnement": npa if propre else n,
+         "gros_entretien_total": gros, "charges_pct_loyers": ex.charges_pct_loyers / 100,
+         "gla_duree": ex.gla.duree if ex.gla else 0,
+         "accompagnement_duree": ex.accompagnement.duree if ex.accompagnement else 0,
+         "financement_accompagnement_duree": fin.duree if fin else 0,
+         "tfpb_exoneration": exoneration if ex.tfpb else 0}
+    for d in lignes_simples().values():
+        if d.scenario:
+            v[d.montant] = _lire(sc, d.scenario)
+    return v
+
+
+def ligne(d, v: dict[str, float], t: int, il: float, ic: float, lignes: dict[str, float]) -> float:
+    """Une ligne simple l'année t, d'après sa déclaration (lignes_compte.toml) et les valeurs relues."""
+    x = v[d.montant] * (lignes[d.assiette] if d.assiette_ligne else v[d.assiette] if d.assiette else 1.0)
+    x *= {"charges": ic, "loyers": il, None: 1.0}[d.indexation]
+    if d.pendant and t > v[d.pendant]:
+        return 0.0
+    if d.apres and t <= v[d.apres]:
+        return 0.0
+    return x
+
+
 def compte(sc, entrees):
     """Compte annuel d'une opération (model.md 4, 5, 7), année par année, ligne par ligne.
 
-    ``entrees`` fournit seulement les loyers par ligne (déjà vérifiés ailleurs), les capitaux des prêts et la
-    trajectoire du livret A : le reste vient du scénario.
+    ``entrees`` fournit seulement les loyers par ligne (déjà vérifiés ailleurs), les capitaux des prêts, la
+    trajectoire du livret A et la durée légale d'exonération de TFPB : le reste vient du scénario.
     """
     ex = sc.exploitation
     h = entrees.horizon
     gl, gc = ex.indexation.loyers_pct / 100, ex.indexation.charges_pct / 100
-    vac, imp, cpl = ex.vacance_pct / 100, ex.impayes_pct / 100, ex.charges_pct_loyers / 100
-    n = sum(lg.nombre for lg in sc.logements)
-    npa = sum(lg.nombre for lg in sc.logements if lg.plai_adapte)
+    vac, imp = ex.vacance_pct / 100, ex.impayes_pct / 100
+    v = valeurs(sc, entrees)
     la = list(entrees.livret_a)
     prets = []
     for i, pr in enumerate(sc.prets):
@@ -75,24 +129,14 @@ def compte(sc, entrees):
             loyers += lg.nombre * 12 * (lg.loyer + lg.loyer_accessoire) * il * (1 - vac - imp)
             rls += lg.nombre * 12 * lg.reduction_loyer_solidarite * il * (1 - vac)
         loyers -= rls
-        produits = 0.0
-        if ex.financement_accompagnement and t <= ex.financement_accompagnement.duree:
-            produits = ex.financement_accompagnement.montant * npa * ic
-        charges = (ex.frais_gestion + ex.entretien_courant + ex.assurance + ex.autres_charges
-                   + ex.charges_comprises) * n * ic
-        if ex.gros_entretien is not None:
-            charges += ex.gros_entretien * n * ic
-        if ex.gros_entretien_pct_travaux is not None:
-            charges += ex.gros_entretien_pct_travaux / 100 * sc.prix_de_revient.travaux * ic
-        charges += cpl * loyers
-        if ex.gla and t <= ex.gla.duree:
-            charges += ex.gla.montant * npa * ic
-        if ex.accompagnement and t <= ex.accompagnement.duree:
-            charges += ex.accompagnement.montant * npa * ic
-        exoneration = (ex.tfpb.exoneration if ex.tfpb and ex.tfpb.exoneration is not None
-                       else entrees.hypotheses.tfpb_exoneration)  # durée légale : lue dans les paramètres
-        if ex.tfpb and t > exoneration:
-            charges += ex.tfpb.montant * n * ic
+        lignes = {"loyers": loyers}
+        produits = charges = 0.0
+        for d in lignes_simples().values():
+            lignes[d.cle] = x = ligne(d, v, t, il, ic, lignes)
+            if d.role == "produit":
+                produits += x
+            else:
+                charges += x
         annuites = sum(e[t - 1] for e in prets)
         rem = 0.0
         if fp.remuneration and t <= fp.remuneration.duree:

@@ -1,6 +1,8 @@
 """Compte annuel et subvention minimale : équilibre exact, implémentation en boucle, monotonie."""
 
+import tomllib
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -8,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plai_bilan.calcul import simuler, subvention_minimale
-from plai_bilan.scenario import Subvention, charger_scenario
+from plai_bilan.scenario import Subvention, charger_scenario, scenario_depuis_dict
+from conftest import SCENARIOS
 from reference import compte as compte_reference
 
 CRITERES = ["annuel", "tresorerie_cumulee", "van"]
@@ -51,8 +54,27 @@ def test_equilibre_au_centime_et_echec_un_euro_en_dessous(chemin_scenario, crite
     assert tenu(r, critere)
 
 
-def test_boucle_simple_egale_moteur(chemin_scenario):
-    sc = charger_scenario(chemin_scenario)
+CAS = sorted((Path(__file__).parent / "cas").glob("*.toml"))
+
+
+def _scenario_ou_cas(chemin):
+    if chemin.parent.name == "cas":
+        with chemin.open("rb") as f:
+            return scenario_depuis_dict(tomllib.load(f)["scenario"], chemin.name)
+    return charger_scenario(chemin)
+
+
+def _foyer_une_ligne_ordinaire():
+    """La pension de famille de Saint-Brieuc, sa première ligne en PLAI ordinaire : le financement de
+    l'accompagnement (AGLS) compte tous les logements, la GLS renforcée les seuls PLAI adaptés."""
+    sc = charger_scenario("scenarios/pf-saint-brieuc-pension-de-famille.toml")
+    logements = (replace(sc.logements[0], plai_adapte=False),) + sc.logements[1:]
+    return replace(sc, logements=logements)
+
+
+@pytest.mark.parametrize("sc", [_scenario_ou_cas(c) for c in SCENARIOS + CAS] + [_foyer_une_ligne_ordinaire()],
+                         ids=[c.stem for c in SCENARIOS + CAS] + ["foyer-une-ligne-ordinaire"])
+def test_boucle_simple_egale_moteur(sc):
     sim = simuler(sc)
     af, treso = compte_reference(sc, sim)
     assert np.allclose(sim.compte.autofinancement, af, rtol=1e-9, atol=1e-6)

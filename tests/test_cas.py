@@ -15,7 +15,8 @@ CAS = sorted((Path(__file__).parent / "cas").glob("*.toml"))
 
 def _valeur(objet, chemin: str):
     for partie in chemin.split("."):
-        objet = objet[int(partie)] if partie.isdigit() else getattr(objet, partie)
+        objet = objet[int(partie)] if partie.isdigit() else objet[partie] if isinstance(objet, dict) else getattr(
+            objet, partie)
     return objet
 
 

@@ -78,9 +78,48 @@ def test_cas_calcules_a_la_main(fichier):
             assert s.annee[0] + 1 == attendu["annee_critique"]
 
 
+# Les tirages des colonnes écrites à la main du noyau ; celles des lignes simples se déduisent de leur rôle dans la
+# déclaration (montant, assiette, borne des années). Un test vérifie que chaque colonne du noyau est tirée.
+TIRAGES_ECRITS = {
+    "base_loyers": lambda rng, n, h: rng.uniform(0, 200_000, n),
+    "base_rls": lambda rng, n, h: rng.uniform(0, 10_000, n),
+    "vacance": lambda rng, n, h: rng.uniform(0, 0.08, n),
+    "impayes": lambda rng, n, h: rng.uniform(0, 0.05, n),
+    "indexation_loyers": lambda rng, n, h: rng.uniform(-0.01, 0.03, n),
+    "indexation_charges": lambda rng, n, h: rng.uniform(-0.01, 0.03, n),
+    "fonds_propres": lambda rng, n, h: rng.choice([0.0, 1.0], n) * rng.uniform(0, 200_000, n),
+    "fonds_propres_taux": lambda rng, n, h: rng.choice([0.0, 0.01, 0.03], n),
+    "fonds_propres_duree": lambda rng, n, h: rng.integers(0, h + 3, n).astype(float),
+    "tresorerie_initiale": lambda rng, n, h: rng.uniform(-20_000, 50_000, n),
+    "taux_actualisation": lambda rng, n, h: rng.uniform(0, 0.05, n),
+}
+
+
+def _tirage(nom: str):
+    """Le tirage d'une colonne du noyau : écrite à la main, ou lue par une ligne simple selon son rôle."""
+    if nom in TIRAGES_ECRITS:
+        return TIRAGES_ECRITS[nom]
+    for d in noyau.SIMPLES:
+        if nom == d.montant:
+            if d.assiette_ligne:  # une part d'une ligne (charges en % des loyers)
+                return lambda rng, n, h: rng.uniform(0, 0.1, n)
+            return lambda rng, n, h: rng.choice([0.0, 1.0], n, p=[0.2, 0.8]) * rng.uniform(0, 3_000, n)
+        if nom == d.assiette:
+            return lambda rng, n, h: rng.integers(0, 30, n).astype(float)
+        if nom == d.bornes:
+            return lambda rng, n, h: rng.integers(0, h + 3, n).astype(float)
+    raise AssertionError(f"colonne du noyau sans tirage : {nom}")
+
+
+def test_chaque_colonne_du_noyau_est_tiree():
+    assert set(TIRAGES_ECRITS) == set(noyau.COLONNES_ECRITES)
+    for nom in noyau.COLONNES:
+        assert _tirage(nom) is not None
+
+
 def _lot_aleatoire(graine: int):
-    """Un lot des exemples répétés, chaque prêt et chaque hypothèse tirés au hasard (taux négatifs, différés,
-    préfinancement, amortissement constant, horizons différents)."""
+    """Un lot des exemples répétés, chaque colonne du noyau (noyau.COLONNES), chaque prêt et l'horizon tirés au
+    hasard (taux négatifs, différés, préfinancement, amortissement constant, horizons différents)."""
     rng = np.random.default_rng(graine)
     base = [preparer(charger_scenario(c)) for c in SCENARIOS]
     base = [e for e in base if e.indice_solde is not None]
@@ -93,13 +132,9 @@ def _lot_aleatoire(graine: int):
         taux_fixe=rng.choice([0.0, 0.005, 0.03], n_pr), marge=rng.uniform(-0.03, 0.01, n_pr),
         prefinancement=rng.integers(0, 3, n_pr), differe=rng.integers(0, 4, n_pr), profil=rng.integers(0, 2, n_pr))
     livret_a = np.clip(0.02 + np.cumsum(rng.normal(0, 0.004, (n_op, h)), axis=1), -0.01, 0.08)
-    return lot.avec(
-        parametres_prets=params, livret_a=livret_a, principal=lot.principal * rng.uniform(0.2, 2.0, n_pr),
-        horizon=rng.integers(1, h + 1, n_op), vacance=rng.uniform(0, 0.08, n_op),
-        indexation_loyers=rng.uniform(-0.01, 0.03, n_op), indexation_charges=rng.uniform(0, 0.03, n_op),
-        tresorerie_initiale=rng.uniform(-20_000, 50_000, n_op), taux_actualisation=rng.uniform(0, 0.05, n_op),
-        gla_duree=rng.integers(0, h, n_op).astype(float), tfpb_exoneration=rng.integers(0, h, n_op).astype(float),
-        fonds_propres_duree=rng.integers(0, h, n_op).astype(float))
+    colonnes = {nom: _tirage(nom)(rng, n_op, h) for nom in noyau.COLONNES}
+    return lot.avec(parametres_prets=params, livret_a=livret_a, principal=lot.principal * rng.uniform(0.2, 2.0, n_pr),
+                    horizon=rng.integers(1, h + 1, n_op), **colonnes)
 
 
 @settings(max_examples=60, deadline=None)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from plai_bilan.export.base import EMPRUNTS, EXPL, FIN, HYP, SIEG, ExportBase, Rangees
+from plai_bilan.catalogue import lignes_simples
 from plai_bilan.export.classeur import cellule, formule, ref
+from plai_bilan.export.feuilles_calcul import formule_simple
 
 VERDICTS = {"conforme": "pas de surcompensation", "reportable": "surcompensation reportable",
             "a_rembourser": "surcompensation à rembourser"}
@@ -47,9 +49,8 @@ class FeuilleSieg(ExportBase):
         H = self.h
         t = np.arange(1, H + 1)
         v = np.where(t <= h.duree, (1 + h.taux_actualisation) ** -t, 0.0)
-        hyp = b.hypotheses
-        tfpb_plein = hyp.tfpb_montant * b.n_logements * (1 + hyp.indexation_charges) ** (t - 1)
-        tfpb_exo = np.where(t <= hyp.tfpb_exoneration, tfpb_plein, 0.0)
+        tfpb_exo = c.charges_exonerees
+        exonerees = [d for d in lignes_simples().values() if d.apres and d.role == "charge"]
         c0 = b.compte_zero
         p = 4  # le tableau annuel à droite des résultats (colonnes E à K)
         self.entete(ws, p - 1, 4, ["Année", "Actualisation", "Charges", "TFPB exonérée", "Recettes",
@@ -66,7 +67,7 @@ class FeuilleSieg(ExportBase):
             ws.write_number(l, 4, j + 1, self.f("entier"))
             formule(ws, l, 5, f"IF({A}<=sieg_duree,(1+sieg_actualisation)^-{A},0)", v[j], self.f("unitaire"))
             formule(ws, l, 6, f"{expl('charges', j)}", c0["charges"][j], self.f("euros2"))
-            formule(ws, l, 7, f"IF({A}<=tfpb_exoneration,tfpb_montant*n_logements*(1+indexation_charges)^({A}-1),0)",
+            formule(ws, l, 7, "+".join(formule_simple(d, A, None, annees="autres") for d in exonerees) or "0",
                     tfpb_exo[j], self.f("euros2"))
             formule(ws, l, 8, expl("loyers", j), c0["loyers"][j], self.f("euros2"))
             formule(ws, l, 9, expl("financement_accompagnement", j), c0["financement_accompagnement"][j],

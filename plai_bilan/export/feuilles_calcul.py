@@ -19,11 +19,36 @@ from plai_bilan.export.base import (
     Rangees,
 )
 from plai_bilan.bilan import EcheancierPret
-from plai_bilan.catalogue import LIGNES_COMPTE, catalogue
+from plai_bilan.catalogue import LIGNES_COMPTE, LigneSimple, catalogue, lignes_simples
 from plai_bilan.conventions import EGALITE_RELATIVE, TOLERANCE
 from plai_bilan.export.classeur import cellule, formule, ref
 
 _MOTIFS = catalogue().valeurs["motif"]
+SIMPLES = lignes_simples()
+ROLES = {k: d.role for k, d in SIMPLES.items()}
+LIGNES_CHARGES = tuple(k for k in LIGNES_COMPTE if ROLES.get(k) == "charge")
+PRODUITS = ("loyers",) + tuple(k for k in LIGNES_COMPTE if ROLES.get(k) == "produit")
+assert all(ROLES.get(k) == "charge" for k in LIGNES_COMPTE[LIGNES_COMPTE.index(LIGNES_CHARGES[0]):
+                                                       LIGNES_COMPTE.index(LIGNES_CHARGES[-1]) + 1]), \
+    "les charges du compte doivent se suivre (la colonne des charges en est la somme d'une plage)"
+
+
+def formule_simple(d: LigneSimple, annee: str, cellule_ligne, annees: str = "siennes") -> str:
+    """La formule d'une ligne simple pour l'année dont ``annee`` est la cellule ; ``cellule_ligne(cle)`` : la
+    cellule d'une ligne du compte de la même année. ``annees`` : comme ``exploitation.ligne_simple``."""
+    if d.assiette_ligne:
+        coeur = f"{d.montant}*{cellule_ligne(d.assiette)}"
+    else:
+        coeur = d.montant + (f"*{d.assiette}" if d.assiette else "") + (
+            f"*(1+indexation_{d.indexation})^({annee}-1)" if d.indexation else "")
+    if annees == "toutes" or d.bornes is None:
+        return coeur
+    dedans = annees == "siennes"
+    if d.pendant:
+        condition = f"{annee}<={d.pendant}" if dedans else f"{annee}>{d.pendant}"
+    else:
+        condition = f"{annee}>{d.apres}" if dedans else f"{annee}<={d.apres}"
+    return f"IF({condition},{coeur},0)"
 MOTIF_APRES, MOTIF_AVANT, MOTIF_STRUCTUREL = _MOTIFS["apres"], _MOTIFS["avant"], _MOTIFS["structurel"]
 
 
@@ -152,36 +177,23 @@ class FeuillesCalcul(ExportBase):
                 return cellule(l, c[nom])
 
             il = f"(1+indexation_loyers)^({A}-1)"
-            ic = f"(1+indexation_charges)^({A}-1)"
             formules = {
                 "annee_civile": f"mise_en_service+{A}-1",
                 "revenu_locatif": f"base_loyers*{il}*(1-vacance-impayes)",
                 "loyers_accessoires": f"base_accessoires*{il}*(1-vacance-impayes)",
                 "reduction_loyer_solidarite": f"base_rls*{il}*(1-vacance)",
                 "loyers": f"{X('revenu_locatif')}-{X('reduction_loyer_solidarite')}",
-                "financement_accompagnement": f"IF({A}<=financement_accompagnement_duree,financement_accompagnement_montant"
-                                              f"*IF(financement_accompagnement_contrepartie,n_plai_adapte,n_logements)"
-                                              f"*{ic},0)",
-                "frais_gestion": f"frais_gestion*n_logements*{ic}",
-                "entretien_courant": f"entretien_courant*n_logements*{ic}",
-                "gros_entretien": f"IF(ISNUMBER(gros_entretien_pct_travaux),gros_entretien_pct_travaux*travaux,"
-                                  f"gros_entretien*n_logements)*{ic}",
-                "assurance": f"assurance*n_logements*{ic}",
-                "autres_charges": f"autres_charges*n_logements*{ic}",
-                "charges_comprises": f"charges_comprises*n_logements*{ic}",
-                "charges_proportionnelles": f"charges_pct_loyers*{X('loyers')}",
-                "gla": f"IF({A}<=gla_duree,gla_montant*n_plai_adapte*{ic},0)",
-                "accompagnement": f"IF({A}<=accompagnement_duree,accompagnement_montant*n_plai_adapte*{ic},0)",
-                "tfpb": f"IF({A}>tfpb_exoneration,tfpb_montant*n_logements*{ic},0)",
-                "charges": f"SUM({X('frais_gestion')}:{X('tfpb')})",
+                "charges": f"SUM({X(LIGNES_CHARGES[0])}:{X(LIGNES_CHARGES[-1])})",
                 "annuites": "+".join(ref(EMPRUNTS, t0 + j, 7, False) for t0 in self.pos.echeance_pret) or "0",
-                "remuneration_fonds_propres": f"IF({A}<=fp_duree,fonds_propres*IF(fp_taux=0,1/fp_duree,"
-                                              f"fp_taux/(1-(1+fp_taux)^(-fp_duree))),0)",
-                "autofinancement": f"{X('loyers')}+{X('financement_accompagnement')}-{X('charges')}-{X('annuites')}"
+                "remuneration_fonds_propres": f"IF({A}<=fonds_propres_duree,fonds_propres*IF(fonds_propres_taux=0,"
+                                              f"1/fonds_propres_duree,fonds_propres_taux/(1-(1+fonds_propres_taux)"
+                                              f"^(-fonds_propres_duree))),0)",
+                "autofinancement": "+".join(X(k) for k in PRODUITS) + f"-{X('charges')}-{X('annuites')}"
                                    f"-{X('remuneration_fonds_propres')}",
                 "tresorerie": (f"tresorerie_initiale+{X('autofinancement')}" if j == 0 else
                                f"{cellule(l - 1, c['tresorerie'])}+{X('autofinancement')}"),
             }
+            formules.update({cle: formule_simple(d, A, X) for cle, d in SIMPLES.items()})
             valeurs = {k: cols0[k][j] for k in cols0 if k in c}
             if self.avec_solveur:
                 uref = ref(EQUI, PREMIERE_ANNEE_EQUILIBRE + j, 1, False)

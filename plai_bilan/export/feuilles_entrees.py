@@ -130,6 +130,18 @@ class FeuillesEntrees(ExportBase):
             ligne += 1
             return ligne - 1
 
+        def calcule(libelle: str, texte: str, valeur: Any, fmt: str, unite: str, nom: str) -> None:
+            """Une grandeur calculée des saisies (classeur d'étude seulement) : lue par les formules, pas relue."""
+            nonlocal ligne
+            if modele:
+                return
+            ws.write_string(ligne, 0, libelle)
+            formule(ws, ligne, 1, texte, valeur, self.f(fmt))
+            ws.write_string(ligne, 2, unite)
+            ws.write_string(ligne, 3, "calculé", self.f(italique=True))
+            cl.nommer(nom, HYP, ligne, 1)
+            ligne += 1
+
         op = sc.operation
         section("Opération")
         entree("Nom", op.nom, "texte", "", "operation.nom", modifiable=False)
@@ -215,10 +227,10 @@ class FeuillesEntrees(ExportBase):
         fp = sc.fonds_propres
         rem = fp.remuneration
         entree("Fonds propres", fp.montant, "euros", "€", "fonds_propres.montant", "fonds_propres")
-        entree("Rémunération : taux", hyp.fp_taux, "pct", "%/an",
-               "fonds_propres.remuneration.taux_pct", "fp_taux")
+        entree("Rémunération : taux", hyp.fonds_propres_taux, "pct", "%/an",
+               "fonds_propres.remuneration.taux_pct", "fonds_propres_taux")
         entree("Rémunération : durée", rem.duree if rem else 0, "entier", "ans", "fonds_propres.remuneration.duree",
-               "fp_duree")
+               "fonds_propres_duree")
 
         section("Exploitation (par logement et par an, prix de l'année 1)")
         ex = sc.exploitation
@@ -233,6 +245,9 @@ class FeuillesEntrees(ExportBase):
         entree("Gros entretien en % des travaux (prime s'il est rempli)",
                hyp.gros_entretien_pct_travaux, "pct",
                "% des travaux/an", "exploitation.gros_entretien_pct_travaux", "gros_entretien_pct_travaux")
+        calcule("Gros entretien de l'opération, année 1", "IF(ISNUMBER(gros_entretien_pct_travaux),"
+                "gros_entretien_pct_travaux*travaux,N(gros_entretien)*n_logements)", hyp.gros_entretien_total, "euros",
+                "€/an", "gros_entretien_total")
         entree("Assurance", ex.assurance, "euros", "€/logement/an", "exploitation.assurance", "assurance")
         entree("Autres charges", ex.autres_charges, "euros", "€/logement/an", "exploitation.autres_charges",
                "autres_charges")
@@ -256,6 +271,9 @@ class FeuillesEntrees(ExportBase):
         l = entree("Financement de l'accompagnement propre au PLAI adapté (VRAI : compte les PLAI adaptés, FAUX : "
                    "tous les logements)", hyp.financement_accompagnement_contrepartie, "booleen", "",
                    "exploitation.financement_accompagnement.contrepartie", "financement_accompagnement_contrepartie")
+        calcule("Logements comptés par le financement de l'accompagnement",
+                "IF(financement_accompagnement_contrepartie,n_plai_adapte,n_logements)",
+                self.b.assiettes["n_financement_accompagnement"], "nombre", "logements", "n_financement_accompagnement")
         entree("Indexation des loyers", hyp.indexation_loyers, "pct", "%/an",
                "exploitation.indexation.loyers_pct", "indexation_loyers")
         entree("Indexation des charges", hyp.indexation_charges, "pct", "%/an",

@@ -22,7 +22,7 @@ def indice_croissance(g: np.ndarray, t: np.ndarray) -> np.ndarray:
     return (1.0 + g[:, None]) ** (t[None, :] - 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ParametresPrets:
     """Caractéristiques des prêts du lot, à plat (L,) : de quoi recalculer les échéanciers d'une autre trajectoire."""
 
@@ -47,7 +47,7 @@ class ParametresPrets:
                           differe=self.differe, profil=self.profil)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Lot:
     t: np.ndarray  # (H,) années d'exploitation 1..H
     horizon: np.ndarray  # (O,) horizon de chaque opération
@@ -69,14 +69,14 @@ class Lot:
     autres_charges: np.ndarray
     charges_comprises: np.ndarray
     gros_entretien_total: np.ndarray  # euros par an pour l'opération, année 1
-    gla: np.ndarray
+    gla_montant: np.ndarray
     gla_duree: np.ndarray
-    accompagnement: np.ndarray
+    accompagnement_montant: np.ndarray
     accompagnement_duree: np.ndarray
-    financement_accompagnement: np.ndarray
+    financement_accompagnement_montant: np.ndarray
     financement_accompagnement_duree: np.ndarray
     n_financement_accompagnement: np.ndarray  # logements qu'il compte : PLAI adaptés s'il leur est propre, sinon tous
-    tfpb: np.ndarray
+    tfpb_montant: np.ndarray
     tfpb_exoneration: np.ndarray
     fonds_propres: np.ndarray
     fonds_propres_taux: np.ndarray

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 
+from plai_bilan.catalogue import lignes_simples
 from plai_bilan.conventions import EGALITE_RELATIVE, NUL, TOLERANCE
 
 try:
@@ -24,6 +25,31 @@ ANNUEL, CUMULE, VAN = 0, 1, 2
 CODES_CRITERE = {"annuel": ANNUEL, "tresorerie_cumulee": CUMULE, "van": VAN}
 
 
+# Les colonnes que lit la partie écrite à la main (loyers, fonds propres, trésorerie, actualisation), dans l'ordre
+# où ``_operation`` les lit ; les lignes simples apportent les leurs (``COLONNES_SIMPLES``).
+COLONNES_ECRITES = ("base_loyers", "base_rls", "vacance", "impayes", "indexation_loyers", "indexation_charges",
+                    "fonds_propres", "fonds_propres_taux", "fonds_propres_duree", "tresorerie_initiale",
+                    "taux_actualisation")
+SIMPLES = tuple(lignes_simples().values())
+COLONNES_SIMPLES = tuple(dict.fromkeys(n for d in SIMPLES for n in d.colonnes))
+COLONNES = COLONNES_ECRITES + tuple(n for n in COLONNES_SIMPLES if n not in COLONNES_ECRITES)
+INDEX_CHARGES, INDEX_LOYERS = 1, 2
+TOUTES, PENDANT, APRES = 0, 1, 2
+# L'indice de chaque colonne écrite, cherché par son nom (aucun ordre à tenir).
+_i = COLONNES_ECRITES.index
+BASE_LOYERS = _i("base_loyers")
+BASE_RLS = _i("base_rls")
+VACANCE = _i("vacance")
+IMPAYES = _i("impayes")
+INDEXATION_LOYERS = _i("indexation_loyers")
+INDEXATION_CHARGES = _i("indexation_charges")
+FONDS_PROPRES = _i("fonds_propres")
+FONDS_PROPRES_TAUX = _i("fonds_propres_taux")
+FONDS_PROPRES_DUREE = _i("fonds_propres_duree")
+TRESORERIE_INITIALE = _i("tresorerie_initiale")
+TAUX_ACTUALISATION = _i("taux_actualisation")
+
+
 def _facteur(r: float, p: float, n: float) -> float:
     """f(r, p, n) de ``prets.facteur_annuite``, pour un prêt et une année."""
     d = p - r
@@ -32,12 +58,16 @@ def _facteur(r: float, p: float, n: float) -> float:
     return d / math.expm1(n * math.log1p(d / (1.0 + r)))
 
 
-def _operation(o, t, horizon, col, la, debut, fin, prets, principal, indice_solde, critere, ann, u, ratios, sortie):
-    """S* d'une opération ; ``ann``, ``u`` et ``ratios`` : tampons (H,) de cette opération."""
+def _operation(o, t, horizon, col, simples, codes, la, debut, fin, prets, principal, indice_solde, critere, ann, u,
+               ratios, sortie):
+    """S* d'une opération. ``col`` : ses colonnes écrites (COLONNES_ECRITES, lues par leur indice nommé) ;
+    ``simples`` (K, 2) et ``codes`` (K, 4) : les lignes simples (``_simples``, ``_codes_simples``) ; ``ann``, ``u``
+    et ``ratios`` : tampons (H,) de cette opération."""
     h = t.shape[0]
-    (base_loyers, base_rls, vacance, impayes, pct, g_l, g_c, n_log, n_pa, frais, entretien, assurance, autres,
-     comprises, gros, gla, gla_d, acc, acc_d, fin_acc, fin_acc_d, n_fin, tfpb, exo, fp, fp_taux, fp_d, t0,
-     d_act) = col
+    base_loyers, base_rls, vacance, impayes = col[BASE_LOYERS], col[BASE_RLS], col[VACANCE], col[IMPAYES]
+    g_l, g_c = col[INDEXATION_LOYERS], col[INDEXATION_CHARGES]
+    fp, fp_taux, fp_d = col[FONDS_PROPRES], col[FONDS_PROPRES_TAUX], col[FONDS_PROPRES_DUREE]
+    t0, d_act = col[TRESORERIE_INITIALE], col[TAUX_ACTUALISATION]
     for j in range(h):
         ann[j] = 0.0
         u[j] = 0.0
@@ -87,7 +117,7 @@ def _operation(o, t, horizon, col, la, debut, fin, prets, principal, indice_sold
     maxi = -np.inf
     aucun = True
     sans_levier = False
-    # Compte année par année (ordre des lignes de exploitation.LIGNES) et bornes -V / W ; indices de croissance
+    # Compte année par année et bornes -V / W ; indices de croissance
     # (1 + g) ** (t - 1) par produits successifs.
     il = 1.0
     ic = 1.0
@@ -100,17 +130,17 @@ def _operation(o, t, horizon, col, la, debut, fin, prets, principal, indice_sold
             ic *= 1.0 + g_c
         loyers = base_loyers * il * (1.0 - vacance - impayes) - base_rls * il * (1.0 - vacance)
         af = loyers
-        af += fin_acc * n_fin * ic * (1.0 if tj <= fin_acc_d else 0.0)
-        af -= frais * n_log * ic
-        af -= entretien * n_log * ic
-        af -= gros * ic
-        af -= assurance * n_log * ic
-        af -= autres * n_log * ic
-        af -= comprises * n_log * ic
-        af -= pct * loyers
-        af -= gla * n_pa * ic * (1.0 if tj <= gla_d else 0.0)
-        af -= acc * n_pa * ic * (1.0 if tj <= acc_d else 0.0)
-        af -= tfpb * n_log * ic * (0.0 if tj <= exo else 1.0)
+        for k in range(codes.shape[0]):  # les lignes simples (lignes_compte.toml)
+            v = simples[k, 0] * (loyers if codes[k, 3] == 1 else 1.0)
+            if codes[k, 1] == INDEX_CHARGES:
+                v *= ic
+            elif codes[k, 1] == INDEX_LOYERS:
+                v *= il
+            if codes[k, 2] == PENDANT and tj > simples[k, 1]:
+                v = 0.0
+            elif codes[k, 2] == APRES and tj <= simples[k, 1]:
+                v = 0.0
+            af += v * codes[k, 0]
         af -= ann[j]
         af -= rem_fp * (1.0 if tj <= fp_d else 0.0)
         tresorerie += af
@@ -154,26 +184,36 @@ def _operation(o, t, horizon, col, la, debut, fin, prets, principal, indice_sold
     sortie[o, 4] = k_bal
 
 
-def _lot(t, horizons, colonnes, livret_a, debuts, fins, prets, principal, indices_solde, criteres, sortie):
+def _lot(t, horizons, colonnes, simples, codes, livret_a, debuts, fins, prets, principal, indices_solde, criteres,
+         sortie):
     n_op = horizons.shape[0]
     h = t.shape[0]
     for o in _intervalle(n_op):
         ann = np.empty(h)
         u = np.empty(h)
         ratios = np.empty(h)
-        c = colonnes[o]
-        col = (c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9], c[10], c[11], c[12], c[13], c[14],
-               c[15], c[16], c[17], c[18], c[19], c[20], c[21], c[22], c[23], c[24], c[25], c[26], c[27], c[28])
-        _operation(o, t, horizons[o], col, livret_a[o], debuts[o], fins[o], prets, principal, indices_solde[o],
-                   criteres[o], ann, u, ratios, sortie)
+        _operation(o, t, horizons[o], colonnes[o], simples[o], codes, livret_a[o], debuts[o], fins[o], prets,
+                   principal, indices_solde[o], criteres[o], ann, u, ratios, sortie)
 
 
-COLONNES = ("base_loyers", "base_rls", "vacance", "impayes", "charges_pct_loyers", "indexation_loyers",
-            "indexation_charges", "n_logements", "n_plai_adapte", "frais_gestion", "entretien_courant", "assurance",
-            "autres_charges", "charges_comprises", "gros_entretien_total", "gla", "gla_duree", "accompagnement",
-            "accompagnement_duree", "financement_accompagnement", "financement_accompagnement_duree",
-            "n_financement_accompagnement", "tfpb", "tfpb_exoneration", "fonds_propres", "fonds_propres_taux",
-            "fonds_propres_duree", "tresorerie_initiale", "taux_actualisation")
+def _codes_simples() -> np.ndarray:
+    """(K, 4) : signe (+1 produit, -1 charge), indexation, années, assiette « loyers » de chaque ligne simple."""
+    return np.array([(1 if d.role == "produit" else -1,
+                      {None: 0, "charges": INDEX_CHARGES, "loyers": INDEX_LOYERS}[d.indexation],
+                      PENDANT if d.pendant else APRES if d.apres else TOUTES,
+                      1 if d.assiette_ligne else 0) for d in SIMPLES], dtype=np.int64).reshape(len(SIMPLES), 4)
+
+
+def _simples(lot) -> np.ndarray:
+    """(O, K, 2) : montant x assiette (le montant seul si l'assiette est une ligne) et borne des années."""
+    n_op = lot.n_operations
+    sortie = np.zeros((n_op, len(SIMPLES), 2))
+    for k, d in enumerate(SIMPLES):
+        montant = np.asarray(getattr(lot, d.montant), dtype=float)
+        sortie[:, k, 0] = montant if d.assiette is None or d.assiette_ligne else montant * getattr(lot, d.assiette)
+        if d.bornes:
+            sortie[:, k, 1] = getattr(lot, d.bornes)
+    return sortie
 
 
 def _compiler(fonction, **options):
@@ -198,8 +238,8 @@ def resoudre(lot, criteres) -> np.ndarray | None:
     """(O, 5) : S* (max(0, max -V/W)), indice de l'année critique (-1 sans), année en échec sans levier,
     faisable, prêt d'équilibre K ; None si numba ne peut pas compiler le noyau ici (il n'est plus essayé)."""
     n_op = lot.n_operations
-    colonnes = np.ascontiguousarray(np.column_stack([getattr(lot, nom) for nom in COLONNES]), dtype=float)
-    colonnes[:, -1] = np.nan_to_num(colonnes[:, -1])
+    colonnes = np.ascontiguousarray(np.column_stack([getattr(lot, nom) for nom in COLONNES_ECRITES]), dtype=float)
+    colonnes[:, COLONNES_ECRITES.index("taux_actualisation")] = np.nan_to_num(lot.taux_actualisation)
     pp = lot.parametres_prets
     prets = np.ascontiguousarray(np.column_stack([pp.duree, pp.progressivite, pp.revisabilite, pp.indexe,
                                                   pp.taux_fixe, pp.marge, pp.prefinancement, pp.differe,
@@ -213,7 +253,7 @@ def resoudre(lot, criteres) -> np.ndarray | None:
     sortie = np.empty((n_op, 5))
     global DISPONIBLE
     try:
-        _lot(lot.t.astype(float), lot.horizon.astype(float), colonnes,
+        _lot(lot.t.astype(float), lot.horizon.astype(float), colonnes, _simples(lot), _codes_simples(),
              np.ascontiguousarray(lot.livret_a, dtype=float), debuts, fins, prets,
              np.ascontiguousarray(lot.principal, dtype=float), lot.indice_solde.astype(np.int64), codes, sortie)
     except numba.core.errors.NumbaError:  # compilation impossible sur ce poste : le moteur numpy prend le relais
