@@ -184,8 +184,6 @@ class VueMenages:
     openfisca_version: str = ""
     seuil_reste_a_charge: float | None = None
     constats: tuple[Constat, ...] = ()
-    duree_calcul: float = 0.0  # secondes : la simulation seule
-    duree_construction: float = 0.0  # secondes : construction du système socio-fiscal
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -238,8 +236,6 @@ class LigneLoyer:
     rls_bareme: float | None  # RLS du ménage au barème, que l'opération ou la ligne y soit soumise ou non
     soumis_rls: bool
     loyer_plai_ordinaire: float  # loyer de la ligne dans la variante PLAI ordinaire
-    loyer_m2_saisi: float | None
-    loyer_mensuel_saisi: float | None
     redevance_max: float | None
     ressources: float | None = None  # ressources annuelles déclarées du ménage (critère 1)
     plafond_ressources: float | None = None  # plafond de ressources PLAI du ménage à la date d'agrément
@@ -303,6 +299,7 @@ class Hypotheses:
     assurance: float
     autres_charges: float
     charges_comprises: float
+    provision_gros_travaux: float
     tfpb_montant: float
     tfpb_exoneration: int
     tfpb_exoneration_legale: bool  # la durée vient de la loi (CGI 1384 A, 1384 C), pas du scénario

@@ -135,6 +135,12 @@ def lignes_simples() -> dict[str, LigneSimple]:
     return lignes
 
 
+def montants_par_logement() -> tuple[str, ...]:
+    """Les montants des lignes simples lus tels quels d'une clé « exploitation.<nom> » du scénario, en euros par
+    logement et par an (frais de gestion, entretien courant...) : lus, préparés et saisis de la même façon."""
+    return tuple(d.montant for d in lignes_simples().values() if d.scenario == f"exploitation.{d.montant}")
+
+
 def lignes_avant(cle: str) -> tuple[str, ...]:
     """Les lignes du compte qui précèdent ``cle`` dans le tableau (celles qu'elle peut lire)."""
     return LIGNES_COMPTE[:LIGNES_COMPTE.index(cle)]

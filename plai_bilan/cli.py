@@ -572,7 +572,7 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
                                ensure_ascii=False, indent=2))
     else:
         click.echo(sortie_programme.texte(tableau, s), nl=False)
-    if s["en_erreur"]:
+    if s["operations_en_erreur"]:
         raise SystemExit(1)
 
 

@@ -52,14 +52,19 @@ CONTRAT_JSON = """## Sorties JSON
 Le contrat des sorties `--format json` (clés, sens, unités, version) est dans
 [contrat-json.md](contrat-json.md), généré depuis le catalogue des grandeurs."""
 
-COMMANDES_JSON = {
-    "subvention": "plai-bilan subvention FICHIER --format json",
-    "simuler": "plai-bilan simuler FICHIER --format json",
-    "instruire": "plai-bilan instruire FICHIER --format json",
-    "comparer": "plai-bilan comparer A B ... --format json",
-    "sensibilite": "plai-bilan sensibilite FICHIER --format json",
-    "risque": "plai-bilan risque FICHIER --format json",
-}
+def commandes_json() -> dict[str, str]:
+    """Les commandes qui écrivent du JSON (option ``--format`` au choix ``json``), lues dans la ligne de commande
+    elle-même : nom -> utilisation (« plai-bilan lot ENTREE --format json »)."""
+    from plai_bilan.cli import main
+
+    sortie = {}
+    for nom, commande in main.commands.items():
+        formats = [p for p in commande.params if p.name == "format_" and isinstance(p.type, click.Choice)]
+        if formats and "json" in formats[0].type.choices:
+            arguments = " ".join(p.human_readable_name + (" ..." if p.nargs == -1 else "")
+                                 for p in commande.params if isinstance(p, click.Argument))
+            sortie[nom] = f"plai-bilan {nom} {arguments} --format json"
+    return sortie
 
 
 def _ligne_grandeur(c, cle: str) -> str:
@@ -82,9 +87,11 @@ def contrat_json() -> str:
     m += [_ligne_grandeur(c, k) for k in c.documents["provenance"]]
     m += ["", "`scenario` : " + ", ".join(f"`{k}` ({c.libelle(k)})" for k in c.documents["provenance.scenario"])
           + "."]
-    for nom, commande in COMMANDES_JSON.items():
+    for nom, commande in commandes_json().items():
         m += ["", f"## `{commande}`", "", "| clé | sens | unité |", "|---|---|---|"]
         m += [_ligne_grandeur(c, k) for k in c.document(nom) if k not in c.documents["provenance"]]
+        if nom == "lot":
+            m += ["", "`erreurs` : une chaîne par opération non résolue (fichier ou ligne de la table, clé, message)."]
         for sous in sorted(k for k in c.documents if k.startswith(nom + ".")):
             champ = sous.split(".", 1)[1]
             m += ["", f"`{champ}` : une entrée par élément, clés :" if champ.endswith("[]") else f"`{champ}` :", "",

@@ -14,7 +14,6 @@ charge = quittance - aide au logement ; taux d'effort = reste à charge / (R / 1
 
 from __future__ import annotations
 
-import time
 from functools import lru_cache
 
 from plai_bilan.bilan import Bilan, Constat, LigneMenage, VueMenages
@@ -26,11 +25,10 @@ CONFORME, NON_CONFORME = "conforme", "non conforme"
 
 @lru_cache(maxsize=1)
 def _systeme():
-    """Le système socio-fiscal français, construit une fois par exécution, et sa durée de construction."""
-    debut = time.perf_counter()
+    """Le système socio-fiscal français, construit une fois par exécution."""
     from openfisca_france import FranceTaxBenefitSystem
 
-    return FranceTaxBenefitSystem(), time.perf_counter() - debut
+    return FranceTaxBenefitSystem()
 
 
 def disponible() -> bool:
@@ -55,7 +53,7 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_
     if not lignes:
         return VueMenages(disponible=False,
                           message="vue des ménages sans objet : aucune ligne ne déclare de ménage (clé menage)")
-    tbs, duree_construction = _systeme()
+    tbs = _systeme()
     periode = f"{op.mise_en_service}-01"
     foyer = op.produit == "foyer"
     individus, familles, foyers, menages, cas = {}, {}, {}, {}, []
@@ -84,12 +82,10 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_
             menages[m] = menage
             cas.append((l, r, loyer))
     situation = {"individus": individus, "familles": familles, "foyers_fiscaux": foyers, "menages": menages}
-    debut = time.perf_counter()
     sim = SimulationBuilder().build_from_entities(tbs, situation)
     sim.set_input("aide_logement_base_ressources", periode, [r for _, r, _ in cas])
     apl = sim.calculate("aide_logement_montant", periode)
     rls = sim.calculate("reduction_loyer_solidarite", periode) if op.rls and not foyer else [0.0] * len(cas)
-    duree = time.perf_counter() - debut
     sortie, constats = [], []
     for (l, r, loyer), a, red in zip(cas, apl, rls):
         charges = 0.0 if foyer else (l.charges_locatives or 0.0)  # la redevance d'un foyer comprend les charges
@@ -107,4 +103,4 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_
                 f"reste à charge {reste:.2f} € / mois pour un seuil de {seuil_reste_a_charge:.2f} €".replace(".", ",")))
     return VueMenages(disponible=True, message="", lignes=tuple(sortie), periode=periode,
                       openfisca_version=version("openfisca-france"), seuil_reste_a_charge=seuil_reste_a_charge,
-                      constats=tuple(constats), duree_calcul=duree, duree_construction=duree_construction)
+                      constats=tuple(constats))

@@ -28,6 +28,7 @@ from plai_bilan.bilan import (
     ValeurPerimee,
     ValeurUtilisee,
 )
+from plai_bilan.catalogue import montants_par_logement
 from plai_bilan.erreurs import ParametreInvalide, ScenarioInvalide
 from plai_bilan.format import euros
 from plai_bilan.moteur import loyers as formules
@@ -438,7 +439,7 @@ def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: s
             personnes_a_charge=None if lg.menage is None else lg.menage.personnes_a_charge,
             loyer=loyer, loyer_accessoire=lg.loyer_accessoire, origine=origine, reduction_loyer_solidarite=rls,
             rls_bareme=rls_bareme, soumis_rls=expose, loyer_plai_ordinaire=float(loyer_plai),
-            loyer_m2_saisi=lg.loyer_m2, loyer_mensuel_saisi=lg.loyer_mensuel, redevance_max=lg.redevance_max,
+            redevance_max=lg.redevance_max,
             ressources=ressources, plafond_ressources=plafond_ressources, plafond_ressources_date=date_ressources)
         lignes.append(ligne)
         faites[lg] = ligne
@@ -738,14 +739,10 @@ def _hypotheses(sc: Scenario, exoneration_legale: int | None, taux_tva: float, m
         charges_pct_loyers=ex.charges_pct_loyers / 100.0,
         indexation_loyers=ex.indexation.loyers_pct / 100.0,
         indexation_charges=ex.indexation.charges_pct / 100.0,
-        frais_gestion=ex.frais_gestion,
-        entretien_courant=ex.entretien_courant,
+        **{nom: getattr(ex, nom) for nom in montants_par_logement()},
         gros_entretien=ex.gros_entretien,
         gros_entretien_pct_travaux=_pct(ex.gros_entretien_pct_travaux),
         gros_entretien_total=ge_total,
-        assurance=ex.assurance,
-        autres_charges=ex.autres_charges,
-        charges_comprises=ex.charges_comprises,
         tfpb_montant=ex.tfpb.montant if ex.tfpb else 0.0,
         tfpb_exoneration=(ex.tfpb.exoneration if ex.tfpb.exoneration is not None else exoneration_legale)
         if ex.tfpb else 0,
@@ -774,8 +771,7 @@ def _prets(sc: Scenario) -> tuple[CaracteristiquesPret, ...]:
 
 
 _NOMS_HYP = ("vacance", "impayes", "charges_pct_loyers", "indexation_loyers", "indexation_charges",
-             "frais_gestion", "entretien_courant", "assurance", "autres_charges", "charges_comprises",
-             "gros_entretien_total", "gla_montant", "gla_duree", "accompagnement_montant", "accompagnement_duree",
+             *montants_par_logement(), "gros_entretien_total", "gla_montant", "gla_duree", "accompagnement_montant", "accompagnement_duree",
              "financement_accompagnement_montant", "financement_accompagnement_duree", "tfpb_montant",
              "tfpb_exoneration", "fonds_propres", "fonds_propres_taux", "fonds_propres_duree", "tresorerie_initiale")
 _LIRE_HYP = attrgetter(*_NOMS_HYP)
@@ -888,7 +884,3 @@ def variantes_contreparties(sc: Scenario) -> list[Scenario]:
                  subventions=subventions)
     return [v1, v2, v3, v4]
 
-
-def variante_plai_ordinaire(sc: Scenario) -> Scenario:
-    """La même opération en PLAI ordinaire : la dernière des variantes des contreparties."""
-    return variantes_contreparties(sc)[-1]

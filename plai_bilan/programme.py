@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from plai_bilan.catalogue import catalogue
 from plai_bilan.erreurs import ErreurPlaiBilan, ScenarioInvalide
 
 PAQUET = 200  # opérations préparées puis résolues ensemble
@@ -24,22 +25,30 @@ class Ligne:
     erreur: str | None = None
 
 
-def _valeur_cellule(brute: str) -> Any:
-    """Le texte d'une cellule de table, typé : nombre (point ou virgule décimale), booléen, texte ; vide : None."""
+def _valeur_cellule(brute: str, cle: str = "") -> Any:
+    """Le texte d'une cellule de table, typé selon sa clé au catalogue (texte, nombre ou entier, booléen, date) ;
+    une clé inconnue du catalogue (le lecteur la refusera en la nommant) est devinée. Vide : None. Un texte qui
+    ne se lit pas dans le type de sa clé reste texte : le lecteur du scénario dit ce qu'il attendait."""
     t = brute.strip()
     if t == "":
         return None
+    info = catalogue().scenario.get(re.sub(r"\[\d+\]", "", cle))
+    sorte = info["type"] if info else None
+    if sorte == "texte":
+        return t
     bas = t.lower()
-    if bas in ("vrai", "true", "oui"):
-        return True
-    if bas in ("faux", "false", "non"):
-        return False
-    nombre = t.replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
-    if re.fullmatch(r"-?\d+", nombre):
-        return int(nombre)
-    if re.fullmatch(r"-?\d+[.,]\d*", nombre):
-        return float(nombre.replace(",", "."))
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+    if sorte in ("booléen", None):
+        if bas in ("vrai", "true", "oui"):
+            return True
+        if bas in ("faux", "false", "non"):
+            return False
+    if sorte in ("nombre", "entier", None):
+        nombre = t.replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
+        if re.fullmatch(r"-?\d+", nombre):
+            return int(nombre)
+        if re.fullmatch(r"-?\d+[.,]\d*", nombre):
+            return float(nombre.replace(",", "."))
+    if sorte in ("date", None) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
         from datetime import date
 
         return date.fromisoformat(t)
@@ -163,7 +172,7 @@ def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> It
             for cle, brute in ligne.items():
                 if cle is None or cle.strip() in ("", "modele"):
                     continue
-                valeur = _valeur_cellule(brute or "")
+                valeur = _valeur_cellule(brute or "", cle.strip())
                 if valeur is not None:
                     _placer(doc, cle.strip(), valeur, ou)
             empreinte = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from plai_bilan.catalogue import montants_par_logement
 from plai_bilan.erreurs import ScenarioInvalide
 from plai_bilan.fichiers import TAILLE_MAX, lire_fichier_borne  # noqa: F401  (réexportés)
 
@@ -198,6 +199,7 @@ class Exploitation:
     assurance: float
     autres_charges: float
     charges_comprises: float
+    provision_gros_travaux: float
     charges_pct_loyers: float
     tfpb: Tfpb | None
     gla: MontantDuree | None
@@ -448,10 +450,6 @@ def _fmt(v: float) -> str:
     return f"{v:g}"
 
 
-CLES_OPERATION = ("nom", "nature", "produit", "region", "zone_loyer", "zone_apl", "date_agrement",
-                  "mise_en_service", "marge_locale_pct", "rls", "ascenseur", "loyer_plafond_m2", "qpv", "anru",
-                  "refinancement", "plai_adaptes_meme_adresse", "parametres_locaux")
-
 
 def _operation(t: _Table) -> Operation:
     op = Operation(
@@ -668,13 +666,9 @@ def _exploitation(t: _Table) -> Exploitation:
     ex = Exploitation(
         vacance_pct=t.nombre("vacance_pct", 0.0, mini=0.0, maxi=100.0, pct=True),
         impayes_pct=t.nombre("impayes_pct", 0.0, mini=0.0, maxi=100.0, pct=True),
-        frais_gestion=t.nombre("frais_gestion", 0.0, mini=0.0),
-        entretien_courant=t.nombre("entretien_courant", 0.0, mini=0.0),
+        **{nom: t.nombre(nom, 0.0, mini=0.0) for nom in montants_par_logement()},
         gros_entretien=t.nombre("gros_entretien", None, mini=0.0),
         gros_entretien_pct_travaux=t.nombre("gros_entretien_pct_travaux", None, mini=0.0, maxi=100.0, pct=True),
-        assurance=t.nombre("assurance", 0.0, mini=0.0),
-        autres_charges=t.nombre("autres_charges", 0.0, mini=0.0),
-        charges_comprises=t.nombre("charges_comprises", 0.0, mini=0.0),
         charges_pct_loyers=t.nombre("charges_pct_loyers", 0.0, mini=0.0, maxi=100.0, pct=True),
         tfpb=tfpb,
         gla=_montant_duree(t.table("gla", None)),
@@ -720,9 +714,6 @@ def _analyse(t: _Table | None) -> Analyse:
         raise t.erreur("taux_actualisation_pct", "clé obligatoire quand critere = \"van\"")
     return a
 
-
-SECTIONS = ("operation", "logements", "prix_de_revient", "subventions", "fonds_propres", "prets",
-            "exploitation", "livret_a", "analyse")
 
 
 def _sieg(t: _Table | None) -> OptionsSieg:

@@ -16,18 +16,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 def pytest_addoption(parser):
     parser.addoption("--tableur", action="store_true", default=False,
                      help="lance aussi les tests lents de recalcul par LibreOffice (toujours lancés en CI)")
+    parser.addoption("--integration", action="store_true", default=False,
+                     help="lance aussi les tests d'intégration lents : roues et pipx, compilation du noyau à neuf, "
+                          "openfisca, processus lancés et interrompus, dask, fuzz (toujours lancés en CI)")
 
 
 def pytest_collection_modifyitems(config, items):
-    """Les tests qui recalculent un classeur dans LibreOffice (fixture ``profil`` ou marque ``tableur``) ne
-    tournent qu'en intégration continue ou avec --tableur : la boucle par défaut prend quelques secondes."""
-    lancer = bool(os.environ.get("CI")) or config.getoption("--tableur")
-    saut = pytest.mark.skip(reason="recalcul LibreOffice (lent) : lancez avec --tableur ; toujours lancé en CI")
+    """Les tests qui recalculent un classeur dans LibreOffice (fixture ``profil`` ou marque ``tableur``) et les
+    tests d'intégration (marque ``integration``) ne tournent qu'en intégration continue ou avec --tableur,
+    --integration : la boucle par défaut tient sous une minute de calcul."""
+    ci = bool(os.environ.get("CI"))
+    sauts = {"tableur": (ci or config.getoption("--tableur"), pytest.mark.skip(
+                 reason="recalcul LibreOffice (lent) : lancez avec --tableur ; toujours lancé en CI")),
+             "integration": (ci or config.getoption("--integration"), pytest.mark.skip(
+                 reason="intégration (lent) : lancez avec --integration ; toujours lancé en CI"))}
     for item in items:
         if "profil" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.tableur)
-        if item.get_closest_marker("tableur") and not lancer:
-            item.add_marker(saut)
+        for marque, (lancer, saut) in sauts.items():
+            if item.get_closest_marker(marque) and not lancer:
+                item.add_marker(saut)
 
 
 @pytest.fixture(params=A_CALCULER, ids=lambda p: p.stem)

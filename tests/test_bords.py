@@ -188,6 +188,7 @@ def _gros_scenario(tmp_path) -> Path:
     return ecrire(tmp_path, TEXTE + prets, "gros.toml")
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("signal_envoye", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
 def test_interruption_pendant_un_export_ne_laisse_rien(tmp_path, signal_envoye):
     f = _gros_scenario(tmp_path)
@@ -239,6 +240,7 @@ def test_nom_de_fichier_non_utf8(tmp_path):
 # ----------------------------------------------------------------------------------------------- fuzz du texte brut
 
 
+@pytest.mark.integration
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_texte_toml_brut_fuzz(tmp_path, data):
@@ -278,6 +280,7 @@ def test_texte_toml_brut_fuzz(tmp_path, data):
     ("subvention", "{aa}", "--format", "json", "-o", "{sortie}.json"),
     ("comparer", "{aa}", "{aa}", "--format", "csv", "-o", "{sortie}.csv"),
 ])
+@pytest.mark.integration
 def test_deux_lancements_donnent_les_memes_octets(tmp_path, commande):
     demande = RACINE / "scenarios" / "instruction-villeurbanne-demande-justifiee.toml"
     fichiers = []

@@ -17,7 +17,7 @@ import pytest
 from plai_bilan.api import exporter
 from plai_bilan.calcul import subvention_minimale
 from plai_bilan.export.excel import HYP, LOYERS
-from plai_bilan.scenario import Analyse, LivretA, charger_scenario
+from plai_bilan.scenario import Analyse, LivretA, charger_scenario, scenario_depuis_dict
 from conftest import SCENARIOS
 from tableur import ecarts, libreoffice, valeurs
 from test_classeur import _variante_prets, nomme, verifier_contre_le_moteur
@@ -54,6 +54,21 @@ def test_valeurs_en_cache_egales_au_recalcul_complet(chemin, tmp_path):
     erreurs = [(f, c, v) for f, cellules in r["ouverture"].items() for c, v in cellules.items()
                if isinstance(v, dict)]
     assert erreurs == []
+
+
+def test_cas_ou_chaque_ligne_est_non_nulle_recalcule_comme_le_moteur(tmp_path):
+    """Chaque ligne du compte non nulle (provision pour gros travaux comprise) : les formules de chaque ligne simple,
+    recalculées par LibreOffice, donnent le cache et le moteur."""
+    import tomllib
+
+    cas = Path(__file__).resolve().parent / "cas" / "toutes-les-lignes-non-nulles.toml"
+    with cas.open("rb") as f:
+        sc = scenario_depuis_dict(tomllib.load(f)["scenario"], cas.name)
+    classeur = _exporter(sc, tmp_path / "etude.xlsx")
+    enregistre = tmp_path / "ouvert.xlsx"
+    r = libreoffice(classeur, tmp_path / "profil", recalcul_complet=True, enregistrer=enregistre)
+    assert ecarts(r["ouverture"], r["complet"]) == []
+    verifier_contre_le_moteur(valeurs(enregistre), subvention_minimale(sc))
 
 
 @pytest.mark.parametrize(("revisabilite", "critere"), [("double", "van"), ("simple", "tresorerie_cumulee")])

@@ -66,6 +66,31 @@ def test_cles_json_de_comparer_et_instruire(tmp_path):
     verifier(lancer("instruire", tmp_path / "demande.toml", "--format", "json"), "instruire")
 
 
+def test_cles_json_de_lot(tmp_path):
+    from conftest import RACINE
+
+    (tmp_path / "casse.toml").write_text("[operation\n", encoding="utf-8")
+    for f in (RACINE / "scenarios").glob("*.toml"):
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    d = lancer("lot", tmp_path, "--format", "json")
+    assert verifier(d, "lot") > 10 and len(d["erreurs"]) == 1
+    assert verifier(lancer("lot", tmp_path, "--format", "json", "--budget-fnap", "200000"), "lot") > 10
+
+
+def test_chaque_commande_json_a_son_document_et_sa_page():
+    """Chaque commande qui écrit du JSON (lue dans la ligne de commande) a son document au catalogue, et la page
+    docs/contrat-json.md la décrit."""
+    from conftest import RACINE
+    from plai_bilan.documentation import commandes_json
+
+    commandes = commandes_json()
+    assert {"simuler", "subvention", "instruire", "comparer", "sensibilite", "risque", "sieg", "lot"} <= set(commandes)
+    page = (RACINE / "docs" / "contrat-json.md").read_text(encoding="utf-8")
+    for nom, utilisation in commandes.items():
+        assert nom in C.documents, nom
+        assert f"## `{utilisation}`" in page, nom
+
+
 def test_chaque_grandeur_des_documents_a_un_libelle():
     for document in C.documents:
         for cle in C.document(document):

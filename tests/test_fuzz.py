@@ -10,6 +10,7 @@ import tomllib
 from datetime import date
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -108,12 +109,14 @@ def verifier(doc) -> None:
         assert np.isfinite(r.compte.tresorerie).all()
 
 
+@pytest.mark.integration
 @settings(max_examples=int(os.environ.get("FUZZ_EXEMPLES", 300)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutations())
 def test_mutations_des_exemples(doc):
     verifier(doc)
 
 
+@pytest.mark.integration
 @settings(max_examples=int(os.environ.get("FUZZ_EXEMPLES", 300)), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(perturbations())
@@ -121,6 +124,7 @@ def test_perturbations_numeriques_des_exemples(doc):
     verifier(doc)
 
 
+@pytest.mark.integration
 @settings(max_examples=200, deadline=None)
 @given(st.dictionaries(st.sampled_from(["operation", "logements", "prix_de_revient", "subventions", "prets",
                                         "exploitation", "livret_a", "analyse", "autre"]), valeurs, max_size=9))

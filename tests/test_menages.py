@@ -41,6 +41,7 @@ def apl_a_la_main(ligne, zone: str, jour: date, hlm: bool) -> float:
     return math.floor(max(0.0, brute) * (1 - CRDS))
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("chemin, hlm", [(AA, False), (MONTREUIL, True)], ids=["association", "hlm_rls"])
 def test_apl_egale_a_la_formule_publiee_a_un_euro_pres(chemin, hlm):
     pytest.importorskip("openfisca_france")

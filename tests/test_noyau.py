@@ -162,6 +162,7 @@ def test_prets_non_ranges_refuses():
         noyau.resoudre(desordre, np.array(["annuel"] * lot.n_operations))
 
 
+@pytest.mark.integration
 def test_sans_dossier_de_cache_inscriptible_le_noyau_compile_quand_meme(tmp_path):
     """Aucun emplacement de cache numba (paquet en lecture seule, dossier personnel absent) : compilé à
     chaque exécution, mêmes résultats."""
@@ -178,6 +179,7 @@ def test_sans_dossier_de_cache_inscriptible_le_noyau_compile_quand_meme(tmp_path
     assert json.loads(sans.stdout)["aleatoire"] == json.loads(avec.stdout)["aleatoire"]
 
 
+@pytest.mark.integration
 def test_un_seul_coeur_memes_resultats(tmp_path):
     """NUMBA_NUM_THREADS=1 (serveur partagé, docs/programme.md) : mêmes résultats qu'avec tous les cœurs."""
     import json

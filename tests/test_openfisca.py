@@ -15,6 +15,8 @@ import pytest
 from openfisca_parametres import CORRESPONDANCES, FORFAIT_CHARGES, LIVRET_A, ZONES, dossier, en_vigueur, serie
 from plai_bilan.parametres import charger_parametres
 
+pytestmark = pytest.mark.integration  # roues, pipx, openfisca : lancé en CI ou avec --integration
+
 RACINE = dossier()
 if RACINE is None:
     if os.environ.get("CI"):

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.integration  # roues, pipx, openfisca : lancé en CI ou avec --integration
+
 RACINE = Path(__file__).resolve().parent.parent
 
 

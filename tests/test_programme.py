@@ -122,7 +122,7 @@ def test_dossier_de_scenarios_avec_un_fichier_casse(tmp_path):
     r = lancer("lot", tmp_path, "--format", "json")
     assert r.exit_code == 1
     d = json.loads(r.stdout)
-    assert d["programme"]["resolues"] == 2 and d["erreurs"][0].startswith(f"{tmp_path / 'casse.toml'}")
+    assert d["programme"]["operations_resolues"] == 2 and d["erreurs"][0].startswith(f"{tmp_path / 'casse.toml'}")
 
 
 def test_budget_fnap_reparti_selon_la_regle_documentee():
@@ -168,6 +168,7 @@ def test_comparer_ecarte_un_fichier_fautif(tmp_path):
     assert f"{casse} : syntaxe TOML invalide" in r.stderr and "écarté de la comparaison" in r.stderr
 
 
+@pytest.mark.integration
 def test_dask_local_memes_resultats(monkeypatch):
     """Les paquets résolus par un LocalCluster dask.distributed donnent exactement les mêmes résultats."""
     pytest.importorskip("dask.distributed")
@@ -184,6 +185,7 @@ def test_dask_local_memes_resultats(monkeypatch):
     assert obtenu == attendu
 
 
+@pytest.mark.integration
 def test_dask_injoignable_une_ligne_francaise():
     pytest.importorskip("dask.distributed")
     r = lancer("lot", EXEMPLE, "--dask", "tcp://127.0.0.1:9")
@@ -241,6 +243,7 @@ def _avec_prets(tmp_path, n: int) -> Path:
     return chemin
 
 
+@pytest.mark.integration
 def test_exporter_montre_sa_progression_sur_un_vrai_terminal_et_rien_hors_terminal(tmp_path):
     import os
     import pty
@@ -358,6 +361,7 @@ def test_resultats_gardes_reconnus_a_l_identite_et_bornes():
     assert r.lire(enorme) == "E" and all(r.lire(t) is None for t in petits)
 
 
+@pytest.mark.integration
 @pytest.mark.parametrize("signal_envoye", ["SIGINT", "SIGTERM"])
 def test_lot_interrompu_ne_laisse_rien(tmp_path, signal_envoye):
     """Un programme long arrêté en cours (Ctrl-C, arrêt du système) : statut non nul, un mot, aucun fichier."""
@@ -418,3 +422,21 @@ def test_lot_trop_grand_pour_un_classeur_refuse_avant_le_calcul(tmp_path, monkey
     assert r.exit_code == 2
     assert "ne tiennent pas dans une feuille de classeur" in r.output and ".csv ou .parquet" in r.output
     assert not list(tmp_path.iterdir())
+
+
+def test_cellules_typees_par_leur_cle_au_catalogue(tmp_path):
+    """Une opération nommée « non » ou « 2024 » reste un nom (clé texte) ; « non » d'une clé booléenne est faux ;
+    « 420 000 » d'une clé nombre est un nombre."""
+    import shutil
+
+    from conftest import RACINE
+
+    shutil.copy(RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml", tmp_path / "aa.toml")
+    (tmp_path / "t.csv").write_text("modele;operation.nom;prix_de_revient.travaux;operation.rls\n"
+                                    "aa.toml;non;420 000;non\naa.toml;2024;420000;faux\n", encoding="utf-8")
+    from plai_bilan.programme import operations
+
+    sources = operations(tmp_path / "t.csv")
+    assert [sc.operation.nom for _, sc in sources] == ["non", "2024"]
+    assert [sc.prix_de_revient.travaux for _, sc in sources] == [420000.0, 420000.0]
+    assert [sc.operation.rls for _, sc in sources] == [False, False]

@@ -25,6 +25,7 @@ from plai_bilan.choix import (
     ZONES_APL,
     ZONES_LOYER,
 )
+from plai_bilan.catalogue import lignes_simples, montants_par_logement
 from plai_bilan.export.classeur import cellule, ecrire, formule, oui_non, ref
 
 # Choix fermés des clés du scénario : listes déroulantes.
@@ -236,23 +237,19 @@ class FeuillesEntrees(ExportBase):
         ex = sc.exploitation
         entree("Vacance", hyp.vacance, "pct", "% des loyers", "exploitation.vacance_pct", "vacance")
         entree("Impayés", hyp.impayes, "pct", "% des loyers", "exploitation.impayes_pct", "impayes")
-        entree("Frais de gestion", ex.frais_gestion, "euros", "€/logement/an", "exploitation.frais_gestion",
-               "frais_gestion")
-        entree("Entretien courant", ex.entretien_courant, "euros", "€/logement/an", "exploitation.entretien_courant",
-               "entretien_courant")
-        entree("Gros entretien (par logement)", ex.gros_entretien, "euros", "€/logement/an",
-               "exploitation.gros_entretien", "gros_entretien")
-        entree("Gros entretien en % des travaux (prime s'il est rempli)",
-               hyp.gros_entretien_pct_travaux, "pct",
-               "% des travaux/an", "exploitation.gros_entretien_pct_travaux", "gros_entretien_pct_travaux")
-        calcule("Gros entretien de l'opération, année 1", "IF(ISNUMBER(gros_entretien_pct_travaux),"
-                "gros_entretien_pct_travaux*travaux,N(gros_entretien)*n_logements)", hyp.gros_entretien_total, "euros",
-                "€/an", "gros_entretien_total")
-        entree("Assurance", ex.assurance, "euros", "€/logement/an", "exploitation.assurance", "assurance")
-        entree("Autres charges", ex.autres_charges, "euros", "€/logement/an", "exploitation.autres_charges",
-               "autres_charges")
-        entree("Charges comprises dans la redevance (foyer)", ex.charges_comprises, "euros", "€/logement/an",
-               "exploitation.charges_comprises", "charges_comprises")
+        for d in lignes_simples().values():
+            if d.montant in montants_par_logement():  # un montant par logement et par an, lu de sa clé
+                entree(cles[d.scenario]["libelle"], getattr(ex, d.montant), "euros", cles[d.scenario]["unite"],
+                       d.scenario, d.montant)
+            elif d.cle == "gros_entretien":
+                entree("Gros entretien (par logement)", ex.gros_entretien, "euros", "€/logement/an",
+                       "exploitation.gros_entretien", "gros_entretien")
+                entree("Gros entretien en % des travaux (prime s'il est rempli)", hyp.gros_entretien_pct_travaux,
+                       "pct", "% des travaux/an", "exploitation.gros_entretien_pct_travaux",
+                       "gros_entretien_pct_travaux")
+                calcule("Gros entretien de l'opération, année 1", "IF(ISNUMBER(gros_entretien_pct_travaux),"
+                        "gros_entretien_pct_travaux*travaux,N(gros_entretien)*n_logements)", hyp.gros_entretien_total,
+                        "euros", "€/an", "gros_entretien_total")
         entree("Charges en % des loyers", hyp.charges_pct_loyers, "pct", "% des loyers",
                "exploitation.charges_pct_loyers", "charges_pct_loyers")
         entree("TFPB", ex.tfpb.montant if ex.tfpb else 0.0, "euros", "€/logement/an", "exploitation.tfpb.montant",
@@ -661,7 +658,7 @@ class FeuillesEntrees(ExportBase):
             def h(c: int) -> str:
                 return ref(HYP, hr, c)
 
-            B, C, D, E, F, H, I, J, K = (cellule(l, c) for c in (1, 2, 3, 4, 5, 7, 8, 9, 10))
+            C, D, E, F, H, I, J, K = (cellule(l, c) for c in (2, 3, 4, 5, 7, 8, 9, 10))
             ws.write_string(l, 0, ll.typologie or f"ligne {i + 1}")
             formule(ws, l, 1, h(1), ll.nombre, self.f("nombre"))
             formule(ws, l, 2, h(2), ll.surface_habitable, self.f("decimal"))

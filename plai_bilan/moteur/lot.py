@@ -68,6 +68,7 @@ class Lot:
     assurance: np.ndarray
     autres_charges: np.ndarray
     charges_comprises: np.ndarray
+    provision_gros_travaux: np.ndarray
     gros_entretien_total: np.ndarray  # euros par an pour l'opération, année 1
     gla_montant: np.ndarray
     gla_duree: np.ndarray

@@ -59,12 +59,6 @@ class Echeancier:
     taux: np.ndarray  # taux appliqué chaque année
     progressivite: np.ndarray  # progressivité révisée chaque année
 
-    def selection(self, prets: np.ndarray, horizon: int) -> Echeancier:
-        """Les prêts choisis (indices ou masque), années 1..horizon."""
-        return Echeancier(self.capital_initial[prets], self.echeances[prets, :horizon], self.interets[prets, :horizon],
-                          self.amortissements[prets, :horizon], self.capital_restant_du[prets, :horizon],
-                          self.taux[prets, :horizon], self.progressivite[prets, :horizon])
-
 
 def echeancier(
     principal: np.ndarray,

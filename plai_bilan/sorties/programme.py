@@ -56,14 +56,15 @@ def synthese(lignes: list[dict[str, Any]], budget: float | None) -> dict[str, An
     faisables = [l for l in ok if l["faisable"]]
     somme = lambda cle: sum(l[cle] or 0.0 for l in faisables)  # noqa: E731
     par_logement = [l["subvention_minimale_par_logement"] for l in faisables]
-    s = {"operations": len(lignes), "resolues": len(ok), "en_erreur": len(lignes) - len(ok),
-         "infaisables": len(ok) - len(faisables), "logements": sum(l["n_logements"] for l in ok),
-         "plai_adaptes": sum(l["n_plai_adapte"] for l in ok), "prix_de_revient": sum(l["prix_de_revient"] for l in ok),
+    s = {"nombre_operations": len(lignes), "operations_resolues": len(ok), "operations_en_erreur": len(lignes) - len(ok),
+         "operations_infaisables": len(ok) - len(faisables), "n_logements": sum(l["n_logements"] for l in ok),
+         "n_plai_adapte": sum(l["n_plai_adapte"] for l in ok), "prix_de_revient": sum(l["prix_de_revient"] for l in ok),
          "subvention_minimale": somme("subvention_minimale"), "cout_contreparties": somme("cout_contreparties"),
          "subvention_justifiable": somme("subvention_justifiable"),
          "besoin_hors_contreparties": somme("besoin_hors_contreparties"),
          "par_logement_p10": _quantile(par_logement, 0.1), "par_logement_p50": _quantile(par_logement, 0.5),
-         "par_logement_p90": _quantile(par_logement, 0.9), "budget_fnap": budget}
+         "par_logement_p90": _quantile(par_logement, 0.9), "budget_fnap": budget,
+         "operations_financees": None, "plai_adaptes_finances": None, "budget_engage": None}
     if budget is not None:
         financees = [l for l in lignes if l.get("financee_par_le_budget")]
         s["operations_financees"] = len(financees)
@@ -75,8 +76,8 @@ def synthese(lignes: list[dict[str, Any]], budget: float | None) -> dict[str, An
 def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
     from plai_bilan.format import euros
 
-    m = [f"Programme : {s['operations']} opérations, {s['resolues']} résolues, {s['en_erreur']} en erreur, "
-         f"{s['infaisables']} infaisables ; {s['logements']} logements dont {s['plai_adaptes']} PLAI adaptés",
+    m = [f"Programme : {s['nombre_operations']} opérations, {s['operations_resolues']} résolues, {s['operations_en_erreur']} en erreur, "
+         f"{s['operations_infaisables']} infaisables ; {s['n_logements']} logements dont {s['n_plai_adapte']} PLAI adaptés",
          f"Prix de revient total : {euros(s['prix_de_revient'])}",
          f"Subventions d'équilibre (tout l'écart de financement) : {euros(s['subvention_minimale'])}",
          f"Coût des contreparties sociales : {euros(s['cout_contreparties'])}",
@@ -146,9 +147,9 @@ def _classeur(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str) -> N
     ws.write_string(0, 0, "Programme d'opérations", f(titre=True))
     ws.set_column(0, 0, 62)
     ws.set_column(1, 1, 20)
-    vue = [("Opérations", s["operations"], "nombre"), ("résolues", s["resolues"], "nombre"),
-           ("en erreur", s["en_erreur"], "nombre"), ("infaisables", s["infaisables"], "nombre"),
-           ("Logements", s["logements"], "nombre"), ("dont PLAI adaptés", s["plai_adaptes"], "nombre"),
+    vue = [("Opérations", s["nombre_operations"], "nombre"), ("résolues", s["operations_resolues"], "nombre"),
+           ("en erreur", s["operations_en_erreur"], "nombre"), ("infaisables", s["operations_infaisables"], "nombre"),
+           ("Logements", s["n_logements"], "nombre"), ("dont PLAI adaptés", s["n_plai_adapte"], "nombre"),
            ("Prix de revient total", s["prix_de_revient"], "euros"),
            ("Subventions d'équilibre (tout l'écart de financement)", s["subvention_minimale"], "euros"),
            ("Coût des contreparties sociales", s["cout_contreparties"], "euros"),
