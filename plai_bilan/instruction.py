@@ -19,12 +19,13 @@ import unicodedata
 
 from plai_bilan.calcul import subvention_minimale
 from plai_bilan.erreurs import ScenarioInvalide
-from plai_bilan.etudes import Verdict
+from plai_bilan.etudes import NON_CONFORME, Verdict
 from plai_bilan.parametres import Parametres
 from plai_bilan.preparation import preparer
 from plai_bilan.scenario import Scenario
 
 TOLERANCE_DEMANDE = 1.0  # euros : écart admis entre la demande et les bornes (option --tolerance)
+AUTRES_FINANCEURS = "du PLAI de droit commun, des collectivités, d'Action Logement ou des fonds propres"
 CRITERES_ELIGIBILITE = ("1", "2.1", "2.2", "3", "plafond", "anru", "refinancement")
 
 
@@ -70,4 +71,70 @@ def instruire(sc: Scenario, financeur: str | None = None, parametres: Parametres
         + sc.subventions[i + 1:])
     r = subvention_minimale(inconnue, parametres)
     eligibilite = tuple(c for c in r.controles if c.code in CRITERES_ELIGIBILITE)
-    return Verdict(r, i, s.financeur, round(float(demande), 2), eligibilite, tolerance)
+    return juger(r, i, s.financeur, round(float(demande), 2), eligibilite, tolerance)
+
+
+def _centimes(x: float | None) -> float | None:
+    return None if x is None else round(x, 2)
+
+
+def juger(b, indice: int, financeur: str, demande: float, constats: tuple, tolerance: float) -> Verdict:
+    """Les règles du verdict (docstring du module) appliquées au bilan de l'opération dont la subvention instruite
+    est l'inconnue, pour la demande ``demande`` (au centime)."""
+    from plai_bilan.format import euros
+
+    s, j, c = _centimes(b.subvention_minimale), _centimes(b.subvention_justifiable), b.cout_contreparties
+    non_conformes = tuple(k for k in constats if k.statut == NON_CONFORME)
+    if non_conformes:
+        verdict = "non_eligible"
+    elif not b.faisable or j is None:
+        verdict = "plan_non_equilibre"
+    elif demande > j + tolerance:
+        verdict = "excessive"
+    elif demande < s - tolerance:
+        verdict = "plan_non_equilibre"
+    else:
+        verdict = "justifiee"
+    ecart = None if s is None else round(demande - s, 2)
+    borne = None if s is None or c is None else "equilibre" if s <= c else "contreparties"
+    corridor = b.sieg.corridor if b.sieg is not None else None
+    maximum = None if corridor is None else corridor.maximum
+    excedent = round(demande - j, 2) if verdict == "excessive" else None
+    manque = None if s is None or demande >= s - tolerance else round(s - demande, 2)
+    dans = None if manque is None or j is None else round(max(0.0, j - demande), 2)
+    hors = None if manque is None or j is None else round(s - max(j, demande), 2)
+    if verdict == "non_eligible":
+        raison = "critère non conforme : " + " ; ".join(f"{k.code} ({k.libelle})" for k in non_conformes)
+    elif not b.faisable:
+        raison = (f"aucune subvention n'équilibre l'opération ({b.motif}) : le déficit dépasse les contreparties "
+                  "et doit être résorbé par d'autres ressources ou d'autres choix (voir le diagnostic)")
+    elif verdict == "excessive" and borne == "equilibre":
+        raison = (f"la demande ({euros(demande, 2)}) dépasse de {euros(excedent, 2)} la subvention d'équilibre "
+                  f"({euros(s, 2)}) : l'opération s'équilibre avec moins")
+    elif verdict == "excessive":
+        raison = (f"la demande ({euros(demande, 2)}) dépasse de {euros(excedent, 2)} le coût des contreparties "
+                  f"sociales ({euros(c, 2)}) ; le reste du besoin de l'opération ({euros(s - j, 2)}) doit venir "
+                  f"{AUTRES_FINANCEURS}, pas de la subvention PLAI adapté")
+    elif verdict == "plan_non_equilibre":
+        morceaux = []
+        if dans:
+            morceaux.append(f"{euros(dans, 2)} relèvent des contreparties sociales (la subvention PLAI adapté "
+                            f"peut aller jusqu'à {euros(j, 2)})")
+        if hors:
+            morceaux.append(f"{euros(hors, 2)} doivent venir {AUTRES_FINANCEURS}")
+        raison = (f"la demande ({euros(demande, 2)}) et le plan déclaré laissent un déficit de {euros(manque, 2)} : "
+                  + " ; ".join(morceaux))
+    else:
+        raison = (f"la demande ({euros(demande, 2)}) couvre le besoin d'équilibre ({euros(s, 2)}) sans dépasser le "
+                  f"coût des contreparties sociales ({euros(c, 2)})")
+    motifs: tuple[str, ...] = ()
+    if verdict != "justifiee":
+        motifs = ((raison,) if verdict != "non_eligible" else ()) + tuple(
+            f"critère {k.code} non conforme : {k.libelle}" for k in non_conformes)
+    return Verdict(bilan=b, indice=indice, financeur=financeur, demande=demande, constats_eligibilite=constats,
+                   tolerance=tolerance, verdict=verdict, subvention_minimale=s, justifiable=j, ecart=ecart,
+                   ecart_pct=None if s is None or s == 0 else ecart / s * 100, borne=borne,
+                   subvention_maximale=maximum,
+                   au_dessus_du_maximum=None if maximum is None else demande > maximum + tolerance,
+                   excedent=excedent, manque=manque, manque_dans_contreparties=dans, manque_hors_contreparties=hors,
+                   raison=raison, motifs=motifs)

@@ -87,7 +87,7 @@ def verifier_contre_le_moteur(wb, r) -> None:
     if r.faisable:
         assert nomme(wb, "subvention_minimale") == pytest.approx(r.subvention_minimale, abs=0.5)
     assert (nomme(wb, "annee_critique") or None) == r.annee_critique
-    assert nomme(wb, "loyer_equilibre") == pytest.approx(r.loyer_equilibre_m2, abs=1e-6)
+    assert nomme(wb, "loyer_equilibre_m2") == pytest.approx(r.loyer_equilibre_m2, abs=1e-6)
     if r.cout_contreparties is not None:
         assert nomme(wb, "cout_contreparties") == pytest.approx(r.cout_contreparties, abs=0.5)
         assert nomme(wb, "subvention_plai_ordinaire") == pytest.approx(r.subvention_plai_ordinaire, abs=0.5)
@@ -336,3 +336,32 @@ def test_recalcul_saisies_particulieres(tmp_path, profil):
     verifier_contre_le_moteur(wb, r)
     # La valeur de l'avis à l'agrément (06/2026), revalorisée jusqu'à 2029 : IRL T2 2026 (+1,15 %) puis +1 % par an.
     assert nomme(wb, "plafond_plai_m2") == pytest.approx(7.2 * 1.0115 * 1.01 ** 2, abs=1e-9)
+
+
+def test_chaque_nom_defini_est_une_cle_du_catalogue(tmp_path):
+    """Un nom par grandeur : chaque nom défini du classeur d'étude (chaque exemple, avec la feuille d'instruction)
+    et du classeur de saisie est une clé du catalogue."""
+    import openpyxl
+
+    from conftest import SCENARIOS
+    from plai_bilan.api import instruire
+    from plai_bilan.catalogue import catalogue
+    from plai_bilan.export.analyses import FeuilleInstruction
+
+    classeurs = []
+    for chemin in SCENARIOS:
+        sc = charger_scenario(chemin)
+        f = tmp_path / f"{chemin.stem}.xlsx"
+        if "instruction" in chemin.stem:
+            v = instruire(sc)
+            excel.exporter(v.bilan, f, supplements=(FeuilleInstruction(v),))
+        else:
+            exporter(sc, f)
+        classeurs.append(f)
+    r = CliRunner().invoke(main, ["modele", "-o", str(tmp_path / "saisie.xlsx")])
+    assert r.exit_code == 0, r.output
+    classeurs.append(tmp_path / "saisie.xlsx")
+    cles = catalogue().grandeurs
+    for f in classeurs:
+        noms = [n for n in openpyxl.load_workbook(f).defined_names if not n.startswith("_xlnm")]
+        assert noms and [n for n in noms if n not in cles] == [], f.name

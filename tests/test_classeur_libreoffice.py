@@ -253,12 +253,12 @@ def test_impression_un_pret_par_page_et_en_tetes_entiers(tmp_path):
 # ------------------------------------------------------------------ feuille SIEG
 def _sieg_egale_au_moteur(wb, b) -> None:
     c = b.sieg
-    for nom, valeur in (("sieg_cout_brut", c.cout_brut), ("sieg_recettes", c.poste("recettes")),
-                        ("sieg_cout_net", c.cout_net), ("sieg_subventions", c.poste("subventions")),
+    for nom, valeur in (("cout_brut", c.cout_brut), ("recettes", c.poste("recettes")),
+                        ("cout_net", c.cout_net), ("sieg_subventions", c.poste("subventions")),
                         ("sieg_avantage_prets", c.poste("avantage_prets")), ("sieg_avantage_tva", c.poste("avantage_tva")),
-                        ("sieg_exoneration_tfpb", c.poste("exoneration_tfpb")), ("sieg_compensation", c.compensation),
-                        ("sieg_benefice", c.benefice_raisonnable), ("sieg_marge", c.marge),
-                        ("sieg_maximum", c.corridor.maximum), ("prix_de_revient_ht", b.prix_de_revient_ht)):
+                        ("sieg_exoneration_tfpb", c.poste("exoneration_tfpb")), ("compensation", c.compensation),
+                        ("benefice_raisonnable", c.benefice_raisonnable), ("marge_surcompensation", c.marge),
+                        ("subvention_maximale", c.corridor.maximum), ("prix_de_revient_ht", b.prix_de_revient_ht)):
         assert nomme(wb, nom) == pytest.approx(valeur, abs=0.01), nom
 
 

@@ -34,17 +34,17 @@ class FeuilleInstruction:
         rg.saisie("Tolérance de l'instruction (€)", v.tolerance, "euros2", "tolerance_instruction")
         s = b.subvention_minimale  # en cache : la valeur exacte que recalcule la formule, pas l'arrondi au centime
         lignes = [
-            ("Besoin de financement de l'opération (S*)", 'IF(faisable="oui",subvention_brute,"aucune")',
+            ("Besoin de financement de l'opération (S*)", 'IF(faisable="oui",besoin_brut,"aucune")',
              s if b.faisable else "aucune", "euros2", None),
             ("Même opération en PLAI ordinaire (G)", "subvention_plai_ordinaire",
              b.subvention_plai_ordinaire if b.subvention_plai_ordinaire is not None else "aucune", "euros2", None),
             ("Coût des contreparties sociales (C = S* - G)", "cout_contreparties", b.cout_contreparties, "euros2",
              None),
             ("Subvention PLAI adapté justifiable, min(S*, C)",
-             'IF(AND(faisable="oui",ISNUMBER(cout_contreparties)),MAX(0,MIN(subvention_brute,cout_contreparties)),"")',
+             'IF(AND(faisable="oui",ISNUMBER(cout_contreparties)),MAX(0,MIN(besoin_brut,cout_contreparties)),"")',
              b.subvention_justifiable, "euros2", "subvention_justifiable"),
             ("Besoin hors contreparties (autres financeurs)",
-             'IF(ISNUMBER(subvention_justifiable),subvention_brute-subvention_justifiable,"")',
+             'IF(ISNUMBER(subvention_justifiable),besoin_brut-subvention_justifiable,"")',
              b.besoin_hors_contreparties, "euros2", None),
             ("Valeur de référence FNAP", "reference_fnap", b.reference_fnap, "euros", None),
             ("Demande / référence FNAP", 'IF(N(reference_fnap)>0,montant_demande/reference_fnap,"")',
@@ -70,7 +70,7 @@ class FeuilleInstruction:
         ws.write_string(l, 0, "Verdict", f(gras=True))
         formule(ws, l, 1, 'IF(criteres_non_conformes>0,"non éligible",IF(NOT(ISNUMBER(subvention_justifiable)),'
                 '"plan non équilibré",IF(ROUND(montant_demande,2)>ROUND(subvention_justifiable,2)+tolerance_instruction,'
-                '"demande excessive",IF(ROUND(montant_demande,2)<ROUND(subvention_brute,2)-tolerance_instruction,'
+                '"demande excessive",IF(ROUND(montant_demande,2)<ROUND(besoin_brut,2)-tolerance_instruction,'
                 '"plan non équilibré","demande justifiée"))))', _verdict_classeur(v), f(gras=True))
         l += 2
         ws.write_string(l, 0, "Raison (établie à l'export)", f(gras=True))

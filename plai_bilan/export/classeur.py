@@ -13,6 +13,8 @@ from typing import Any
 
 from xlsxwriter.utility import quote_sheetname, xl_rowcol_to_cell
 
+from plai_bilan.catalogue import catalogue
+
 COULEUR_SAISIE = "#FFF2CC"  # cellules modifiables
 COULEUR_ENTETE = "#DDEBF7"
 COULEUR_TITRE = "#1F4E78"
@@ -140,7 +142,10 @@ class Classeur:
         return self._formats[cle]
 
     def nommer(self, nom: str, feuille: str, ligne: int, colonne: int) -> str:
-        """Définit un nom de classeur sur une cellule ; renvoie le nom, à utiliser dans les formules."""
+        """Définit un nom de classeur sur une cellule ; renvoie le nom, à utiliser dans les formules. Le nom est une
+        clé du catalogue (un nom par grandeur)."""
+        if nom not in catalogue().grandeurs:
+            raise ValueError(f"nom de classeur « {nom} » absent du catalogue (plai_bilan/catalogue.toml)")
         self.noms[nom] = ref(feuille, ligne, colonne)
         self.wb.define_name(nom, "=" + self.noms[nom])
         return nom

@@ -69,26 +69,26 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
             lien("Année critique", "annee_critique", r.annee_critique, "entier")
             lien("Prêt d'équilibre avec la subvention", "pret_equilibre_initial-subvention_appliquee",
                  r.pret_equilibre, "euros")
-            lien("Loyer d'équilibre sans subvention (€/m² SU/mois)", "loyer_equilibre", r.loyer_equilibre_m2,
+            lien("Loyer d'équilibre sans subvention (€/m² SU/mois)", "loyer_equilibre_m2", r.loyer_equilibre_m2,
                  "euros_m2")
             lien("Même opération en PLAI ordinaire (G)", "subvention_plai_ordinaire",
                  r.subvention_plai_ordinaire if r.subvention_plai_ordinaire is not None else "aucune", "euros")
             lien("Coût des contreparties sociales (C = S* - G)", "cout_contreparties", r.cout_contreparties, "euros")
             lien("Subvention PLAI adapté justifiable, min(S*, C)",
-                 'IF(AND(faisable="oui",ISNUMBER(cout_contreparties)),MAX(0,MIN(subvention_brute,cout_contreparties)),'
+                 'IF(AND(faisable="oui",ISNUMBER(cout_contreparties)),MAX(0,MIN(besoin_brut,cout_contreparties)),'
                  '"")', r.subvention_justifiable, "euros", gras=True)
             lien("Besoin hors contreparties (autres financeurs)",
-                 'IF(AND(faisable="oui",ISNUMBER(cout_contreparties)),subvention_brute-MAX(0,MIN(subvention_brute,'
+                 'IF(AND(faisable="oui",ISNUMBER(cout_contreparties)),besoin_brut-MAX(0,MIN(besoin_brut,'
                  'cout_contreparties)),"")', r.besoin_hors_contreparties, "euros")
             lien("Valeur de référence FNAP", "reference_fnap", e.reference_fnap, "euros")
             t_min, _ = r.tresorerie_minimale
             lien("Trésorerie cumulée la plus basse", "tresorerie_minimale", t_min, "euros")
             lien("VAN avec la subvention minimale", "van_avec_subvention", r.compte.van, "euros")
             if r.sieg is not None and r.sieg.corridor is not None:
-                lien("Subvention maximale sans surcompensation (SIEG)", "sieg_maximum", r.sieg.corridor.maximum,
+                lien("Subvention maximale sans surcompensation (SIEG)", "subvention_maximale", r.sieg.corridor.maximum,
                      "euros", gras=True)
             if r.sieg is not None:
-                lien("Contrôle de surcompensation (SIEG)", "sieg_verdict",
+                lien("Contrôle de surcompensation (SIEG)", "verdict_sieg",
                      {"conforme": "pas de surcompensation", "reportable": "surcompensation reportable",
                       "a_rembourser": "surcompensation à rembourser"}[r.sieg.verdict], "texte")
             if not r.faisable:

@@ -28,7 +28,7 @@ class FeuilleSieg(ExportBase):
         rg = Rangees(self, ws, SIEG, ligne)
         saisie, res, lien = rg.saisie, rg.formule, rg.formule
 
-        lien("Période d'analyse (années)", "sieg_duree", h.duree, "entier", "Hypothèses : sieg.duree")
+        lien("Période d'analyse (années)", "periode", h.duree, "entier", "Hypothèses : sieg.duree")
         lien("Taux de swap de référence", "sieg_swap", h.taux_swap, "pct", "Hypothèses : sieg.taux_swap_pct"
              + (" (ESTIMATION par défaut)" if b.scenario.sieg.taux_swap_pct is None else ""))
         lien("Taux d'actualisation", "sieg_actualisation", h.taux_actualisation, "pct",
@@ -65,7 +65,7 @@ class FeuilleSieg(ExportBase):
             l = p + j
             A = cellule(l, 4)
             ws.write_number(l, 4, j + 1, self.f("entier"))
-            formule(ws, l, 5, f"IF({A}<=sieg_duree,(1+sieg_actualisation)^-{A},0)", v[j], self.f("unitaire"))
+            formule(ws, l, 5, f"IF({A}<=periode,(1+sieg_actualisation)^-{A},0)", v[j], self.f("unitaire"))
             formule(ws, l, 6, f"{expl('charges', j)}", c0["charges"][j], self.f("euros2"))
             formule(ws, l, 7, "+".join(formule_simple(d, A, None, annees="autres") for d in exonerees) or "0",
                     tfpb_exo[j], self.f("euros2"))
@@ -90,7 +90,7 @@ class FeuilleSieg(ExportBase):
             capital = self.pos.principal_pret[i]
             brut = f"{capital}*(1+sieg_marche)^{pref}-SUMPRODUCT({ech},{VM})"
             if i == i_solde:
-                texte = (f"MAX(0,IF({capital}>0,(pret_equilibre_initial-sieg_subvention)*({brut})/{capital},0))")
+                texte = (f"MAX(0,IF({capital}>0,(pret_equilibre_initial-subvention_retenue)*({brut})/{capital},0))")
             else:
                 texte = f"MAX(0,{brut})"
             avantages.append((nom, texte, a))
@@ -100,19 +100,19 @@ class FeuilleSieg(ExportBase):
         rg.ligne += 1
         s_ret = c.subvention
         res("Subvention à calculer retenue", "subvention_appliquee" if self.avec_solveur else "0", s_ret, "euros",
-            nom="sieg_subvention", aide="la subvention d'équilibre appliquée au plan (0 sans subvention à calculer)")
+            nom="subvention_retenue", aide="la subvention d'équilibre appliquée au plan (0 sans subvention à calculer)")
         res("Investissement au taux normal de TVA", "prix_de_revient_ht*(1+sieg_tva_normale)",
             c.poste("investissement"), nom="sieg_investissement", aide="prix de revient HT x (1 + TVA normale)")
         res("Charges d'exploitation (TFPB comptée sans exonération)", f"SUMPRODUCT({V},{CH})+SUMPRODUCT({V},{TF})",
             c.poste("charges"), nom="sieg_charges")
         res("Valeur résiduelle en fin de période (déduite)",
-            "(ht_foncier+(prix_de_revient_ht-ht_foncier)*MAX(0,1-sieg_duree/sieg_amortissement))*(1+sieg_tva_normale)"
-            "*(1+sieg_actualisation)^-sieg_duree", c.poste("valeur_residuelle"), nom="sieg_valeur_residuelle",
+            "(ht_foncier+(prix_de_revient_ht-ht_foncier)*MAX(0,1-periode/sieg_amortissement))*(1+sieg_tva_normale)"
+            "*(1+sieg_actualisation)^-periode", c.poste("valeur_residuelle"), nom="sieg_valeur_residuelle",
             aide="foncier entier, bâti amorti linéairement")
-        res("Coût brut", "sieg_investissement+sieg_charges-sieg_valeur_residuelle", c.cout_brut, nom="sieg_cout_brut",
+        res("Coût brut", "sieg_investissement+sieg_charges-sieg_valeur_residuelle", c.cout_brut, nom="cout_brut",
             gras=True)
-        res("Recettes : loyers et accessoires nets", f"SUMPRODUCT({V},{RE})", c.poste("recettes"), nom="sieg_recettes")
-        res("Coût net", "sieg_cout_brut-sieg_recettes", c.cout_net, nom="sieg_cout_net", gras=True)
+        res("Recettes : loyers et accessoires nets", f"SUMPRODUCT({V},{RE})", c.poste("recettes"), nom="recettes")
+        res("Coût net", "cout_brut-recettes", c.cout_net, nom="cout_net", gras=True)
         pl1, pl2 = self.pos.plan
         res("Subventions", f"SUMIF({ref(FIN, pl1, 1)}:{cellule(pl2, 1, True)},\"subvention\","
             f"{ref(FIN, pl1, 4)}:{cellule(pl2, 4, True)})", c.poste("subventions"), nom="sieg_subventions",
@@ -133,30 +133,30 @@ class FeuilleSieg(ExportBase):
         res("Financement de l'accompagnement", f"SUMPRODUCT({V},{FA})", c.poste("financement_accompagnement"),
             nom="sieg_financement_accompagnement")
         res("Compensation totale", "sieg_subventions+sieg_avantage_prets+sieg_avantage_tva+sieg_exoneration_tfpb+"
-            "sieg_financement_accompagnement+sieg_rabais+sieg_garanties", c.compensation, nom="sieg_compensation",
+            "sieg_financement_accompagnement+sieg_rabais+sieg_garanties", c.compensation, nom="compensation",
             gras=True)
         res("Bénéfice raisonnable sur les fonds propres", f"(sieg_swap+sieg_prime)*fonds_propres*SUM({V})",
-            c.benefice_raisonnable, nom="sieg_benefice", aide="(swap + prime) x fonds propres x Σ actualisation")
-        res("Marge : coût net + bénéfice - compensation", "sieg_cout_net+sieg_benefice-sieg_compensation", c.marge,
-            nom="sieg_marge", gras=True, aide="négative : surcompensation")
-        res("Compensation annuelle moyenne", "sieg_compensation/sieg_duree", c.compensation_annuelle_moyenne,
-            nom="sieg_moyenne")
-        res("Verdict", 'IF(sieg_marge>=0,"pas de surcompensation",IF(-sieg_marge<=sieg_report*sieg_moyenne,'
+            c.benefice_raisonnable, nom="benefice_raisonnable", aide="(swap + prime) x fonds propres x Σ actualisation")
+        res("Marge : coût net + bénéfice - compensation", "cout_net+benefice_raisonnable-compensation", c.marge,
+            nom="marge_surcompensation", gras=True, aide="négative : surcompensation")
+        res("Compensation annuelle moyenne", "compensation/periode", c.compensation_annuelle_moyenne,
+            nom="compensation_annuelle_moyenne")
+        res("Verdict", 'IF(marge_surcompensation>=0,"pas de surcompensation",IF(-marge_surcompensation<=sieg_report*compensation_annuelle_moyenne,'
             '"surcompensation reportable","surcompensation à rembourser"))', VERDICTS[c.verdict], "texte",
-            nom="sieg_verdict", gras=True)
+            nom="verdict_sieg", gras=True)
         r = c.corridor
         if r is not None:
             rg.ligne += 1
             res("Avantage de taux d'un euro du prêt d'équilibre (a)",
-                f"IF(pret_equilibre_initial-sieg_subvention>0,{cellule(ligne_avantages + i_solde, 1)}"
-                "/(pret_equilibre_initial-sieg_subvention),0)", r.avantage_unitaire, "unitaire", nom="sieg_a",
+                f"IF(pret_equilibre_initial-subvention_retenue>0,{cellule(ligne_avantages + i_solde, 1)}"
+                "/(pret_equilibre_initial-subvention_retenue),0)", r.avantage_unitaire, "unitaire", nom="avantage_unitaire",
                 aide="la marge baisse de (1 - a) par euro de subvention")
             res("Subvention minimale (équilibre)", "subvention_minimale", r.minimum if r.minimum is not None
                 else "aucune", "euros", aide="feuille Équilibre")
             res("Subvention maximale sans surcompensation",
-                "MIN(sieg_subvention+sieg_marge/(1-sieg_a),pret_equilibre_initial)", r.maximum, "euros",
-                nom="sieg_maximum", aide="S + marge / (1 - a), au plus le prêt d'équilibre", gras=True)
-            res("Ce qui fixe le maximum", 'IF(sieg_subvention+sieg_marge/(1-sieg_a)<=pret_equilibre_initial,'
+                "MIN(subvention_retenue+marge_surcompensation/(1-avantage_unitaire),pret_equilibre_initial)", r.maximum, "euros",
+                nom="subvention_maximale", aide="S + marge / (1 - a), au plus le prêt d'équilibre", gras=True)
+            res("Ce qui fixe le maximum", 'IF(subvention_retenue+marge_surcompensation/(1-avantage_unitaire)<=pret_equilibre_initial,'
                 '"marge de surcompensation nulle","prêt d\'équilibre entièrement remplacé")',
                 "marge de surcompensation nulle" if r.contrainte_maximum == "surcompensation"
                 else "prêt d'équilibre entièrement remplacé", "texte")

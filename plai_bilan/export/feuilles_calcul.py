@@ -362,38 +362,38 @@ class FeuillesCalcul(ExportBase):
         res("Prêt d'équilibre sans subvention (K)", "pret_equilibre_initial", r.pret_equilibre_initial, "euros",
             "prix de revient - autres ressources")
         res("Besoin : max(0, max -V/W)", f"MAX(0,MAX({colr('ratio')}))", brut, "euros2", "sur les années en échec",
-            "subvention_brute")
+            "besoin_brut")
         res("Années en échec sans levier", f"SUM({colr('sans_levier')})", n_sans, "entier",
             "déficit d'une année où le prêt d'équilibre ne paie plus rien", "annees_sans_levier")
         res("Faisable", f'IF(alerte_saisie<>"","saisie à corriger",IF(AND(annees_sans_levier=0,'
-            f'subvention_brute<=pret_equilibre_initial+{TOLERANCE}),"oui","non"))',
+            f'besoin_brut<=pret_equilibre_initial+{TOLERANCE}),"oui","non"))',
             "oui" if r.faisable else "non", "texte", "aucune année sans levier et S* <= K", "faisable")
-        res("Subvention minimale S*", 'IF(faisable="oui",subvention_brute,IF(alerte_saisie<>"","saisie à corriger",'
+        res("Subvention minimale S*", 'IF(faisable="oui",besoin_brut,IF(alerte_saisie<>"","saisie à corriger",'
             '"aucune"))', s if r.faisable else "aucune",
             "euros", "", "subvention_minimale", gras=True)
-        res("Subvention appliquée au plan et au compte", 'IF(faisable="oui",subvention_brute,0)',
+        res("Subvention appliquée au plan et au compte", 'IF(faisable="oui",besoin_brut,0)',
             r.compte.subvention, "euros", "0 si infaisable", "subvention_appliquee")
         premier_u = f'IFERROR(MATCH(1,{colr("u_positif")},0),0)'
         motif = r.motif or ""
         res("Motif d'infaisabilité",
             f'IF(annees_sans_levier>0,IF(OR({premier_u}=0,MATCH(1,{colr("sans_levier")},0)<{premier_u}),'
-            f'"{MOTIF_AVANT}","{MOTIF_APRES}"),IF(subvention_brute>pret_equilibre_initial+{TOLERANCE},'
+            f'"{MOTIF_AVANT}","{MOTIF_APRES}"),IF(besoin_brut>pret_equilibre_initial+{TOLERANCE},'
             f'"{MOTIF_STRUCTUREL}",""))', motif, "texte")
-        res("Année critique", f'IF(AND(faisable="oui",subvention_brute>0,critere<>"van"),INDEX({colr("annee")},'
+        res("Année critique", f'IF(AND(faisable="oui",besoin_brut>0,critere<>"van"),INDEX({colr("annee")},'
             f'MATCH(1,{colr("atteint_maximum")},0)),"")', r.annee_critique, "entier",
             "l'année qui atteint le maximum (la première en cas d'égalité à 1e-9 près)", "annee_critique")
         res("Année civile critique", 'IF(ISNUMBER(annee_critique),mise_en_service+annee_critique-1,"")',
             None if r.annee_critique is None else sc.operation.mise_en_service + r.annee_critique - 1, "entier")
         res("Prêt d'équilibre avec la subvention", "pret_equilibre_initial-subvention_appliquee",
             r.pret_equilibre, "euros", "K - S*")
-        res("Subvention minimale par logement", 'IF(faisable="oui",subvention_brute/n_logements,"")', r.subvention_minimale_par_logement,
+        res("Subvention minimale par logement", 'IF(faisable="oui",besoin_brut/n_logements,"")', r.subvention_minimale_par_logement,
             "euros")
         res("Subvention minimale par logement PLAI adapté",
-            'IF(AND(faisable="oui",n_plai_adapte>0),subvention_brute/n_plai_adapte,"")', r.subvention_minimale_par_logement_plai_adapte,
+            'IF(AND(faisable="oui",n_plai_adapte>0),besoin_brut/n_plai_adapte,"")', r.subvention_minimale_par_logement_plai_adapte,
             "euros")
         res("Loyer d'équilibre sans subvention (€/m² SU/mois)", f'IF(COUNT({colr("ratio_loyer")})=0,"",'
             f'MAX({colr("ratio_loyer")}))', r.loyer_equilibre_m2, "euros_m2",
-            "max de -V_L / W_L sur l'horizon, non plancher", "loyer_equilibre")
+            "max de -V_L / W_L sur l'horizon, non plancher", "loyer_equilibre_m2")
         if not self.foyer:
             res("Plafond PLAI de l'opération (€/m² SU/mois)", "plafond_plai_m2", e.plafond_plai_m2, "euros_m2")
         kp = d.pret_equilibre_plai
@@ -410,14 +410,14 @@ class FeuillesCalcul(ExportBase):
             r.subvention_plai_ordinaire if r.subvention_plai_ordinaire is not None else "aucune", "euros",
             "loyers au plafond PLAI, sans GLA ni accompagnement", "subvention_plai_ordinaire")
         res("Coût des contreparties sociales",
-            'IF(AND(faisable="oui",ISNUMBER(subvention_plai_ordinaire)),subvention_brute-subvention_plai_ordinaire,"")',
+            'IF(AND(faisable="oui",ISNUMBER(subvention_plai_ordinaire)),besoin_brut-subvention_plai_ordinaire,"")',
             r.cout_contreparties, "euros", "S* - S* en PLAI ordinaire", "cout_contreparties")
         ref_tot = e.reference_fnap
         res("Valeur de référence FNAP de l'opération", 'IF(ISNUMBER(reference_fnap_par_logement),'
             'reference_fnap_par_logement*n_plai_adapte,"")', ref_tot, "euros", "par logement PLAI adapté x nombre",
             "reference_fnap")
         res("Subvention minimale / référence FNAP",
-            'IF(AND(faisable="oui",N(reference_fnap)>0),subvention_brute/reference_fnap,"")',
+            'IF(AND(faisable="oui",N(reference_fnap)>0),besoin_brut/reference_fnap,"")',
             s / ref_tot if s is not None and ref_tot else None, "pct")
         tr_range = (f"{ref(EXPL, self.pos.expl_premiere, self.col_expl('tresorerie_s'))}:"
                     f"{cellule(self.pos.expl_premiere + self.h - 1, self.col_expl('tresorerie_s'), True)}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from plai_bilan.export.base import (
@@ -76,8 +77,6 @@ class FeuillesEntrees(ExportBase):
         def aide(l: int, c: int, cle: str, en_plus: str = "", commentaire: bool = True) -> None:
             """Commentaire d'aide (classeur de saisie) et liste déroulante ou contrôle de la valeur."""
             generique = cle.replace("[]", "")
-            import re
-
             generique = re.sub(r"\[\d+\]", "", generique)
             info = cles.get(generique)
             liste = CHOIX.get(re.sub(r"\[\d+\]", "[]", cle))
@@ -116,11 +115,15 @@ class FeuillesEntrees(ExportBase):
             self.entete(ws, ligne, 0, [titre, "Valeur", "Unité", "Clé du scénario"])
             ligne += 1
 
-        def entree(libelle: str, valeur: Any, fmt: str, unite: str, cle: str, nom: str | None = None,
-                   modifiable: bool = True) -> int:
-            """Une ligne « libellé, valeur, unité, clé du scénario ». Non modifiable : la valeur ne change pas les
-            formules (elle est relue telle quelle) ; tout est modifiable dans le classeur de saisie."""
+        def entree(cle: str, valeur: Any, fmt: str, nom: str | None = None, modifiable: bool = True,
+                   libelle: str | None = None, unite: str | None = None) -> int:
+            """Une ligne « libellé, valeur, unité, clé du scénario » ; libellé (court) et unité lus au catalogue
+            pour la clé, sauf s'ils sont donnés. Non modifiable : la valeur ne change pas les formules (elle est
+            relue telle quelle) ; tout est modifiable dans le classeur de saisie."""
             nonlocal ligne
+            info = cles.get(re.sub(r"\[\d*\]", "", cle), {})
+            libelle = info.get("court", info.get("libelle", "")) if libelle is None else libelle
+            unite = info.get("unite", "") if unite is None else unite
             ws.write_string(ligne, 0, libelle)
             ecrire(ws, ligne, 1, valeur, self.f(fmt, saisie=modifiable or modele))
             ws.write_string(ligne, 2, unite)
@@ -145,44 +148,36 @@ class FeuillesEntrees(ExportBase):
 
         op = sc.operation
         section("Opération")
-        entree("Nom", op.nom, "texte", "", "operation.nom", modifiable=False)
-        entree("Nature", op.nature, "texte", "", "operation.nature", modifiable=False)
-        entree("Produit", op.produit, "texte", "", "operation.produit", modifiable=False)
-        entree("Région (table FNAP)", op.region, "texte", "", "operation.region", modifiable=False)
-        entree("Zone des loyers maximaux", op.zone_loyer, "texte", "", "operation.zone_loyer", modifiable=False)
-        entree("Zone APL", op.zone_apl, "texte", "", "operation.zone_apl", modifiable=False)
-        entree("Date d'agrément", op.date_agrement.isoformat(), "texte", "", "operation.date_agrement",
-               modifiable=False)
-        entree("Mise en service (année civile de l'année 1)", op.mise_en_service, "entier", "année",
-               "operation.mise_en_service", "mise_en_service")
-        entree("Soumis à la RLS (VRAI ou FAUX)", op.rls, "booleen", "", "operation.rls", "rls_operation")
-        entree("Ascenseur (VRAI ou FAUX)", op.ascenseur, "booleen", "", "operation.ascenseur", "ascenseur")
-        entree("PLAI adaptés d'autres opérations à la même adresse (tranche FNAP)", op.plai_adaptes_meme_adresse,
-               "entier", "logements", "operation.plai_adaptes_meme_adresse", "plai_adaptes_meme_adresse")
-        entree("Quartier prioritaire de la politique de la ville (VRAI ou FAUX)", op.qpv, "booleen", "",
-               "operation.qpv", modifiable=False)
-        entree("Opération ANRU (VRAI ou FAUX)", op.anru, "booleen", "", "operation.anru", modifiable=False)
-        entree("Refinancement d'une opération existante (VRAI ou FAUX)", op.refinancement, "booleen", "",
-               "operation.refinancement", modifiable=False)
-        entree("Paramètres locaux (dossier, relatif au scénario)", op.parametres_locaux, "texte", "",
-               "operation.parametres_locaux", modifiable=False)
+        entree("operation.nom", op.nom, "texte", modifiable=False)
+        entree("operation.nature", op.nature, "texte", modifiable=False)
+        entree("operation.produit", op.produit, "texte", modifiable=False)
+        entree("operation.region", op.region, "texte", modifiable=False)
+        entree("operation.zone_loyer", op.zone_loyer, "texte", modifiable=False)
+        entree("operation.zone_apl", op.zone_apl, "texte", modifiable=False)
+        entree("operation.date_agrement", op.date_agrement.isoformat(), "texte", modifiable=False)
+        entree("operation.mise_en_service", op.mise_en_service, "entier", "mise_en_service")
+        entree("operation.rls", op.rls, "booleen", "rls_operation")
+        entree("operation.ascenseur", op.ascenseur, "booleen", "ascenseur")
+        entree("operation.plai_adaptes_meme_adresse", op.plai_adaptes_meme_adresse, "entier",
+               "plai_adaptes_meme_adresse")
+        entree("operation.qpv", op.qpv, "booleen", modifiable=False)
+        entree("operation.anru", op.anru, "booleen", modifiable=False)
+        entree("operation.refinancement", op.refinancement, "booleen", modifiable=False)
+        entree("operation.parametres_locaux", op.parametres_locaux, "texte", modifiable=False)
         if not self.foyer:
-            entree("Marge locale", hyp.marge_locale, "pct", "%", "operation.marge_locale_pct",
-                   "marge_locale")
-            entree("Loyer plafond de l'avis loyers (vide : LMzone x CS x (1 + marge))", op.loyer_plafond_m2,
-                   "euros_m2_4", "€/m² SU/mois", "operation.loyer_plafond_m2", "loyer_plafond_m2_saisi")
+            entree("operation.marge_locale_pct", hyp.marge_locale, "pct", "marge_locale")
+            entree("operation.loyer_plafond_m2", op.loyer_plafond_m2, "euros_m2_4", "loyer_plafond_m2_saisi")
 
         section("Prix de revient")
         pr = sc.prix_de_revient
-        entree("Charge foncière", pr.charge_fonciere, "euros", "€", "prix_de_revient.charge_fonciere",
-               "charge_fonciere")
-        entree("Travaux", pr.travaux, "euros", "€", "prix_de_revient.travaux", "travaux")
-        entree("Honoraires et frais", pr.honoraires, "euros", "€", "prix_de_revient.honoraires", "honoraires")
+        entree("prix_de_revient.charge_fonciere", pr.charge_fonciere, "euros", "charge_fonciere")
+        entree("prix_de_revient.travaux", pr.travaux, "euros", "travaux")
+        entree("prix_de_revient.honoraires", pr.honoraires, "euros", "honoraires")
         for nom, montant in pr.autres:
-            self.pos.autres_couts.append(entree(f"Autre : {nom}", montant, "euros", "€",
-                                                f"prix_de_revient.autres.{nom}"))
+            self.pos.autres_couts.append(entree(f"prix_de_revient.autres.{nom}", montant, "euros",
+                                                libelle=f"Autre : {nom}", unite="€"))
         for _ in range(LIGNES_EN_PLUS["autres"] if modele else 0):
-            l = entree("Autre : ", None, "euros", "€", "prix_de_revient.autres")
+            l = entree("prix_de_revient.autres", None, "euros")
             ws.write_string(l, 0, "Autre : ", self.f(saisie=True))
             ws.write_comment(l, 0, "Écrivez le nom du poste après « Autre : » (laissez vide pour ignorer)")
         taux_tva = {p.groupe: p.taux_tva for p in self.b.postes_prix_de_revient}
@@ -190,8 +185,8 @@ class FeuillesEntrees(ExportBase):
                                 ("honoraires", "honoraires"), ("autres", "autres postes")):
             if groupe not in taux_tva:  # sans autre poste : le taux du barème pour la nature
                 taux_tva[groupe] = taux_tva["travaux"]
-            entree(f"TVA : {libelle} (montants TTC, lus HT à ce taux)", taux_tva[groupe], "pct", "%",
-                   f"prix_de_revient.taux_tva_pct.{groupe}", f"tva_{groupe}")
+            entree(f"prix_de_revient.taux_tva_pct.{groupe}", taux_tva[groupe], "pct", f"tva_{groupe}",
+                   libelle=f"TVA : {libelle} (montants TTC, lus HT à ce taux)", unite="%")
 
         section("Subventions")
         ws.write_string(ligne - 1, 4, "Nature", self.f(entete=True))
@@ -215,11 +210,12 @@ class FeuillesEntrees(ExportBase):
             else:
                 mode, valeur, unite, modifiable = "montant", float(s.montant), "€", True
             cle = _cle_subvention(i, mode)
-            l = entree(s.financeur, valeur, "euros" if modifiable else "texte", unite, cle, modifiable=modifiable)
+            l = entree(cle, valeur, "euros" if modifiable else "texte", modifiable=modifiable, libelle=s.financeur,
+                       unite=unite)
             self._nature_subvention(ws, l, i, s.nature, modele)
             self.pos.subventions.append((l, mode))
         for i in range(len(sc.subventions), len(sc.subventions) + (LIGNES_EN_PLUS["subventions"] if modele else 0)):
-            l = entree("", None, "euros", "€", f"subventions[{i}].montant")
+            l = entree(f"subventions[{i}].montant", None, "euros", libelle="", unite="€")
             ws.write_blank(l, 0, None, self.f(saisie=True))
             ws.write_comment(l, 0, "Le financeur (laissez vide pour ignorer la ligne)")
             self._nature_subvention(ws, l, i, "autre", modele)
@@ -227,86 +223,68 @@ class FeuillesEntrees(ExportBase):
         section("Fonds propres")
         fp = sc.fonds_propres
         rem = fp.remuneration
-        entree("Fonds propres", fp.montant, "euros", "€", "fonds_propres.montant", "fonds_propres")
-        entree("Rémunération : taux", hyp.fonds_propres_taux, "pct", "%/an",
-               "fonds_propres.remuneration.taux_pct", "fonds_propres_taux")
-        entree("Rémunération : durée", rem.duree if rem else 0, "entier", "ans", "fonds_propres.remuneration.duree",
-               "fonds_propres_duree")
+        entree("fonds_propres.montant", fp.montant, "euros", "fonds_propres")
+        entree("fonds_propres.remuneration.taux_pct", hyp.fonds_propres_taux, "pct", "fonds_propres_taux")
+        entree("fonds_propres.remuneration.duree", rem.duree if rem else 0, "entier", "fonds_propres_duree")
 
         section("Exploitation (par logement et par an, prix de l'année 1)")
         ex = sc.exploitation
-        entree("Vacance", hyp.vacance, "pct", "% des loyers", "exploitation.vacance_pct", "vacance")
-        entree("Impayés", hyp.impayes, "pct", "% des loyers", "exploitation.impayes_pct", "impayes")
+        entree("exploitation.vacance_pct", hyp.vacance, "pct", "vacance")
+        entree("exploitation.impayes_pct", hyp.impayes, "pct", "impayes")
         for d in lignes_simples().values():
             if d.montant in montants_par_logement():  # un montant par logement et par an, lu de sa clé
-                entree(cles[d.scenario]["libelle"], getattr(ex, d.montant), "euros", cles[d.scenario]["unite"],
-                       d.scenario, d.montant)
+                entree(d.scenario, getattr(ex, d.montant), "euros", d.montant)
             elif d.cle == "gros_entretien":
-                entree("Gros entretien (par logement)", ex.gros_entretien, "euros", "€/logement/an",
-                       "exploitation.gros_entretien", "gros_entretien")
-                entree("Gros entretien en % des travaux (prime s'il est rempli)", hyp.gros_entretien_pct_travaux,
-                       "pct", "% des travaux/an", "exploitation.gros_entretien_pct_travaux",
+                entree("exploitation.gros_entretien", ex.gros_entretien, "euros", "gros_entretien")
+                entree("exploitation.gros_entretien_pct_travaux", hyp.gros_entretien_pct_travaux, "pct",
                        "gros_entretien_pct_travaux")
                 calcule("Gros entretien de l'opération, année 1", "IF(ISNUMBER(gros_entretien_pct_travaux),"
                         "gros_entretien_pct_travaux*travaux,N(gros_entretien)*n_logements)", hyp.gros_entretien_total,
                         "euros", "€/an", "gros_entretien_total")
-        entree("Charges en % des loyers", hyp.charges_pct_loyers, "pct", "% des loyers",
-               "exploitation.charges_pct_loyers", "charges_pct_loyers")
-        entree("TFPB", ex.tfpb.montant if ex.tfpb else 0.0, "euros", "€/logement/an", "exploitation.tfpb.montant",
-               "tfpb_montant")
-        entree("TFPB : années d'exonération" + (" (durée légale, CGI 1384 A ou 1384 C)" if hyp.tfpb_exoneration_legale
-                                                 else ""), hyp.tfpb_exoneration, "entier", "années",
-               "exploitation.tfpb.exoneration", "tfpb_exoneration")
+        entree("exploitation.charges_pct_loyers", hyp.charges_pct_loyers, "pct", "charges_pct_loyers")
+        entree("exploitation.tfpb.montant", ex.tfpb.montant if ex.tfpb else 0.0, "euros", "tfpb_montant")
+        entree("exploitation.tfpb.exoneration", hyp.tfpb_exoneration, "entier", "tfpb_exoneration",
+               libelle="TFPB : années d'exonération" + (" (durée légale, CGI 1384 A ou 1384 C)" if hyp.tfpb_exoneration_legale else ""),
+               unite="années")
         for cle, libelle in (("gla", "Gestion locative adaptée (par PLAI adapté)"),
                              ("accompagnement", "Accompagnement (par PLAI adapté)"),
                              ("financement_accompagnement", "Financement de l'accompagnement (par PLAI adapté)")):
             md = getattr(ex, cle)
-            entree(libelle, md.montant if md else 0.0, "euros", "€/logement/an", f"exploitation.{cle}.montant",
-                   f"{cle}_montant")
-            entree(f"{libelle.split(' (')[0]} : durée", md.duree if md else 0, "entier", "années",
-                   f"exploitation.{cle}.duree", f"{cle}_duree")
-        l = entree("Financement de l'accompagnement propre au PLAI adapté (VRAI : compte les PLAI adaptés, FAUX : "
-                   "tous les logements)", hyp.financement_accompagnement_contrepartie, "booleen", "",
-                   "exploitation.financement_accompagnement.contrepartie", "financement_accompagnement_contrepartie")
+            entree(f"exploitation.{cle}.montant", md.montant if md else 0.0, "euros", f"{cle}_montant", libelle=libelle,
+                   unite="€/logement/an")
+            entree(f"exploitation.{cle}.duree", md.duree if md else 0, "entier", f"{cle}_duree",
+                   libelle=f"{libelle.split(' (')[0]} : durée", unite="années")
+        l = entree("exploitation.financement_accompagnement.contrepartie", hyp.financement_accompagnement_contrepartie,
+                   "booleen", "financement_accompagnement_contrepartie")
         calcule("Logements comptés par le financement de l'accompagnement",
                 "IF(financement_accompagnement_contrepartie,n_plai_adapte,n_logements)",
                 self.b.assiettes["n_financement_accompagnement"], "nombre", "logements", "n_financement_accompagnement")
-        entree("Indexation des loyers", hyp.indexation_loyers, "pct", "%/an",
-               "exploitation.indexation.loyers_pct", "indexation_loyers")
-        entree("Indexation des charges", hyp.indexation_charges, "pct", "%/an",
-               "exploitation.indexation.charges_pct", "indexation_charges")
+        entree("exploitation.indexation.loyers_pct", hyp.indexation_loyers, "pct", "indexation_loyers")
+        entree("exploitation.indexation.charges_pct", hyp.indexation_charges, "pct", "indexation_charges")
         apl_pct = ex.indexation.plafonds_apl_pct
-        entree("Indexation des plafonds APL (vide : celle des loyers ; contrôles 2.1 et 2.2)",
-               None if apl_pct is None else apl_pct / 100, "pct", "%/an", "exploitation.indexation.plafonds_apl_pct",
+        entree("exploitation.indexation.plafonds_apl_pct", None if apl_pct is None else apl_pct / 100, "pct",
                modifiable=False)
-        entree("TFPB : critères environnementaux (exonération de 30 ans, CGI 1384 A)",
-               bool(ex.tfpb and ex.tfpb.criteres_environnementaux), "booleen", "",
-               "exploitation.tfpb.criteres_environnementaux", modifiable=False)
+        entree("exploitation.tfpb.criteres_environnementaux", bool(ex.tfpb and ex.tfpb.criteres_environnementaux),
+               "booleen", modifiable=False)
 
         section("Analyse")
-        entree("Critère d'équilibre", sc.analyse.critere, "texte", "", "analyse.critere", "critere")
-        entree("Taux d'actualisation (VAN)", hyp.taux_actualisation, "pct", "%/an",
-               "analyse.taux_actualisation_pct", "taux_actualisation")
-        entree("Trésorerie initiale", sc.analyse.tresorerie_initiale, "euros", "€", "analyse.tresorerie_initiale",
-               "tresorerie_initiale")
-        entree("Horizon (lignes du classeur)" if not modele else "Horizon (vide : max(40, plus long prêt))",
-               sc.analyse.duree if modele else self.h, "entier", "années", "analyse.duree", modifiable=False)
+        entree("analyse.critere", sc.analyse.critere, "texte", "critere")
+        entree("analyse.taux_actualisation_pct", hyp.taux_actualisation, "pct", "taux_actualisation")
+        entree("analyse.tresorerie_initiale", sc.analyse.tresorerie_initiale, "euros", "tresorerie_initiale")
+        entree("analyse.duree", sc.analyse.duree if modele else self.h, "entier", modifiable=False,
+               libelle="Horizon (lignes du classeur)" if not modele else "Horizon (vide : max(40, plus long prêt))",
+               unite="années")
 
         section("Contrôle de surcompensation (SIEG)")
         hs = self.b.hypotheses_sieg
-        entree("Période d'analyse (au plus l'horizon)", hs.duree, "entier", "années", "sieg.duree", "sieg_duree")
-        entree("Taux de swap de référence (ESTIMATION par défaut : la cotation du jour)", hs.taux_swap, "pct", "%/an",
-               "sieg.taux_swap_pct", "sieg_swap")
-        entree("Taux d'actualisation (par défaut le swap)", hs.taux_actualisation, "pct", "%/an",
-               "sieg.taux_actualisation_pct", "sieg_actualisation")
-        entree("Taux de marché des prêts (ESTIMATION par défaut : swap + 1 point)", hs.taux_marche, "pct", "%/an",
-               "sieg.taux_marche_pct", "sieg_marche")
-        entree("Durée d'amortissement du bâti (valeur résiduelle)", hs.duree_amortissement, "entier", "années",
-               "sieg.duree_amortissement", "sieg_amortissement")
-        entree("Décote foncière", hs.rabais_foncier, "euros", "€", "sieg.rabais_foncier", "sieg_rabais")
-        entree("Garanties d'emprunt gratuites", hs.garanties, "euros", "€", "sieg.garanties", "sieg_garanties")
-        entree("Analyse par produit (VRAI ou FAUX)", hs.individualisation, "booleen", "", "sieg.individualisation",
-               modifiable=False)
+        entree("sieg.duree", hs.duree, "entier", "periode")
+        entree("sieg.taux_swap_pct", hs.taux_swap, "pct", "sieg_swap")
+        entree("sieg.taux_actualisation_pct", hs.taux_actualisation, "pct", "sieg_actualisation")
+        entree("sieg.taux_marche_pct", hs.taux_marche, "pct", "sieg_marche")
+        entree("sieg.duree_amortissement", hs.duree_amortissement, "entier", "sieg_amortissement")
+        entree("sieg.rabais_foncier", hs.rabais_foncier, "euros", "sieg_rabais")
+        entree("sieg.garanties", hs.garanties, "euros", "sieg_garanties")
+        entree("sieg.individualisation", hs.individualisation, "booleen", modifiable=False)
 
         # Logements
         ligne += 1
