@@ -30,8 +30,8 @@ def test_la_roue_porte_les_donnees(roue):
     with zipfile.ZipFile(roue) as z:
         noms = set(z.namelist())
     attendus = {f"plai_bilan/parametres/{f.name}" for f in (RACINE / "plai_bilan" / "parametres").glob("*.toml")}
-    attendus |= {"plai_bilan/catalogue.toml", "plai_bilan/hypotheses/livret_a_risque.toml",
-                 "plai_bilan/exemples/aa-villeurbanne-3-plai-adaptes.toml"}
+    attendus |= {"plai_bilan/catalogue.toml", "plai_bilan/lignes_compte.toml",
+                 "plai_bilan/hypotheses/livret_a_risque.toml", "plai_bilan/exemples/aa-villeurbanne-3-plai-adaptes.toml"}
     assert attendus <= noms
     assert not any(n.startswith(("tests/", "scenarios/")) for n in noms)
 
