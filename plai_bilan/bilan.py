@@ -227,7 +227,7 @@ class LigneLoyer:
     surface_utile_saisie: float | None
     plai_adapte: bool
     menage: str
-    plafond_plai: float  # ordinaire : plafond m2 x SU ; foyer : redevance maximale (nan si absente)
+    plafond_loyer: float  # ordinaire : plafond m2 du produit x SU ; foyer : redevance maximale (nan si absente)
     plafond_apl: float | None  # L (ordinaire) ou E (foyer) du ménage ; None sans ménage
     loyer: float  # loyer ou redevance appliqué
     loyer_accessoire: float
@@ -237,6 +237,7 @@ class LigneLoyer:
     soumis_rls: bool
     loyer_plai_ordinaire: float  # loyer de la ligne dans la variante PLAI ordinaire
     redevance_max: float | None
+    produit: str = "PLAI"  # PLAI, PLUS ou PLS
     ressources: float | None = None  # ressources annuelles déclarées du ménage (critère 1)
     plafond_ressources: float | None = None  # plafond de ressources PLAI du ménage à la date d'agrément
     plafond_ressources_date: date | None = None  # date d'effet de ce plafond
@@ -272,6 +273,7 @@ class CaracteristiquesPret:
     prefinancement: int
     differe: int
     profil: str
+    produit: str | None = None  # le produit de logement qu'il finance ; None : l'opération
 
     @property
     def est_solde(self) -> bool:
@@ -425,6 +427,33 @@ class Diagnostic:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CompteProduit:
+    """Le compte d'un produit d'une opération mixte (plai_bilan.produits) : son plan et ses lignes du compte avec la
+    subvention appliquée, (H,) ; la somme des produits est l'opération."""
+
+    produit: str  # PLAI, PLUS, PLS
+    n_logements: int
+    n_plai_adapte: int
+    part_surface: float  # part de la surface utile de l'opération
+    prix_de_revient: float
+    subventions: float  # ses subventions, la subvention appliquée comprise pour sa part du prêt d'équilibre
+    fonds_propres: float
+    prets: float  # ses prêts, sa part du prêt d'équilibre diminuée de la subvention appliquée
+    lignes: dict[str, np.ndarray]  # les clés de la famille « compte » du catalogue
+    besoin_propre: float | None  # S*_p : la subvention qui équilibre son seul compte (None sans prêt d'équilibre)
+    besoin_propre_faisable: bool
+    part_pret_equilibre: float  # la part du prêt d'équilibre qui lui revient
+
+    @property
+    def autofinancement(self) -> np.ndarray:
+        return self.lignes["autofinancement"]
+
+    @property
+    def tresorerie(self) -> np.ndarray:
+        return self.lignes["tresorerie"]
+
+
+@dataclass(frozen=True, kw_only=True)
 class Bilan:
     """Tout le résultat d'une opération : ce que lisent les sorties."""
 
@@ -480,6 +509,7 @@ class Bilan:
     diagnostic: Diagnostic | None = None  # opération infaisable : capacité d'emprunt et leviers
     controles: tuple[Constat, ...] = ()
     sieg: ControleSieg | None = None  # contrôle de surcompensation à la subvention appliquée, et corridor
+    produits: tuple[CompteProduit, ...] = ()  # opération mixte : le compte de chaque produit (PLAI, PLUS, PLS)
     avertissements: tuple[str, ...] = field(default=())
 
     # ------------------------------------------------------------------ grandeurs dérivées

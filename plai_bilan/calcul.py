@@ -76,9 +76,11 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultat
         critere=e.hypotheses.critere, avertissements=resultats.pop("avertissements", e.avertissements), **resultats)
     from dataclasses import replace
 
+    from plai_bilan.produits import comptes_par_produit
     from plai_bilan.sieg import controler_sieg
 
-    b = replace(b, sieg=controler_sieg(b))
+    b = replace(b, sieg=controler_sieg(b), produits=())
+    b = replace(b, produits=comptes_par_produit(b))
     return replace(b, controles=tuple(controler(b)))
 
 

@@ -2,6 +2,8 @@
 
 NATURES = ("construction-neuve", "acquisition-amelioration", "vefa", "acquisition")
 PRODUITS = ("ordinaire", "foyer")
+PRODUITS_LOGEMENT = ("PLAI", "PLUS", "PLS")  # le prêt qui finance une ligne de logements
+ZONES_ABC = ("Abis", "A", "B1", "B2", "C")  # zonage A/B/C (loyers maximaux PLS)
 REGIONS = ("idf-paca", "hors-idf-paca")
 ZONES_LOYER = ("1bis", "1", "2", "3")
 ZONES_APL = ("1", "2", "3")

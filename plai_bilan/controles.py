@@ -176,15 +176,15 @@ def controler(b: Bilan) -> list[Constat]:
         _apl_sur_la_projection(b, constats)
 
     for ligne in b.loyers_par_logement:
-        if ligne.plafond_plai != ligne.plafond_plai:  # nan : foyer sans redevance maximale
+        if ligne.plafond_loyer != ligne.plafond_loyer:  # nan : foyer sans redevance maximale
             constats.append(Constat("plafond", f"Loyer dans le plafond PLAI : {_designation(ligne)}", NON_VERIFIABLE,
                                     "pas de redevance_max pour cette ligne"))
             continue
-        ok = ligne.loyer <= ligne.plafond_plai + TOLERANCE_LOYER
-        quoi = "redevance maximale" if foyer else "plafond PLAI"
+        ok = ligne.loyer <= ligne.plafond_loyer + TOLERANCE_LOYER
+        quoi = "redevance maximale" if foyer else f"plafond {ligne.produit}"  # le plafond du produit de la ligne
         constats.append(Constat("plafond", f"Loyer dans le {quoi} : {_designation(ligne)}",
                                 CONFORME if ok else NON_CONFORME,
-                                f"{euros(ligne.loyer, 2)} {'<=' if ok else '>'} {quoi} {euros(ligne.plafond_plai, 2)}"))
+                                f"{euros(ligne.loyer, 2)} {'<=' if ok else '>'} {quoi} {euros(ligne.plafond_loyer, 2)}"))
 
     if not foyer:
         regles = b.regles_loyers

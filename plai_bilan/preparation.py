@@ -34,8 +34,8 @@ from plai_bilan.format import euros
 from plai_bilan.moteur import loyers as formules
 from plai_bilan.moteur.lot import Lot, ParametresPrets
 from plai_bilan.moteur.prets import CODES_PROFIL, CODES_REVISABILITE
-from plai_bilan.parametres import Parametres, ValeurDatee, charger_parametres  # noqa: F401
-from plai_bilan.scenario import Logement, Scenario
+from plai_bilan.parametres import BAREMES_LOYERS_MAXIMAUX, Parametres, ValeurDatee, charger_parametres  # noqa: F401
+from plai_bilan.scenario import PRODUITS_LOGEMENT, Logement, Scenario
 
 TOLERANCE_PLAN = 1.0  # euros : écart admis entre ressources et prix de revient sans prêt « solde »
 
@@ -53,6 +53,8 @@ class Entrees:
     lmzone: float | None
     plafond_plai_m2: float | None
     plafond_plai_m2_brut: float | None  # LMzone x CS x (1 + marge), avant la règle des annexes importantes
+    lmzones: dict[str, float | None]  # LMzone de chaque produit de l'opération (PLAI toujours ; None : valeur saisie)
+    plafonds_m2: dict[str, float | None]  # plafond par m2 SU de l'année 1 de chaque produit
     revalorisation: Revalorisation  # loyers maximaux, de l'agrément à l'année 1
     revalorisations_apl_supposees: int  # revalorisations des plafonds APL projetées par l'hypothèse
     lignes: tuple[LigneLoyer, ...]
@@ -241,17 +243,17 @@ def taux_revision_loyers(p: Parametres, annee: int, hypothese: float, utilises: 
     return trouve[0] / 100.0, f"IRL T2 {annee - 1}"
 
 
-def loyer_maximal_projete(p: Parametres, zone_loyer: str, jour: date, hypothese: float, utilises: dict
-                          ) -> tuple[float, ValeurDatee, tuple[tuple[int, float, str], ...]]:
-    """LMzone PLAI d'une opération agréée le ``jour`` : la valeur de l'avis de l'année ; au-delà du dernier avis
-    chargé, sa valeur revalorisée à chaque 1er janvier manquant comme les loyers maximaux des conventions (CCH
-    L.353-9-2 : IRL du T2 de l'année précédente, sinon l'hypothèse du scénario), arrondie au centime comme l'avis.
-    Rend (valeur, ligne du barème lue, révisions supposées)."""
-    derniere = p["loyers_maximaux_plai"].valeurs[-1]
+def loyer_maximal_projete(p: Parametres, zone_loyer: str, jour: date, hypothese: float, utilises: dict,
+                          produit: str = "PLAI") -> tuple[float, ValeurDatee, tuple[tuple[int, float, str], ...]]:
+    """LMzone d'un produit (PLAI par défaut) pour une opération agréée le ``jour`` : la valeur de l'avis de l'année ;
+    au-delà du dernier avis chargé, sa valeur revalorisée à chaque 1er janvier manquant comme les loyers maximaux
+    des conventions (CCH L.353-9-2 : IRL du T2 de l'année précédente, sinon l'hypothèse du scénario), arrondie au
+    centime comme l'avis. Rend (valeur, ligne du barème lue, révisions supposées)."""
+    derniere = p[BAREMES_LOYERS_MAXIMAUX[produit]].valeurs[-1]
     if jour.year <= derniere.date.year:
-        valeur, source = p.loyer_maximal_plai(zone_loyer, jour)
+        valeur, source = p.loyer_maximal(produit, zone_loyer, jour)
         return valeur, source, ()
-    valeur, source = p.loyer_maximal_plai(zone_loyer, derniere.date)
+    valeur, source = p.loyer_maximal(produit, zone_loyer, derniere.date)
     etapes = []
     for annee in range(derniere.date.year + 1, jour.year + 1):
         taux, origine = taux_revision_loyers(p, annee, hypothese, utilises)
@@ -353,7 +355,8 @@ class _ParametresRetenus:
 
 
 def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: str, su: list[float],
-                   plafond_m2: float | None, reval: Revalorisation, g_apl: float) -> tuple[tuple[LigneLoyer, ...], int]:
+                   plafonds_m2: dict[str, float | None], reval: Revalorisation, g_apl: float
+                   ) -> tuple[tuple[LigneLoyer, ...], int]:
     """Les lignes de loyers de l'opération et le nombre de revalorisations APL supposées. Une ligne répétée à
     l'identique est calculée une fois ; chaque barème est lu une fois par combinaison d'arguments."""
     op = sc.operation
@@ -394,7 +397,7 @@ def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: s
         ressources = plafond_ressources = date_ressources = None
         if lg.menage is not None and lg.menage.ressources is not None:
             ressources = lg.menage.ressources
-            valeur_ressources = chercher.facultatif(_avec_date(p.plafond_ressources_plai), op.zone_loyer,
+            valeur_ressources = chercher.facultatif(_avec_date(p.plafond_ressources), lg.produit.lower(), op.zone_loyer,
                                                     lg.menage.couple, lg.menage.personnes_a_charge, op.date_agrement)
             if valeur_ressources is not None:
                 plafond_ressources, date_ressources = valeur_ressources
@@ -408,14 +411,15 @@ def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: s
             saisi, origine = lg.loyer_m2 * su_i, "saisi (loyer_m2 x SU)"
         apl = np.nan if plafond_apl is None else plafond_apl
         if op.produit == "ordinaire":
-            plafond = plafond_m2 * su_i
+            plafond = plafonds_m2[lg.produit] * su_i
             loyer = float(formules.loyer_ordinaire(np.array(saisi), np.array(plafond), np.array(apl),
                                                    np.array(lg.loyer_accessoire),
                                                    np.array(lg.plai_adapte and not lg.loyer_au_plafond)))
             if not origine:
                 origine = ("plafond APL - loyer accessoire" if lg.plai_adapte and
-                           plafond_apl - lg.loyer_accessoire < plafond else "plafond PLAI")
-            loyer_plai = plafond
+                           plafond_apl - lg.loyer_accessoire < plafond else f"plafond {lg.produit}")
+            # En PLAI ordinaire (variante G), les lignes PLUS et PLS restent ce qu'elles sont.
+            loyer_plai = plafond if lg.produit == "PLAI" else loyer
         else:
             plafond = lg.redevance_max * reval.facteur if lg.redevance_max is not None else math.nan
             if lg.loyer_au_plafond and lg.redevance_max is None:
@@ -433,13 +437,13 @@ def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: s
         ligne = LigneLoyer(
             typologie=lg.typologie, nombre=lg.nombre, surface_habitable=lg.surface_habitable,
             surface_annexes=lg.surface_annexes, surface_utile=su_i, surface_utile_saisie=lg.surface_utile_saisie,
-            plai_adapte=lg.plai_adapte, menage=_menage_texte(lg), plafond_plai=plafond, plafond_apl=plafond_apl,
+            plai_adapte=lg.plai_adapte, menage=_menage_texte(lg), plafond_loyer=plafond, plafond_apl=plafond_apl,
             charges_locatives=_charges_locatives(p, lg, op, g_apl),
             couple=None if lg.menage is None else lg.menage.couple,
             personnes_a_charge=None if lg.menage is None else lg.menage.personnes_a_charge,
             loyer=loyer, loyer_accessoire=lg.loyer_accessoire, origine=origine, reduction_loyer_solidarite=rls,
             rls_bareme=rls_bareme, soumis_rls=expose, loyer_plai_ordinaire=float(loyer_plai),
-            redevance_max=lg.redevance_max,
+            redevance_max=lg.redevance_max, produit=lg.produit,
             ressources=ressources, plafond_ressources=plafond_ressources, plafond_ressources_date=date_ressources)
         lignes.append(ligne)
         faites[lg] = ligne
@@ -467,16 +471,16 @@ def _surfaces(logements: tuple[Logement, ...], part_annexes: float) -> tuple[lis
 
 
 def _lignes_memorisees(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: str, su: list[float],
-                       plafond_m2: float | None, reval: Revalorisation, g_apl: float
+                       plafonds_m2: dict[str, float | None], reval: Revalorisation, g_apl: float
                        ) -> tuple[tuple[LigneLoyer, ...], int]:
     """:func:`_lignes_loyers`, gardées pour les variantes qui partagent les mêmes logements (le même tuple) et ce
     qui fixe leurs loyers (études de sensibilité : des centaines de préparations d'une même opération) ; les
     paramètres lus sont reportés dans ``chercher`` comme à la première préparation."""
-    cle = (id(p), sc.fichier, sc.operation, plafond_m2, reval.facteur, g_apl)
+    cle = (id(p), sc.fichier, sc.operation, tuple(sorted(plafonds_m2.items())), reval.facteur, g_apl)
     retenu = _LIGNES.lire(sc.logements, *cle)
     if retenu is None or retenu[0] is not p:
         lu = _Collecte(sc, p)
-        lignes, supposees = _lignes_loyers(sc, p, lu, cle_date, su, plafond_m2, reval, g_apl)
+        lignes, supposees = _lignes_loyers(sc, p, lu, cle_date, su, plafonds_m2, reval, g_apl)
         retenu = _LIGNES.garder(sc.logements, cle, (p, lignes, supposees, dict(lu.utilises), dict(lu.jours)))
     _, lignes, supposees, utilises, jours = retenu
     chercher.utilises.update(utilises)
@@ -528,7 +532,13 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
             plafond_m2 = formules.plafond_annexes_importantes(plafond_m2_brut, lmzone * reval.facteur, cs, sh_totale,
                                                               su_totale, majoration)
 
-    lignes, revalorisations_apl_supposees = _lignes_memorisees(sc, p, chercher, cle_date, su, plafond_m2, reval,
+    plafonds = {"PLAI": plafond_m2}
+    lmzones = {"PLAI": lmzone}
+    for produit in ("PLUS", "PLS"):
+        if op.produit == "ordinaire" and any(lg.produit == produit for lg in sc.logements):
+            lmzones[produit], plafonds[produit] = _plafond_produit(sc, p, chercher, avert, produit, cs, marge_pct,
+                                                                   reval, regles, sh_totale, su_totale)
+    lignes, revalorisations_apl_supposees = _lignes_memorisees(sc, p, chercher, cle_date, su, plafonds, reval,
                                                                 g_apl)
     for i, (lg, ligne) in enumerate(zip(sc.logements, lignes)):
         if lg.rls is True and op.rls and not ligne.soumis_rls:
@@ -563,17 +573,20 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         tranches_fnap = p.tranches_fnap(op.region, op.produit, op.date_agrement)[0]
     financement = []
     indice_inconnue = None
+    n_produit = {produit: sum(lg.nombre for lg in sc.logements if lg.produit == produit) for produit in PRODUITS_LOGEMENT}
     for i, s in enumerate(sc.subventions):
         cle = f"subventions[{i}].montant"
         if s.montant == "a_calculer":
             montant, indice_inconnue, mode = 0.0, i, "a_calculer"
         elif s.montant == "reference":
             montant, mode = reference, "reference"
-        elif s.montant == "bareme":
-            montant = chercher(cle, p.subvention_plai, op.region, op.nature, op.date_agrement) * n_total
+        elif s.montant == "bareme":  # la subvention PLAI de droit commun : les logements PLAI
+            montant = chercher(cle, p.subvention_plai, op.region, op.nature, op.date_agrement) * n_produit["PLAI"]
             mode = "bareme"
-        elif s.montant_par_logement is not None:
-            montant, cle, mode = s.montant_par_logement * n_total, f"subventions[{i}].montant_par_logement", "par_logement"
+        elif s.montant_par_logement is not None:  # les logements de son produit (PLAI de l'État : PLAI), sinon tous
+            produit = s.produit or ("PLAI" if s.nature == "etat_plai" else None)
+            montant = s.montant_par_logement * (n_total if produit is None else n_produit[produit])
+            cle, mode = f"subventions[{i}].montant_par_logement", "par_logement"
         elif s.montant_par_plai_adapte is not None:
             montant, cle = s.montant_par_plai_adapte * n_pa, f"subventions[{i}].montant_par_plai_adapte"
             mode = "par_plai_adapte"
@@ -636,7 +649,8 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                                     p[v.bareme].estimation)
                      for v in sorted(chercher.utilises.values(), key=lambda v: (v.bareme, v.date)))
     e = Entrees(scenario=sc, horizon=h, cs=cs, cs_a=cs_a, cs_b=cs_b, regles_loyers=regles, lmzone=lmzone,
-                plafond_plai_m2=plafond_m2, plafond_plai_m2_brut=plafond_m2_brut, revalorisation=reval,
+                plafond_plai_m2=plafond_m2, plafond_plai_m2_brut=plafond_m2_brut, lmzones=lmzones,
+                plafonds_m2=plafonds, revalorisation=reval,
                 revalorisations_apl_supposees=revalorisations_apl_supposees, lignes=tuple(lignes),
                 hypotheses=_hypotheses(sc, exoneration_legale, taux_tva, marge_pct), prets=_prets(sc), livret_a=livret,
                 financement=tuple(financement), principaux=principaux, indice_solde=indice_solde,
@@ -647,6 +661,37 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                 loyer_accessoire_maximal=None if cap is None else cap[0], avertissements=tuple(avert))
     e.lot  # ligne de nombres du lot, faite ici une fois
     return e
+
+
+def _plafond_produit(sc: Scenario, p: Parametres, chercher, avert: list, produit: str, cs: float, marge_pct: float,
+                     reval: Revalorisation, regles: dict, sh_totale: float, su_totale: float
+                     ) -> tuple[float | None, float]:
+    """(LMzone, plafond par m2 SU de l'année 1) d'un produit autre que le PLAI : la valeur de l'avis saisie, sinon
+    LMzone du produit x CS de toute l'opération x (1 + marge locale ; PLS : sans marge), revalorisé jusqu'à l'année
+    1, puis pour le PLUS la règle des annexes importantes comme pour le PLAI."""
+    op = sc.operation
+    saisi = op.loyer_plafond_m2_plus if produit == "PLUS" else op.loyer_plafond_m2_pls
+    if saisi is not None:
+        return None, saisi * reval.facteur
+    zone, cle = (op.zone_loyer, "operation.date_agrement") if produit == "PLUS" else (op.zone_abc, "operation.zone_abc")
+    try:
+        lmzone, source, etapes = loyer_maximal_projete(p, zone, op.date_agrement, sc.exploitation.indexation.loyers_pct
+                                                       / 100.0, chercher.utilises, produit)
+    except ParametreInvalide as exc:
+        raise ScenarioInvalide(sc.fichier, cle, str(exc)) from None
+    chercher._noter(source, (source.date,))
+    if etapes:
+        avert.append(f"{sc.fichier} : clé « operation.loyer_plafond_m2_{produit.lower()} » : LMzone {produit} "
+                     f"{op.date_agrement.year} non publié ; estimation : la valeur {source.date.year} revalorisée au "
+                     f"1er janvier (CCH L.353-9-2) = {f'{lmzone:.2f}'.replace('.', ',')} €/m2 SU ; donnez la valeur de "
+                     f"l'avis loyers (loyer_plafond_m2_{produit.lower()}) dès sa parution")
+    marge = marge_pct / 100.0 if produit == "PLUS" else 0.0
+    brut = formules.plafond_plai_m2(lmzone, cs, marge) * reval.facteur
+    if produit == "PLS":
+        return lmzone, brut
+    majoration = regles["majoration_annexes_max_ascenseur_pct" if op.ascenseur else "majoration_annexes_max_pct"] / 100.0
+    return lmzone, formules.plafond_annexes_importantes(brut, lmzone * reval.facteur, cs, sh_totale, su_totale,
+                                                        majoration)
 
 
 def _avertissements_tfpb(sc: Scenario, p: Parametres, tfpb) -> list[str]:
@@ -767,7 +812,7 @@ def _prets(sc: Scenario) -> tuple[CaracteristiquesPret, ...]:
         nom=pr.nom, montant=None if pr.est_solde else float(pr.montant), duree=pr.duree, index=pr.index,
         taux_fixe=(pr.taux_pct or 0.0) / 100.0, marge=pr.marge_pct / 100.0, progressivite=pr.progressivite_pct / 100.0,
         revisabilite=pr.revisabilite, prefinancement=pr.prefinancement, differe=pr.differe_amortissement,
-        profil=pr.profil) for pr in sc.prets)
+        profil=pr.profil, produit=pr.produit) for pr in sc.prets)
 
 
 _NOMS_HYP = ("vacance", "impayes", "charges_pct_loyers", "indexation_loyers", "indexation_charges",
@@ -872,7 +917,8 @@ def variantes_contreparties(sc: Scenario) -> list[Scenario]:
        (valeur de référence FNAP, montant par PLAI adapté, nature fnap_plai_adapte), la subvention à calculer
        exceptée. Les lignes gardent leur exposition à la RLS.
     """
-    v1 = replace(sc, logements=tuple(replace(lg, loyer_au_plafond=True) for lg in sc.logements), avertissements=())
+    v1 = replace(sc, logements=tuple(replace(lg, loyer_au_plafond=True) if lg.produit == "PLAI" else lg
+                                     for lg in sc.logements), avertissements=())
     v2 = replace(v1, exploitation=replace(v1.exploitation, gla=None))
     ex = replace(v2.exploitation, accompagnement=None)
     if financement_accompagnement_contrepartie(sc):

@@ -25,9 +25,11 @@ from plai_bilan.choix import (  # noqa: F401  (réexportés)
     NATURES,
     NATURES_SUBVENTION,
     PRODUITS,
+    PRODUITS_LOGEMENT,
     PROFILS,
     REGIONS,
     REVISABILITES,
+    ZONES_ABC,
     ZONES_APL,
     ZONES_LOYER,
 )
@@ -69,6 +71,7 @@ class Logement:
     rls: bool | None
     loyer_accessoire: float
     charges_locatives: float | None = None  # charges récupérables (euros par mois) ; None : forfait de charges APL
+    produit: str = "PLAI"  # PRODUITS_LOGEMENT : le prêt qui finance la ligne (ses plafonds de loyer et de ressources)
     loyer_au_plafond: bool = False  # variantes de calcul : loyer au plafond PLAI, saisies ignorées (pas une clé)
 
     @property
@@ -100,6 +103,9 @@ class Operation:
     refinancement: bool = False  # logements déjà aidés par l'État (Anah compris), convention APL non résiliée depuis 10 ans
     plai_adaptes_meme_adresse: int = 0  # PLAI adaptés d'autres opérations à la même adresse (tranche FNAP)
     parametres_locaux: str | None = None  # dossier de paramètres locaux, relatif au fichier du scénario
+    zone_abc: str | None = None  # zonage A/B/C : obligatoire avec des logements PLS (leurs loyers maximaux)
+    loyer_plafond_m2_plus: float | None = None  # loyer plafond PLUS de l'avis retenu (remplace LMzone PLUS x CS x marge)
+    loyer_plafond_m2_pls: float | None = None  # loyer plafond PLS de l'avis retenu (remplace LMzone PLS x CS)
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ class Subvention:
     montant_par_logement: float | None
     montant_par_plai_adapte: float | None = None
     nature: str = "autre"
+    produit: str | None = None  # le produit de logement qu'elle finance (PRODUITS_LOGEMENT) ; None : l'opération
 
     @property
     def propre_au_plai_adapte(self) -> bool:
@@ -161,6 +168,7 @@ class Pret:
     prefinancement: int
     differe_amortissement: int
     profil: str
+    produit: str | None = None  # le produit de logement qu'il finance (PRODUITS_LOGEMENT) ; None : l'opération
 
     @property
     def est_solde(self) -> bool:
@@ -470,6 +478,9 @@ def _operation(t: _Table) -> Operation:
         refinancement=t.booleen("refinancement", False),
         plai_adaptes_meme_adresse=t.entier("plai_adaptes_meme_adresse", 0, mini=0, maxi=10000),
         parametres_locaux=t.texte("parametres_locaux", None),
+        zone_abc=t.texte("zone_abc", None, choix=ZONES_ABC),
+        loyer_plafond_m2_plus=t.nombre("loyer_plafond_m2_plus", None, mini=0.0, maxi=100.0, strict=True),
+        loyer_plafond_m2_pls=t.nombre("loyer_plafond_m2_pls", None, mini=0.0, maxi=100.0, strict=True),
     )
     t.fin()
     if op.mise_en_service < op.date_agrement.year:
@@ -501,6 +512,7 @@ def _logement(t: _Table, produit: str, rls_operation: bool) -> Logement:
     loyer_mensuel = t.nombre("loyer_mensuel", None, mini=0.0, maxi=100000.0)
     redevance_max = t.nombre("redevance_max", None, mini=0.0, maxi=100000.0)
     rls = t.booleen("rls", None)
+    produit_ligne = t.texte("produit", "PLAI", choix=PRODUITS_LOGEMENT)
     lg = Logement(
         typologie=t.texte("typologie", ""),
         nombre=nombre,
@@ -515,8 +527,15 @@ def _logement(t: _Table, produit: str, rls_operation: bool) -> Logement:
         rls=rls,
         loyer_accessoire=t.nombre("loyer_accessoire", 0.0, mini=0.0, maxi=100000.0),
         charges_locatives=t.nombre("charges_locatives", None, mini=0.0, maxi=100000.0),
+        produit=produit_ligne,
     )
     t.fin()
+    if plai_adapte and produit_ligne != "PLAI":
+        raise t.erreur("plai_adapte", f"un logement PLAI adapté est financé en PLAI, pas en {produit_ligne} : "
+                       "retirez plai_adapte ou mettez produit = \"PLAI\"")
+    if produit == "foyer" and produit_ligne != "PLAI":
+        raise t.erreur("produit", "les logements-foyers sont modélisés en PLAI (pension de famille, résidence "
+                       "sociale) : retirez produit ou mettez produit = \"PLAI\"")
     if loyer_m2 is not None and loyer_mensuel is not None:
         raise t.erreur("loyer_m2", "donnez loyer_m2 ou loyer_mensuel, pas les deux")
     if produit == "foyer":
@@ -580,11 +599,15 @@ def _subvention(t: _Table) -> Subvention:
     else:
         par_plai_adapte = t.nombre("montant_par_plai_adapte", mini=0.0)
     nature = t.texte("nature", "autre", choix=NATURES_SUBVENTION)
+    produit = t.texte("produit", None, choix=PRODUITS_LOGEMENT)
     t.fin(("montant", "montant_par_logement", "montant_par_plai_adapte"))
+    if produit not in (None, "PLAI") and (nature in ("fnap_plai_adapte", "etat_plai") or montant == "reference"
+                                          or par_plai_adapte is not None):
+        raise t.erreur("produit", f"une subvention PLAI (nature {nature}) finance les logements PLAI, pas {produit}")
     if montant == "bareme" and nature != "etat_plai":
         raise t.erreur("montant", "\"bareme\" désigne le barème de la subvention PLAI de droit commun : déclarez "
                        "nature = \"etat_plai\"")
-    return Subvention(financeur, montant, par_logement, par_plai_adapte, nature)
+    return Subvention(financeur, montant, par_logement, par_plai_adapte, nature, produit)
 
 
 def _fonds_propres(t: _Table | None) -> FondsPropres:
@@ -627,6 +650,7 @@ def _pret(t: _Table) -> Pret:
     prefinancement = t.entier("prefinancement", 0, mini=0, maxi=10)
     differe = t.entier("differe_amortissement", 0, mini=0, maxi=DUREE_MAX)
     profil = t.texte("profil", "echeance_prioritaire", choix=PROFILS)
+    produit = t.texte("produit", None, choix=PRODUITS_LOGEMENT)
     t.fin()
     if differe >= duree:
         raise t.erreur("differe_amortissement", f"le différé ({differe} ans) doit être plus court que la durée "
@@ -636,7 +660,7 @@ def _pret(t: _Table) -> Pret:
                        "choisissez revisabilite = \"double\" ou \"simple\" pour une progressivité négative")
     return Pret(nom=nom, montant=montant, duree=duree, index=index, taux_pct=taux, marge_pct=marge,
                 progressivite_pct=progressivite, revisabilite=revisabilite, prefinancement=prefinancement,
-                differe_amortissement=differe, profil=profil)
+                differe_amortissement=differe, profil=profil, produit=produit)
 
 
 def _montant_duree(t: _Table | None, contrepartie: bool = False) -> MontantDuree | None:
@@ -760,6 +784,17 @@ def lire_document(doc: dict[str, Any], fichier: str = "<scénario>", sha256: str
     for i, nom in enumerate(noms):
         if nom in noms[:i]:
             raise ScenarioInvalide(fichier, f"prets[{i}].nom", f"le nom « {nom} » est déjà pris par un autre prêt")
+    pls = [i for i, lg in enumerate(logements) if lg.produit == "PLS"]
+    if pls and operation.zone_abc is None:
+        raise ScenarioInvalide(fichier, "operation.zone_abc", f"clé obligatoire avec des logements PLS "
+                               f"(logements[{pls[0]}]) : le zonage A/B/C de la commune, "
+                               + ", ".join(f"\"{z}\"" for z in ZONES_ABC))
+    produits = {lg.produit for lg in logements}
+    for cle, elements in (("subventions", subventions), ("prets", prets)):
+        for i, e in enumerate(elements):
+            if e.produit is not None and e.produit not in produits:
+                raise ScenarioInvalide(fichier, f"{cle}[{i}].produit", f"aucun logement {e.produit} dans l'opération "
+                                       f"(produits : {', '.join(sorted(produits))})")
     ex = exploitation
     if ex.gla is not None and ex.gla.duree > 0 and operation.produit == "ordinaire" and not any(
             lg.plai_adapte for lg in logements):

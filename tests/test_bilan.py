@@ -113,7 +113,7 @@ def test_pension_de_famille_redevance_plafonnee_par_equivalence():
     # 2026, +1,15 %) et 2028 (+1 %) : 449,51 et 541,46. Redevance = min(redevance maximale, E).
     sim = simuler(charger_scenario("scenarios/pf-saint-brieuc-pension-de-famille.toml"))
     assert [lg.loyer for lg in sim.loyers_par_logement] == pytest.approx([437.96 * 1.01, 509.36 * 1.01])
-    assert [lg.plafond_plai for lg in sim.loyers_par_logement] == pytest.approx(
+    assert [lg.plafond_loyer for lg in sim.loyers_par_logement] == pytest.approx(
         [440 * 1.0115 * 1.01, 530 * 1.0115 * 1.01])
 
 
@@ -123,7 +123,7 @@ def test_montreuil_loyer_accessoire_compte_contre_le_plafond_apl():
     sim = simuler(charger_scenario("scenarios/cn-montreuil-12-plai-dont-4-adaptes.toml"))
     t3 = sim.loyers_par_logement[1]
     assert t3.plafond_apl == pytest.approx(525.97 * 1.01 ** 2)
-    assert t3.loyer == pytest.approx(min(525.97 * 1.01 ** 2 - 15, t3.plafond_plai))
+    assert t3.loyer == pytest.approx(min(525.97 * 1.01 ** 2 - 15, t3.plafond_loyer))
     # RLS zone 1 au 2026-06-01 (arrêté du 22/05/2026) : isolé 35,99 ; 1 PAC 49,09 ; 2 PAC 49,09 + 7,03. Elle suit
     # les ménages : les PLAI ordinaires (T2 isolé 1 PAC, T3 couple 2 PAC) y sont exposés comme les PLAI adaptés.
     # Lue à l'année 1 comme les plafonds APL : au 01/01/2029, les révisions attendues aux 01/06/2027 et 2028 (non

@@ -200,6 +200,12 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
             elif nom == "loyers_maximaux_plai":
                 for z in ("1bis", "1", "2", "3"):
                     espion.loyer_maximal_plai(z, jour)
+            elif nom == "loyers_maximaux_plus":
+                for z in ("1bis", "1", "2", "3"):
+                    espion.loyer_maximal("PLUS", z, jour)
+            elif nom == "loyers_maximaux_pls":
+                for z in ("Abis", "A", "B1", "B2", "C"):
+                    espion.loyer_maximal("PLS", z, jour)
             elif nom == "fnap_plai_adapte":
                 for region in ("idf-paca", "hors-idf-paca"):
                     for produit in ("ordinaire", "foyer"):

@@ -649,7 +649,7 @@ class FeuillesEntrees(ExportBase):
             formule(ws, l, 8, apl or '""', ll.plafond_apl if apl else "", self.f("euros2"))
             formule(ws, l, 9, h(9), ll.loyer_accessoire, self.f("euros2"))
             if self.foyer:
-                formule(ws, l, 7, f'IF(ISNUMBER({h(10)}),{h(10)}*revalorisation_loyers,"")', ll.plafond_plai,
+                formule(ws, l, 7, f'IF(ISNUMBER({h(10)}),{h(10)}*revalorisation_loyers,"")', ll.plafond_loyer,
                         self.f("euros2"))
                 formule(ws, l, 10, f"IF(ISNUMBER({h(8)}),{h(8)},IF({F},MIN({H},{I}),{H}))", ll.loyer,
                         self.f("euros2"))
@@ -660,7 +660,7 @@ class FeuillesEntrees(ExportBase):
                 ok_apl = ll.loyer <= (ll.plafond_apl or 0) + 0.005
                 formule(ws, l, 15, f'IF({F},IF({K}<={I}+0.005,"oui","non"),"")', oui_non(ok_apl) if ll.plai_adapte else "")
             else:
-                formule(ws, l, 7, f"plafond_plai_m2*{E}", ll.plafond_plai, self.f("euros2"))
+                formule(ws, l, 7, f"plafond_plai_m2*{E}", ll.plafond_loyer, self.f("euros2"))
                 formule(ws, l, 10, f"IF(ISNUMBER({h(8)}),{h(8)},IF(ISNUMBER({h(7)}),{h(7)}*{E},"
                         f"IF({F},MIN({H},{I}-{J}),{H})))", ll.loyer, self.f("euros2"))
                 formule(ws, l, 11, f'IF(ISNUMBER({h(8)}),"saisi (loyer_mensuel)",IF(ISNUMBER({h(7)}),'
@@ -675,8 +675,8 @@ class FeuillesEntrees(ExportBase):
                 formule(ws, l, 13, f"IF(AND(rls_operation,{h(11)}),{ref(PARAM, self.pos.param_rls[i], 1)},0)", ll.reduction_loyer_solidarite, self.f("euros2"))
             else:
                 ws.write_number(l, 13, 0.0, self.f("euros2"))
-            plafond_ok = "non vérifiable" if ll.plafond_plai != ll.plafond_plai else (
-                ll.loyer <= ll.plafond_plai + 0.005)
+            plafond_ok = "non vérifiable" if ll.plafond_loyer != ll.plafond_loyer else (
+                ll.loyer <= ll.plafond_loyer + 0.005)
             formule(ws, l, 16, f'IF(ISNUMBER({H}),IF({K}<={H}+0.005,"oui","non"),"non vérifiable")', oui_non(plafond_ok))
         ws.freeze_panes(premiere, 1)
         self.mise_en_page(ws, (l_tab, l_tab))

@@ -41,14 +41,14 @@ def plafond_annexes_importantes(plafond_m2: float, lmzone: float, cs: float, sh_
     return min(plafond_m2, (1.0 + majoration) * sh_totale * cs * lmzone / su_totale)
 
 
-def loyer_ordinaire(loyer_saisi: np.ndarray, plafond_plai: np.ndarray, plafond_apl: np.ndarray,
+def loyer_ordinaire(loyer_saisi: np.ndarray, plafond_loyer: np.ndarray, plafond_apl: np.ndarray,
                     loyer_accessoire: np.ndarray, plai_adapte: np.ndarray) -> np.ndarray:
     """Loyer appliqué d'un logement ordinaire (euros par mois).
 
     Loyer saisi (``nan`` si absent) ; sinon, PLAI adapté : min(plafond PLAI, plafond APL - loyer accessoire)
     (critère 2.1 du FNAP, accessoire compris) ; sinon le plafond PLAI.
     """
-    plafond = np.where(plai_adapte, np.minimum(plafond_plai, plafond_apl - loyer_accessoire), plafond_plai)
+    plafond = np.where(plai_adapte, np.minimum(plafond_loyer, plafond_apl - loyer_accessoire), plafond_loyer)
     return np.where(np.isnan(loyer_saisi), plafond, loyer_saisi)
 
 

@@ -27,6 +27,8 @@ def _plus_mois(d: date, mois: int) -> date:
     return date(d.year + m // 12, m % 12 + 1, 1)
 
 
+BAREMES_LOYERS_MAXIMAUX = {"PLAI": "loyers_maximaux_plai", "PLUS": "loyers_maximaux_plus", "PLS": "loyers_maximaux_pls"}
+
 @dataclass(frozen=True)
 class ValeurDatee:
     """Une valeur d'un barème, en vigueur à partir de ``date``."""
@@ -305,11 +307,16 @@ class Parametres:
 
     def loyer_maximal_plai(self, zone_loyer: str, jour: date) -> tuple[float, ValeurDatee]:
         """LMzone PLAI, euros par m2 SU et par mois."""
-        valeur = self["loyers_maximaux_plai"].en_vigueur(jour)
+        return self.loyer_maximal("PLAI", zone_loyer, jour)
+
+    def loyer_maximal(self, produit: str, zone: str, jour: date) -> tuple[float, ValeurDatee]:
+        """LMzone d'un produit (PLAI, PLUS : zone de loyer ; PLS : zone A/B/C), euros par m2 SU et par mois."""
+        bareme = BAREMES_LOYERS_MAXIMAUX[produit]
+        valeur = self[bareme].en_vigueur(jour)
         try:
-            return valeur.donnees["zones"][zone_loyer], valeur
+            return valeur.donnees["zones"][zone], valeur
         except KeyError:
-            raise ParametreInvalide(f"loyers_maximaux_plai : zone « {zone_loyer} » inconnue") from None
+            raise ParametreInvalide(f"{bareme} : zone « {zone} » inconnue") from None
 
     def reference_fnap(self, region: str, produit: str, n_plai_adapte: int, jour: date) -> tuple[float, ValeurDatee]:
         """Valeur de référence FNAP par logement PLAI adapté (seed 001, III)."""

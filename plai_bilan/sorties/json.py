@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from plai_bilan.bilan import Bilan, Provenance
+from plai_bilan.catalogue import LIGNES_COMPTE
 from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
 
 
@@ -44,9 +45,10 @@ def provenance(p: Provenance) -> dict:
 
 
 def _loyers(b: Bilan) -> list[dict]:
-    return [{"typologie": lg.typologie, "nombre": lg.nombre, "surface_habitable": lg.surface_habitable,
+    return [{"typologie": lg.typologie, "nombre": lg.nombre, "produit": lg.produit,
+             "surface_habitable": lg.surface_habitable,
              "surface_annexes": lg.surface_annexes, "surface_utile": arrondi(lg.surface_utile, 4),
-             "plai_adapte": lg.plai_adapte, "menage": lg.menage, "plafond_plai": arrondi(lg.plafond_plai),
+             "plai_adapte": lg.plai_adapte, "menage": lg.menage, "plafond_loyer": arrondi(lg.plafond_loyer),
              "plafond_apl": arrondi(lg.plafond_apl), "loyer": arrondi(lg.loyer),
              "loyer_accessoire": arrondi(lg.loyer_accessoire), "origine": lg.origine,
              "reduction_loyer_solidarite": arrondi(lg.reduction_loyer_solidarite)}
@@ -82,6 +84,22 @@ def menages(vue) -> dict | None:
             "controles": [c.vers_json() for c in vue.constats]}
 
 
+def _annees(lignes: dict, horizon: int) -> list[dict]:
+    """Le compte année par année : une entrée par année, les clés de la famille « compte » du catalogue."""
+    return [{k: int(lignes[k][j]) if k in ("annee", "annee_civile") else arrondi(lignes[k][j]) for k in LIGNES_COMPTE}
+            for j in range(horizon)]
+
+
+def _comptes_par_produit(b: Bilan) -> list[dict]:
+    """Opération mixte : le plan et le compte de chaque produit (la subvention appliquée) ; vide sinon."""
+    return [{"produit": p.produit, "n_logements": p.n_logements, "n_plai_adapte": p.n_plai_adapte,
+             "part_surface": arrondi(p.part_surface, 6), "prix_de_revient": arrondi(p.prix_de_revient),
+             "subventions_produit": arrondi(p.subventions), "fonds_propres": arrondi(p.fonds_propres),
+             "prets_produit": arrondi(p.prets), "part_pret_equilibre": arrondi(p.part_pret_equilibre, 6),
+             "besoin_propre": arrondi(p.besoin_propre), "besoin_propre_faisable": p.besoin_propre_faisable,
+             "annees": _annees(p.lignes, b.horizon)} for p in b.produits]
+
+
 def simulation(b: Bilan, vue=None) -> dict:
     """Objet JSON de ``plai-bilan simuler`` (compte sans subvention à calculer)."""
     c = b.compte_zero
@@ -112,6 +130,7 @@ def simulation(b: Bilan, vue=None) -> dict:
         "revalorisations_apl_supposees": b.revalorisations_apl_supposees,
         "loyers_par_logement": _loyers(b),
         "financement": _financement(b),
+        "comptes_par_produit": _comptes_par_produit(b),
         "annees": annees,
         "prets": prets,
         "controles": _controles(b),
@@ -154,6 +173,7 @@ def subvention(b: Bilan, vue=None) -> dict:
         "horizon": b.horizon,
         "n_logements": b.n_logements,
         "n_plai_adapte": b.n_plai_adapte,
+        "comptes_par_produit": _comptes_par_produit(b),
         "controles": _controles(b),
         "menages": menages(vue),
         "parametres": _parametres(b.provenance),

@@ -99,10 +99,10 @@ def _loyers(b: Bilan) -> str:
     foyer = b.scenario.operation.produit == "foyer"
     c = catalogue()
     lignes = [[lg.typologie or "-", str(lg.nombre), nombre(lg.surface_utile, 2), "oui" if lg.plai_adapte else "non",
-               lg.menage or "-", nombre(lg.plafond_plai, 2), "-" if lg.plafond_apl is None else nombre(lg.plafond_apl, 2),
+               lg.menage or "-", nombre(lg.plafond_loyer, 2), "-" if lg.plafond_apl is None else nombre(lg.plafond_apl, 2),
                nombre(lg.loyer, 2), nombre(lg.loyer_accessoire, 2), lg.origine] for lg in b.loyers_par_logement]
     entetes = [c.court(k) for k in ("typologie", "nombre", "surface_utile", "plai_adapte", "menage")]
-    entetes += ["Redev. max" if foyer else c.court("plafond_plai"), "Équiv. APL" if foyer else c.court("plafond_apl"),
+    entetes += ["Redev. max" if foyer else c.court("plafond_loyer"), "Équiv. APL" if foyer else c.court("plafond_apl"),
                 "Redevance" if foyer else c.court("loyer"), c.court("loyer_accessoire"), c.court("origine")]
     entete_op = ""
     etapes = b.revalorisation.etapes
