@@ -91,6 +91,9 @@ LIBELLES_SIEG = {
     "garanties": "Garanties d'emprunt gratuites",
     "benefice_raisonnable": "Bénéfice raisonnable sur les fonds propres",
 }
+LECTURE_MIXTE = ("le verdict suit l'équilibre global de l'opération : la subvention PLAI adapté est fixée « en tenant "
+                 "compte des contraintes d'équilibre global de l'opération » (programme FNAP, seed 001, III) ; la part "
+                 "PLAI lue seule (son propre compte, sa part du prêt d'équilibre) est donnée pour l'instruction")
 VERDICTS_SIEG = {"conforme": "pas de surcompensation",
                  "reportable": "surcompensation reportable (au plus 10 % de la compensation annuelle moyenne)",
                  "a_rembourser": "surcompensation à rembourser (au-delà de 10 % de la compensation annuelle "
@@ -468,6 +471,8 @@ class Bilan:
     lmzone: float | None
     plafond_plai_m2: float | None  # le plafond appliqué, après la règle des annexes importantes
     plafond_plai_m2_brut: float | None  # LMzone x CS x (1 + marge) revalorisé ; None si le plafond est saisi
+    lmzones: dict[str, float | None] = field(default_factory=dict)  # LMzone de chaque produit (None : saisi)
+    plafonds_m2: dict[str, float | None] = field(default_factory=dict)  # plafond par m2 SU, année 1, par produit
     revalorisation: Revalorisation  # loyers maximaux (LMzone, redevances maximales), de l'agrément à l'année 1
     revalorisations_apl_supposees: int  # revalorisations des plafonds APL projetées par l'hypothèse jusqu'à l'année 1
     loyers_par_logement: tuple[LigneLoyer, ...]
@@ -510,6 +515,9 @@ class Bilan:
     controles: tuple[Constat, ...] = ()
     sieg: ControleSieg | None = None  # contrôle de surcompensation à la subvention appliquée, et corridor
     produits: tuple[CompteProduit, ...] = ()  # opération mixte : le compte de chaque produit (PLAI, PLUS, PLS)
+    # Opération mixte : S*, G, C et J de la seule part PLAI (lecture « chaque produit s'équilibre ») ; le verdict
+    # suit la lecture globale (LECTURE_MIXTE).
+    lecture_part_plai: dict[str, float | None] | None = None
     avertissements: tuple[str, ...] = field(default=())
 
     # ------------------------------------------------------------------ grandeurs dérivées

@@ -5,6 +5,7 @@ Chaque opération donne un :class:`~plai_bilan.bilan.Bilan` fermé ; les sorties
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -64,7 +65,8 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultat
     b = Bilan(
         scenario=e.scenario, provenance=e.provenance, horizon=e.horizon, coefficient_structure=e.cs, cs_a=e.cs_a,
         cs_b=e.cs_b, lmzone=e.lmzone, plafond_plai_m2=e.plafond_plai_m2,
-        plafond_plai_m2_brut=e.plafond_plai_m2_brut, revalorisation=e.revalorisation,
+        plafond_plai_m2_brut=e.plafond_plai_m2_brut, lmzones=e.lmzones, plafonds_m2=e.plafonds_m2,
+        revalorisation=e.revalorisation,
         revalorisations_apl_supposees=e.revalorisations_apl_supposees, regles_loyers=e.regles_loyers,
         loyers_par_logement=e.lignes, assiettes=_assiettes(lot, resultats.pop("indice"), e), hypotheses=e.hypotheses,
         livret_a=e.livret_a, prets_caracteristiques=e.prets, financement=e.financement,
@@ -225,6 +227,14 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
             equilibre=None if e.indice_solde is None else _equilibre(lot, sol, i, j_plai, e, c0),
             diagnostic=_diagnostic(lot, sol, i, e) if not faisable and e.indice_solde is not None else None,
             avertissements=tuple(avert)))
+        b = bilans[-1]
+        if variantes and b.produits and b.equilibre is not None:
+            # Opération mixte : la part PLAI lue seule, de la variante PLAI ordinaire déjà résolue dans le lot.
+            from plai_bilan.produits import lecture_part_plai
+
+            cv = _compte(lot, sol.compte, ech_0, j_plai, tout[j_plai])
+            variante = _bilan(tout[j_plai], lot, cv, cv, indice=j_plai)
+            bilans[-1] = dataclasses.replace(b, lecture_part_plai=lecture_part_plai(b, variante))
     return bilans
 
 

@@ -235,6 +235,8 @@ def _nettoyer_element(tableau: str, e: dict) -> None:
     if tableau == "logements":
         if e.get("rls") is True:
             e.pop("rls")  # exposé : la valeur par défaut (les ressources déclarées décident)
+        if e.get("produit") == "PLAI":
+            e.pop("produit")  # la valeur par défaut
         if "typologie" in e:
             e["typologie"] = str(e["typologie"])
     if tableau == "prets":

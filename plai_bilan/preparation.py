@@ -535,9 +535,18 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     plafonds = {"PLAI": plafond_m2}
     lmzones = {"PLAI": lmzone}
     for produit in ("PLUS", "PLS"):
-        if op.produit == "ordinaire" and any(lg.produit == produit for lg in sc.logements):
+        if op.produit != "ordinaire":
+            continue
+        if any(lg.produit == produit for lg in sc.logements):
             lmzones[produit], plafonds[produit] = _plafond_produit(sc, p, chercher, avert, produit, cs, marge_pct,
                                                                    reval, regles, sh_totale, su_totale)
+        else:  # pour le classeur (changer le produit d'une ligne), lu sans entrer dans les barèmes de l'étude
+            zone = op.zone_loyer if produit == "PLUS" else op.zone_abc
+            try:
+                lmzones[produit] = loyer_maximal_projete(p, zone, op.date_agrement, ind.loyers_pct / 100.0, {},
+                                                         produit)[0] if zone else None
+            except ParametreInvalide:
+                lmzones[produit] = None
     lignes, revalorisations_apl_supposees = _lignes_memorisees(sc, p, chercher, cle_date, su, plafonds, reval,
                                                                 g_apl)
     for i, (lg, ligne) in enumerate(zip(sc.logements, lignes)):
@@ -635,7 +644,9 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     if tfpb is not None:
         avert.extend(_avertissements_tfpb(sc, p, tfpb))
     taux_tva = chercher(cle_date, p.taux_tva, op.nature, op.date_agrement) / 100.0
-    postes, hyp_sieg = _tva_et_sieg(sc, p, chercher, cle_date, h)
+    parts_su = {produit: sum(lg.nombre * s for lg, s in zip(sc.logements, su) if lg.produit == produit) / su_totale
+                for produit in PRODUITS_LOGEMENT if any(lg.produit == produit for lg in sc.logements)}
+    postes, hyp_sieg = _tva_et_sieg(sc, p, chercher, cle_date, h, parts_su)
     cap = p.loyer_accessoire_maximal(op.date_agrement)
     if cap is not None:
         chercher._noter(cap[1], (op.date_agrement,))
@@ -719,11 +730,15 @@ def _avertissements_tfpb(sc: Scenario, p: Parametres, tfpb) -> list[str]:
     return avert
 
 
-def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int
+def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int, parts_su: dict[str, float]
                  ) -> tuple[tuple[PosteCout, ...], HypothesesSieg]:
-    """Les postes du prix de revient HT / TVA / TTC et les hypothèses résolues du contrôle SIEG."""
+    """Les postes du prix de revient HT / TVA / TTC et les hypothèses résolues du contrôle SIEG. Opération mixte :
+    chaque poste est lu HT au taux de chaque produit pour sa part de surface utile ; le taux du poste est le taux
+    effectif qui en résulte."""
     op, pr = sc.operation, sc.prix_de_revient
     taux = chercher(cle_date, p.taux_tva_postes, op.nature, op.date_agrement)
+    taux_produits = {produit: p.taux_tva_postes(op.nature, op.date_agrement, produit, op.anru)[0]
+                     for produit in parts_su}
     saisis = dict(pr.taux_tva_pct)
     lignes = [("prix_de_revient.charge_fonciere", "Charge foncière", "charge_fonciere", pr.charge_fonciere),
               ("prix_de_revient.travaux", "Travaux", "travaux", pr.travaux),
@@ -731,8 +746,12 @@ def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int
     lignes += [(f"prix_de_revient.autres.{nom}", f"Autre : {nom}", "autres", m) for nom, m in pr.autres]
     postes = []
     for cle, libelle, groupe, ttc in lignes:
-        t = saisis.get(groupe, taux[groupe]) / 100.0
-        ht = ttc / (1.0 + t)
+        if groupe in saisis or set(parts_su) == {"PLAI"}:
+            t = saisis.get(groupe, taux[groupe]) / 100.0
+            ht = ttc / (1.0 + t)
+        else:
+            ht = sum(part * ttc / (1.0 + taux_produits[produit][groupe] / 100.0) for produit, part in parts_su.items())
+            t = ttc / ht - 1.0 if ht > 0 else taux[groupe] / 100.0
         postes.append(PosteCout(cle, libelle, groupe, ttc, t, ht, ttc - ht))
     o = sc.sieg
     # Lus sans être notés parmi les barèmes de l'étude : le contrôle SIEG cite ses propres sources.

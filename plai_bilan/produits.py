@@ -26,6 +26,11 @@ from plai_bilan.choix import PRODUITS_LOGEMENT
 from plai_bilan.conventions import NUL, TOLERANCE
 
 
+def _k0(b: Bilan) -> float:
+    """K : le prêt d'équilibre sans subvention (0 sans prêt d'équilibre)."""
+    return 0.0 if b.indice_solde is None else float(b.principaux[b.indice_solde])
+
+
 def _part(numerateur: float, denominateur: float) -> float:
     return numerateur / denominateur if denominateur > 0 else 0.0
 
@@ -98,12 +103,15 @@ def _lignes_du_produit(b: Bilan, p: str, part: dict[str, float], parts_prets: li
     return lignes
 
 
-def _besoin(b: Bilan, lignes0: dict[str, np.ndarray], part_pret: float) -> tuple[float | None, bool]:
+def _besoin(b: Bilan, lignes0: dict[str, np.ndarray], part_pret: float, u: np.ndarray | None = None
+            ) -> tuple[float | None, bool]:
     """S*_p : la plus petite subvention qui équilibre le compte du produit (avant subvention) en diminuant sa part
-    du prêt d'équilibre, et sa faisabilité (S*_p <= sa part K_p, aucune année en échec sans levier)."""
-    if b.equilibre is None or b.indice_solde is None:
-        return None, False
-    u = b.equilibre.u
+    du prêt d'équilibre, et sa faisabilité (S*_p <= sa part K_p, aucune année en échec sans levier). ``u`` :
+    l'échéancier d'un euro du prêt d'équilibre (par défaut celui du bilan résolu)."""
+    if u is None:
+        if b.equilibre is None or b.indice_solde is None:
+            return None, False
+        u = b.equilibre.u
     af = lignes0["autofinancement"]
     critere = b.critere
     if critere == "annuel":
@@ -118,7 +126,7 @@ def _besoin(b: Bilan, lignes0: dict[str, np.ndarray], part_pret: float) -> tuple
     sans_levier = bool((echec & (w <= NUL)).any())
     ratios = np.where(echec & (w > NUL), -v / np.where(w > NUL, w, 1.0), -np.inf)
     besoin = max(0.0, float(ratios.max())) if len(ratios) else 0.0
-    k = (b.pret_equilibre_initial or 0.0) * part_pret
+    k = _k0(b) * part_pret
     return besoin, not sans_levier and besoin <= k + TOLERANCE
 
 
@@ -133,13 +141,14 @@ def produit_subvention(s) -> str | None:
 def comptes_par_produit(b: Bilan) -> tuple[CompteProduit, ...]:
     """Le compte de chaque produit d'une opération mixte (vide si l'opération n'a qu'un produit). Le prêt
     d'équilibre sans produit revient à chaque produit pour ce qui manque à son plan : son prix de revient moins ses
-    subventions, ses fonds propres et ses autres prêts ; chaque plan par produit est alors équilibré."""
+    subventions, ses fonds propres et ses autres prêts ; chaque plan par produit est alors équilibré. Un prêt
+    d'équilibre qui nomme son produit lui revient entier."""
     clefs = parts(b)
     if len(clefs) < 2:
         return ()
     subventions = [(f, s) for f, s in zip((f for f in b.financement if f.nature == "subvention"), b.scenario.subventions)]
     solde = b.indice_solde
-    k0 = b.pret_equilibre_initial or 0.0
+    k0 = _k0(b)
     autres = {}
     for p, part in clefs.items():
         def affecte(produit: str | None) -> float:
@@ -179,3 +188,19 @@ def comptes_par_produit(b: Bilan) -> tuple[CompteProduit, ...]:
             prets=sum(k * parts_prets[i] for i, k in enumerate(b.principaux)) - s_appliquee,
             lignes=lignes, besoin_propre=besoin, besoin_propre_faisable=faisable, part_pret_equilibre=part_pret))
     return tuple(sortie)
+
+
+def lecture_part_plai(b: Bilan, variante: Bilan) -> dict[str, float | None] | None:
+    """La lecture « la part PLAI s'équilibre seule » d'une opération mixte : S* de la part PLAI (son besoin propre),
+    G de la même part en PLAI ordinaire (la variante, ses lignes PLUS et PLS inchangées), C = S* - G et
+    J = max(0, min(S*, C)) ; None sans part PLAI ou sans opération résolue."""
+    plai = next((p for p in b.produits if p.produit == "PLAI"), None)
+    vp = next((p for p in variante.produits if p.produit == "PLAI"), None)
+    if plai is None or vp is None or b.equilibre is None or plai.besoin_propre is None:
+        return None
+    g, faisable_g = _besoin(variante, vp.lignes, vp.part_pret_equilibre, b.equilibre.u)
+    s = plai.besoin_propre if plai.besoin_propre_faisable else None
+    g = g if faisable_g else None
+    c = None if s is None or g is None else s - g
+    return {"subvention_minimale": s, "subvention_plai_ordinaire": g, "cout_contreparties": c,
+            "subvention_justifiable": None if c is None else max(0.0, min(s, c))}

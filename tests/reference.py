@@ -146,3 +146,90 @@ def compte(sc, entrees):
         af.append(a)
         treso.append(cumul)
     return af, treso
+
+
+def comptes_par_produit(sc, b):
+    """Le compte de chaque produit d'une opération mixte (docs/modele.md, « Opérations mixtes »), année par année,
+    d'après les clés de répartition : {produit: (autofinancement, trésorerie)}, la subvention appliquée comprise.
+
+    ``b`` fournit les loyers par ligne, les capitaux des prêts, les échéanciers de l'opération et la subvention
+    appliquée ; le reste (parts, assiettes, plans) est recompté ici depuis le scénario.
+    """
+    ex = sc.exploitation
+    h = b.horizon
+    gl, gc = ex.indexation.loyers_pct / 100, ex.indexation.charges_pct / 100
+    vac, imp = ex.vacance_pct / 100, ex.impayes_pct / 100
+    v = valeurs(sc, b)
+    lignes = b.loyers_par_logement
+    produits = sorted({lg.produit for lg in lignes}, key=["PLAI", "PLUS", "PLS"].index)
+    su = sum(l.nombre * l.surface_utile for l in lignes)
+    n = sum(l.nombre for l in lignes)
+    npa = sum(l.nombre for l in lignes if l.plai_adapte)
+    fin = ex.financement_accompagnement
+    propre = (fin.contrepartie if fin is not None and fin.contrepartie is not None
+              else sc.operation.produit == "ordinaire")
+
+    def produit_subvention(s):
+        if s.produit is not None:
+            return s.produit
+        return "PLAI" if s.nature in ("etat_plai", "fnap_plai_adapte") or s.propre_au_plai_adapte else None
+
+    solde = next((i for i, p in enumerate(sc.prets) if p.est_solde), None)
+    k0 = b.principaux[solde] if solde is not None else 0.0
+    montants = [f.montant for f in b.financement if f.nature == "subvention"]
+    u = b.equilibre.u if b.equilibre is not None else [0.0] * h
+    sortie = {}
+    for p in produits:
+        g = [l for l in lignes if l.produit == p]
+        part_su = sum(l.nombre * l.surface_utile for l in g) / su
+        n_p = sum(l.nombre for l in g)
+        npa_p = sum(l.nombre for l in g if l.plai_adapte)
+
+        def affecte(produit):
+            return 1.0 if produit == p else 0.0 if produit else part_su
+
+        pr_p = sc.prix_de_revient.total * part_su
+        autres = sum(m * affecte(produit_subvention(s)) for m, s in zip(montants, sc.subventions)
+                     if s.montant != "a_calculer")
+        autres += sc.fonds_propres.montant * part_su
+        autres += sum(b.principaux[i] * affecte(pr.produit) for i, pr in enumerate(sc.prets) if i != solde)
+        if solde is None:
+            part_k = 0.0
+        elif sc.prets[solde].produit is not None:
+            part_k = affecte(sc.prets[solde].produit)
+        else:
+            part_k = (pr_p - autres) / k0 if k0 > 0 else part_su
+        inconnue = next((s for s in sc.subventions if s.montant == "a_calculer"), None)
+        s_p = 0.0
+        if inconnue is not None:
+            s_p = b.compte.subvention * (affecte(produit_subvention(inconnue)) if produit_subvention(inconnue)
+                                         else part_k)
+        nombres = {"n_logements": n_p / n if n else 0.0, "n_plai_adapte": npa_p / npa if npa else 0.0}
+        nombres["n_financement_accompagnement"] = nombres["n_plai_adapte"] if propre else nombres["n_logements"]
+        af, treso = [], []
+        cumul = sc.analyse.tresorerie_initiale * part_su
+        for t in range(1, h + 1):
+            il, ic = (1 + gl) ** (t - 1), (1 + gc) ** (t - 1)
+            loyers = sum(l.nombre * 12 * (l.loyer + l.loyer_accessoire) * il * (1 - vac - imp) for l in g)
+            loyers -= sum(l.nombre * 12 * l.reduction_loyer_solidarite * il * (1 - vac) for l in g)
+            valeurs_ligne = {"loyers": loyers}
+            produits_t = charges = 0.0
+            for d in lignes_simples().values():
+                x = ligne(d, v, t, il, ic, valeurs_ligne) if d.assiette_ligne else ligne(d, v, t, il, ic, {}) * (
+                    part_su if d.assiette is None else nombres[d.assiette])
+                if d.role == "produit":
+                    produits_t += x
+                else:
+                    charges += x
+            annuites = sum(b.compte_zero.prets[i].echeances[t - 1] * (part_k if i == solde else affecte(pr.produit))
+                           for i, pr in enumerate(sc.prets)) - s_p * u[t - 1]
+            rem = 0.0
+            fp = sc.fonds_propres
+            if fp.remuneration and t <= fp.remuneration.duree:
+                rem = fp.montant * premiere_echeance(fp.remuneration.taux_pct / 100, 0.0, fp.remuneration.duree) * part_su
+            a = loyers + produits_t - charges - annuites - rem
+            cumul += a
+            af.append(a)
+            treso.append(cumul)
+        sortie[p] = (af, treso)
+    return sortie

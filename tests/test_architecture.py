@@ -11,7 +11,7 @@ PAQUET = Path(__file__).resolve().parent.parent / "plai_bilan"
 CALCUL = ("plai_bilan.moteur", "plai_bilan.solveur", "plai_bilan.controles", "plai_bilan.parametres",
           "plai_bilan.preparation", "plai_bilan.calcul", "plai_bilan.api", "plai_bilan.instruction",
           "plai_bilan.sensibilite", "plai_bilan.risque", "plai_bilan.comparaison", "plai_bilan.scenario",
-          "plai_bilan.sieg")
+          "plai_bilan.sieg", "plai_bilan.produits")
 SORTIES = ("plai_bilan.sorties", "plai_bilan.export")
 
 

@@ -227,7 +227,8 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
             elif nom == "tva":
                 for nature in ("construction-neuve", "acquisition-amelioration"):
                     espion.taux_tva(nature, jour)
-                    espion.taux_tva_postes(nature, jour)
+                    for produit, ru in (("PLAI", False), ("PLUS", False), ("PLUS", True), ("PLS", False)):
+                        espion.taux_tva_postes(nature, jour, produit, ru)
             elif nom == "sieg":
                 espion.sieg(jour)
             elif nom == "sieg_marche":

@@ -20,6 +20,7 @@ from plai_bilan.choix import (
     NATURES,
     NATURES_SUBVENTION,
     PRODUITS,
+    PRODUITS_LOGEMENT,
     PROFILS,
     REGIONS,
     REVISABILITES,
@@ -33,12 +34,13 @@ from plai_bilan.export.classeur import cellule, ecrire, formule, oui_non, ref
 CHOIX = {"operation.nature": NATURES, "operation.produit": PRODUITS, "operation.region": REGIONS,
          "operation.zone_loyer": ZONES_LOYER, "operation.zone_apl": ZONES_APL, "analyse.critere": CRITERES,
          "subventions[].nature": NATURES_SUBVENTION, "prets[].index": INDEX, "prets[].revisabilite": REVISABILITES,
-         "prets[].profil": PROFILS}
+         "prets[].profil": PROFILS, "logements[].produit": PRODUITS_LOGEMENT}
 UNITES_SUBVENTION = ("€", "€ par logement", "€ par PLAI adapté")
 # Colonnes des tableaux de Hypothèses : clé du scénario (« logements[].nombre »), relue par plai-bilan.
 COLONNES_LOGEMENTS = ("typologie", "nombre", "surface_habitable", "surface_annexes", "surface_utile", "plai_adapte",
                       "", "loyer_m2", "loyer_mensuel", "loyer_accessoire", "redevance_max", "rls", "menage.couple",
-                      "menage.personnes_a_charge", "menage.ressources")
+                      "menage.personnes_a_charge", "menage.ressources", "produit")
+COL_PRODUIT = COLONNES_LOGEMENTS.index("produit")  # colonne du produit dans le tableau des logements (Hypothèses)
 COLONNES_PRETS = ("nom", "montant", "duree", "index", "taux_pct", "marge_pct", "progressivite_pct", "revisabilite",
                   "prefinancement", "differe_amortissement", "profil")
 LIGNES_EN_PLUS = {"logements": 6, "prets": 3, "subventions": 3, "autres": 3}  # place libre du classeur de saisie
@@ -48,6 +50,35 @@ def _cle_subvention(i: int, mode: str) -> str:
     """La clé du scénario qui porte le montant de la subvention i selon sa forme."""
     return {"par_logement": f"subventions[{i}].montant_par_logement",
             "par_plai_adapte": f"subventions[{i}].montant_par_plai_adapte"}.get(mode, f"subventions[{i}].montant")
+
+
+COL_LOYERS_PRODUIT = 17  # colonne du produit dans le tableau de la feuille Loyers
+
+
+def _plafond_plus(b) -> float | str:
+    """Le plafond PLUS d'une opération sans ligne PLUS, pour la valeur en cache de sa cellule (même formule)."""
+    if b.scenario.operation.loyer_plafond_m2_plus is not None:
+        return b.scenario.operation.loyer_plafond_m2_plus * b.revalorisation.facteur
+    lm = b.lmzones.get("PLUS")
+    if lm is None or b.coefficient_structure is None:
+        return ""
+    r = b.revalorisation.facteur
+    maj = b.regles_loyers["majoration_annexes_max_ascenseur_pct" if b.scenario.operation.ascenseur else
+                          "majoration_annexes_max_pct"] / 100.0
+    su = sum(l.nombre * l.surface_utile for l in b.loyers_par_logement)
+    sh = sum(l.nombre * l.surface_habitable for l in b.loyers_par_logement)
+    return min(lm * b.coefficient_structure * (1 + b.hypotheses.marge_locale) * r,
+               (1 + maj) * sh * b.coefficient_structure * lm * r / su)
+
+
+def _plafond_pls(b) -> float | str:
+    """Le plafond PLS d'une opération sans ligne PLS, pour la valeur en cache de sa cellule (même formule)."""
+    if b.scenario.operation.loyer_plafond_m2_pls is not None:
+        return b.scenario.operation.loyer_plafond_m2_pls * b.revalorisation.facteur
+    lm = b.lmzones.get("PLS")
+    if lm is None or b.coefficient_structure is None:
+        return ""
+    return lm * b.coefficient_structure * b.revalorisation.facteur
 
 
 class FeuillesEntrees(ExportBase):
@@ -167,6 +198,11 @@ class FeuillesEntrees(ExportBase):
         if not self.foyer:
             entree("operation.marge_locale_pct", hyp.marge_locale, "pct", "marge_locale")
             entree("operation.loyer_plafond_m2", op.loyer_plafond_m2, "euros_m2_4", "loyer_plafond_m2_saisi")
+            entree("operation.loyer_plafond_m2_plus", op.loyer_plafond_m2_plus, "euros_m2_4",
+                   "loyer_plafond_m2_plus_saisi")
+            entree("operation.loyer_plafond_m2_pls", op.loyer_plafond_m2_pls, "euros_m2_4",
+                   "loyer_plafond_m2_pls_saisi")
+            entree("operation.zone_abc", op.zone_abc, "texte", modifiable=False)
 
         section("Prix de revient")
         pr = sc.prix_de_revient
@@ -296,7 +332,7 @@ class FeuillesEntrees(ExportBase):
                                    "Surface utile saisie (m²)", "PLAI adapté", "Ménage", "Loyer saisi (€/m² SU)",
                                    "Loyer saisi (€/mois)", "Loyer accessoire (€/mois)", "Redevance maximale (€/mois)",
                                    "Soumis à la RLS", "Ménage : couple", "Ménage : personnes à charge",
-                                   "Ménage : ressources annuelles (€)"])
+                                   "Ménage : ressources annuelles (€)", "Produit (PLAI, PLUS, PLS)"])
         ws.set_row(ligne, 42)
         if modele:
             self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide, entete=True)
@@ -324,12 +360,13 @@ class FeuillesEntrees(ExportBase):
             else:
                 for c in (12, 13, 14):
                     ws.write_blank(ligne, c, None, m)
+            ecrire(ws, ligne, COL_PRODUIT, lg.produit, self.f(saisie=True))
             self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide)
             self.pos.logements.append(ligne)
             ligne += 1
         for _ in range(LIGNES_EN_PLUS["logements"] if modele else 0):
             for c, fmt in enumerate(("texte", "nombre", "decimal", "decimal", "decimal", "booleen", "texte", "decimal",
-                                     "euros2", "euros2", "euros2", "booleen", "booleen", "entier", "euros")):
+                                     "euros2", "euros2", "euros2", "booleen", "booleen", "entier", "euros", "texte")):
                 if c != 6:
                     ws.write_blank(ligne, c, None, self.f(fmt, saisie=True))
             self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide)
@@ -494,6 +531,10 @@ class FeuillesEntrees(ExportBase):
         if not self.foyer:
             valeur(f"Loyer maximal de zone PLAI (LMzone), zone {op.zone_loyer}, à l'agrément", e.lmzone, "euros_m2",
                    "€/m² SU/mois", "loyers_maximaux_plai", "lmzone")
+            valeur(f"Loyer maximal de zone PLUS (LMzone), zone {op.zone_loyer}, à l'agrément (ESTIMATION)",
+                   e.lmzones.get("PLUS"), "euros_m2", "€/m² SU/mois", "loyers_maximaux_plus", "lmzone_plus")
+            valeur(f"Loyer maximal PLS, zone {op.zone_abc or '(zone_abc non donnée)'}, à l'agrément (ESTIMATION)",
+                   e.lmzones.get("PLS"), "euros_m2", "€/m² SU/mois", "loyers_maximaux_pls", "lmzone_pls")
             valeur("Coefficient de structure : a dans a x (1 + b x N / SU)", e.cs_a, "decimal4", "",
                    "coefficient_structure", "cs_a")
             valeur("Coefficient de structure : b dans a x (1 + b x N / SU)", e.cs_b, "decimal", "",
@@ -600,6 +641,16 @@ class FeuillesEntrees(ExportBase):
         if not self.foyer:
             agregat("Coefficient de structure CS", "cs_a*(1+cs_b*n_logements/su_totale)", e.coefficient_structure, "decimal4",
                     "coefficient_structure")
+            plus = ("IF(ISNUMBER(loyer_plafond_m2_plus_saisi),loyer_plafond_m2_plus_saisi*revalorisation_loyers,"
+                    "IF(ISNUMBER(lmzone_plus),MIN(lmzone_plus*coefficient_structure*(1+marge_locale)*"
+                    "revalorisation_loyers,(1+majoration_annexes)*sh_totale*coefficient_structure*lmzone_plus"
+                    '*revalorisation_loyers/su_totale),""))')
+            agregat("Plafond PLUS de l'opération (avis saisi, sinon LMzone PLUS x CS x (1 + marge), règle des annexes)",
+                    plus, e.plafonds_m2.get("PLUS", _plafond_plus(e)), "euros_m2_4", "plafond_plus_m2")
+            agregat("Plafond PLS de l'opération (avis saisi, sinon LMzone PLS x CS, sans marge locale)",
+                    "IF(ISNUMBER(loyer_plafond_m2_pls_saisi),loyer_plafond_m2_pls_saisi*revalorisation_loyers,"
+                    'IF(ISNUMBER(lmzone_pls),lmzone_pls*coefficient_structure*revalorisation_loyers,""))',
+                    e.plafonds_m2.get("PLS", _plafond_pls(e)), "euros_m2_4", "plafond_pls_m2")
             agregat("Plafond PLAI de l'opération (avis loyers saisi, sinon LMzone x CS x (1 + marge) abaissé par la "
                     "règle des annexes importantes)",
                     "IF(ISNUMBER(loyer_plafond_m2_saisi),loyer_plafond_m2_saisi*revalorisation_loyers,MIN(lmzone*coefficient_structure*"
@@ -620,14 +671,14 @@ class FeuillesEntrees(ExportBase):
                 base_variante, "euros", "base_loyers_plai_ordinaire")
 
         l_tab = premiere - 1
-        quoi_plafond = "Redevance maximale" if self.foyer else "Plafond PLAI"
+        quoi_plafond = "Redevance maximale" if self.foyer else "Plafond du produit"
         quoi_apl = "Équivalence APL foyer E" if self.foyer else "Plafond APL du ménage"
         self.entete(ws, l_tab, 0, ["Typologie", "Nombre", "Surface habitable", "Annexes", "Surface utile",
                                    "PLAI adapté", "Ménage", quoi_plafond, quoi_apl, "Loyer accessoire",
                                    "Redevance appliquée" if self.foyer else "Loyer appliqué", "Origine",
                                    "€/m² SU", "RLS mensuelle", "En PLAI ordinaire",
                                    "Sous le plafond APL (2.2)" if self.foyer else "Sous le plafond APL (2.1)",
-                                   f"Dans le {quoi_plafond.lower()}"])
+                                   f"Dans le {quoi_plafond.lower()}", "Produit"])
         ws.set_row(l_tab, 42)
         for i, ll in enumerate(e.loyers_par_logement):
             l = premiere + i
@@ -637,7 +688,9 @@ class FeuillesEntrees(ExportBase):
                 return ref(HYP, hr, c)
 
             C, D, E, F, H, I, J, K = (cellule(l, c) for c in (2, 3, 4, 5, 7, 8, 9, 10))
+            P = cellule(l, COL_LOYERS_PRODUIT)
             ws.write_string(l, 0, ll.typologie or f"ligne {i + 1}")
+            formule(ws, l, COL_LOYERS_PRODUIT, f'IF({h(COL_PRODUIT)}="","PLAI",{h(COL_PRODUIT)})', ll.produit)
             formule(ws, l, 1, h(1), ll.nombre, self.f("nombre"))
             formule(ws, l, 2, h(2), ll.surface_habitable, self.f("decimal"))
             formule(ws, l, 3, h(3), ll.surface_annexes, self.f("decimal"))
@@ -660,13 +713,14 @@ class FeuillesEntrees(ExportBase):
                 ok_apl = ll.loyer <= (ll.plafond_apl or 0) + 0.005
                 formule(ws, l, 15, f'IF({F},IF({K}<={I}+0.005,"oui","non"),"")', oui_non(ok_apl) if ll.plai_adapte else "")
             else:
-                formule(ws, l, 7, f"plafond_plai_m2*{E}", ll.plafond_loyer, self.f("euros2"))
+                formule(ws, l, 7, f'IF({P}="PLUS",plafond_plus_m2,IF({P}="PLS",plafond_pls_m2,plafond_plai_m2))*{E}',
+                        ll.plafond_loyer, self.f("euros2"))
                 formule(ws, l, 10, f"IF(ISNUMBER({h(8)}),{h(8)},IF(ISNUMBER({h(7)}),{h(7)}*{E},"
                         f"IF({F},MIN({H},{I}-{J}),{H})))", ll.loyer, self.f("euros2"))
                 formule(ws, l, 11, f'IF(ISNUMBER({h(8)}),"saisi (loyer_mensuel)",IF(ISNUMBER({h(7)}),'
                         f'"saisi (loyer_m2 x SU)",IF(AND({F},{I}-{J}<{H}),"plafond APL - loyer accessoire",'
-                        f'"plafond PLAI")))', ll.origine)
-                formule(ws, l, 14, H, variante[i], self.f("euros2"))
+                        f'"plafond "&{P})))', ll.origine)
+                formule(ws, l, 14, f'IF({P}="PLAI",{H},{K})', variante[i], self.f("euros2"))
                 ok_apl = ll.loyer + ll.loyer_accessoire <= (ll.plafond_apl or 0) + 0.005
                 formule(ws, l, 15, f'IF({F},IF({K}+{J}<={I}+0.005,"oui","non"),"")',
                         oui_non(ok_apl) if ll.plai_adapte else "")

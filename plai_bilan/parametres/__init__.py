@@ -244,18 +244,25 @@ class Parametres:
         colonne = "plai_acquisition" if nature in ("acquisition", "acquisition-amelioration") else "plai_construction"
         return valeur.donnees[colonne], valeur
 
-    def taux_tva_postes(self, nature: str, jour: date) -> tuple[dict[str, float], ValeurDatee]:
-        """Taux de TVA (pour cent) de chaque poste du prix de revient, et le taux normal (clé « normal »).
+    def taux_tva_postes(self, nature: str, jour: date, produit: str = "PLAI", renouvellement_urbain: bool = False
+                        ) -> tuple[dict[str, float], ValeurDatee]:
+        """Taux de TVA (pour cent) de chaque poste du prix de revient des logements d'un produit, et le taux normal
+        (clé « normal »).
 
-        Construction neuve et VEFA : tout le prix de revient au taux PLAI (livraison à soi-même, CGI 278 sexies) ;
-        acquisition-amélioration : la charge foncière hors TVA (immeuble ancien), les travaux et honoraires au taux
-        PLAI."""
+        Construction neuve et VEFA : tout le prix de revient au taux du produit (livraison à soi-même, CGI 278
+        sexies) ; acquisition-amélioration : la charge foncière hors TVA (immeuble ancien), les travaux et honoraires
+        au taux du produit. PLUS en renouvellement urbain : son taux réduit."""
         valeur = self["tva"].en_vigueur(jour)
         d = valeur.donnees
         ancien = nature in ("acquisition", "acquisition-amelioration")
-        plai = d["plai_acquisition"] if ancien else d["plai_construction"]
-        return ({"charge_fonciere": d["charge_fonciere_ancien"] if ancien else plai, "travaux": plai,
-                 "honoraires": plai, "autres": plai, "normal": d["taux_normal"]}, valeur)
+        if produit == "PLAI":
+            taux = d["plai_acquisition"] if ancien else d["plai_construction"]
+        elif produit == "PLUS":
+            taux = d["plus_renouvellement_urbain"] if renouvellement_urbain else d["plus"]
+        else:
+            taux = d["pls"]
+        return ({"charge_fonciere": d["charge_fonciere_ancien"] if ancien else taux, "travaux": taux,
+                 "honoraires": taux, "autres": taux, "normal": d["taux_normal"]}, valeur)
 
     def sieg(self, jour: date) -> tuple[dict[str, float], ValeurDatee]:
         """Le bénéfice raisonnable et le report du contrôle de surcompensation en vigueur (sieg.toml)."""

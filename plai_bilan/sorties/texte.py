@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import textwrap
 
-from plai_bilan.bilan import Bilan, Constat
+from plai_bilan.bilan import LECTURE_MIXTE, Bilan, Constat
 from plai_bilan.catalogue import catalogue
 from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
 from plai_bilan.format import euros
@@ -98,10 +98,13 @@ def controles(constats: tuple[Constat, ...] | list[Constat]) -> str:
 def _loyers(b: Bilan) -> str:
     foyer = b.scenario.operation.produit == "foyer"
     c = catalogue()
-    lignes = [[lg.typologie or "-", str(lg.nombre), nombre(lg.surface_utile, 2), "oui" if lg.plai_adapte else "non",
+    mixte = len({lg.produit for lg in b.loyers_par_logement}) > 1
+    lignes = [[lg.typologie or "-", *([lg.produit] if mixte else []), str(lg.nombre), nombre(lg.surface_utile, 2),
+               "oui" if lg.plai_adapte else "non",
                lg.menage or "-", nombre(lg.plafond_loyer, 2), "-" if lg.plafond_apl is None else nombre(lg.plafond_apl, 2),
                nombre(lg.loyer, 2), nombre(lg.loyer_accessoire, 2), lg.origine] for lg in b.loyers_par_logement]
-    entetes = [c.court(k) for k in ("typologie", "nombre", "surface_utile", "plai_adapte", "menage")]
+    entetes = [c.court(k) for k in ("typologie", *(("produit",) if mixte else ()), "nombre", "surface_utile",
+                                    "plai_adapte", "menage")]
     entetes += ["Redev. max" if foyer else c.court("plafond_loyer"), "Équiv. APL" if foyer else c.court("plafond_apl"),
                 "Redevance" if foyer else c.court("loyer"), c.court("loyer_accessoire"), c.court("origine")]
     entete_op = ""
@@ -117,7 +120,50 @@ def _loyers(b: Bilan) -> str:
         lm = f"LMzone à l'agrément {nombre(b.lmzone, 2)} €/m2, " if b.lmzone is not None else ""
         entete_op += (f"{lm}CS {b.coefficient_structure:.4f}, plafond PLAI de l'opération "
                      f"{nombre(b.plafond_plai_m2, 4)} €/m2 SU/mois\n").replace(".", ",")
-    return entete_op + tableau(entetes, lignes, "<>>><>>>><")
+        autres = [f"{p} {nombre(v, 4)}" for p, v in b.plafonds_m2.items() if p != "PLAI"]
+        if autres:
+            entete_op += "Plafonds des autres produits (€/m2 SU/mois, même CS) : " + ", ".join(autres) + "\n"
+    return entete_op + tableau(entetes, lignes, "<" + ("<" if mixte else "") + ">>><>>>><")
+
+
+def _produits(b: Bilan) -> list[str]:
+    """Opération mixte : le plan et le compte de chaque produit (somme : l'opération)."""
+    if not b.produits:
+        return []
+    lignes = [[p.produit, str(p.n_logements), pct(p.part_surface * 100), montant(p.prix_de_revient),
+               montant(p.subventions), montant(p.prets), montant(p.lignes["loyers"][0]),
+               montant(p.autofinancement[0]), montant(float(p.tresorerie.min())),
+               "-" if p.besoin_propre is None else montant(p.besoin_propre) if p.besoin_propre_faisable
+               else "infaisable"] for p in b.produits]
+    sortie = [titre("Comptes par produit (opération mixte)"),
+            tableau(["Produit", "Logts", "Part SU", "Prix de revient", "Subventions", "Prêts", "Loyers an 1",
+                     "Autofin. an 1", "Trés. min", "Besoin propre"], lignes, "<>>>>>>>>>"),
+            paragraphe("Clés : loyers, accessoires et RLS de ses lignes ; charges par logement, par PLAI adapté ou en "
+                       "% des loyers selon leur assiette ; prêts et subventions qui nomment leur produit (PLAI de "
+                       "l'État et PLAI adapté : le PLAI) ; le reste par la part de surface utile ; le prêt d'équilibre "
+                       "pour ce qui manque au plan de chaque produit. Besoin propre : la subvention qui équilibre le "
+                       "seul compte du produit. La somme des produits est l'opération.")]
+    for p in b.produits:
+        if p.prets < -0.005:
+            sortie.append(paragraphe(f"{p.produit} : la subvention appliquée dépasse sa part du prêt d'équilibre de "
+                                     f"{montant(-p.prets)} (prêts négatifs) : à l'équilibre global, elle finance aussi "
+                                     "le déficit des autres produits."))
+    return sortie + [""]
+
+
+def _lecture_mixte(b: Bilan) -> list[str]:
+    """Opération mixte : S*, G, C et J sur l'équilibre global et sur la part PLAI seule, et la lecture retenue."""
+    lp = b.lecture_part_plai
+    if lp is None:
+        return []
+    lignes = [[quoi, montant(g, "infaisable"), montant(lp[cle], "infaisable")] for quoi, cle, g in (
+        ("Besoin S*", "subvention_minimale", b.subvention_minimale),
+        ("En PLAI ordinaire G", "subvention_plai_ordinaire", b.subvention_plai_ordinaire),
+        ("Contreparties C = S* - G", "cout_contreparties", b.cout_contreparties),
+        ("Justifiable min(S*, C)", "subvention_justifiable", b.subvention_justifiable))]
+    return [titre("Opération mixte : deux lectures de l'équilibre"),
+            tableau(["", "Équilibre global", "Part PLAI seule"], lignes, "<>>"),
+            paragraphe("Lecture retenue : " + LECTURE_MIXTE + "."), ""]
 
 
 def _financement(b: Bilan, inconnue: float | None = None) -> str:
@@ -176,7 +222,7 @@ def simulation(b: Bilan) -> str:
     morceaux += [titre("Loyers (euros par mois et par logement)"), _loyers(b),
                  titre("Plan de financement"), _financement(b),
                  titre("Emprunts"), _prets(b),
-                 titre("Compte d'exploitation (euros)"), _compte(b)]
+                 titre("Compte d'exploitation (euros)"), _compte(b), *_produits(b)]
     if b.compte_zero.van is not None:
         morceaux.append(f"\nVAN de l'autofinancement : {euros(b.compte_zero.van)}")
     morceaux += [titre("Contrôles"), controles(b.controles)]
@@ -226,6 +272,7 @@ def subvention(b: Bilan) -> str:
                          "PLAI adapté n'en paie que le coût des contreparties sociales (loyers plus bas, GLA, "
                          "accompagnement). Le reste doit venir du PLAI de droit commun, des collectivités, d'Action "
                          "Logement ou des fonds propres (programme FNAP, III)."), ""]
+    m += _lecture_mixte(b) + _produits(b)
     m.append(f"Trésorerie cumulée la plus basse : {euros(t_min)} en année {annee_min}")
     m += [titre("Plan de financement avec la subvention minimale"),
           _financement(b, b.subvention_minimale if b.faisable else None),
