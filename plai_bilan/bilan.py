@@ -92,8 +92,9 @@ LIBELLES_SIEG = {
     "benefice_raisonnable": "Bénéfice raisonnable sur les fonds propres",
 }
 LECTURE_MIXTE = ("le verdict suit l'équilibre global de l'opération : la subvention PLAI adapté est fixée « en tenant "
-                 "compte des contraintes d'équilibre global de l'opération » (programme FNAP, seed 001, III) ; la part "
+                 "compte des contraintes d'équilibre global de l'opération » (programme FNAP, III) ; la part "
                  "PLAI lue seule (son propre compte, sa part du prêt d'équilibre) est donnée pour l'instruction")
+NOMS_GROUPES_SIEG = {"plai_adapte": "PLAI adapté", "plai": "PLAI", "plus": "PLUS", "pls": "PLS"}
 VERDICTS_SIEG = {"conforme": "pas de surcompensation",
                  "reportable": "surcompensation reportable (au plus 10 % de la compensation annuelle moyenne)",
                  "a_rembourser": "surcompensation à rembourser (au-delà de 10 % de la compensation annuelle "

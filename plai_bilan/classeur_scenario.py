@@ -164,6 +164,9 @@ def _subvention(lecteur: _Lecteur, ligne: int, i: int) -> dict | None:
     nature = lecteur.valeur(ligne, 5, f"subventions[{i}].nature")
     if nature is not None:
         s["nature"] = nature
+    produit = lecteur.valeur(ligne, 6, f"subventions[{i}].produit")
+    if produit is not None:
+        s["produit"] = produit
     unite = _sans_accents(str(ws.cell(row=ligne, column=3).value or "€"))
     if isinstance(brut, str) and not brut.startswith("#"):
         texte = TEXTES_SUBVENTION.get(_sans_accents(brut).replace("é", "e"))

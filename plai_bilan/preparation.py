@@ -650,6 +650,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     cap = p.loyer_accessoire_maximal(op.date_agrement)
     if cap is not None:
         chercher._noter(cap[1], (op.date_agrement,))
+    prets = _prets(sc, p, chercher)
     perimes = chercher.perimes()
     for v in perimes:
         avert.append(f"{sc.fichier} : paramètre « {v.description} » ({v.bareme}) : dernière valeur connue au "
@@ -663,7 +664,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                 plafond_plai_m2=plafond_m2, plafond_plai_m2_brut=plafond_m2_brut, lmzones=lmzones,
                 plafonds_m2=plafonds, revalorisation=reval,
                 revalorisations_apl_supposees=revalorisations_apl_supposees, lignes=tuple(lignes),
-                hypotheses=_hypotheses(sc, exoneration_legale, taux_tva, marge_pct), prets=_prets(sc), livret_a=livret,
+                hypotheses=_hypotheses(sc, exoneration_legale, taux_tva, marge_pct), prets=prets, livret_a=livret,
                 financement=tuple(financement), principaux=principaux, indice_solde=indice_solde,
                 indice_inconnue=indice_inconnue, reference_fnap=reference,
                 reference_fnap_par_logement=reference_par_logement, tranches_fnap=tranches_fnap,
@@ -826,12 +827,18 @@ def _hypotheses(sc: Scenario, exoneration_legale: int | None, taux_tva: float, m
     )
 
 
-def _prets(sc: Scenario) -> tuple[CaracteristiquesPret, ...]:
+def _prets(sc: Scenario, p: Parametres, chercher) -> tuple[CaracteristiquesPret, ...]:
+    """Les prêts en décimal ; un prêt indexé sans marge reçoit la marge CDC de son produit à la date d'agrément."""
+    def marge(i: int, pr) -> float:
+        if pr.marge_pct is not None:
+            return pr.marge_pct / 100.0
+        return chercher(f"prets[{i}].produit", p.marge_pret, pr.produit, sc.operation.date_agrement) / 100.0
+
     return tuple(CaracteristiquesPret(
         nom=pr.nom, montant=None if pr.est_solde else float(pr.montant), duree=pr.duree, index=pr.index,
-        taux_fixe=(pr.taux_pct or 0.0) / 100.0, marge=pr.marge_pct / 100.0, progressivite=pr.progressivite_pct / 100.0,
+        taux_fixe=(pr.taux_pct or 0.0) / 100.0, marge=marge(i, pr), progressivite=pr.progressivite_pct / 100.0,
         revisabilite=pr.revisabilite, prefinancement=pr.prefinancement, differe=pr.differe_amortissement,
-        profil=pr.profil, produit=pr.produit) for pr in sc.prets)
+        profil=pr.profil, produit=pr.produit) for i, pr in enumerate(sc.prets))
 
 
 _NOMS_HYP = ("vacance", "impayes", "charges_pct_loyers", "indexation_loyers", "indexation_charges",

@@ -162,7 +162,7 @@ class Pret:
     duree: int
     index: str  # "livret_a" ou "fixe"
     taux_pct: float | None
-    marge_pct: float
+    marge_pct: float | None  # None : la marge CDC du produit du prêt (prets_cdc.toml)
     progressivite_pct: float
     revisabilite: str
     prefinancement: int
@@ -644,7 +644,10 @@ def _pret(t: _Table) -> Pret:
         if index == "fixe":
             raise t.erreur("taux_pct", "clé obligatoire pour un prêt à taux fixe")
         taux = None
-        marge = t.nombre("marge_pct", mini=-5.0, maxi=10.0, pct=True)
+        marge = t.nombre("marge_pct", None, mini=-5.0, maxi=10.0, pct=True)  # None : la marge CDC de son produit
+        if marge is None and not t.present("produit"):
+            raise t.erreur("marge_pct", "clé obligatoire pour un prêt indexé sur le livret A (ou donnez son produit, "
+                           "PLAI, PLUS ou PLS : la marge de la fiche CDC est alors retenue)")
     progressivite = t.nombre("progressivite_pct", 0.0, mini=-10.0, maxi=10.0, pct=True)
     revisabilite = t.texte("revisabilite", "double_limitee", choix=REVISABILITES)
     prefinancement = t.entier("prefinancement", 0, mini=0, maxi=10)

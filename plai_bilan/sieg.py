@@ -162,15 +162,20 @@ def controler_sieg(b: Bilan, subvention: float | None = None) -> ControleSieg:
 
 
 def _par_produit(b: Bilan, s: float, p: dict) -> tuple[ProduitSieg, ...]:
-    """Individualisation : PLAI adapté et PLAI ordinaire, quand l'opération (produit ordinaire) mêle les deux.
+    """Individualisation : PLAI adapté, PLAI ordinaire, PLUS et PLS, quand l'opération (produit ordinaire) en mêle
+    au moins deux.
 
     Clé de répartition : la part de surface utile, sauf les loyers (part de l'assiette des loyers et accessoires ;
     la RLS, part de son assiette), la GLA et l'accompagnement (PLAI adapté), le financement de l'accompagnement
     (PLAI adapté s'il en est la contrepartie) et les subventions propres au PLAI adapté ou de nature FNAP PLAI
     adapté, la subvention à calculer comprise (PLAI adapté)."""
     lignes = b.loyers_par_logement
-    if b.scenario.operation.produit != "ordinaire" or not any(l.plai_adapte for l in lignes) or all(
-            l.plai_adapte for l in lignes):
+    groupes = [(nom, adapte, g) for nom, adapte, g in (
+        ("plai_adapte", True, [l for l in lignes if l.plai_adapte]),
+        ("plai", False, [l for l in lignes if l.produit == "PLAI" and not l.plai_adapte]),
+        ("plus", False, [l for l in lignes if l.produit == "PLUS"]),
+        ("pls", False, [l for l in lignes if l.produit == "PLS"])) if g]
+    if b.scenario.operation.produit != "ordinaire" or len(groupes) < 2:
         return ()
     hs = b.hypotheses_sieg
     T = hs.duree
@@ -187,8 +192,7 @@ def _par_produit(b: Bilan, s: float, p: dict) -> tuple[ProduitSieg, ...]:
     specifiques = float((v * (c["gla"][:T] + c["accompagnement"][:T])).sum())
     contrepartie = b.hypotheses.financement_accompagnement_contrepartie
     sortie = []
-    for adapte, nom in ((True, "plai_adapte"), (False, "plai")):
-        g = [l for l in lignes if l.plai_adapte == adapte]
+    for nom, adapte, g in groupes:
         part = sum(l.nombre * l.surface_utile for l in g) / su
         part_loyers = sum(l.nombre * (l.loyer + l.loyer_accessoire) for l in g) / loyers if loyers else part
         part_rls = sum(l.nombre * l.reduction_loyer_solidarite for l in g) / rls if rls else part

@@ -113,7 +113,9 @@ def compte(sc, entrees):
     prets = []
     for i, pr in enumerate(sc.prets):
         if pr.index == "livret_a":
-            taux = [max(x + pr.marge_pct / 100, 0.0) for x in la]
+            # Sans marge saisie, la marge CDC de son produit (un paramètre, lu dans ``entrees``).
+            marge = pr.marge_pct / 100 if pr.marge_pct is not None else entrees.prets_caracteristiques[i].marge
+            taux = [max(x + marge, 0.0) for x in la]
         else:
             taux = [pr.taux_pct / 100] * h
         prets.append(pret(float(entrees.principaux[i]), taux, pr.duree, pr.progressivite_pct / 100, pr.revisabilite,

@@ -146,13 +146,16 @@ def _saisie(sorte: str, classeur: Path, sc):
     if sorte == "rls":  # l'opération n'est plus soumise à la RLS
         mods = [(HYP, _cellule_cle(classeur, "operation.rls"), False)]
         return mods, dataclasses.replace(sc, operation=dataclasses.replace(sc.operation, rls=False))
+    if sorte == "produit":  # les 4 T3 PLAI deviennent PLUS : plafond PLUS, subvention PLAI de l'État sur 8 PLAI
+        mods = [(HYP, _cellule_tableau(classeur, "Typologie", "Produit (PLAI, PLUS, PLS)", 3), "PLUS")]
+        return mods, dataclasses.replace(sc, logements=_remplacer(sc.logements, 3, produit="PLUS"))
     if sorte == "meme_adresse":  # 10 PLAI adaptés voisins : la tranche FNAP passe de « 4 à 8 » à « 9 et plus »
         mods = [(HYP, _cellule_cle(classeur, "operation.plai_adaptes_meme_adresse"), 10)]
         return mods, dataclasses.replace(sc, operation=dataclasses.replace(sc.operation, plai_adaptes_meme_adresse=10))
     raise AssertionError(sorte)
 
 
-SORTES = ["drapeau", "nombre", "taux", "cout", "critere", "duree_pret", "rls", "meme_adresse"]
+SORTES = ["drapeau", "nombre", "taux", "cout", "critere", "duree_pret", "rls", "meme_adresse", "produit"]
 
 
 @pytest.mark.parametrize("sorte", SORTES)

@@ -200,6 +200,9 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
             elif nom == "loyers_maximaux_plai":
                 for z in ("1bis", "1", "2", "3"):
                     espion.loyer_maximal_plai(z, jour)
+            elif nom == "prets_cdc":
+                for produit in ("PLAI", "PLUS", "PLS"):
+                    espion.marge_pret(produit, jour)
             elif nom == "loyers_maximaux_plus":
                 for z in ("1bis", "1", "2", "3"):
                     espion.loyer_maximal("PLUS", z, jour)

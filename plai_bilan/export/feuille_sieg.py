@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from plai_bilan.bilan import NOMS_GROUPES_SIEG
 from plai_bilan.export.base import EMPRUNTS, EXPL, FIN, HYP, SIEG, ExportBase, Rangees
 from plai_bilan.catalogue import lignes_simples
 from plai_bilan.export.classeur import cellule, formule, ref
@@ -167,7 +168,7 @@ class FeuilleSieg(ExportBase):
             self.entete(ws, ligne, 0, ["Produit", "Marge", "Coût net, compensation, bénéfice"])
             ligne += 1
             for pr in c.produits:
-                ws.write_string(ligne, 0, ("PLAI adapté" if pr.produit == "plai_adapte" else "PLAI")
+                ws.write_string(ligne, 0, NOMS_GROUPES_SIEG[pr.produit]
                                 + f" ({pr.part_surface:.1%} de la SU)".replace(".", ","))
                 ws.write_number(ligne, 1, pr.marge, self.f("euros"))
                 ws.write_string(ligne, 2, f"{pr.cout_net:,.0f} ; {pr.compensation:,.0f} ; "

@@ -34,7 +34,7 @@ from plai_bilan.export.classeur import cellule, ecrire, formule, oui_non, ref
 CHOIX = {"operation.nature": NATURES, "operation.produit": PRODUITS, "operation.region": REGIONS,
          "operation.zone_loyer": ZONES_LOYER, "operation.zone_apl": ZONES_APL, "analyse.critere": CRITERES,
          "subventions[].nature": NATURES_SUBVENTION, "prets[].index": INDEX, "prets[].revisabilite": REVISABILITES,
-         "prets[].profil": PROFILS, "logements[].produit": PRODUITS_LOGEMENT}
+         "prets[].profil": PROFILS, "logements[].produit": PRODUITS_LOGEMENT, "prets[].produit": PRODUITS_LOGEMENT}
 UNITES_SUBVENTION = ("€", "€ par logement", "€ par PLAI adapté")
 # Colonnes des tableaux de Hypothèses : clé du scénario (« logements[].nombre »), relue par plai-bilan.
 COLONNES_LOGEMENTS = ("typologie", "nombre", "surface_habitable", "surface_annexes", "surface_utile", "plai_adapte",
@@ -42,7 +42,7 @@ COLONNES_LOGEMENTS = ("typologie", "nombre", "surface_habitable", "surface_annex
                       "menage.personnes_a_charge", "menage.ressources", "produit")
 COL_PRODUIT = COLONNES_LOGEMENTS.index("produit")  # colonne du produit dans le tableau des logements (Hypothèses)
 COLONNES_PRETS = ("nom", "montant", "duree", "index", "taux_pct", "marge_pct", "progressivite_pct", "revisabilite",
-                  "prefinancement", "differe_amortissement", "profil")
+                  "prefinancement", "differe_amortissement", "profil", "produit")
 LIGNES_EN_PLUS = {"logements": 6, "prets": 3, "subventions": 3, "autres": 3}  # place libre du classeur de saisie
 
 
@@ -226,6 +226,7 @@ class FeuillesEntrees(ExportBase):
 
         section("Subventions")
         ws.write_string(ligne - 1, 4, "Nature", self.f(entete=True))
+        ws.write_string(ligne - 1, 5, "Produit financé", self.f(entete=True))
         if modele:
             ws.write_comment(ligne - 1, 1, "Un montant, ou le texte : à calculer (la subvention que plai-bilan "
                              "résout), référence FNAP, barème (barème local)")
@@ -241,14 +242,15 @@ class FeuillesEntrees(ExportBase):
                                                    True)
             elif s.montant == "bareme":
                 montant = next(f.montant for f in self.b.financement if f.cle == f"subventions[{i}].montant")
-                mode, valeur, unite, modifiable = ("bareme", montant / self.b.n_logements,
+                n_plai = sum(l.nombre for l in self.b.loyers_par_logement if l.produit == "PLAI")
+                mode, valeur, unite, modifiable = ("bareme", montant / n_plai if n_plai else 0.0,
                                                    "€ par logement (barème local)", True)
             else:
                 mode, valeur, unite, modifiable = "montant", float(s.montant), "€", True
             cle = _cle_subvention(i, mode)
             l = entree(cle, valeur, "euros" if modifiable else "texte", modifiable=modifiable, libelle=s.financeur,
                        unite=unite)
-            self._nature_subvention(ws, l, i, s.nature, modele)
+            self._nature_subvention(ws, l, i, s.nature, modele, s.produit)
             self.pos.subventions.append((l, mode))
         for i in range(len(sc.subventions), len(sc.subventions) + (LIGNES_EN_PLUS["subventions"] if modele else 0)):
             l = entree(f"subventions[{i}].montant", None, "euros", libelle="", unite="€")
@@ -380,7 +382,8 @@ class FeuillesEntrees(ExportBase):
         ligne += 1
         self.entete(ws, ligne, 0, ["Nom", "Montant (€ ou « solde »)", "Durée (échéances)", "Index (livret_a ou fixe)",
                                    "Taux fixe", "Marge sur le livret A", "Progressivité", "Révisabilité",
-                                   "Préfinancement (ans)", "Différé d'amortissement (ans)", "Profil"])
+                                   "Préfinancement (ans)", "Différé d'amortissement (ans)", "Profil",
+                                   "Produit financé (vide : l'opération)"])
         ws.set_row(ligne, 30)
         if modele:
             self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide, entete=True)
@@ -400,12 +403,13 @@ class FeuillesEntrees(ExportBase):
             ecrire(ws, ligne, 8, pr.prefinancement, self.f("entier", saisie=True))
             ecrire(ws, ligne, 9, pr.differe, self.f("entier", saisie=True))
             ecrire(ws, ligne, 10, pr.profil, self.f(saisie=True))
+            ecrire(ws, ligne, 11, pr.produit, self.f(saisie=True))
             self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide)
             self.pos.prets.append(ligne)
             ligne += 1
         for _ in range(LIGNES_EN_PLUS["prets"] if modele else 0):
             for c, fmt in enumerate(("texte", "euros", "entier", "texte", "pct4", "pct4", "pct4", "texte", "entier",
-                                     "entier", "texte")):
+                                     "entier", "texte", "texte")):
                 ws.write_blank(ligne, c, None, self.f(fmt, saisie=True))
             self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide)
             ligne += 1
@@ -461,9 +465,11 @@ class FeuillesEntrees(ExportBase):
             if cle:
                 aide(ligne, c, f"{tableau}[].{cle}", commentaire=entete)
 
-    def _nature_subvention(self, ws, l: int, i: int, nature: str, modele: bool) -> None:
+    def _nature_subvention(self, ws, l: int, i: int, nature: str, modele: bool, produit: str | None = None) -> None:
         ws.write_string(l, 4, nature, self.f(saisie=modele))
         ws.data_validation(l, 4, l, 4, {"validate": "list", "source": list(NATURES_SUBVENTION)})
+        ecrire(ws, l, 5, produit, self.f(saisie=modele))  # vide : toute l'opération
+        ws.data_validation(l, 5, l, 5, {"validate": "list", "source": list(PRODUITS_LOGEMENT)})
         if modele:
             ws.write_comment(l, 4, "Nature de la subvention : fnap_plai_adapte (la subvention PLAI adapté du FNAP), "
                              "etat_plai, collectivite, action_logement, autre")
@@ -480,6 +486,11 @@ class FeuillesEntrees(ExportBase):
             apl = f"{ref(LOYERS, PREMIERE_LIGNE_LOYERS, 8)}:{cellule(PREMIERE_LIGNE_LOYERS + l2 - l1, 8, True)}"
             parties.append(f'IF(SUMPRODUCT(({drapeaux}=TRUE)*NOT(ISNUMBER({apl})))>0,"Un logement PLAI adapté '
                            'demande un ménage et son plafond APL (clé menage du scénario, puis ré-export). ","")')
+            produits = f"{ref(HYP, l1, COL_PRODUIT)}:{cellule(l2, COL_PRODUIT, True)}"
+            parties.append(f'IF(AND(COUNTIF({produits},"PLS")>0,NOT(ISNUMBER(plafond_pls_m2))),"Un logement PLS '
+                           'demande la zone A/B/C de la commune (operation.zone_abc, puis ré-export). ","")')
+            parties.append(f'IF(SUMPRODUCT(({drapeaux}=TRUE)*({produits}<>"PLAI")*({produits}<>""))>0,"Un logement '
+                           'PLAI adapté est financé en PLAI. ","")')
         p1, p2 = (self.pos.prets or [0])[0], (self.pos.prets or [0])[-1]
         parties.append(f'IF(MAX({ref(HYP, p1, 2)}:{cellule(p2, 2, True)})>{self.h},"Un prêt a plus de {self.h} '
                        f'échéances, au-delà des {self.h} années du classeur (fixez analyse.duree, puis ré-exportez). '
@@ -635,6 +646,10 @@ class FeuillesEntrees(ExportBase):
         agregat("Nombre de logements", f"SUM({col(1)})", e.n_logements, "nombre", "n_logements")
         agregat("Logements PLAI adaptés", f"SUMPRODUCT(({col(5)}=TRUE)*{col(1)})", e.n_plai_adapte, "nombre",
                 "n_plai_adapte")
+        for produit in PRODUITS_LOGEMENT:  # les logements de chaque produit (colonne Produit du tableau)
+            agregat(f"Logements {produit}", f'SUMPRODUCT(({col(COL_LOYERS_PRODUIT)}="{produit}")*{col(1)})',
+                    sum(l.nombre for l in e.loyers_par_logement if l.produit == produit), "nombre",
+                    f"n_logements_{produit.lower()}")
         agregat("Surface utile totale", f"SUMPRODUCT({col(1)},{col(4)})", e.su_totale, "m2", "su_totale")
         agregat("Surface habitable totale", f"SUMPRODUCT({col(1)},{col(2)})",
                 sum(lg.nombre * lg.surface_habitable for lg in e.loyers_par_logement), "m2", "sh_totale")
@@ -794,8 +809,10 @@ class FeuillesEntrees(ExportBase):
             if mode == "a_calculer":
                 lignes.append((s.financeur + " (subvention minimale)", "subvention", "0", 0.0, s_appl, s_val))
                 continue
-            f0 = {"montant": ref(HYP, hl, 1), "par_logement": f"{ref(HYP, hl, 1)}*n_logements",
-                  "bareme": f"{ref(HYP, hl, 1)}*n_logements", "par_plai_adapte": f"{ref(HYP, hl, 1)}*n_plai_adapte",
+            produit = s.produit or ("PLAI" if s.nature == "etat_plai" else None)
+            n_produit = "n_logements" if produit is None else f"n_logements_{produit.lower()}"
+            f0 = {"montant": ref(HYP, hl, 1), "par_logement": f"{ref(HYP, hl, 1)}*{n_produit}",
+                  "bareme": f"{ref(HYP, hl, 1)}*n_logements_plai", "par_plai_adapte": f"{ref(HYP, hl, 1)}*n_plai_adapte",
                   "reference": "reference_fnap_par_logement*n_plai_adapte"}[mode]
             lignes.append((s.financeur, "subvention", f0, v0 or 0.0, None, v0 or 0.0))
         if self.avec_solveur and e.indice_inconnue is None:

@@ -312,6 +312,11 @@ class Parametres:
         valeur = self["livret_a"].en_vigueur(jour)
         return valeur.donnees["taux_pct"], valeur
 
+    def marge_pret(self, produit: str, jour: date) -> tuple[float, ValeurDatee]:
+        """Marge (points de pour cent) du prêt CDC d'un produit sur le livret A (prets_cdc.toml)."""
+        valeur = self["prets_cdc"].en_vigueur(jour)
+        return float(valeur.donnees["marges"][produit]), valeur
+
     def loyer_maximal_plai(self, zone_loyer: str, jour: date) -> tuple[float, ValeurDatee]:
         """LMzone PLAI, euros par m2 SU et par mois."""
         return self.loyer_maximal("PLAI", zone_loyer, jour)

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from plai_bilan.bilan import Bilan, Provenance
+from plai_bilan.bilan import LECTURE_MIXTE, Bilan, Provenance
 from plai_bilan.catalogue import LIGNES_COMPTE
 from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
 
@@ -100,6 +100,12 @@ def _comptes_par_produit(b: Bilan) -> list[dict]:
              "annees": _annees(p.lignes, b.horizon)} for p in b.produits]
 
 
+def _lecture_part_plai(b: Bilan) -> dict | None:
+    """Opération mixte : S*, G, C et J de la part PLAI seule (la lecture globale est celle des clés du document)."""
+    lp = b.lecture_part_plai
+    return None if lp is None else {k: arrondi(v) for k, v in lp.items()}
+
+
 def simulation(b: Bilan, vue=None) -> dict:
     """Objet JSON de ``plai-bilan simuler`` (compte sans subvention à calculer)."""
     c = b.compte_zero
@@ -174,6 +180,8 @@ def subvention(b: Bilan, vue=None) -> dict:
         "n_logements": b.n_logements,
         "n_plai_adapte": b.n_plai_adapte,
         "comptes_par_produit": _comptes_par_produit(b),
+        "lecture_part_plai": _lecture_part_plai(b),
+        "lecture_retenue": LECTURE_MIXTE if b.lecture_part_plai is not None else None,
         "controles": _controles(b),
         "menages": menages(vue),
         "parametres": _parametres(b.provenance),
@@ -229,6 +237,8 @@ def verdict(v: Verdict, vue=None) -> dict:
         "subvention_maximale": arrondi(v.subvention_maximale),
         "contrainte_maximum": None if b.sieg is None or b.sieg.corridor is None else b.sieg.corridor.contrainte_maximum,
         "au_dessus_du_maximum": v.au_dessus_du_maximum,
+        "lecture_part_plai": _lecture_part_plai(b),
+        "lecture_retenue": LECTURE_MIXTE if b.lecture_part_plai is not None else None,
         "controles": _controles(b),
         "menages": menages(vue),
     }

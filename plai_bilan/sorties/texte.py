@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import textwrap
 
-from plai_bilan.bilan import LECTURE_MIXTE, Bilan, Constat
+from plai_bilan.bilan import LECTURE_MIXTE, NOMS_GROUPES_SIEG, Bilan, Constat
 from plai_bilan.catalogue import catalogue
 from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
 from plai_bilan.format import euros
@@ -345,6 +345,7 @@ def verdict(v: Verdict) -> str:
     m = [paragraphe(b.scenario.operation.nom), f"Critère : {b.critere} ; horizon {b.horizon} ans ; tolérance "
          f"{euros(v.tolerance, 2)}", "", tableau(["Élément", "Valeur"], lignes, "<>"), "",
          f"VERDICT : {v.libelle} (statut {v.statut_sortie})", paragraphe(f"  {v.raison[0].upper() + v.raison[1:]}.", "  ")]
+    m += _lecture_mixte(b)
     m.append(titre("Critères d'éligibilité du FNAP et contrôles"))
     m.append(tableau(["Statut", "Critère", "Contrôle"], [[c.statut, c.code, c.libelle] for c in b.controles], "<<<"))
     cofin = [c for c in b.controles if c.code == "cofinancements"]
@@ -416,7 +417,7 @@ def sieg(b: Bilan) -> str:
     if c.produits:
         m += [titre("Par produit (individualisation)"), tableau(
             ["Produit", "Part de SU", "Coût net", "Compensation", "Bénéfice", "Marge"],
-            [["PLAI adapté" if p.produit == "plai_adapte" else "PLAI", pct(p.part_surface * 100, 1), euros(p.cout_net),
+            [[NOMS_GROUPES_SIEG[p.produit], pct(p.part_surface * 100, 1), euros(p.cout_net),
               euros(p.compensation), euros(p.benefice_raisonnable), euros(p.marge)] for p in c.produits], "<>>>>>"),
               paragraphe("Clé : la part de surface utile, sauf les loyers (leur assiette), la GLA, l'accompagnement et "
                          "les subventions propres au PLAI adapté ou de nature fnap_plai_adapte (la subvention à "
