@@ -175,6 +175,7 @@ class LigneMenage:
     apl: float
     reste_a_charge: float  # quittance - APL
     taux_effort: float | None  # reste à charge / ressources mensuelles ; None sans ressources
+    produit: str = "PLAI"  # le produit de la ligne (PLAI, PLUS, PLS)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -474,6 +475,7 @@ class Bilan:
     plafond_plai_m2_brut: float | None  # LMzone x CS x (1 + marge) revalorisé ; None si le plafond est saisi
     lmzones: dict[str, float | None] = field(default_factory=dict)  # LMzone de chaque produit (None : saisi)
     plafonds_m2: dict[str, float | None] = field(default_factory=dict)  # plafond par m2 SU, année 1, par produit
+    tva_produits: dict[str, dict[str, float]] = field(default_factory=dict)  # TVA (décimal) par produit et poste
     revalorisation: Revalorisation  # loyers maximaux (LMzone, redevances maximales), de l'agrément à l'année 1
     revalorisations_apl_supposees: int  # revalorisations des plafonds APL projetées par l'hypothèse jusqu'à l'année 1
     loyers_par_logement: tuple[LigneLoyer, ...]
@@ -585,6 +587,13 @@ class Bilan:
     def tva_prix_de_revient(self) -> float:
         return sum(p.tva for p in self.postes_prix_de_revient)
 
+    @property
+    def repartition_produits(self) -> str:
+        """« (12 PLAI, 18 PLUS) » pour une opération mixte, vide sinon."""
+        if not self.produits:
+            return ""
+        return " (" + ", ".join(f"{p.n_logements} {p.produit}" for p in self.produits) + ")"
+
     def indicateurs(self) -> dict[str, Any]:
         """Les indicateurs de comparaison (vue ``indicateurs`` du catalogue) ; None quand ils n'existent pas."""
         su, n = self.su_totale, self.n_logements
@@ -595,6 +604,8 @@ class Bilan:
             "nature": self.scenario.operation.nature,
             "n_logements": n,
             "n_plai_adapte": self.n_plai_adapte,
+            **{f"n_logements_{p.lower()}": sum(lg.nombre for lg in self.loyers_par_logement if lg.produit == p)
+               for p in ("PLAI", "PLUS", "PLS")},
             "su_totale": su,
             "prix_de_revient": self.prix_de_revient,
             "prix_de_revient_ht": self.prix_de_revient_ht,

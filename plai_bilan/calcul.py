@@ -66,6 +66,7 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultat
         scenario=e.scenario, provenance=e.provenance, horizon=e.horizon, coefficient_structure=e.cs, cs_a=e.cs_a,
         cs_b=e.cs_b, lmzone=e.lmzone, plafond_plai_m2=e.plafond_plai_m2,
         plafond_plai_m2_brut=e.plafond_plai_m2_brut, lmzones=e.lmzones, plafonds_m2=e.plafonds_m2,
+        tva_produits=e.tva_produits,
         revalorisation=e.revalorisation,
         revalorisations_apl_supposees=e.revalorisations_apl_supposees, regles_loyers=e.regles_loyers,
         loyers_par_logement=e.lignes, assiettes=_assiettes(lot, resultats.pop("indice"), e), hypotheses=e.hypotheses,

@@ -94,7 +94,7 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_
         sortie.append(LigneMenage(typologie=l.typologie, nombre=l.nombre, menage=l.menage, ressources=float(r),
                                   loyer=loyer, reduction_loyer_solidarite=float(red), charges=charges,
                                   quittance=quittance, apl=float(a), reste_a_charge=reste,
-                                  taux_effort=reste / (r / 12.0) if r > 0 else None))
+                                  taux_effort=reste / (r / 12.0) if r > 0 else None, produit=l.produit))
         if seuil_reste_a_charge is not None:
             ok = reste <= seuil_reste_a_charge + 0.005
             constats.append(Constat(

@@ -55,6 +55,7 @@ class Entrees:
     plafond_plai_m2_brut: float | None  # LMzone x CS x (1 + marge), avant la règle des annexes importantes
     lmzones: dict[str, float | None]  # LMzone de chaque produit de l'opération (PLAI toujours ; None : valeur saisie)
     plafonds_m2: dict[str, float | None]  # plafond par m2 SU de l'année 1 de chaque produit
+    tva_produits: dict[str, dict[str, float]]  # taux de TVA (décimal) de chaque poste pour chaque produit
     revalorisation: Revalorisation  # loyers maximaux, de l'agrément à l'année 1
     revalorisations_apl_supposees: int  # revalorisations des plafonds APL projetées par l'hypothèse
     lignes: tuple[LigneLoyer, ...]
@@ -646,7 +647,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     taux_tva = chercher(cle_date, p.taux_tva, op.nature, op.date_agrement) / 100.0
     parts_su = {produit: sum(lg.nombre * s for lg, s in zip(sc.logements, su) if lg.produit == produit) / su_totale
                 for produit in PRODUITS_LOGEMENT if any(lg.produit == produit for lg in sc.logements)}
-    postes, hyp_sieg = _tva_et_sieg(sc, p, chercher, cle_date, h, parts_su)
+    postes, hyp_sieg, tva_produits = _tva_et_sieg(sc, p, chercher, cle_date, h, parts_su)
     cap = p.loyer_accessoire_maximal(op.date_agrement)
     if cap is not None:
         chercher._noter(cap[1], (op.date_agrement,))
@@ -662,7 +663,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                      for v in sorted(chercher.utilises.values(), key=lambda v: (v.bareme, v.date)))
     e = Entrees(scenario=sc, horizon=h, cs=cs, cs_a=cs_a, cs_b=cs_b, regles_loyers=regles, lmzone=lmzone,
                 plafond_plai_m2=plafond_m2, plafond_plai_m2_brut=plafond_m2_brut, lmzones=lmzones,
-                plafonds_m2=plafonds, revalorisation=reval,
+                plafonds_m2=plafonds, tva_produits=tva_produits, revalorisation=reval,
                 revalorisations_apl_supposees=revalorisations_apl_supposees, lignes=tuple(lignes),
                 hypotheses=_hypotheses(sc, exoneration_legale, taux_tva, marge_pct), prets=prets, livret_a=livret,
                 financement=tuple(financement), principaux=principaux, indice_solde=indice_solde,
@@ -732,14 +733,14 @@ def _avertissements_tfpb(sc: Scenario, p: Parametres, tfpb) -> list[str]:
 
 
 def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int, parts_su: dict[str, float]
-                 ) -> tuple[tuple[PosteCout, ...], HypothesesSieg]:
+                 ) -> tuple[tuple[PosteCout, ...], HypothesesSieg, dict[str, dict[str, float]]]:
     """Les postes du prix de revient HT / TVA / TTC et les hypothèses résolues du contrôle SIEG. Opération mixte :
-    chaque poste est lu HT au taux de chaque produit pour sa part de surface utile ; le taux du poste est le taux
-    effectif qui en résulte."""
+    chaque poste est lu HT au taux de chaque produit pour sa part de surface utile (un taux saisi est celui des
+    logements PLAI) ; le taux du poste est le taux effectif qui en résulte."""
     op, pr = sc.operation, sc.prix_de_revient
     taux = chercher(cle_date, p.taux_tva_postes, op.nature, op.date_agrement)
     taux_produits = {produit: p.taux_tva_postes(op.nature, op.date_agrement, produit, op.anru)[0]
-                     for produit in parts_su}
+                     for produit in PRODUITS_LOGEMENT}
     saisis = dict(pr.taux_tva_pct)
     lignes = [("prix_de_revient.charge_fonciere", "Charge foncière", "charge_fonciere", pr.charge_fonciere),
               ("prix_de_revient.travaux", "Travaux", "travaux", pr.travaux),
@@ -747,12 +748,14 @@ def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int, p
     lignes += [(f"prix_de_revient.autres.{nom}", f"Autre : {nom}", "autres", m) for nom, m in pr.autres]
     postes = []
     for cle, libelle, groupe, ttc in lignes:
-        if groupe in saisis or set(parts_su) == {"PLAI"}:
-            t = saisis.get(groupe, taux[groupe]) / 100.0
+        # Un taux saisi est celui des logements PLAI ; les logements PLUS et PLS au taux de leur produit.
+        taux_ligne = {produit: (saisis.get(groupe, taux[groupe]) if produit == "PLAI" else
+                                taux_produits[produit][groupe]) / 100.0 for produit in parts_su}
+        ht = sum(part * ttc / (1.0 + taux_ligne[produit]) for produit, part in parts_su.items())
+        t = ttc / ht - 1.0 if ht > 0 else taux_ligne.get("PLAI", taux[groupe] / 100.0)
+        if set(parts_su) == {"PLAI"}:
+            t = taux_ligne["PLAI"]
             ht = ttc / (1.0 + t)
-        else:
-            ht = sum(part * ttc / (1.0 + taux_produits[produit][groupe] / 100.0) for produit, part in parts_su.items())
-            t = ttc / ht - 1.0 if ht > 0 else taux[groupe] / 100.0
         postes.append(PosteCout(cle, libelle, groupe, ttc, t, ht, ttc - ht))
     o = sc.sieg
     # Lus sans être notés parmi les barèmes de l'étude : le contrôle SIEG cite ses propres sources.
@@ -774,7 +777,10 @@ def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int, p
         rabais_foncier=o.rabais_foncier, garanties=o.garanties, individualisation=o.individualisation,
         sources=tuple(ValeurUtilisee(v.bareme, p[v.bareme].description, v.date, v.statut, v.reference,
                                      p[v.bareme].estimation) for v in (v_legal, v_marche)))
-    return tuple(postes), hyp
+    saisis_plai = {g: saisis.get(g, taux[g]) for g in ("charge_fonciere", "travaux", "honoraires", "autres")}
+    tva_produits = {produit: {g: (saisis_plai[g] if produit == "PLAI" else taux_produits[produit][g]) / 100.0
+                              for g in saisis_plai} for produit in PRODUITS_LOGEMENT}
+    return tuple(postes), hyp, tva_produits
 
 
 def _pct(x: float | None) -> float | None:

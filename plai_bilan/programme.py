@@ -297,6 +297,11 @@ def resultats(b) -> dict[str, Any]:
         "justifiable_par_plai_adapte": None if j is None or not b.n_plai_adapte else j / b.n_plai_adapte,
         "besoin_hors_contreparties": b.besoin_hors_contreparties, "subvention_maximale": None if c is None else c.maximum,
         "annee_critique": b.annee_critique, "controles_non_conformes": " ".join(non_conformes),
+        **{f"n_logements_{p.lower()}": sum(l.nombre for l in b.loyers_par_logement if l.produit == p)
+           for p in ("PLAI", "PLUS", "PLS")},
+        **{f"besoin_propre_{p.lower()}": next((c.besoin_propre for c in b.produits if c.produit == p
+                                               and c.besoin_propre_faisable), None) for p in ("PLAI", "PLUS", "PLS")},
+        "justifiable_part_plai": None if b.lecture_part_plai is None else b.lecture_part_plai["subvention_justifiable"],
     }
 
 

@@ -19,7 +19,7 @@ CRITERES = ("annuel", "tresorerie_cumulee", "van")
 # Première année du tableau de la feuille Équilibre, sous ses 24 lignes de résultats : l'exploitation y lit u_t
 # avant que la feuille soit écrite.
 PREMIERE_ANNEE_EQUILIBRE = 30
-PREMIERE_LIGNE_LOYERS = 21  # premier logement du tableau de la feuille Loyers, sous ses agrégats
+PREMIERE_LIGNE_LOYERS = 24  # premier logement du tableau de la feuille Loyers, sous ses agrégats
 
 
 class Rangees:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from plai_bilan.bilan import Bilan
+from plai_bilan.format import euros
 from plai_bilan.export.base import (  # noqa: F401
     CRITERES,
     EMPRUNTS,
@@ -22,6 +23,7 @@ from plai_bilan.export.base import (  # noqa: F401
     LOYERS,
     PARAM,
     PREMIERE_ANNEE_EQUILIBRE,
+    PREMIERE_LIGNE_LOYERS,
     STATUTS,
     SYNTHESE,
     Rangees,
@@ -36,6 +38,34 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
     """Écrit les feuilles dans l'ordre des dépendances ; chaque méthode remplit une feuille."""
 
     # ------------------------------------------------------------------ Synthèse
+    def _par_produit(self, ws, ligne: int) -> int:
+        """Opération mixte : logements, part de surface utile, prix de revient et loyers de l'année 1 de chaque
+        produit en formules (colonne Produit de Loyers) ; le besoin propre, établi à l'export."""
+        from plai_bilan.export.feuilles_entrees import COL_LOYERS_PRODUIT
+
+        n = len(self.b.loyers_par_logement)
+
+        def col(c: int) -> str:
+            return (f"{ref(LOYERS, PREMIERE_LIGNE_LOYERS, c)}:"
+                    f"{cellule(PREMIERE_LIGNE_LOYERS + n - 1, c, True)}")
+
+        self.entete(ws, ligne, 0, ["Par produit (opération mixte)", "Logements", "Part de la SU", "Prix de revient",
+                                   "Loyers de l'année 1", "Besoin propre (établi à l'export)"])
+        ligne += 1
+        for p in self.b.produits:
+            est = f'({col(COL_LOYERS_PRODUIT)}="{p.produit}")'
+            ws.write_string(ligne, 0, p.produit)
+            formule(ws, ligne, 1, f"n_logements_{p.produit.lower()}", p.n_logements, self.f("nombre"))
+            formule(ws, ligne, 2, f"SUMPRODUCT({est}*{col(1)}*{col(4)})/su_totale", p.part_surface, self.f("pct"))
+            formule(ws, ligne, 3, f"prix_de_revient*{cellule(ligne, 2)}", p.prix_de_revient, self.f("euros"))
+            formule(ws, ligne, 4, f"12*SUMPRODUCT({est}*{col(1)}*({col(10)}+{col(9)}))",
+                    12 * sum(l.nombre * (l.loyer + l.loyer_accessoire) for l in self.b.loyers_par_logement
+                             if l.produit == p.produit), self.f("euros"))
+            if p.besoin_propre is not None:
+                ws.write_string(ligne, 5, euros(p.besoin_propre) if p.besoin_propre_faisable else "infaisable")
+            ligne += 1
+        return ligne
+
     def synthese(self) -> None:
         ws, e, sc = self.ws[SYNTHESE], self.e, self.sc
         op = sc.operation
@@ -106,6 +136,8 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
             formule(ws, ligne, 2, f"{cellule(ligne, 1)}/prix_de_revient", fin_val / e.prix_de_revient, self.f("pct"))
             ligne += 1
 
+        if self.b.produits:
+            ligne = self._par_produit(ws, ligne + 1)
         ligne += 1
         controles = list(self.b.controles)
         ws.write_string(ligne, 0, "Contrôles de l'instructeur (établis par plai-bilan à l'export)", self.f(gras=True))

@@ -216,13 +216,11 @@ class FeuillesEntrees(ExportBase):
             l = entree("prix_de_revient.autres", None, "euros")
             ws.write_string(l, 0, "Autre : ", self.f(saisie=True))
             ws.write_comment(l, 0, "Écrivez le nom du poste après « Autre : » (laissez vide pour ignorer)")
-        taux_tva = {p.groupe: p.taux_tva for p in self.b.postes_prix_de_revient}
+        taux_tva = self.b.tva_produits["PLAI"]  # un taux saisi est celui des logements PLAI
         for groupe, libelle in (("charge_fonciere", "charge foncière"), ("travaux", "travaux"),
                                 ("honoraires", "honoraires"), ("autres", "autres postes")):
-            if groupe not in taux_tva:  # sans autre poste : le taux du barème pour la nature
-                taux_tva[groupe] = taux_tva["travaux"]
             entree(f"prix_de_revient.taux_tva_pct.{groupe}", taux_tva[groupe], "pct", f"tva_{groupe}",
-                   libelle=f"TVA : {libelle} (montants TTC, lus HT à ce taux)", unite="%")
+                   libelle=f"TVA : {libelle}, logements PLAI (montants TTC, lus HT à ce taux)", unite="%")
 
         section("Subventions")
         ws.write_string(ligne - 1, 4, "Nature", self.f(entete=True))
@@ -554,6 +552,10 @@ class FeuillesEntrees(ExportBase):
                "coefficient_structure", "part_annexes_su")
         valeur("Taux de TVA des logements PLAI (information : les montants sont TTC)", e.hypotheses.taux_tva, "pct",
                "", "tva", "taux_tva")
+        valeur("Taux de TVA des logements PLUS (travaux ; renouvellement urbain : taux réduit)",
+               e.tva_produits["PLUS"]["travaux"], "pct", "", "tva", "taux_tva_plus")
+        valeur("Taux de TVA des logements PLS (travaux)", e.tva_produits["PLS"]["travaux"], "pct", "", "tva",
+               "taux_tva_pls")
         if not self.foyer:
             sans = valeur("Annexes importantes : majoration maximale du produit des loyers, sans ascenseur",
                           e.regles_loyers["majoration_annexes_max_pct"] / 100, "pct", "", "coefficient_structure")
@@ -650,6 +652,12 @@ class FeuillesEntrees(ExportBase):
             agregat(f"Logements {produit}", f'SUMPRODUCT(({col(COL_LOYERS_PRODUIT)}="{produit}")*{col(1)})',
                     sum(l.nombre for l in e.loyers_par_logement if l.produit == produit), "nombre",
                     f"n_logements_{produit.lower()}")
+        su_tot = sum(l.nombre * l.surface_utile for l in e.loyers_par_logement)
+        for produit in PRODUITS_LOGEMENT:
+            agregat(f"Part de la surface utile {produit}",
+                    f'SUMPRODUCT(({col(COL_LOYERS_PRODUIT)}="{produit}")*{col(1)}*{col(4)})/su_totale',
+                    sum(l.nombre * l.surface_utile for l in e.loyers_par_logement if l.produit == produit) / su_tot,
+                    "pct", f"part_su_{produit.lower()}")
         agregat("Surface utile totale", f"SUMPRODUCT({col(1)},{col(4)})", e.su_totale, "m2", "su_totale")
         agregat("Surface habitable totale", f"SUMPRODUCT({col(1)},{col(2)})",
                 sum(lg.nombre * lg.surface_habitable for lg in e.loyers_par_logement), "m2", "sh_totale")
@@ -771,7 +779,14 @@ class FeuillesEntrees(ExportBase):
             ws.write_string(ligne, 0, lib)
             formule(ws, ligne, 2, source, montant, self.f("euros"))
             formule(ws, ligne, 3, f"{cellule(ligne, 2)}/prix_de_revient", montant / e.prix_de_revient, self.f("pct"))
-            formule(ws, ligne, 4, f"tva_{poste.groupe}", poste.taux_tva, self.f("pct"))  # Hypothèses
+            # Taux effectif du poste : chaque produit pour sa part de surface utile (Loyers), au taux de ses logements
+            # (Hypothèses pour le PLAI, Paramètres pour le PLUS et le PLS ; charge foncière hors TVA d'un ancien).
+            ancien = poste.groupe == "charge_fonciere" and sc.operation.nature in ("acquisition",
+                                                                                  "acquisition-amelioration")
+            t = f"tva_{poste.groupe}"
+            autres = {p: t if ancien else f"taux_tva_{p.lower()}" for p in ("PLUS", "PLS")}
+            formule(ws, ligne, 4, f"1/(part_su_plai/(1+{t})+part_su_plus/(1+{autres['PLUS']})+part_su_pls/(1+"
+                    f"{autres['PLS']}))-1", poste.taux_tva, self.f("pct"))
             formule(ws, ligne, 5, f"{cellule(ligne, 2)}/(1+{cellule(ligne, 4)})", poste.ht, self.f("euros"))
             formule(ws, ligne, 6, f"{cellule(ligne, 2)}-{cellule(ligne, 5)}", poste.tva, self.f("euros"))
             if poste.groupe == "charge_fonciere":

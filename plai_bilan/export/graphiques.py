@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from plai_bilan.bilan import Provenance
+from plai_bilan.bilan import LECTURE_MIXTE, Provenance
 from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
 from plai_bilan.format import euros
 from plai_bilan.sortie import ecrire_atomique
@@ -131,7 +131,8 @@ def avis(v: Verdict, chemin: str | Path) -> None:
 
     ecrire("Avis d'instruction : subvention PLAI adapté (FNAP)", 14, gras=True)
     ecrire(sc.operation.nom, 11, gras=True)
-    ecrire(f"{sc.operation.nature} ; {b.n_logements} logements dont {b.n_plai_adapte} PLAI adaptés ; agrément du "
+    ecrire(f"{sc.operation.nature} ; {b.n_logements} logements{b.repartition_produits} dont {b.n_plai_adapte} PLAI "
+           "adaptés ; agrément du "
            f"{sc.operation.date_agrement.strftime('%d/%m/%Y')} ; mise en service {sc.operation.mise_en_service} ; "
            f"critère {b.critere}, horizon {b.horizon} ans", 8.5)
     # Les lectures réglementaires dont dépend le résultat (barème estimé, durée légale en débat), dites ici aussi.
@@ -157,6 +158,12 @@ def avis(v: Verdict, chemin: str | Path) -> None:
     couleur = "#1E7B34" if v.justifiee else ROUGE
     ecrire(f"VERDICT : {v.libelle.upper()}", 12, gras=True, couleur=couleur)
     ecrire(v.raison[0].upper() + v.raison[1:] + ".", 9.5, largeur=95)
+    lp = b.lecture_part_plai
+    if lp is not None:  # opération mixte : la part PLAI lue seule, et la lecture que suit le verdict
+        ecrire(f"Opération mixte, part PLAI lue seule : S* {montant(lp['subvention_minimale'])}, G "
+               f"{montant(lp['subvention_plai_ordinaire'])}, C {montant(lp['cout_contreparties'])}, justifiable "
+               f"{montant(lp['subvention_justifiable'])}. Lecture retenue : {LECTURE_MIXTE}.", 8, couleur=GRIS,
+               largeur=115)
     y[0] -= 0.01
     ecrire("Critères d'éligibilité et contrôles", 10.5, gras=True)
     for c in b.controles:

@@ -75,7 +75,7 @@ def menages(vue) -> dict | None:
         return None
     return {"disponible": vue.disponible, "message": vue.message or None, "periode": vue.periode or None,
             "openfisca_version": vue.openfisca_version or None, "seuil_reste_a_charge": vue.seuil_reste_a_charge,
-            "lignes": [{"typologie": l.typologie, "nombre": l.nombre, "menage": l.menage,
+            "lignes": [{"typologie": l.typologie, "nombre": l.nombre, "produit": l.produit, "menage": l.menage,
                         "ressources": arrondi(l.ressources), "loyer": arrondi(l.loyer),
                         "reduction_loyer_solidarite": arrondi(l.reduction_loyer_solidarite),
                         "charges_locatives": arrondi(l.charges), "quittance": arrondi(l.quittance),

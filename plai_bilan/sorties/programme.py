@@ -14,7 +14,9 @@ from plai_bilan.catalogue import catalogue
 COLONNES = ("nom", "nature", "n_logements", "n_plai_adapte", "prix_de_revient", "faisable", "subvention_minimale",
             "subvention_minimale_par_logement", "subvention_plai_ordinaire", "cout_contreparties",
             "subvention_justifiable", "justifiable_par_plai_adapte", "besoin_hors_contreparties",
-            "subvention_maximale", "annee_critique", "controles_non_conformes")
+            "subvention_maximale", "annee_critique", "controles_non_conformes", "n_logements_plai", "n_logements_plus",
+            "n_logements_pls", "besoin_propre_plai", "besoin_propre_plus", "besoin_propre_pls",
+            "justifiable_part_plai")
 LIBELLES_EN_PLUS = {"source": "Source (fichier, ou table et ligne)", "erreur": "Erreur (opération non résolue)",
                     "justifiable_par_plai_adapte": "Subvention PLAI adapté justifiable par PLAI adapté (€)",
                     "controles_non_conformes": "Contrôles non conformes", "financee_par_le_budget":

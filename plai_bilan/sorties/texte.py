@@ -208,7 +208,7 @@ def _prets(b: Bilan) -> str:
 def _entete_operation(b: Bilan, suite: str) -> list[str]:
     sc = b.scenario
     return [paragraphe(sc.operation.nom),
-            paragraphe(f"{b.n_logements} logements dont {b.n_plai_adapte} PLAI adaptés ; {suite}"),
+            paragraphe(f"{b.n_logements} logements{b.repartition_produits} dont {b.n_plai_adapte} PLAI adaptés ; {suite}"),
             paragraphe(f"Agrément du {sc.operation.date_agrement.strftime('%d/%m/%Y')} ; "
                        f"{b.provenance.baremes_connus()}")]
 
@@ -364,7 +364,8 @@ def menages(vue) -> str:
         return "\n".join(m + [paragraphe(vue.message[0].upper() + vue.message[1:] + ".")]) + "\n"
     m.append(tableau(["Logement", "Ménage", "Ressources/an", "Loyer", "RLS", "Charges", "Quittance", "APL",
                       "Reste à charge", "Effort"],
-                     [[l.typologie, l.menage, euros(l.ressources), euros(l.loyer, 2), euros(l.reduction_loyer_solidarite, 2),
+                     [[l.typologie + (f" ({l.produit})" if len({x.produit for x in vue.lignes}) > 1 else ""),
+                       l.menage, euros(l.ressources), euros(l.loyer, 2), euros(l.reduction_loyer_solidarite, 2),
                        euros(l.charges, 2), euros(l.quittance, 2), euros(l.apl), euros(l.reste_a_charge, 2),
                        "-" if l.taux_effort is None else pct(l.taux_effort * 100, 1)] for l in vue.lignes],
                      "<<>>>>>>>>"))
