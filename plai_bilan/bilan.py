@@ -62,18 +62,20 @@ class PosteCout:
 class HypothesesSieg:
     """Les hypothèses résolues du contrôle de surcompensation, taux en décimal (docs/sieg.md)."""
 
-    duree: int  # période d'analyse (années), au plus l'horizon
-    taux_actualisation: float
+    duree: int  # période d'analyse (années), au plus l'horizon et la fin d'un droit temporaire
+    taux_actualisation: float  # le taux de tous les flux (par défaut le swap de la maturité de la période)
     taux_swap: float
-    taux_marche: float
+    taux_marche: float  # le taux de l'avantage des prêts : celui d'actualisation, sauf taux de marché saisi
+    taux_unique: bool  # un seul taux pour tous les flux, l'avantage des prêts compris
     taux_benefice: float  # swap + prime (100 points de base)
     duree_amortissement: int
     taux_tva_normal: float
-    report_max: float  # part de la compensation annuelle moyenne qui peut être reportée
     rabais_foncier: float
     garanties: float
     individualisation: bool
-    sources: tuple[ValeurUtilisee, ...] = ()  # sieg.toml, sieg_marche.toml
+    valeur_residuelle: str | float = "nulle"  # « nulle », « comptable » ou un montant (euros, fin de période)
+    droit: str = "propriete"  # propriété ou droit temporaire (aucune valeur résiduelle)
+    sources: tuple[ValeurUtilisee, ...] = ()  # sieg.toml, sieg_marche.toml, swap_eur.toml
 
 
 # ------------------------------------------------------------------ contrôle de surcompensation (SIEG)
@@ -83,7 +85,7 @@ LIBELLES_SIEG = {
     "valeur_residuelle": "Valeur résiduelle en fin de période (déduite)",
     "recettes": "Recettes : loyers et accessoires nets",
     "subventions": "Subventions",
-    "avantage_prets": "Avantage de taux des prêts (contre le taux de marché)",
+    "avantage_prets": "Avantage de taux des prêts (au taux du contrôle)",
     "avantage_tva": "Avantage de TVA (taux normal - taux réduit)",
     "exoneration_tfpb": "Exonération de TFPB",
     "financement_accompagnement": "Financement de l'accompagnement",
@@ -96,9 +98,7 @@ LECTURE_MIXTE = ("le verdict suit l'équilibre global de l'opération : la subve
                  "PLAI lue seule (son propre compte, sa part du prêt d'équilibre) est donnée pour l'instruction")
 NOMS_GROUPES_SIEG = {"plai_adapte": "PLAI adapté", "plai": "PLAI", "plus": "PLUS", "pls": "PLS"}
 VERDICTS_SIEG = {"conforme": "pas de surcompensation",
-                 "reportable": "surcompensation reportable (au plus 10 % de la compensation annuelle moyenne)",
-                 "a_rembourser": "surcompensation à rembourser (au-delà de 10 % de la compensation annuelle "
-                                 "moyenne)"}
+                 "surcompensation": "surcompensation (la compensation dépasse le coût net et le bénéfice raisonnable)"}
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class PosteSieg:
         return LIBELLES_SIEG[self.cle]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Corridor:
     """Les deux bornes de la subvention à calculer : l'équilibre (minimum) et l'absence de surcompensation."""
 
@@ -121,6 +121,9 @@ class Corridor:
     contrainte_maximum: str  # surcompensation | pret_equilibre
     avantage_unitaire: float  # a : avantage de taux d'un euro du prêt d'équilibre
     ouvert: bool  # minimum <= maximum
+    minimum_van: float | None = None  # S*_VA : l'équilibre en valeur actuelle au taux du contrôle (même métrique)
+    identite: dict[str, float] | None = None  # les termes de la marge à S*_VA (sieg._identite)
+    cause: str | None = None  # ce qui vide le corridor, en une phrase
 
 
 @dataclass(frozen=True)
@@ -145,9 +148,7 @@ class ControleSieg:
     benefice_raisonnable: float
     marge: float  # CN + BR - CP ; négative : surcompensation
     surcompensation: float
-    compensation_annuelle_moyenne: float
-    seuil_report: float
-    verdict: str  # conforme | reportable | a_rembourser
+    verdict: str  # conforme | surcompensation
     corridor: Corridor | None
     produits: tuple[ProduitSieg, ...]
     charges_exonerees: np.ndarray  # (H,) ce que coûteraient les années exonérées (TFPB), comptées dans les charges

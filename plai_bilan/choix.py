@@ -4,6 +4,7 @@ NATURES = ("construction-neuve", "acquisition-amelioration", "vefa", "acquisitio
 PRODUITS = ("ordinaire", "foyer")
 PRODUITS_LOGEMENT = ("PLAI", "PLUS", "PLS")  # le prêt qui finance une ligne de logements
 ZONES_ABC = ("Abis", "A", "B1", "B2", "C")  # zonage A/B/C (loyers maximaux PLS)
+DROITS = ("propriete", "usufruit", "bail_emphyteotique", "bail_rehabilitation")  # le droit du bailleur sur le bien
 REGIONS = ("idf-paca", "hors-idf-paca")
 ZONES_LOYER = ("1bis", "1", "2", "3")
 ZONES_APL = ("1", "2", "3")

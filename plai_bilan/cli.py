@@ -596,8 +596,9 @@ def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, 
     La subvention instruite devient l'inconnue : la commande calcule le besoin de financement de l'opération
     (S*), celui de la même opération en PLAI ordinaire (G), le coût des contreparties sociales C = S* - G et le
     montant justifiable min(S*, C), puis juge la demande. Statuts : 0 justifiée ; 1 excessive (au-delà du montant
-    justifiable) ; 3 plan non équilibré (la demande et le plan laissent un déficit) ; 4 non éligible (critère
-    bloquant non conforme) ; 2 entrée invalide.
+    justifiable, ou la demande sur-finance l'opération) ; 3 plan non équilibré (la demande et le plan laissent un
+    déficit) ; 4 non éligible (critère bloquant non conforme) ; 5 surcompensation (la demande dépasse la subvention
+    maximale sans surcompensation, contrôle SIEG) ; 2 entrée invalide.
     """
     from plai_bilan.instruction import instruire as _instruire
     from plai_bilan.scenario import charger_scenario

@@ -47,7 +47,12 @@ def _ressources(b: Bilan, constats: list[Constat]) -> None:
     dernier plafond connu est conforme (les plafonds sont revalorisés à la hausse) ; au-dessus, non vérifiable."""
     agrement = b.scenario.operation.date_agrement
     for ligne in b.loyers_par_logement:
-        if not ligne.plai_adapte or ligne.ressources is None:
+        if ligne.plai_adapte and ligne.ressources is None:
+            constats.append(Constat("1", f"Ressources sous le plafond PLAI : {_designation(ligne)}", NON_VERIFIABLE,
+                                    "ressources du ménage envisagé non déclarées (logements[].menage.ressources) : "
+                                    "critère 1 non démontré"))
+            continue
+        if not ligne.plai_adapte:
             continue
         if ligne.plafond_ressources is None:
             constats.append(Constat("1", f"Ressources sous le plafond PLAI : {_designation(ligne)}", NON_VERIFIABLE,
@@ -206,12 +211,23 @@ def controler(b: Bilan) -> list[Constat]:
                             " (subvention à calculer comptée pour 0)"))
     cofin = [f for f in b.financement if f.nature == "subvention" and not f.inconnue
              and f.nature_subvention not in ("etat_plai", "fnap_plai_adapte")]
+    # Les cofinancements en nature (garanties d'emprunt gratuites, décote foncière) : déclarés au contrôle SIEG.
+    nature = [(quoi, v) for quoi, v in (("garanties d'emprunt gratuites", b.hypotheses_sieg.garanties),
+                                         ("décote foncière", b.hypotheses_sieg.rabais_foncier)) if v > 0]
+    en_nature = " ; en nature : " + " ; ".join(f"{q} {euros(v)}" for q, v in nature) if nature else ""
     if cofin:
         constats.append(Constat("cofinancements", "Cofinancements comptés dans le plan", INFORMATION,
-                                " ; ".join(f"{f.libelle} {euros(f.montant)}" for f in cofin)))
+                                " ; ".join(f"{f.libelle} {euros(f.montant)}" for f in cofin) + en_nature))
     else:
         constats.append(Constat("cofinancements", "Cofinancements comptés dans le plan", INFORMATION,
-                                "aucun cofinancement hors État : le FNAP demande qu'ils soient recherchés"))
+                                "aucun cofinancement hors État : le FNAP demande qu'ils soient recherchés"
+                                + en_nature))
+    if b.n_plai_adapte and b.scenario.operation.produit == "ordinaire" and not any(
+            f.nature_subvention == "etat_plai" for f in b.financement if f.nature == "subvention"):
+        constats.append(Constat(
+            "etat_plai", "Subvention PLAI de l'État au plan", NON_VERIFIABLE,
+            "aucune subvention de nature etat_plai : la subvention PLAI adapté s'ajoute à l'aide octroyée pour un PLAI "
+            "classique (CCH R.331-25-1) ; déclarez-la (montant_par_logement, nature = \"etat_plai\")"))
 
     if b.resolu and b.cout_contreparties is not None:
         parts = " ; ".join(f"{k} {'non chiffrable (variante infaisable)' if v is None else euros(v)}"

@@ -22,6 +22,7 @@ VERDICTS = {  # code -> (statut de sortie, libellé)
     "excessive": (1, "demande excessive"),
     "plan_non_equilibre": (3, "plan de financement non équilibré"),
     "non_eligible": (4, "opération non éligible au PLAI adapté"),
+    "surcompensation": (5, "demande au-dessus de la subvention maximale sans surcompensation"),
 }
 
 

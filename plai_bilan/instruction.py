@@ -8,8 +8,12 @@ que la subvention PLAI adapté peut justifier. Verdicts (montants comparés au c
 - non éligible (statut 4) : un critère bloquant n'est pas conforme ;
 - plan non équilibré (statut 3) : aucune subvention n'équilibre l'opération, ou la demande laisse un déficit
   (S* - demande), dont la part au plus J relève des contreparties et le reste d'autres financeurs ;
-- excessive (statut 1) : la demande dépasse J ; la borne est l'équilibre (S* <= C) ou les contreparties (C < S*) ;
-- justifiée (statut 0) : la demande couvre S* sans dépasser J.
+- surcompensation (statut 5) : la demande dépasse la subvention maximale sans surcompensation (contrôle SIEG,
+  décision 2012/21/UE) quand ce maximum est sous J ; la raison dit si l'équilibre lui-même le dépasse et
+  pourquoi ;
+- excessive (statut 1) : la demande dépasse J quand J est la borne la plus basse (l'équilibre, S* <= C, ou les
+  contreparties, C < S*), ou elle sur-finance l'opération (les ressources dépasseraient le prix de revient) ;
+- justifiée (statut 0) : la demande couvre S* sans dépasser J ni la subvention maximale sans surcompensation.
 """
 
 from __future__ import annotations
@@ -64,42 +68,70 @@ def instruire(sc: Scenario, financeur: str | None = None, parametres: Parametres
               tolerance: float = TOLERANCE_DEMANDE) -> Verdict:
     """Juge la subvention demandée d'une opération."""
     i = indice_subvention_demandee(sc, financeur)
-    demande = preparer(sc, parametres).financement[i].montant  # vérifie aussi le plan tel que demandé
     s = sc.subventions[i]
     inconnue = dataclasses.replace(sc, subventions=sc.subventions[:i] + (
         dataclasses.replace(s, montant="a_calculer", montant_par_logement=None, montant_par_plai_adapte=None),)
         + sc.subventions[i + 1:])
+    surfinance = None
+    try:
+        demande = preparer(sc, parametres).financement[i].montant  # vérifie aussi le plan tel que demandé
+    except ScenarioInvalide as exc:
+        if "sur-financé" not in str(exc):
+            raise
+        # La demande sur-finance l'opération : un verdict (excessive), pas une erreur de saisie.
+        e = preparer(inconnue, parametres)
+        demande = _montant_demande(s, e)
+        surfinance = demande - (e.pret_equilibre_initial or 0.0)
     r = subvention_minimale(inconnue, parametres)
     eligibilite = tuple(c for c in r.controles if c.code in CRITERES_ELIGIBILITE)
-    return juger(r, i, s.financeur, round(float(demande), 2), eligibilite, tolerance)
+    return juger(r, i, s.financeur, round(float(demande), 2), eligibilite, tolerance, surfinance)
+
+
+def _montant_demande(s, e) -> float:
+    """Le montant d'une subvention demandée, lu comme le plan le lirait (montant, par logement, par PLAI adapté)."""
+    if s.montant_par_logement is not None:
+        return s.montant_par_logement * e.n_logements
+    if s.montant_par_plai_adapte is not None:
+        return s.montant_par_plai_adapte * e.n_plai_adapte
+    if s.montant == "reference":
+        return e.reference_fnap or 0.0
+    return float(s.montant)
 
 
 def _centimes(x: float | None) -> float | None:
     return None if x is None else round(x, 2)
 
 
-def juger(b, indice: int, financeur: str, demande: float, constats: tuple, tolerance: float) -> Verdict:
+def juger(b, indice: int, financeur: str, demande: float, constats: tuple, tolerance: float,
+          surfinance: float | None = None) -> Verdict:
     """Les règles du verdict (docstring du module) appliquées au bilan de l'opération dont la subvention instruite
-    est l'inconnue, pour la demande ``demande`` (au centime)."""
+    est l'inconnue, pour la demande ``demande`` (au centime) ; ``surfinance`` : de combien la demande dépasse le
+    prêt d'équilibre (les ressources le prix de revient), ou None."""
     from plai_bilan.format import euros
 
     s, j, c = _centimes(b.subvention_minimale), _centimes(b.subvention_justifiable), b.cout_contreparties
+    corridor = b.sieg.corridor if b.sieg is not None else None
+    maximum = None if corridor is None else corridor.maximum
     non_conformes = tuple(k for k in constats if k.statut == NON_CONFORME)
     if non_conformes:
         verdict = "non_eligible"
+    elif surfinance is not None:
+        verdict = "excessive"
     elif not b.faisable or j is None:
         verdict = "plan_non_equilibre"
-    elif demande > j + tolerance:
-        verdict = "excessive"
+    elif demande > j + tolerance or (maximum is not None and demande > maximum + tolerance):
+        # La borne la plus basse dépassée fixe le verdict : la surcompensation si le maximum SIEG est sous J.
+        verdict = "surcompensation" if maximum is not None and maximum < j else "excessive"
     elif demande < s - tolerance:
         verdict = "plan_non_equilibre"
     else:
         verdict = "justifiee"
     ecart = None if s is None else round(demande - s, 2)
     borne = None if s is None or c is None else "equilibre" if s <= c else "contreparties"
-    corridor = b.sieg.corridor if b.sieg is not None else None
-    maximum = None if corridor is None else corridor.maximum
-    excedent = round(demande - j, 2) if verdict == "excessive" else None
+    if verdict == "surcompensation":
+        borne = "surcompensation"
+    excedent = (round(surfinance, 2) if surfinance is not None else round(demande - j, 2)) if verdict == "excessive" \
+        else round(demande - maximum, 2) if verdict == "surcompensation" else None
     manque = None if s is None or demande >= s - tolerance else round(s - demande, 2)
     dans = None if manque is None or j is None else round(max(0.0, j - demande), 2)
     hors = None if manque is None or j is None else round(s - max(j, demande), 2)
@@ -108,6 +140,19 @@ def juger(b, indice: int, financeur: str, demande: float, constats: tuple, toler
     elif not b.faisable:
         raison = (f"aucune subvention n'équilibre l'opération ({b.motif}) : le déficit dépasse les contreparties "
                   "et doit être résorbé par d'autres ressources ou d'autres choix (voir le diagnostic)")
+    elif verdict == "excessive" and surfinance is not None:
+        raison = (f"la demande ({euros(demande, 2)}) sur-finance l'opération : avec elle, les ressources dépasseraient "
+                  f"le prix de revient de {euros(surfinance, 2)} (le prêt d'équilibre serait négatif) ; le besoin de "
+                  f"l'opération est de {euros(s, 2) if s is not None else 'aucune subvention'}")
+    elif verdict == "surcompensation":
+        raison = (f"la demande ({euros(demande, 2)}) dépasse de {euros(excedent, 2)} la subvention maximale sans "
+                  f"surcompensation ({euros(maximum, 2)}, contrôle SIEG, décision 2012/21/UE)")
+        if s is not None and s > maximum + tolerance:
+            raison += (f" ; l'équilibre lui-même ({euros(s, 2)}) la dépasse"
+                       + (f" : {corridor.cause}" if corridor.cause else "")
+                       + " (plai-bilan sieg : hypothèses et identité de la marge)")
+        else:
+            raison += f" ; le montant justifiable est {euros(min(j, maximum), 2)}"
     elif verdict == "excessive" and borne == "equilibre":
         raison = (f"la demande ({euros(demande, 2)}) dépasse de {euros(excedent, 2)} la subvention d'équilibre "
                   f"({euros(s, 2)}) : l'opération s'équilibre avec moins")

@@ -331,11 +331,22 @@ def _annee_1_rls(p: Parametres, bareme: str, fonction, menage: tuple, op, g_apl:
         return None
 
 
+def annees_droit(sc: Scenario) -> int | None:
+    """Les années d'exploitation d'un droit temporaire (usufruit, baux) : celles qui finissent au plus tard à sa fin
+    (l'année t finit le 31/12 de mise_en_service + t - 1) ; None pour la propriété."""
+    fin = sc.operation.fin_droit
+    if fin is None:
+        return None
+    return fin.year - sc.operation.mise_en_service + (1 if (fin.month, fin.day) == (12, 31) else 0)
+
+
 def horizon(sc: Scenario) -> int:
-    """H : analyse.duree, sinon max(40, la plus longue durée de prêt)."""
+    """H : analyse.duree, sinon max(40, la plus longue durée de prêt) ; un droit temporaire le borne à ses années."""
     if sc.analyse.duree is not None:
         return sc.analyse.duree
-    return max([40] + [p.duree for p in sc.prets])
+    h = max([40] + [p.duree for p in sc.prets])
+    droit = annees_droit(sc)
+    return h if droit is None else min(h, droit)
 
 
 class _ParametresRetenus:
@@ -633,6 +644,27 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         financement.append(LigneFinancement("pret", pr.nom, float(principaux[i]), f"prets[{i}].montant",
                                             mode="solde" if pr.est_solde else "montant"))
 
+    for i, pr in enumerate(sc.prets):  # bornes des fiches CDC des prêts indexés sur le livret A
+        if pr.index != "livret_a":
+            continue
+        hors = []
+        if pr.prefinancement > 3:
+            hors.append(f"préfinancement {pr.prefinancement} ans (au plus 24 mois, 36 en démolition-reconstruction)")
+        if pr.differe_amortissement > 2:
+            hors.append(f"différé d'amortissement {pr.differe_amortissement} ans (au plus 24 mois)")
+        if not -3.0 <= pr.progressivite_pct <= 0.5:
+            hors.append(f"progressivité {f'{pr.progressivite_pct:g}'.replace('.', ',')} % (de -3 % à +0,5 %)")
+        if hors:
+            avert.append(f"{sc.fichier} : clé « prets[{i}] » : le prêt « {pr.nom} » sort des bornes des fiches CDC : "
+                         + " ; ".join(hors) + " ; vérifiez-le avec le prêteur")
+    droit = annees_droit(sc)
+    if droit is not None:
+        for i, pr in enumerate(sc.prets):
+            if pr.duree > droit:
+                avert.append(f"{sc.fichier} : clé « prets[{i}].duree » : le prêt « {pr.nom} » ({pr.duree} ans) dure plus "
+                             f"que le droit temporaire ({op.droit}, {droit} années d'exploitation jusqu'au "
+                             f"{op.fin_droit.strftime('%d/%m/%Y')}) : son capital restant dû à la fin du droit est à "
+                             "rembourser (il figure au compte)")
     longest = max([pr.duree for pr in sc.prets], default=0)
     if sc.analyse.duree is not None and sc.analyse.duree < longest:
         avert.append(f"{sc.fichier} : clé « analyse.duree » : l'horizon ({h} ans) est plus court que le plus long "
@@ -763,20 +795,30 @@ def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int, p
     jour_sieg = max(op.date_agrement, p["sieg"].valeurs[0].date, p["sieg_marche"].valeurs[0].date)
     legal, v_legal = p.sieg(jour_sieg)
     marche, v_marche = p.sieg_marche(jour_sieg)
-    swap = (o.taux_swap_pct if o.taux_swap_pct is not None else marche["taux_swap_pct"]) / 100.0
+    droit = annees_droit(sc)
+    duree = min(o.duree or h, h, droit or h)
+    sources = [v_legal, v_marche]
+    if o.taux_swap_pct is not None:
+        swap = o.taux_swap_pct / 100.0
+    else:  # le swap de la maturité de la période d'analyse, à l'agrément
+        swap_pct, v_swap = p.taux_swap(duree, max(op.date_agrement, p["swap_eur"].valeurs[0].date))
+        swap = swap_pct / 100.0
+        sources.append(v_swap)
+    actualisation = swap if o.taux_actualisation_pct is None else o.taux_actualisation_pct / 100.0
     hyp = HypothesesSieg(
-        duree=min(o.duree or h, h),
-        taux_actualisation=swap if o.taux_actualisation_pct is None else o.taux_actualisation_pct / 100.0,
+        duree=duree,
+        taux_actualisation=actualisation,
         taux_swap=swap,
-        taux_marche=(swap + marche["marge_marche_pb"] / 10000.0 if o.taux_marche_pct is None
-                     else o.taux_marche_pct / 100.0),
+        # Un seul taux pour tous les flux, l'avantage des prêts compris ; un taux de marché saisi est un choix dit.
+        taux_marche=actualisation if o.taux_marche_pct is None else o.taux_marche_pct / 100.0,
+        taux_unique=o.taux_marche_pct is None,
         taux_benefice=swap + legal["prime_benefice_pb"] / 10000.0,
         duree_amortissement=o.duree_amortissement or marche["duree_amortissement_bati"],
         taux_tva_normal=taux["normal"] / 100.0,
-        report_max=legal["report_max_pct"] / 100.0,
         rabais_foncier=o.rabais_foncier, garanties=o.garanties, individualisation=o.individualisation,
+        valeur_residuelle="nulle" if op.droit != "propriete" else o.valeur_residuelle, droit=op.droit,
         sources=tuple(ValeurUtilisee(v.bareme, p[v.bareme].description, v.date, v.statut, v.reference,
-                                     p[v.bareme].estimation) for v in (v_legal, v_marche)))
+                                     p[v.bareme].estimation) for v in sources))
     saisis_plai = {g: saisis.get(g, taux[g]) for g in ("charge_fonciere", "travaux", "honoraires", "autres")}
     tva_produits = {produit: {g: (saisis_plai[g] if produit == "PLAI" else taux_produits[produit][g]) / 100.0
                               for g in saisis_plai} for produit in PRODUITS_LOGEMENT}

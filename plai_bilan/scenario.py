@@ -25,6 +25,7 @@ from plai_bilan.choix import (  # noqa: F401  (réexportés)
     NATURES,
     NATURES_SUBVENTION,
     PRODUITS,
+    DROITS,
     PRODUITS_LOGEMENT,
     PROFILS,
     REGIONS,
@@ -106,6 +107,8 @@ class Operation:
     zone_abc: str | None = None  # zonage A/B/C : obligatoire avec des logements PLS (leurs loyers maximaux)
     loyer_plafond_m2_plus: float | None = None  # loyer plafond PLUS de l'avis retenu (remplace LMzone PLUS x CS x marge)
     loyer_plafond_m2_pls: float | None = None  # loyer plafond PLS de l'avis retenu (remplace LMzone PLS x CS)
+    droit: str = "propriete"  # DROITS : un droit temporaire (usufruit, baux) finit le fin_droit
+    fin_droit: date | None = None  # fin d'un droit temporaire : borne l'analyse, aucune valeur résiduelle
 
 
 @dataclass(frozen=True)
@@ -243,7 +246,10 @@ class OptionsSieg:
     duree_amortissement: int | None = None  # du bâti, pour la valeur résiduelle
     rabais_foncier: float = 0.0  # décote foncière consentie (euros), une compensation
     garanties: float = 0.0  # valeur des garanties d'emprunt gratuites (euros), une compensation
-    individualisation: bool = True  # analyse par produit quand l'opération mêle PLAI et PLAI adapté
+    individualisation: bool = True  # analyse par produit quand l'opération mêle plusieurs produits
+    # « nulle » (défaut : les logements restent affectés au service au-delà de la période), « comptable » ou un
+    # montant en fin de période (euros)
+    valeur_residuelle: str | float = "nulle"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -481,8 +487,19 @@ def _operation(t: _Table) -> Operation:
         zone_abc=t.texte("zone_abc", None, choix=ZONES_ABC),
         loyer_plafond_m2_plus=t.nombre("loyer_plafond_m2_plus", None, mini=0.0, maxi=100.0, strict=True),
         loyer_plafond_m2_pls=t.nombre("loyer_plafond_m2_pls", None, mini=0.0, maxi=100.0, strict=True),
+        droit=t.texte("droit", "propriete", choix=DROITS),
+        fin_droit=t.jour("fin_droit", None),
     )
     t.fin()
+    if op.droit != "propriete" and op.fin_droit is None:
+        raise t.erreur("fin_droit", f"clé obligatoire pour un droit temporaire ({op.droit}) : la date de fin du droit "
+                       "(AAAA-MM-JJ)")
+    if op.droit == "propriete" and op.fin_droit is not None:
+        raise t.erreur("fin_droit", "réservée à un droit temporaire : déclarez operation.droit (usufruit, "
+                       "bail_emphyteotique, bail_rehabilitation)")
+    if op.fin_droit is not None and op.fin_droit.year <= op.mise_en_service:
+        raise t.erreur("fin_droit", f"le droit finit ({op.fin_droit.isoformat()}) avant la fin de la première année "
+                       f"d'exploitation ({op.mise_en_service})")
     if op.mise_en_service < op.date_agrement.year:
         raise t.erreur("mise_en_service", f"l'année de mise en service ({op.mise_en_service}) précède l'année "
                        f"de l'agrément ({op.date_agrement.year})")
@@ -604,6 +621,9 @@ def _subvention(t: _Table) -> Subvention:
     if produit not in (None, "PLAI") and (nature in ("fnap_plai_adapte", "etat_plai") or montant == "reference"
                                           or par_plai_adapte is not None):
         raise t.erreur("produit", f"une subvention PLAI (nature {nature}) finance les logements PLAI, pas {produit}")
+    if nature == "fnap_plai_adapte" and par_logement is not None:
+        raise t.erreur("montant_par_logement", "la subvention PLAI adapté du FNAP se compte par logement PLAI adapté : "
+                       "utilisez montant_par_plai_adapte (montant_par_logement la multiplierait par tous les logements)")
     if montant == "bareme" and nature != "etat_plai":
         raise t.erreur("montant", "\"bareme\" désigne le barème de la subvention PLAI de droit commun : déclarez "
                        "nature = \"etat_plai\"")
@@ -755,9 +775,17 @@ def _sieg(t: _Table | None) -> OptionsSieg:
         rabais_foncier=t.nombre("rabais_foncier", 0.0, mini=0.0),
         garanties=t.nombre("garanties", 0.0, mini=0.0),
         individualisation=t.booleen("individualisation", True),
+        valeur_residuelle=_valeur_residuelle(t),
     )
     t.fin()
     return o
+
+
+def _valeur_residuelle(t: _Table) -> str | float:
+    brut = t.brute("valeur_residuelle", "nulle")
+    if isinstance(brut, str):
+        return t.texte("valeur_residuelle", "nulle", choix=("nulle", "comptable"))
+    return t.nombre("valeur_residuelle", mini=0.0)
 
 
 def lire_document(doc: dict[str, Any], fichier: str = "<scénario>", sha256: str = "") -> Scenario:

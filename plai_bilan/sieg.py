@@ -1,20 +1,26 @@
 """Contrôle de l'absence de surcompensation (SIEG) et corridor de la subvention (docs/sieg.md).
 
-Valeurs actuelles à la mise en service (t = 0), flux de fin d'année t = 1..T, facteur v_t = (1 + d) ** -t :
+Valeurs actuelles à la mise en service (t = 0), flux de fin d'année t = 1..T, un seul facteur v_t = (1 + d) ** -t
+pour tous les flux (d : le swap de la maturité de la période, ou le taux saisi), l'avantage des prêts compris :
 
 - coût brut CB = investissement au taux normal de TVA + Σ v_t charges_t (TFPB comptée comme sans exonération)
-  - v_T valeur résiduelle (foncier entier, bâti amorti linéairement) ;
+  - v_T valeur résiduelle (hors taxes : foncier entier, bâti amorti linéairement ; « nulle » ou un montant au
+  choix ; nulle pour un droit temporaire) ;
 - recettes RC = Σ v_t loyers_t (nets de vacance, d'impayés et de RLS, accessoires compris) ; coût net CN = CB - RC ;
-- compensations CP = subventions + Σ_prêts max(0, K (1 + m) ** p - Σ échéances (1 + m) ** -t) (avantage de taux
-  contre le taux de marché m, préfinancement compris) + avantage de TVA + Σ v_t TFPB exonérée
-  + Σ v_t financement de l'accompagnement + décote foncière + garanties ;
+- compensations CP = subventions + Σ_prêts max(0, K (1 + d) ** p - Σ échéances (1 + d) ** -t) (l'avantage d'un
+  prêt aidé contre un prêt au même taux d ; un taux de marché saisi le remplace, choix dit) + avantage de TVA
+  + Σ v_t TFPB exonérée + Σ v_t financement de l'accompagnement + décote foncière + garanties ;
 - bénéfice raisonnable BR = (swap + 100 pb) x fonds propres x Σ v_t ;
-- marge M = CN + BR - CP : positive, pas de surcompensation ; négative, la surcompensation -M est reportable
-  jusqu'à 10 % de la compensation annuelle moyenne CP / T, à rembourser au-delà.
+- marge M = CN + BR - CP : positive ou nulle, pas de surcompensation ; négative, surcompensation de -M. Le report de
+  l'art. 6, 2 (contrôles périodiques) n'est pas appliqué à ce contrôle prospectif.
 
 La subvention à calculer S ne change que les compensations : + S en subvention, - a S d'avantage du prêt
 d'équilibre (a : l'avantage d'un euro de ce prêt). M est donc affine en S, M(S) = M(S0) - (1 - a)(S - S0), et la
 subvention maximale sans surcompensation est exacte : S0 + M(S0) / (1 - a).
+
+Identité à l'équilibre en valeur actuelle (un seul taux, période couvrant les prêts) : au S qui annule Σ v_t AF_t,
+M = fonds propres + BR - valeur résiduelle - décote - garanties - Σ v_t rémunération des fonds propres
+- Σ K ((1 + d) ** p - 1) ; elle dit pourquoi la marge est ce qu'elle est.
 """
 
 from __future__ import annotations
@@ -54,6 +60,21 @@ def exonerations(b: Bilan, t: np.ndarray) -> np.ndarray:
     return total
 
 
+def valeur_residuelle(b: Bilan) -> float:
+    """La valeur résiduelle en fin de période, avant actualisation : « comptable » = foncier HT entier + bâti HT
+    amorti linéairement sur sa durée (hors taxes : le foncier d'un ancien n'a jamais porté de TVA) ; « nulle » ; un
+    montant saisi ; nulle pour un droit temporaire (HypothesesSieg.valeur_residuelle)."""
+    hs = b.hypotheses_sieg
+    choix = hs.valeur_residuelle
+    if choix == "nulle":
+        return 0.0
+    if not isinstance(choix, str):
+        return float(choix)
+    ht = sum(p.ht for p in b.postes_prix_de_revient)
+    ht_foncier = sum(p.ht for p in b.postes_prix_de_revient if p.groupe == "charge_fonciere")
+    return ht_foncier + (ht - ht_foncier) * max(0.0, 1.0 - hs.duree / hs.duree_amortissement)
+
+
 def _postes(b: Bilan, subvention: float, capital_solde: float | None) -> dict[str, float]:
     """Les postes en valeur actuelle pour la subvention à calculer ``subvention`` (le prêt d'équilibre vaut alors
     ``capital_solde``)."""
@@ -69,8 +90,7 @@ def _postes(b: Bilan, subvention: float, capital_solde: float | None) -> dict[st
     ht_foncier = sum(p.ht for p in b.postes_prix_de_revient if p.groupe == "charge_fonciere")
     postes["investissement"] = ht * (1.0 + hs.taux_tva_normal)
     postes["charges"] = float((v * charges).sum())
-    bati = (ht - ht_foncier) * (1.0 + hs.taux_tva_normal) * max(0.0, 1.0 - T / hs.duree_amortissement)
-    postes["valeur_residuelle"] = (ht_foncier * (1.0 + hs.taux_tva_normal) + bati) * float(v[-1])
+    postes["valeur_residuelle"] = valeur_residuelle(b) * float(v[-1])
     postes["recettes"] = float((v * c["loyers"][:T]).sum())
     postes["subventions"] = sum(f.montant for f in b.financement if f.nature == "subvention" and not f.inconnue) \
         + subvention
@@ -128,14 +148,8 @@ def controler_sieg(b: Bilan, subvention: float | None = None) -> ControleSieg:
     p = _postes(b, s, capital_solde)
     cout_brut, cout_net, compensation, marge = _marge(p)
     avantages = p.pop("_avantages")
-    moyenne = compensation / hs.duree
     surcompensation = max(0.0, -marge)
-    if surcompensation <= 0.0:
-        verdict = "conforme"
-    elif surcompensation <= hs.report_max * moyenne:
-        verdict = "reportable"
-    else:
-        verdict = "a_rembourser"
+    verdict = "conforme" if surcompensation <= 0.0 else "surcompensation"
     corridor = None
     if k0 is not None and b.resolu:
         a = unitaire_solde(b)
@@ -149,16 +163,72 @@ def controler_sieg(b: Bilan, subvention: float | None = None) -> ControleSieg:
         contrainte_min = None
         if minimum is not None:
             contrainte_min = "equilibre" if b.annee_critique is None else f"equilibre_annee_{b.annee_critique}"
-        corridor = Corridor(minimum, contrainte_min, maximum, contrainte_max, a,
-                            minimum is not None and minimum <= maximum + 1e-6)
+        minimum_van = _minimum_van(b)
+        identite = None
+        if minimum_van is not None and pente > 0:
+            identite = _identite(b, p, marge - pente * (minimum_van - s))
+        ouvert = minimum is not None and minimum <= maximum + 1e-6
+        corridor = Corridor(minimum=minimum, contrainte_minimum=contrainte_min, maximum=maximum,
+                            contrainte_maximum=contrainte_max, avantage_unitaire=a, ouvert=ouvert,
+                            minimum_van=minimum_van, identite=identite,
+                            cause=None if ouvert or minimum is None else _cause_corridor_vide(b, minimum, maximum,
+                                                                                            identite))
     produits = _par_produit(b, s, p) if hs.individualisation else ()
     postes = tuple(PosteSieg(k, p[k]) for k in COUTS + ("recettes",) + COMPENSATIONS + ("benefice_raisonnable",))
     prets = tuple(zip((pr.nom for pr in b.prets_caracteristiques), avantages))
     return ControleSieg(hypotheses=hs, subvention=s, postes=postes, avantages_prets=prets, cout_brut=cout_brut,
                         cout_net=cout_net, compensation=compensation, benefice_raisonnable=p["benefice_raisonnable"],
-                        marge=marge, surcompensation=surcompensation, compensation_annuelle_moyenne=moyenne,
-                        seuil_report=hs.report_max * moyenne, verdict=verdict, corridor=corridor, produits=produits,
+                        marge=marge, surcompensation=surcompensation, verdict=verdict, corridor=corridor,
+                        produits=produits,
                         charges_exonerees=exonerations(b, np.arange(1, b.horizon + 1)))
+
+
+def _minimum_van(b: Bilan) -> float | None:
+    """S*_VA : la subvention qui annule la valeur actuelle au taux du contrôle de l'autofinancement sur la période,
+    Σ v_t (AF_t(0) + S u_t) = 0 (même métrique que le maximum) ; None sans prêt d'équilibre résolu."""
+    if b.equilibre is None:
+        return None
+    hs = b.hypotheses_sieg
+    t = np.arange(1, hs.duree + 1)
+    v = _actualisation(hs.taux_actualisation, t)
+    va_af = float((v * b.compte_zero.autofinancement[:hs.duree]).sum())
+    va_u = float((v * b.equilibre.u[:hs.duree]).sum())
+    if va_u <= 0:
+        return None
+    return max(0.0, -va_af / va_u)
+
+
+def _identite(b: Bilan, p: dict, marge_va: float) -> dict[str, float]:
+    """Les termes de l'identité à l'équilibre en valeur actuelle (docstring du module) et la marge à S*_VA. Les
+    termes somment à la marge quand un seul taux actualise tout et que la période couvre chaque prêt."""
+    hs = b.hypotheses_sieg
+    t = np.arange(1, hs.duree + 1)
+    v = _actualisation(hs.taux_actualisation, t)
+    rem = float((v * b.compte_zero["remuneration_fonds_propres"][:hs.duree]).sum())
+    prefinancement = sum(k * ((1.0 + hs.taux_marche) ** pr.prefinancement - 1.0)
+                         for k, pr in zip(b.principaux, b.prets_caracteristiques))
+    termes = {"fonds_propres": b.scenario.fonds_propres.montant, "benefice_raisonnable": p["benefice_raisonnable"],
+              "valeur_residuelle": -p["valeur_residuelle"], "rabais_foncier": -p["rabais_foncier"],
+              "garanties": -p["garanties"], "remuneration_fonds_propres": -rem, "prefinancement": -prefinancement}
+    termes["marge_equilibre_va"] = marge_va
+    termes["applicable"] = float(hs.taux_unique and all(pr.duree <= hs.duree for pr in b.prets_caracteristiques))
+    return termes
+
+
+def _cause_corridor_vide(b: Bilan, minimum: float, maximum: float, identite: dict | None) -> str:
+    """Ce qui vide le corridor, en une phrase."""
+    from plai_bilan.format import euros
+
+    texte = (f"l'équilibre ({euros(minimum)}) dépasse la subvention maximale sans surcompensation ({euros(maximum)})")
+    if identite is None:
+        return texte
+    fp, br, vr = identite["fonds_propres"], identite["benefice_raisonnable"], -identite["valeur_residuelle"]
+    if fp + br < vr:
+        return (texte + f" : la valeur résiduelle conservée ({euros(vr)} actualisés) dépasse les fonds propres et leur "
+                f"bénéfice raisonnable ({euros(fp + br)}) ; sieg.valeur_residuelle = \"nulle\" si les biens restent "
+                "affectés au service (convention APL, CCH L.411-2)")
+    return texte + (" : l'équilibre en trésorerie cumulée exige plus que l'équilibre en valeur actuelle "
+                    f"({euros(identite['marge_equilibre_va'])} de marge à ce dernier)")
 
 
 def _par_produit(b: Bilan, s: float, p: dict) -> tuple[ProduitSieg, ...]:

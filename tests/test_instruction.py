@@ -280,3 +280,77 @@ def test_critere_1_ressources_sous_le_plafond_plai(menage, ressources, statut):
     [c] = [c for c in v.bilan.controles if c.code == "1"]
     assert c.statut == statut
     assert (v.verdict == "non_eligible") is (statut == "non conforme")
+
+
+def _demande(chemin, montant, tmp_path):
+    """L'exemple dont la subvention à calculer devient une demande PLAI adapté de ``montant``."""
+    import tomllib
+
+    from plai_bilan.scenario import lire_document
+
+    doc = tomllib.loads(chemin.read_text(encoding="utf-8"))
+    for s in doc["subventions"]:
+        if s.get("montant") == "a_calculer":
+            s["montant"] = float(montant)
+            s["nature"] = "fnap_plai_adapte"
+    for s in doc["subventions"]:
+        if s.get("nature") == "fnap_plai_adapte" and s.get("montant") != float(montant):
+            s["nature"] = "autre"
+    return lire_document(doc, str(chemin))
+
+
+def test_jamais_justifiee_au_dessus_du_maximum_sieg(tmp_path):
+    """Sur chaque exemple : une demande au-dessus de sa subvention maximale sans surcompensation n'est jamais
+    justifiée ; le verdict nomme la borne la plus basse dépassée (surcompensation si le maximum est sous J)."""
+    from conftest import A_CALCULER
+
+    for chemin in A_CALCULER:
+        b = subvention_minimale(_demande(chemin, 0, tmp_path))
+        maximum = b.sieg.corridor.maximum
+        v = instruire(_demande(chemin, round(maximum) + 100, tmp_path))
+        assert not v.justifiee, chemin.name
+        j = v.justifiable
+        assert v.verdict == ("surcompensation" if maximum < j else "excessive"), chemin.name
+        if v.verdict == "surcompensation":
+            assert v.statut_sortie == 5 and "sans surcompensation" in v.raison and v.borne == "surcompensation"
+
+
+def test_demande_qui_sur_finance_l_operation_est_excessive(tmp_path):
+    """Une demande qui dépasse le prêt d'équilibre sur-finance le plan : verdict « excessive » qui le dit, pas une
+    erreur de saisie."""
+    from conftest import SCENARIOS
+
+    chemin = next(c for c in SCENARIOS if c.name.startswith("aa-villeurbanne"))
+    b = subvention_minimale(_demande(chemin, 0, tmp_path))
+    k = b.pret_equilibre_initial
+    v = instruire(_demande(chemin, k + 10_000, tmp_path))
+    assert v.verdict == "excessive" and v.statut_sortie == 1
+    assert "sur-finance l'opération" in v.raison and v.excedent == pytest.approx(10_000, abs=0.01)
+
+
+def test_lacunes_de_l_instruction_signalees(tmp_path):
+    """Critère 1 non démontré sans ressources déclarées ; absence de subvention PLAI de l'État signalée ; un
+    montant par logement refusé sur la subvention FNAP ; un prêt hors des bornes CDC averti ; les cofinancements
+    en nature listés."""
+    import tomllib
+
+    from conftest import SCENARIOS
+    from plai_bilan.erreurs import ScenarioInvalide
+    from plai_bilan.scenario import lire_document
+
+    chemin = next(c for c in SCENARIOS if c.name.startswith("cn-montreuil"))
+    doc = tomllib.loads(chemin.read_text(encoding="utf-8"))
+    doc["subventions"] = [s for s in doc["subventions"] if s.get("nature") != "etat_plai"]
+    doc["prets"][1]["prefinancement"] = 5
+    doc["sieg"] = {"garanties": 12000.0}
+    b = subvention_minimale(lire_document(doc, "m.toml"))
+    codes = {(c.code, c.statut) for c in b.controles}
+    assert ("etat_plai", "non vérifiable") in codes
+    assert any(c.code == "1" and "non démontré" in c.detail for c in b.controles)  # aucune ressource déclarée
+    assert any("bornes des fiches CDC" in a and "préfinancement 5 ans" in a for a in b.avertissements)
+    assert any(c.code == "cofinancements" and "garanties d'emprunt gratuites" in c.detail for c in b.controles)
+    fnap = next(s for s in doc["subventions"] if s.get("nature") == "fnap_plai_adapte")
+    fnap.pop("montant")
+    fnap["montant_par_logement"] = 13980
+    with pytest.raises(ScenarioInvalide, match="montant_par_plai_adapte"):
+        lire_document(doc, "m.toml")

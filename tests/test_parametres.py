@@ -236,6 +236,9 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
                 espion.sieg(jour)
             elif nom == "sieg_marche":
                 espion.sieg_marche(jour)
+            elif nom == "swap_eur":
+                for maturite in (5, 10, 25, 60):
+                    espion.taux_swap(maturite, jour)
             elif nom == "forfait_charges":
                 espion.forfait_charges(2, jour)
             elif nom == "plafonds_ressources_plai":
@@ -335,3 +338,13 @@ def test_exoneration_de_tfpb_avant_juillet_2004():
     # Avant la loi de programmation pour la cohésion sociale : 15 ans (CGI 1384 A, I et 1384 C).
     assert P.exoneration_tfpb("acquisition-amelioration", False, date(2004, 6, 30))[0] == 15
     assert P.exoneration_tfpb("construction-neuve", False, date(2004, 7, 1))[0] == 25
+
+
+def test_swap_interpole_entre_les_maturites():
+    """Le swap de la maturité de la période : interpolé linéairement entre deux maturités, constant au-delà."""
+    from datetime import date
+
+    v = P["swap_eur"].en_vigueur(date(2026, 3, 1)).donnees["maturites"]
+    assert P.taux_swap(25, date(2026, 3, 1))[0] == pytest.approx((v["20"] + v["30"]) / 2)
+    assert P.taux_swap(5, date(2026, 3, 1))[0] == v["10"]
+    assert P.taux_swap(80, date(2026, 3, 1))[0] == v["50"]

@@ -74,22 +74,86 @@ def test_au_maximum_la_marge_est_nulle_a_l_euro_et_negative_un_euro_au_dessus():
     au_max = controler_sieg(_plan_avec_subvention(maximum))
     assert abs(au_max.marge) < 1.0 and au_max.verdict == "conforme"
     dessus = controler_sieg(_plan_avec_subvention(maximum + 1.0))
-    assert dessus.marge < 0 and dessus.verdict == "reportable"
+    assert dessus.marge < 0 and dessus.verdict == "surcompensation"
     assert dessus.marge == pytest.approx(-(1 - A), abs=1e-6)
 
 
-@pytest.mark.parametrize("rabais, verdict", [(8_000.0, "reportable"), (20_000.0, "a_rembourser")])
-def test_report_et_remboursement(rabais, verdict):
-    """Une décote foncière (compensation) rend la subvention d'équilibre surcompensée : reportable jusqu'à 10 % de
-    la compensation annuelle moyenne (CP / 2), à rembourser au-delà."""
+@pytest.mark.parametrize("rabais", [8_000.0, 20_000.0])
+def test_surcompensation_sans_report(rabais):
+    """Une décote foncière (compensation) rend la subvention d'équilibre surcompensée : le contrôle prospectif dit
+    la surcompensation, sans report (l'art. 6, 2 vise les contrôles périodiques)."""
     sc = charger_scenario(CAS)
     sc = dataclasses.replace(sc, sieg=dataclasses.replace(sc.sieg, rabais_foncier=rabais))
     c = controler_sieg(subvention_minimale(sc))
     cp = compensation(S_ETOILE) + rabais
     assert c.compensation == pytest.approx(cp, abs=1e-6)
     assert c.surcompensation == pytest.approx(rabais - marge(S_ETOILE), abs=1e-6)
-    assert c.seuil_report == pytest.approx(0.10 * cp / 2, abs=1e-6)
-    assert c.verdict == verdict
+    assert c.verdict == "surcompensation"
+
+
+def test_un_seul_taux_calcule_a_la_main():
+    """Sans taux de marché saisi, l'avantage des prêts est actualisé au taux du contrôle (2 %), comme les autres
+    flux : a = 1 - annuité x (1,02^-1 + 1,02^-2)."""
+    sc = charger_scenario(CAS)
+    sc = dataclasses.replace(sc, sieg=dataclasses.replace(sc.sieg, taux_marche_pct=None))
+    b = subvention_minimale(sc)
+    c = controler_sieg(b)
+    a = 1 - ANNUITE * (v1 + v2)
+    assert c.hypotheses.taux_unique and c.hypotheses.taux_marche == pytest.approx(0.02)
+    assert c.poste("avantage_prets") == pytest.approx((K0 - S_ETOILE) * a, abs=1e-6)
+    assert c.corridor.avantage_unitaire == pytest.approx(a, abs=1e-9)
+    attendu = COUT_NET + BENEFICE - (20_000 + S_ETOILE + (K0 - S_ETOILE) * a + 14_500 + 500 * v1)
+    assert c.marge == pytest.approx(attendu, abs=1e-6)
+
+
+VILLEURBANNE = Path(__file__).resolve().parent.parent / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml"
+
+
+def test_identite_a_l_equilibre_en_valeur_actuelle():
+    """Villeurbanne au critère VAN au taux du swap, un seul taux, valeur résiduelle comptable : à l'équilibre, la
+    marge vaut fonds propres + bénéfice raisonnable - valeur résiduelle (et les autres termes, nuls ici)."""
+    sc = charger_scenario(VILLEURBANNE)
+    sc = dataclasses.replace(sc, analyse=dataclasses.replace(sc.analyse, critere="van", taux_actualisation_pct=2.6),
+                             sieg=dataclasses.replace(sc.sieg, taux_swap_pct=2.6, valeur_residuelle="comptable"))
+    b = subvention_minimale(sc)
+    c = b.sieg
+    assert c.corridor.minimum_van == pytest.approx(b.subvention_minimale, abs=1e-4)
+    i = c.corridor.identite
+    assert i["applicable"]
+    fp, br, vr = sc.fonds_propres.montant, c.benefice_raisonnable, c.poste("valeur_residuelle")
+    assert vr > 0 and fp > 0
+    assert c.marge == pytest.approx(fp + br - vr + i["rabais_foncier"] + i["garanties"]
+                                    + i["remuneration_fonds_propres"] + i["prefinancement"], abs=0.01)
+    assert i["marge_equilibre_va"] == pytest.approx(c.marge, abs=0.01)
+
+
+def test_valeur_residuelle_hors_taxes_sans_tva_sur_le_foncier():
+    """Valeur résiduelle comptable : le foncier HT entier (une AA : hors TVA) et le bâti HT non amorti, sans TVA."""
+    sc = charger_scenario(VILLEURBANNE)
+    sc = dataclasses.replace(sc, sieg=dataclasses.replace(sc.sieg, valeur_residuelle="comptable"))
+    b = subvention_minimale(sc)
+    h = b.sieg.hypotheses
+    foncier = sum(p.ht for p in b.postes_prix_de_revient if p.groupe == "charge_fonciere")
+    bati = b.prix_de_revient_ht - foncier
+    attendu = (foncier + bati * max(0.0, 1 - h.duree / h.duree_amortissement)) * (1 + h.taux_actualisation) ** -h.duree
+    assert b.sieg.poste("valeur_residuelle") == pytest.approx(attendu, abs=1e-6)
+
+
+def test_usufruit_sans_valeur_residuelle_et_cout_net_positif(tmp_path):
+    """Un usufruit social de 17 ans : aucune valeur résiduelle (même « comptable »), la période et l'horizon bornés
+    par la fin du droit, un avertissement pour chaque prêt plus long, un coût net positif."""
+    texte = VILLEURBANNE.read_text(encoding="utf-8").replace(
+        "[operation]\n", "[operation]\ndroit = \"usufruit\"\nfin_droit = 2043-12-31\n", 1)
+    f = tmp_path / "usufruit.toml"
+    f.write_text(texte + "\n[sieg]\nvaleur_residuelle = \"comptable\"\n", encoding="utf-8")
+    sc = charger_scenario(f)
+    b = bilan_etude(sc)
+    assert b.horizon == 2043 - sc.operation.mise_en_service + 1
+    c = b.sieg
+    assert c.hypotheses.duree == b.horizon and c.hypotheses.valeur_residuelle == "nulle"
+    assert c.poste("valeur_residuelle") == 0.0
+    assert c.cout_net > 0
+    assert any("dure plus que le droit temporaire" in a for a in b.avertissements)
 
 
 @pytest.mark.parametrize("s", [0.0, 10_000.0, S_ETOILE, 79_000.0])

@@ -119,8 +119,8 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
                      "euros", gras=True)
             if r.sieg is not None:
                 lien("Contrôle de surcompensation (SIEG)", "verdict_sieg",
-                     {"conforme": "pas de surcompensation", "reportable": "surcompensation reportable",
-                      "a_rembourser": "surcompensation à rembourser"}[r.sieg.verdict], "texte")
+                     {"conforme": "pas de surcompensation", "surcompensation": "surcompensation"}[r.sieg.verdict],
+                     "texte")
             if not r.faisable:
                 ws.write_string(rg.ligne, 0, f"Infaisable : {r.motif}", self.f(gras=True))
                 rg.ligne += 1

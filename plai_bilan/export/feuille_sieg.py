@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from plai_bilan.bilan import NOMS_GROUPES_SIEG
-from plai_bilan.export.base import EMPRUNTS, EXPL, FIN, HYP, SIEG, ExportBase, Rangees
+from plai_bilan.export.base import EMPRUNTS, EQUI, EXPL, FIN, HYP, PREMIERE_ANNEE_EQUILIBRE, SIEG, ExportBase, Rangees
 from plai_bilan.catalogue import lignes_simples
 from plai_bilan.export.classeur import cellule, formule, ref
 from plai_bilan.export.feuilles_calcul import formule_simple
 
-VERDICTS = {"conforme": "pas de surcompensation", "reportable": "surcompensation reportable",
-            "a_rembourser": "surcompensation à rembourser"}
+VERDICTS = {"conforme": "pas de surcompensation", "surcompensation": "surcompensation"}
 
 
 class FeuilleSieg(ExportBase):
@@ -34,15 +33,14 @@ class FeuilleSieg(ExportBase):
              + (" (ESTIMATION par défaut)" if b.scenario.sieg.taux_swap_pct is None else ""))
         lien("Taux d'actualisation", "sieg_actualisation", h.taux_actualisation, "pct",
              "Hypothèses : sieg.taux_actualisation_pct")
-        lien("Taux de marché des prêts", "sieg_marche", h.taux_marche, "pct", "Hypothèses : sieg.taux_marche_pct"
-             + (" (ESTIMATION par défaut)" if b.scenario.sieg.taux_marche_pct is None else ""))
+        lien("Taux de l'avantage des prêts", "IF(ISNUMBER(sieg_marche),sieg_marche,sieg_actualisation)", h.taux_marche,
+             "pct", "un seul taux (celui d'actualisation), sauf taux de marché saisi (Hypothèses : sieg.taux_marche_pct)",
+             "taux_avantage_prets")
         saisie("Prime du bénéfice raisonnable", h.taux_benefice - h.taux_swap, "pct", "sieg_prime",
                "100 points de base : Décision 2012/21/UE, art. 5, 7")
         lien("Durée d'amortissement du bâti (valeur résiduelle)", "sieg_amortissement", h.duree_amortissement,
              "entier", "Hypothèses : sieg.duree_amortissement")
         saisie("Taux normal de TVA", h.taux_tva_normal, "pct", "sieg_tva_normale", "CGI art. 278")
-        saisie("Surcompensation reportable (part de la compensation annuelle moyenne)", h.report_max, "pct",
-               "sieg_report", "Décision 2012/21/UE, art. 6, 2")
         lien("Décote foncière", "sieg_rabais", h.rabais_foncier, "euros", "Hypothèses : sieg.rabais_foncier")
         lien("Garanties d'emprunt gratuites", "sieg_garanties", h.garanties, "euros", "Hypothèses : sieg.garanties")
 
@@ -55,7 +53,7 @@ class FeuilleSieg(ExportBase):
         c0 = b.compte_zero
         p = 4  # le tableau annuel à droite des résultats (colonnes E à K)
         self.entete(ws, p - 1, 4, ["Année", "Actualisation", "Charges", "TFPB exonérée", "Recettes",
-                                   "Financement de l'accompagnement", "Actualisation au taux de marché"])
+                                   "Financement de l'accompagnement", "Actualisation au taux de l'avantage des prêts"])
         ws.set_row(p - 1, 42)
         e0 = self.pos.expl_premiere
 
@@ -73,7 +71,7 @@ class FeuilleSieg(ExportBase):
             formule(ws, l, 8, expl("loyers", j), c0["loyers"][j], self.f("euros2"))
             formule(ws, l, 9, expl("financement_accompagnement", j), c0["financement_accompagnement"][j],
                     self.f("euros2"))
-            formule(ws, l, 10, f"(1+sieg_marche)^-{A}", (1 + h.taux_marche) ** -(j + 1), self.f("unitaire"))
+            formule(ws, l, 10, f"(1+taux_avantage_prets)^-{A}", (1 + h.taux_marche) ** -(j + 1), self.f("unitaire"))
 
         def col(c: int) -> str:
             return f"{cellule(p, c, True)}:{cellule(p + H - 1, c, True)}"
@@ -89,7 +87,7 @@ class FeuilleSieg(ExportBase):
             ech = f"{ref(EMPRUNTS, t0, 7)}:{cellule(t0 + H - 1, 7, True)}"
             pref = ref(HYP, self.pos.prets[i], 8)
             capital = self.pos.principal_pret[i]
-            brut = f"{capital}*(1+sieg_marche)^{pref}-SUMPRODUCT({ech},{VM})"
+            brut = f"{capital}*(1+taux_avantage_prets)^{pref}-SUMPRODUCT({ech},{VM})"
             if i == i_solde:
                 texte = (f"MAX(0,IF({capital}>0,(pret_equilibre_initial-subvention_retenue)*({brut})/{capital},0))")
             else:
@@ -106,10 +104,17 @@ class FeuilleSieg(ExportBase):
             c.poste("investissement"), nom="sieg_investissement", aide="prix de revient HT x (1 + TVA normale)")
         res("Charges d'exploitation (TFPB comptée sans exonération)", f"SUMPRODUCT({V},{CH})+SUMPRODUCT({V},{TF})",
             c.poste("charges"), nom="sieg_charges")
-        res("Valeur résiduelle en fin de période (déduite)",
-            "(ht_foncier+(prix_de_revient_ht-ht_foncier)*MAX(0,1-periode/sieg_amortissement))*(1+sieg_tva_normale)"
-            "*(1+sieg_actualisation)^-periode", c.poste("valeur_residuelle"), nom="sieg_valeur_residuelle",
-            aide="foncier entier, bâti amorti linéairement")
+        choix = h.valeur_residuelle
+        if choix == "comptable":
+            vr, aide_vr = ("(ht_foncier+(prix_de_revient_ht-ht_foncier)*MAX(0,1-periode/sieg_amortissement))"
+                           "*(1+sieg_actualisation)^-periode", "comptable hors taxes : foncier entier, bâti amorti")
+        elif choix == "nulle":
+            vr, aide_vr = "0", ("nulle : droit temporaire" if h.droit != "propriete" else
+                                "nulle : les biens restent affectés au service (sieg.valeur_residuelle)")
+        else:
+            vr, aide_vr = f"{float(choix)!r}*(1+sieg_actualisation)^-periode", "montant saisi, actualisé"
+        res("Valeur résiduelle en fin de période (déduite)", vr, c.poste("valeur_residuelle"),
+            nom="sieg_valeur_residuelle", aide=aide_vr)
         res("Coût brut", "sieg_investissement+sieg_charges-sieg_valeur_residuelle", c.cout_brut, nom="cout_brut",
             gras=True)
         res("Recettes : loyers et accessoires nets", f"SUMPRODUCT({V},{RE})", c.poste("recettes"), nom="recettes")
@@ -140,11 +145,9 @@ class FeuilleSieg(ExportBase):
             c.benefice_raisonnable, nom="benefice_raisonnable", aide="(swap + prime) x fonds propres x Σ actualisation")
         res("Marge : coût net + bénéfice - compensation", "cout_net+benefice_raisonnable-compensation", c.marge,
             nom="marge_surcompensation", gras=True, aide="négative : surcompensation")
-        res("Compensation annuelle moyenne", "compensation/periode", c.compensation_annuelle_moyenne,
-            nom="compensation_annuelle_moyenne")
-        res("Verdict", 'IF(marge_surcompensation>=0,"pas de surcompensation",IF(-marge_surcompensation<=sieg_report*compensation_annuelle_moyenne,'
-            '"surcompensation reportable","surcompensation à rembourser"))', VERDICTS[c.verdict], "texte",
-            nom="verdict_sieg", gras=True)
+        res("Verdict", 'IF(marge_surcompensation>=0,"pas de surcompensation","surcompensation")', VERDICTS[c.verdict],
+            "texte", nom="verdict_sieg", gras=True, aide="contrôle prospectif : aucun report (art. 6, 2 : contrôles "
+            "périodiques)")
         r = c.corridor
         if r is not None:
             rg.ligne += 1
@@ -154,6 +157,19 @@ class FeuilleSieg(ExportBase):
                 aide="la marge baisse de (1 - a) par euro de subvention")
             res("Subvention minimale (équilibre)", "subvention_minimale", r.minimum if r.minimum is not None
                 else "aucune", "euros", aide="feuille Équilibre")
+            af = (f"{ref(EXPL, e0, self.col_expl('autofinancement'))}:"
+                  f"{cellule(e0 + H - 1, self.col_expl('autofinancement'), True)}")
+            u = f"{ref(EQUI, PREMIERE_ANNEE_EQUILIBRE, 1)}:{cellule(PREMIERE_ANNEE_EQUILIBRE + H - 1, 1, True)}"
+            res("Équilibre en valeur actuelle (même métrique que le maximum)",
+                f"IF(SUMPRODUCT({V},{u})>0,MAX(0,-SUMPRODUCT({V},{af})/SUMPRODUCT({V},{u})),\"\")",
+                r.minimum_van if r.minimum_van is not None else "", "euros", nom="subvention_minimale_van",
+                aide="VAN de l'autofinancement nulle au taux du contrôle")
+            if r.identite is not None:
+                res("Marge à l'équilibre en valeur actuelle",
+                    "marge_surcompensation-(1-avantage_unitaire)*(subvention_minimale_van-subvention_retenue)",
+                    r.identite["marge_equilibre_va"], "euros", nom="marge_equilibre_va",
+                    aide="= fonds propres + bénéfice raisonnable - valeur résiduelle - décote - garanties (un seul "
+                    "taux, période couvrant les prêts) : ne dépend pas de la subvention")
             res("Subvention maximale sans surcompensation",
                 "MIN(subvention_retenue+marge_surcompensation/(1-avantage_unitaire),pret_equilibre_initial)", r.maximum, "euros",
                 nom="subvention_maximale", aide="S + marge / (1 - a), au plus le prêt d'équilibre", gras=True)

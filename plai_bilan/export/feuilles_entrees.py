@@ -316,11 +316,15 @@ class FeuillesEntrees(ExportBase):
         entree("sieg.duree", hs.duree, "entier", "periode")
         entree("sieg.taux_swap_pct", hs.taux_swap, "pct", "sieg_swap")
         entree("sieg.taux_actualisation_pct", hs.taux_actualisation, "pct", "sieg_actualisation")
-        entree("sieg.taux_marche_pct", hs.taux_marche, "pct", "sieg_marche")
+        marche = sc.sieg.taux_marche_pct
+        entree("sieg.taux_marche_pct", None if marche is None else marche / 100, "pct", "sieg_marche",
+               libelle="Taux de marché de l'avantage des prêts (vide : un seul taux, celui d'actualisation)")
         entree("sieg.duree_amortissement", hs.duree_amortissement, "entier", "sieg_amortissement")
         entree("sieg.rabais_foncier", hs.rabais_foncier, "euros", "sieg_rabais")
         entree("sieg.garanties", hs.garanties, "euros", "sieg_garanties")
         entree("sieg.individualisation", hs.individualisation, "booleen", modifiable=False)
+        vr = sc.sieg.valeur_residuelle
+        entree("sieg.valeur_residuelle", vr, "texte" if isinstance(vr, str) else "euros", modifiable=False)
 
         # Logements
         ligne += 1

@@ -265,17 +265,27 @@ class Parametres:
                  "honoraires": taux, "autres": taux, "normal": d["taux_normal"]}, valeur)
 
     def sieg(self, jour: date) -> tuple[dict[str, float], ValeurDatee]:
-        """Le bénéfice raisonnable et le report du contrôle de surcompensation en vigueur (sieg.toml)."""
+        """Le bénéfice raisonnable du contrôle de surcompensation en vigueur (sieg.toml)."""
         valeur = self["sieg"].en_vigueur(jour)
-        d = valeur.donnees
-        return {"prime_benefice_pb": float(d["prime_benefice_pb"]), "report_max_pct": float(d["report_max_pct"])}, valeur
+        return {"prime_benefice_pb": float(valeur.donnees["prime_benefice_pb"])}, valeur
 
     def sieg_marche(self, jour: date) -> tuple[dict[str, float], ValeurDatee]:
-        """Les taux de marché de référence du contrôle SIEG (estimations, sieg_marche.toml)."""
+        """La durée d'amortissement du bâti du contrôle SIEG (sieg_marche.toml)."""
         valeur = self["sieg_marche"].en_vigueur(jour)
-        d = valeur.donnees
-        return ({"taux_swap_pct": float(d["taux_swap_pct"]), "marge_marche_pb": float(d["marge_marche_pb"]),
-                 "duree_amortissement_bati": int(d["duree_amortissement_bati"])}, valeur)
+        return {"duree_amortissement_bati": int(valeur.donnees["duree_amortissement_bati"])}, valeur
+
+    def taux_swap(self, maturite: float, jour: date) -> tuple[float, ValeurDatee]:
+        """Taux de swap EUR (pour cent) d'une maturité (années), interpolé entre les maturités de la table en vigueur
+        (constant au-delà) : swap_eur.toml."""
+        valeur = self["swap_eur"].en_vigueur(jour)
+        maturites = valeur.donnees["maturites"]
+        points = sorted((float(m), float(maturites[m])) for m in maturites)
+        if maturite <= points[0][0]:
+            return points[0][1], valeur
+        for (m0, x0), (m1, x1) in zip(points, points[1:]):
+            if maturite <= m1:
+                return x0 + (x1 - x0) * (maturite - m0) / (m1 - m0), valeur
+        return points[-1][1], valeur
 
     def marge_locale(self, zone_loyer: str, jour: date) -> tuple[float, ValeurDatee]:
         """Marge locale du barème en vigueur (pour cent) pour la zone de loyer."""

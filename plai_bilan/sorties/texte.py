@@ -383,9 +383,16 @@ def sieg(b: Bilan) -> str:
     h = c.hypotheses
     m = _entete_operation(b, f"période d'analyse {h.duree} ans ; valeurs actuelles à la mise en service au taux "
                              f"de {pct(h.taux_actualisation * 100, 2)}")
-    m.append(paragraphe(f"Taux de swap {pct(h.taux_swap * 100, 2)}, bénéfice raisonnable {pct(h.taux_benefice * 100, 2)} "
-                        f"(swap + 100 points de base), taux de marché des prêts {pct(h.taux_marche * 100, 2)} ; "
-                        f"subvention à calculer retenue : {euros(c.subvention)}"))
+    taux = ("un seul taux pour tous les flux, l'avantage des prêts compris" if h.taux_unique else
+            f"CHOIX DÉCLARÉ : l'avantage des prêts au taux de marché saisi {pct(h.taux_marche * 100, 2)}, les autres "
+            f"flux à {pct(h.taux_actualisation * 100, 2)}")
+    vr = {"comptable": "comptable hors taxes (foncier, bâti non amorti)", "nulle": "nulle"}.get(
+        h.valeur_residuelle, f"saisie {euros(h.valeur_residuelle) if not isinstance(h.valeur_residuelle, str) else ''}")
+    if h.droit != "propriete":
+        vr = f"nulle (droit temporaire : {h.droit})"
+    m.append(paragraphe(f"Taux de swap {pct(h.taux_swap * 100, 2)} (maturité {h.duree} ans), bénéfice raisonnable "
+                        f"{pct(h.taux_benefice * 100, 2)} (swap + 100 points de base) ; {taux} ; valeur résiduelle "
+                        f"{vr} ; subvention à calculer retenue : {euros(c.subvention)}"))
     m += [titre("Prix de revient"), tableau(["Poste", "HT", "TVA", "Taux", "TTC"], [
         [p.libelle, euros(p.ht), euros(p.tva), pct(p.taux_tva * 100, 1), euros(p.ttc)]
         for p in b.postes_prix_de_revient] + [["Total", euros(b.prix_de_revient_ht), euros(b.tva_prix_de_revient), "",
@@ -400,21 +407,36 @@ def sieg(b: Bilan) -> str:
     if c.avantages_prets:
         m += ["", tableau(["Prêt", "Avantage de taux"], [[n, euros(a)] for n, a in c.avantages_prets], "<>")]
     m += ["", f"VERDICT SIEG : {c.libelle_verdict}"]
-    if c.surcompensation > 0:
-        m.append(paragraphe(f"  Surcompensation {euros(c.surcompensation)} ; reportable jusqu'à {euros(c.seuil_report)} "
-                            f"(10 % de la compensation annuelle moyenne {euros(c.compensation_annuelle_moyenne)})", "  "))
+    m.append(paragraphe("  " + (f"Marge {euros(c.marge)} : la compensation ne dépasse pas le coût net et le bénéfice "
+                                "raisonnable." if c.marge >= 0 else
+                                f"Marge {euros(c.marge)} : la compensation dépasse de {euros(c.surcompensation)} le coût "
+                                "net et le bénéfice raisonnable (contrôle prospectif à l'agrément : aucun report de "
+                                "l'art. 6, 2, qui vise les contrôles périodiques)."), "  "))
     r = c.corridor
     if r is not None:
         m += [titre("Corridor de la subvention à calculer"),
               tableau(["Borne", "Montant", "Ce qui la fixe"], [
                   ["Minimum (équilibre)", montant(r.minimum), "aucune subvention n'équilibre" if r.minimum is None
                    else r.contrainte_minimum.replace("equilibre_annee_", "critère d'équilibre, année ")],
+                  ["Équilibre en valeur actuelle", montant(r.minimum_van),
+                   f"VAN nulle au taux du contrôle ({pct(h.taux_actualisation * 100, 2)}), métrique du maximum"],
                   ["Maximum", euros(r.maximum), "marge de surcompensation nulle"
                    if r.contrainte_maximum == "surcompensation" else "prêt d'équilibre entièrement remplacé"]], "<><"),
               paragraphe(f"La marge est affine en la subvention : chaque euro de plus la réduit de "
                          f"{nombre(1 - r.avantage_unitaire, 4)} € (1 € de subvention moins {nombre(r.avantage_unitaire, 4)} "
                          "€ d'avantage de taux du prêt d'équilibre qu'il remplace)."
-                         + ("" if r.ouvert else " Corridor vide : l'équilibre surcompense l'opération."))]
+                         + ("" if r.ouvert or r.cause is None else f" Corridor vide : {r.cause}."))]
+        if r.identite is not None:
+            i = r.identite
+            termes = [("fonds propres", i["fonds_propres"]), ("bénéfice raisonnable", i["benefice_raisonnable"]),
+                      ("valeur résiduelle", i["valeur_residuelle"]), ("décote foncière", i["rabais_foncier"]),
+                      ("garanties", i["garanties"]), ("rémunération des fonds propres", i["remuneration_fonds_propres"]),
+                      ("préfinancement", i["prefinancement"])]
+            texte = " ".join(f"{'+' if x >= 0 else '-'} {euros(abs(x))} ({nom})" for nom, x in termes if abs(x) >= 0.5)
+            m.append(paragraphe(f"À l'équilibre en valeur actuelle, la marge vaut {euros(i['marge_equilibre_va'])}"
+                                + (f" = {texte.lstrip('+ ')}" if i["applicable"] else
+                                   " (l'identité terme à terme suppose un seul taux et une période couvrant chaque "
+                                   "prêt)") + " : elle ne dépend pas de la subvention."))
     if c.produits:
         m += [titre("Par produit (individualisation)"), tableau(
             ["Produit", "Part de SU", "Coût net", "Compensation", "Bénéfice", "Marge"],
@@ -425,8 +447,8 @@ def sieg(b: Bilan) -> str:
                          "calculer comprise), imputés au PLAI adapté (docs/sieg.md).")]
     estimations = [v for v in h.sources if v.statut == "E"]
     if estimations:
-        m.append(paragraphe("\nAttention : les taux de marché par défaut sont des ESTIMATIONS (sieg_marche.toml) : "
-                            "donnez la cotation du jour dans [sieg] (taux_swap_pct, taux_marche_pct)."))
+        m.append(paragraphe("\nAttention : le taux de swap par défaut est une ESTIMATION (swap_eur.toml) : donnez la "
+                            "cotation du jour dans [sieg] (taux_swap_pct)."))
     return "\n".join(m) + "\n"
 
 
