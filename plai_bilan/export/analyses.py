@@ -68,10 +68,18 @@ class FeuilleInstruction:
         x.cl.nommer("criteres_non_conformes", self.nom, l, 1)
         l += 1
         ws.write_string(l, 0, "Verdict", f(gras=True))
-        formule(ws, l, 1, 'IF(criteres_non_conformes>0,"non éligible",IF(NOT(ISNUMBER(subvention_justifiable)),'
-                '"plan non équilibré",IF(ROUND(montant_demande,2)>ROUND(subvention_justifiable,2)+tolerance_instruction,'
-                '"demande excessive",IF(ROUND(montant_demande,2)<ROUND(besoin_brut,2)-tolerance_instruction,'
-                '"plan non équilibré","demande justifiée"))))', _verdict_classeur(v), f(gras=True))
+        # Les règles d'instruction.juger : la borne la plus basse dépassée (J, ou le maximum SIEG s'il est sous J).
+        demande = "ROUND(montant_demande,2)"
+        dessus_j = f"{demande}>ROUND(subvention_justifiable,2)+tolerance_instruction"
+        if v.subvention_maximale is not None:
+            dessus = (f"OR({dessus_j},{demande}>subvention_maximale+tolerance_instruction),IF(subvention_maximale<"
+                      f"ROUND(subvention_justifiable,2),\"surcompensation\",\"demande excessive\")")
+        else:
+            dessus = f'{dessus_j},"demande excessive"'
+        formule(ws, l, 1, f'IF(criteres_non_conformes>0,"non éligible",IF({demande}>ROUND(pret_equilibre_initial,2)'
+                f'+tolerance_instruction,"demande excessive",IF(NOT(ISNUMBER(subvention_justifiable)),'
+                f'"plan non équilibré",IF({dessus},IF({demande}<ROUND(besoin_brut,2)-tolerance_instruction,'
+                '"plan non équilibré","demande justifiée")))))', _verdict_classeur(v), f(gras=True))
         l += 2
         ws.write_string(l, 0, "Raison (établie à l'export)", f(gras=True))
         l += 1
@@ -93,7 +101,7 @@ class FeuilleInstruction:
 
 def _verdict_classeur(v: Verdict) -> str:
     return {"justifiee": "demande justifiée", "excessive": "demande excessive", "plan_non_equilibre":
-            "plan non équilibré", "non_eligible": "non éligible"}[v.verdict]
+            "plan non équilibré", "non_eligible": "non éligible", "surcompensation": "surcompensation"}[v.verdict]
 
 
 class FeuilleSensibilite:

@@ -149,7 +149,10 @@ def avis(v: Verdict, chemin: str | Path) -> None:
     lignes += [(f"    dont {noms[k]}", montant(x)) for k, x in (b.contreparties or {}).items()]
     lignes += [("Subvention PLAI adapté justifiable, min(S*, C)", montant(v.justifiable)),
                ("Besoin hors contreparties (autres financeurs)", montant(b.besoin_hors_contreparties)),
-               ("Valeur de référence FNAP", montant(b.reference_fnap)), ("Tolérance", montant(v.tolerance))]
+               ("Valeur de référence FNAP", montant(b.reference_fnap))]
+    if v.subvention_maximale is not None:
+        lignes.append(("Subvention maximale sans surcompensation (SIEG)", montant(v.subvention_maximale)))
+    lignes.append(("Tolérance", montant(v.tolerance)))
     for libelle, valeur in lignes:
         fig.text(0.07, y[0], libelle, fontsize=9.5, va="top")
         fig.text(0.93, y[0], valeur, fontsize=9.5, va="top", ha="right")
