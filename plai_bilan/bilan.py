@@ -177,6 +177,9 @@ class LigneMenage:
     reste_a_charge: float  # quittance - APL
     taux_effort: float | None  # reste à charge / ressources mensuelles ; None sans ressources
     produit: str = "PLAI"  # le produit de la ligne (PLAI, PLUS, PLS)
+    charges_origine: str = ""  # saisies, forfait APL (pas une estimation), comprises dans la redevance
+    revenu_total: float | None = None  # annuel, prestations comprises (taux d'effort, reste pour vivre)
+    reste_pour_vivre: float | None = None  # revenu total mensuel - reste à charge
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,6 +193,7 @@ class VueMenages:
     openfisca_version: str = ""
     seuil_reste_a_charge: float | None = None
     constats: tuple[Constat, ...] = ()
+    ressources_origine: str = ""  # déclarées par ligne, saisies (--ressources) ou 0 (RSA)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -244,6 +248,8 @@ class LigneLoyer:
     loyer_plai_ordinaire: float  # loyer de la ligne dans la variante PLAI ordinaire
     redevance_max: float | None
     produit: str = "PLAI"  # PLAI, PLUS ou PLS
+    charges_saisies: bool = False  # charges_locatives saisie (sinon le forfait de charges APL)
+    revenu_total: float | None = None  # menage.revenu_total
     ressources: float | None = None  # ressources annuelles déclarées du ménage (critère 1)
     plafond_ressources: float | None = None  # plafond de ressources PLAI du ménage à la date d'agrément
     plafond_ressources_date: date | None = None  # date d'effet de ce plafond
@@ -314,6 +320,8 @@ class Hypotheses:
     taux_tva: float  # taux de TVA des logements PLAI de l'opération (information : les montants sont TTC)
     gla_montant: float
     gla_duree: int
+    gls_montant: float
+    gls_duree: int
     accompagnement_montant: float
     accompagnement_duree: int
     financement_accompagnement_montant: float

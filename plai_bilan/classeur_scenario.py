@@ -283,7 +283,7 @@ def _trajectoire(lecteur: _Lecteur) -> list[float]:
 def _nettoyer(doc: dict) -> None:
     """Les tables facultatives vides ou nulles retirées, comme un fichier TOML qui ne les écrit pas."""
     ex = doc.get("exploitation", {})
-    for cle in ("gla", "accompagnement", "financement_accompagnement"):
+    for cle in ("gls", "gla", "accompagnement", "financement_accompagnement"):
         t = ex.get(cle)
         if t is not None and not t.get("montant") and not t.get("duree") and "contrepartie" not in t:
             ex.pop(cle)

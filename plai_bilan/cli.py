@@ -168,7 +168,7 @@ def _parametres(dossier: str | None):
 def _liste_ressources(ctx, param, valeur: str | None) -> tuple[float, ...]:
     """« 0,9000,15000 » -> (0.0, 9000.0, 15000.0) : ressources annuelles en euros."""
     if valeur is None:
-        return (0.0,)
+        return None  # les ressources déclarées de chaque ligne, sinon 0
     try:
         niveaux = tuple(float(x.strip().replace(" ", "")) for x in valeur.replace(";", ",").split(",") if x.strip())
     except ValueError:
@@ -186,7 +186,8 @@ def _options_menages(f):
                      "(lecture du programme FNAP : un bas niveau de quittance ; docs/guide.md).")(f)
     f = click.option("--ressources", callback=_liste_ressources, default=None, metavar="LISTE",
                      help="Ressources annuelles des ménages prises en compte pour l'APL, en euros, séparées par des "
-                     "virgules (par défaut 0 : ménage au RSA).")(f)
+                     "virgules (par défaut : les ressources déclarées de chaque ligne, menage.ressources, sinon 0 : "
+                     "ménage au RSA).")(f)
     return click.option("--menages", is_flag=True, default=False,
                         help="Ajoute la vue des ménages : quittance, APL (openfisca-france, extra [menages]) et "
                         "reste à charge de chaque ligne.")(f)

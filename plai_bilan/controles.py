@@ -7,6 +7,8 @@ en vigueur à la date d'agrément (``Bilan.regles_loyers``).
 
 from __future__ import annotations
 
+import re
+
 from plai_bilan.bilan import Bilan, Constat, LigneLoyer
 from plai_bilan.format import euros
 
@@ -39,6 +41,40 @@ def _annexes(b: Bilan) -> Constat:
     return Constat("annexes", libelle, CONFORME if ok else NON_CONFORME,
                    f"produit des loyers maximaux {euros(produit, 2)} par mois {'<=' if ok else '>'} {euros(limite, 2)} "
                    f"{base}".replace(".", ","))
+
+
+def surface_minimale(personnes: int) -> float:
+    """La norme de peuplement des aides au logement : 9 m2 pour une personne, 16 m2 pour deux, 9 m2 par personne en
+    plus, 70 m2 à partir de huit personnes (surface habitable)."""
+    if personnes <= 1:
+        return 9.0
+    return min(16.0 + 9.0 * (personnes - 2), 70.0)
+
+
+def _occupation(b: Bilan, constats: list[Constat]) -> None:
+    """L'occupation de chaque ligne qui déclare un ménage : sa surface habitable contre la norme de peuplement
+    (bloquante : le ménage n'aurait pas l'aide au logement sur laquelle le loyer est calé), et sa typologie contre
+    la taille du ménage (information)."""
+    for ligne in b.loyers_par_logement:
+        if ligne.couple is None:
+            continue
+        personnes = 1 + (1 if ligne.couple else 0) + (ligne.personnes_a_charge or 0)
+        mini = surface_minimale(personnes)
+        ok = ligne.surface_habitable >= mini - 1e-9
+        constats.append(Constat(
+            "occupation", f"Surface adaptée au ménage : {_designation(ligne)}", CONFORME if ok else NON_CONFORME,
+            f"{personnes} personne(s) : surface habitable {nombre_m2(ligne.surface_habitable)} "
+            f"{'>=' if ok else '<'} {nombre_m2(mini)} (norme de peuplement des aides au logement : 9 m2 pour une "
+            "personne, 16 m2 pour deux, 9 m2 par personne en plus, 70 m2 à partir de huit)"))
+        m = re.match(r"\s*T(\d+)", ligne.typologie or "")
+        if m and personnes > 2 * int(m.group(1)):
+            constats.append(Constat(
+                "occupation", f"Typologie adaptée au ménage : {_designation(ligne)}", INFORMATION,
+                f"{personnes} personnes dans un {ligne.typologie} ({m.group(1)} pièce(s)) : sur-occupation probable"))
+
+
+def nombre_m2(x: float) -> str:
+    return f"{x:.2f}".replace(".", ",") + " m2"
 
 
 def _ressources(b: Bilan, constats: list[Constat]) -> None:
@@ -127,6 +163,7 @@ def controler(b: Bilan) -> list[Constat]:
                 f"{euros(total, 2)} {'<=' if ok else '>'} plafond APL {euros(ligne.plafond_apl, 2)}"))
 
     _ressources(b, constats)
+    _occupation(b, constats)
     if b.loyer_accessoire_maximal is not None:
         for ligne in b.loyers_par_logement:
             if ligne.loyer_accessoire > 0:

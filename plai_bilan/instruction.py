@@ -30,7 +30,7 @@ from plai_bilan.scenario import Scenario
 
 TOLERANCE_DEMANDE = 1.0  # euros : écart admis entre la demande et les bornes (option --tolerance)
 AUTRES_FINANCEURS = "du PLAI de droit commun, des collectivités, d'Action Logement ou des fonds propres"
-CRITERES_ELIGIBILITE = ("1", "2.1", "2.2", "3", "plafond", "anru", "refinancement")
+CRITERES_ELIGIBILITE = ("1", "2.1", "2.2", "3", "plafond", "anru", "refinancement", "occupation")
 
 
 def _normaliser(texte: str) -> str:

@@ -39,9 +39,12 @@ def disponible() -> bool:
     return True
 
 
-def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_charge: float | None = None
+def vue_menages(b: Bilan, ressources: tuple[float, ...] | None = None, seuil_reste_a_charge: float | None = None
                 ) -> VueMenages:
-    """Quittance, APL et reste à charge de chaque ligne à chaque niveau de ressources, en une simulation."""
+    """Quittance, APL et reste à charge de chaque ligne à chaque niveau de ressources, en une simulation.
+
+    ``ressources`` None : les ressources déclarées de chaque ligne (menage.ressources), 0 (ménage au RSA) pour une
+    ligne qui n'en déclare pas ; la vue dit lesquelles elle a prises."""
     if not disponible():
         return VueMenages(disponible=False, message=INDISPONIBLE)
     from importlib.metadata import version
@@ -57,8 +60,16 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_
     periode = f"{op.mise_en_service}-01"
     foyer = op.produit == "foyer"
     individus, familles, foyers, menages, cas = {}, {}, {}, {}, []
+    if ressources is None:
+        declarees = [l.ressources for l in lignes if l.ressources is not None]
+        origine = ("déclarées (menage.ressources)" + (", 0 € pour une ligne sans ressources déclarées"
+                                                      if len(declarees) < len(lignes) else "")
+                   if declarees else "0 € (ménage au RSA ; aucune ressource déclarée, --ressources pour d'autres niveaux)")
+    else:
+        origine = "saisies (--ressources)"
     for i, l in enumerate(lignes):
-        for k, r in enumerate(ressources):
+        niveaux = ressources if ressources is not None else (l.ressources or 0.0,)
+        for k, r in enumerate(niveaux):
             m = f"m{i}_{k}"
             parents = [f"{m}_d"] + ([f"{m}_c"] if l.couple else [])
             enfants = [f"{m}_e{j}" for j in range(l.personnes_a_charge)]
@@ -89,12 +100,17 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_
     sortie, constats = [], []
     for (l, r, loyer), a, red in zip(cas, apl, rls):
         charges = 0.0 if foyer else (l.charges_locatives or 0.0)  # la redevance d'un foyer comprend les charges
+        origine_charges = ("comprises dans la redevance" if foyer else "saisies" if l.charges_saisies else
+                           "forfait APL, pas une estimation des charges")
         quittance = loyer - float(red) + charges
         reste = quittance - float(a)
+        revenu = l.revenu_total if l.revenu_total is not None else (r if r > 0 else None)
         sortie.append(LigneMenage(typologie=l.typologie, nombre=l.nombre, menage=l.menage, ressources=float(r),
                                   loyer=loyer, reduction_loyer_solidarite=float(red), charges=charges,
                                   quittance=quittance, apl=float(a), reste_a_charge=reste,
-                                  taux_effort=reste / (r / 12.0) if r > 0 else None, produit=l.produit))
+                                  taux_effort=reste / (revenu / 12.0) if revenu else None, produit=l.produit,
+                                  charges_origine=origine_charges, revenu_total=l.revenu_total,
+                                  reste_pour_vivre=None if l.revenu_total is None else l.revenu_total / 12.0 - reste))
         if seuil_reste_a_charge is not None:
             ok = reste <= seuil_reste_a_charge + 0.005
             constats.append(Constat(
@@ -103,4 +119,4 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] = (0.0,), seuil_reste_a_
                 f"reste à charge {reste:.2f} € / mois pour un seuil de {seuil_reste_a_charge:.2f} €".replace(".", ",")))
     return VueMenages(disponible=True, message="", lignes=tuple(sortie), periode=periode,
                       openfisca_version=version("openfisca-france"), seuil_reste_a_charge=seuil_reste_a_charge,
-                      constats=tuple(constats))
+                      constats=tuple(constats), ressources_origine=origine)

@@ -455,7 +455,8 @@ def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: s
             personnes_a_charge=None if lg.menage is None else lg.menage.personnes_a_charge,
             loyer=loyer, loyer_accessoire=lg.loyer_accessoire, origine=origine, reduction_loyer_solidarite=rls,
             rls_bareme=rls_bareme, soumis_rls=expose, loyer_plai_ordinaire=float(loyer_plai),
-            redevance_max=lg.redevance_max, produit=lg.produit,
+            redevance_max=lg.redevance_max, produit=lg.produit, charges_saisies=lg.charges_locatives is not None,
+            revenu_total=None if lg.menage is None else lg.menage.revenu_total,
             ressources=ressources, plafond_ressources=plafond_ressources, plafond_ressources_date=date_ressources)
         lignes.append(ligne)
         faites[lg] = ligne
@@ -669,6 +670,15 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     if sc.analyse.duree is not None and sc.analyse.duree < longest:
         avert.append(f"{sc.fichier} : clé « analyse.duree » : l'horizon ({h} ans) est plus court que le plus long "
                      f"prêt ({longest} ans) ; le capital restant dû à l'horizon est indiqué")
+    ex_ = sc.exploitation
+    fin_acc = ex_.financement_accompagnement
+    if (fin_acc is not None and fin_acc.montant > 0 and not financement_accompagnement_contrepartie(sc)
+            and ex_.gla is not None and ex_.gla.montant > 0 and (ex_.gls is None or ex_.gls.montant == 0)):
+        avert.append(f"{sc.fichier} : clé « exploitation.gls » : le financement de l'accompagnement n'est pas une "
+                     "contrepartie (il reste dans la variante PLAI ordinaire), mais aucune gestion locative sociale de "
+                     "droit commun n'est déclarée : s'il paie la GLA (l'hôte), la variante PLAI ordinaire garde le "
+                     "financement sans le coût et G s'effondre ; déclarez la GLS de droit commun (exploitation.gls) "
+                     "et ne laissez dans exploitation.gla que son renforcement")
     tfpb = sc.exploitation.tfpb
     exoneration_legale = None
     if tfpb is not None and tfpb.exoneration is None:
@@ -844,6 +854,7 @@ def _hypotheses(sc: Scenario, exoneration_legale: int | None, taux_tva: float, m
     else:
         ge_total = 0.0
     (gla, gla_d), (acc, acc_d), (fin, fin_d) = md(ex.gla), md(ex.accompagnement), md(ex.financement_accompagnement)
+    gls, gls_d = md(ex.gls)
     trajet = sc.livret_a.trajectoire
     return Hypotheses(
         marge_locale=marge_pct / 100.0,
@@ -861,7 +872,7 @@ def _hypotheses(sc: Scenario, exoneration_legale: int | None, taux_tva: float, m
         if ex.tfpb else 0,
         tfpb_exoneration_legale=exoneration_legale is not None,
         taux_tva=taux_tva,
-        gla_montant=gla, gla_duree=gla_d,
+        gla_montant=gla, gla_duree=gla_d, gls_montant=gls, gls_duree=gls_d,
         accompagnement_montant=acc, accompagnement_duree=acc_d,
         financement_accompagnement_montant=fin, financement_accompagnement_duree=fin_d,
         financement_accompagnement_contrepartie=financement_accompagnement_contrepartie(sc),
@@ -890,7 +901,8 @@ def _prets(sc: Scenario, p: Parametres, chercher) -> tuple[CaracteristiquesPret,
 
 
 _NOMS_HYP = ("vacance", "impayes", "charges_pct_loyers", "indexation_loyers", "indexation_charges",
-             *montants_par_logement(), "gros_entretien_total", "gla_montant", "gla_duree", "accompagnement_montant", "accompagnement_duree",
+             *montants_par_logement(), "gros_entretien_total", "gla_montant", "gla_duree", "gls_montant", "gls_duree",
+             "accompagnement_montant", "accompagnement_duree",
              "financement_accompagnement_montant", "financement_accompagnement_duree", "tfpb_montant",
              "tfpb_exoneration", "fonds_propres", "fonds_propres_taux", "fonds_propres_duree", "tresorerie_initiale")
 _LIRE_HYP = attrgetter(*_NOMS_HYP)

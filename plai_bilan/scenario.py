@@ -53,6 +53,7 @@ class Menage:
     couple: bool
     personnes_a_charge: int
     ressources: float | None = None  # revenu fiscal de référence annuel (N-2), euros
+    revenu_total: float | None = None  # revenu annuel du ménage, prestations comprises (taux d'effort, reste pour vivre)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -213,10 +214,11 @@ class Exploitation:
     provision_gros_travaux: float
     charges_pct_loyers: float
     tfpb: Tfpb | None
-    gla: MontantDuree | None
+    gla: MontantDuree | None  # la gestion locative adaptée (foyer : la GLS renforcée), une contrepartie
     accompagnement: MontantDuree | None
     financement_accompagnement: MontantDuree | None
     indexation: Indexation
+    gls: MontantDuree | None = None  # la gestion locative sociale de droit commun (hors PLAI adapté)
 
 
 @dataclass(frozen=True)
@@ -508,7 +510,8 @@ def _operation(t: _Table) -> Operation:
 
 def _menage(t: _Table) -> Menage:
     m = Menage(couple=t.booleen("couple"), personnes_a_charge=t.entier("personnes_a_charge", mini=0, maxi=20),
-               ressources=t.nombre("ressources", None, mini=0.0, maxi=10_000_000.0))
+               ressources=t.nombre("ressources", None, mini=0.0, maxi=10_000_000.0),
+               revenu_total=t.nombre("revenu_total", None, mini=0.0, maxi=10_000_000.0))
     t.fin()
     return m
 
@@ -719,6 +722,7 @@ def _exploitation(t: _Table) -> Exploitation:
         charges_pct_loyers=t.nombre("charges_pct_loyers", 0.0, mini=0.0, maxi=100.0, pct=True),
         tfpb=tfpb,
         gla=_montant_duree(t.table("gla", None)),
+        gls=_montant_duree(t.table("gls", None)),
         accompagnement=_montant_duree(t.table("accompagnement", None)),
         financement_accompagnement=_montant_duree(t.table("financement_accompagnement", None), contrepartie=True),
         indexation=indexation,

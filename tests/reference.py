@@ -77,7 +77,7 @@ def valeurs(sc, entrees) -> dict[str, float]:
                    else entrees.hypotheses.tfpb_exoneration)
     v = {"n_logements": n, "n_plai_adapte": npa, "n_financement_accompagnement": npa if propre else n,
          "gros_entretien_total": gros, "charges_pct_loyers": ex.charges_pct_loyers / 100,
-         "gla_duree": ex.gla.duree if ex.gla else 0,
+         "gla_duree": ex.gla.duree if ex.gla else 0, "gls_duree": ex.gls.duree if ex.gls else 0,
          "accompagnement_duree": ex.accompagnement.duree if ex.accompagnement else 0,
          "financement_accompagnement_duree": fin.duree if fin else 0,
          "tfpb_exoneration": exoneration if ex.tfpb else 0}

@@ -141,3 +141,38 @@ def test_seuil_de_reste_a_charge_et_feuille_menages(tmp_path):
 def test_ressources_invalides(valeur, message):
     r = CliRunner().invoke(main, ["subvention", str(AA), "--menages", "--ressources", valeur])
     assert r.exit_code == 2 and message in r.stderr
+
+
+def test_revenu_total_forfait_de_charges_et_ressources_declarees():
+    """Un ménage au RSA (0 € pour l'aide) qui déclare son revenu total a un taux d'effort et un reste pour vivre ;
+    une ligne sans charges saisies dit que ses charges sont le forfait APL ; sans --ressources, la vue prend les
+    ressources déclarées de chaque ligne et le dit."""
+    pytest.importorskip("openfisca_france")
+    import dataclasses
+
+    from plai_bilan.menages import vue_menages
+
+    sc = charger_scenario(AA)
+    menage = dataclasses.replace(sc.logements[0].menage, ressources=0.0, revenu_total=7_800.0)
+    logements = (dataclasses.replace(sc.logements[0], menage=menage),) + sc.logements[1:]
+    vue = vue_menages(subvention_minimale(dataclasses.replace(sc, logements=logements)))
+    assert vue.ressources_origine.startswith("déclarées")
+    l = vue.lignes[0]
+    assert l.revenu_total == 7_800.0 and l.ressources == 0.0
+    assert l.taux_effort == pytest.approx(l.reste_a_charge / 650.0)
+    assert l.reste_pour_vivre == pytest.approx(650.0 - l.reste_a_charge)
+    assert l.charges_origine == "forfait APL, pas une estimation des charges"
+
+
+def test_logement_sur_occupe_non_conforme(tmp_path):
+    """Un T2 de 46 m2 pour un couple avec quatre enfants (6 personnes : 52 m2 au moins) : non conforme."""
+    texte = AA.read_text(encoding="utf-8").replace("menage = { couple = false, personnes_a_charge = 1 }",
+                                                   "menage = { couple = true, personnes_a_charge = 4 }", 1)
+    f = tmp_path / "surpeuple.toml"
+    f.write_text(texte, encoding="utf-8")
+    b = subvention_minimale(charger_scenario(f))
+    occupation = [c for c in b.controles if c.code == "occupation" and c.statut == "non conforme"]
+    assert occupation and "52,00 m2" in occupation[0].detail
+    from plai_bilan.controles import surface_minimale
+
+    assert [surface_minimale(n) for n in (1, 2, 3, 8, 9)] == [9.0, 16.0, 25.0, 70.0, 70.0]

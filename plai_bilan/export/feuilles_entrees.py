@@ -282,7 +282,8 @@ class FeuillesEntrees(ExportBase):
         entree("exploitation.tfpb.exoneration", hyp.tfpb_exoneration, "entier", "tfpb_exoneration",
                libelle="TFPB : années d'exonération" + (" (durée légale, CGI 1384 A ou 1384 C)" if hyp.tfpb_exoneration_legale else ""),
                unite="années")
-        for cle, libelle in (("gla", "Gestion locative adaptée (par PLAI adapté)"),
+        for cle, libelle in (("gls", "Gestion locative sociale de droit commun (par logement)"),
+                             ("gla", "Gestion locative adaptée (par PLAI adapté)"),
                              ("accompagnement", "Accompagnement (par PLAI adapté)"),
                              ("financement_accompagnement", "Financement de l'accompagnement (par PLAI adapté)")):
             md = getattr(ex, cle)

@@ -72,6 +72,8 @@ class Lot:
     gros_entretien_total: np.ndarray  # euros par an pour l'opération, année 1
     gla_montant: np.ndarray
     gla_duree: np.ndarray
+    gls_montant: np.ndarray
+    gls_duree: np.ndarray
     accompagnement_montant: np.ndarray
     accompagnement_duree: np.ndarray
     financement_accompagnement_montant: np.ndarray

@@ -75,12 +75,15 @@ def menages(vue) -> dict | None:
         return None
     return {"disponible": vue.disponible, "message": vue.message or None, "periode": vue.periode or None,
             "openfisca_version": vue.openfisca_version or None, "seuil_reste_a_charge": vue.seuil_reste_a_charge,
+            "ressources_origine": vue.ressources_origine or None,
             "lignes": [{"typologie": l.typologie, "nombre": l.nombre, "produit": l.produit, "menage": l.menage,
                         "ressources": arrondi(l.ressources), "loyer": arrondi(l.loyer),
                         "reduction_loyer_solidarite": arrondi(l.reduction_loyer_solidarite),
-                        "charges_locatives": arrondi(l.charges), "quittance": arrondi(l.quittance),
-                        "apl": arrondi(l.apl), "reste_a_charge": arrondi(l.reste_a_charge),
-                        "taux_effort": arrondi(l.taux_effort, 4)} for l in vue.lignes],
+                        "charges_locatives": arrondi(l.charges), "charges_origine": l.charges_origine or None,
+                        "quittance": arrondi(l.quittance), "apl": arrondi(l.apl),
+                        "reste_a_charge": arrondi(l.reste_a_charge), "revenu_total": arrondi(l.revenu_total),
+                        "taux_effort": arrondi(l.taux_effort, 4), "reste_pour_vivre": arrondi(l.reste_pour_vivre)}
+                       for l in vue.lignes],
             "controles": [c.vers_json() for c in vue.constats]}
 
 

@@ -363,15 +363,21 @@ def menages(vue) -> str:
     if not vue.disponible:
         return "\n".join(m + [paragraphe(vue.message[0].upper() + vue.message[1:] + ".")]) + "\n"
     m.append(tableau(["Logement", "Ménage", "Ressources/an", "Loyer", "RLS", "Charges", "Quittance", "APL",
-                      "Reste à charge", "Effort"],
+                      "Reste à charge", "Effort", "Reste pour vivre"],
                      [[l.typologie + (f" ({l.produit})" if len({x.produit for x in vue.lignes}) > 1 else ""),
                        l.menage, euros(l.ressources), euros(l.loyer, 2), euros(l.reduction_loyer_solidarite, 2),
-                       euros(l.charges, 2), euros(l.quittance, 2), euros(l.apl), euros(l.reste_a_charge, 2),
-                       "-" if l.taux_effort is None else pct(l.taux_effort * 100, 1)] for l in vue.lignes],
-                     "<<>>>>>>>>"))
-    m.append(paragraphe(f"Calculé par openfisca-france {vue.openfisca_version} pour {vue.periode} (ménage locataire, "
-                        "ressources prises en compte pour l'aide ; 0 : ménage au RSA, que la base des ressources de "
-                        "l'APL n'inclut pas)."))
+                       euros(l.charges, 2) + ("*" if l.charges_origine.startswith("forfait") else ""),
+                       euros(l.quittance, 2), euros(l.apl), euros(l.reste_a_charge, 2),
+                       "-" if l.taux_effort is None else pct(l.taux_effort * 100, 1),
+                       "-" if l.reste_pour_vivre is None else euros(l.reste_pour_vivre)] for l in vue.lignes],
+                     "<<>>>>>>>>>"))
+    m.append(paragraphe(f"Calculé par openfisca-france {vue.openfisca_version} pour {vue.periode} (ménage locataire) ; "
+                        f"ressources prises en compte pour l'aide : {vue.ressources_origine} (0 : ménage au RSA, que la "
+                        "base des ressources de l'APL n'inclut pas). Taux d'effort et reste pour vivre sur le revenu "
+                        "total du ménage (menage.revenu_total, prestations comprises) quand il est déclaré."
+                        + (" * Charges : le forfait de charges APL, pas une estimation des charges du logement "
+                           "(charges_locatives)." if any(l.charges_origine.startswith("forfait") for l in vue.lignes)
+                           else "")))
     if vue.constats:
         m += ["", controles(vue.constats)]
     return "\n".join(m) + "\n"
