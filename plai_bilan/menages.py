@@ -14,7 +14,14 @@ charge = quittance - aide au logement ; taux d'effort = reste à charge / (R / 1
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import stat
+import sys
+import tempfile
 from functools import lru_cache
+from pathlib import Path
 
 from plai_bilan.bilan import Bilan, Constat, LigneMenage, VueMenages
 
@@ -23,12 +30,84 @@ INDISPONIBLE = ("vue des ménages indisponible : openfisca-france n'est pas inst
 CONFORME, NON_CONFORME = "conforme", "non conforme"
 
 
+def dossier_cache() -> Path | None:
+    """Le dossier du cache du système socio-fiscal : $PLAI_BILAN_CACHE, sinon $XDG_CACHE_HOME/plai-bilan, sinon
+    ~/.cache/plai-bilan ; None quand PLAI_BILAN_CACHE vaut « non » (pas de cache)."""
+    choix = os.environ.get("PLAI_BILAN_CACHE", "")
+    if choix.strip().lower() in {"non", "0", "false", "off"}:
+        return None
+    if choix:
+        return Path(choix)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "plai-bilan"
+
+
+def _cle_cache() -> str:
+    from importlib.metadata import version
+
+    versions = [version(p) for p in ("openfisca-core", "openfisca-france", "numpy")]
+    brut = "|".join([sys.version, sys.platform, *versions])
+    return hashlib.sha256(brut.encode()).hexdigest()[:20]
+
+
+def _sur(chemin: Path) -> bool:
+    """Un fichier ou un dossier à soi, que nul autre ne peut écrire : seul un tel cache est relu (pickle)."""
+    try:
+        st = chemin.lstat()
+    except OSError:
+        return False
+    return (not stat.S_ISLNK(st.st_mode) and (not hasattr(os, "getuid") or st.st_uid == os.getuid())
+            and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH))
+
+
+def _lire_cache(fichier: Path):
+    if not (_sur(fichier.parent) and _sur(fichier)):
+        return None
+    try:
+        with open(fichier, "rb") as f:
+            return pickle.load(f)
+    except Exception:  # cache illisible ou d'une autre version : reconstruit
+        return None
+
+
+def _ecrire_cache(dossier: Path, fichier: Path, systeme) -> None:
+    try:
+        dossier.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _sur(dossier):
+            return
+        fd, tmp = tempfile.mkstemp(dir=dossier, prefix=".systeme-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                pickle.dump(systeme, f, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, fichier)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except Exception:  # disque plein, dossier en lecture seule : la vue marche sans cache
+        pass
+
+
 @lru_cache(maxsize=1)
 def _systeme():
-    """Le système socio-fiscal français, construit une fois par exécution."""
+    """Le système socio-fiscal français, construit une fois par processus. Ses paramètres (plus de 4 000 fichiers
+    YAML, les deux tiers de la construction) sont gardés en cache d'une exécution à l'autre, un fichier par version
+    d'openfisca ; les variables sont relues à chaque exécution."""
     from openfisca_france import FranceTaxBenefitSystem
 
-    return FranceTaxBenefitSystem()
+    dossier = dossier_cache()
+    fichier = dossier / f"parametres-openfisca-{_cle_cache()}.pickle" if dossier else None
+
+    class Systeme(FranceTaxBenefitSystem):
+        def load_parameters(self, chemin):
+            parametres = _lire_cache(fichier) if fichier is not None else None
+            if parametres is not None:
+                self.parameters = parametres
+                return
+            super().load_parameters(chemin)
+            if fichier is not None:
+                _ecrire_cache(dossier, fichier, self.parameters)
+
+    return Systeme()
 
 
 def disponible() -> bool:
@@ -95,6 +174,11 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] | None = None, seuil_res
     situation = {"individus": individus, "familles": familles, "foyers_fiscaux": foyers, "menages": menages}
     sim = SimulationBuilder().build_from_entities(tbs, situation)
     sim.set_input("aide_logement_base_ressources", periode, [r for _, r, _ in cas])
+    # Les enfants du ménage sont à charge (la composition de la ligne) : sans cette saisie, openfisca recalcule leurs
+    # salaires des six derniers mois pour le vérifier, les deux tiers du temps de la vue.
+    sim.set_input("autonomie_financiere", periode, [False] * len(individus))
+    sim.set_input("prestations_familiales_base_ressources", periode, [r for _, r, _ in cas])
+    sim.set_input("prestations_familiales_base_ressources_individu", periode, [0.0] * len(individus))
     apl = sim.calculate("aide_logement_montant", periode)
     rls = sim.calculate("reduction_loyer_solidarite", periode) if op.rls and not foyer else [0.0] * len(cas)
     sortie, constats = [], []

@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import pickle
+import stat
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -176,3 +181,64 @@ def test_logement_sur_occupe_non_conforme(tmp_path):
     from plai_bilan.controles import surface_minimale
 
     assert [surface_minimale(n) for n in (1, 2, 3, 8, 9)] == [9.0, 16.0, 25.0, 70.0, 70.0]
+
+
+@pytest.mark.integration
+def test_saisies_qui_abregent_le_calcul_ne_changent_aucune_aide(monkeypatch):
+    """La vue saisit l'autonomie financière et les bases de ressources des prestations familiales pour éviter
+    qu'openfisca ne recalcule des salaires : les mêmes ménages calculés sans ces saisies ont les mêmes aides."""
+    pytest.importorskip("openfisca_france")
+    from openfisca_core.simulations.simulation import Simulation
+
+    from plai_bilan.menages import vue_menages
+
+    b = subvention_minimale(charger_scenario(MONTREUIL))
+    niveaux = (0.0, 9000.0, 16000.0, 26000.0)
+    abregee = vue_menages(b, niveaux)
+    saisir = Simulation.set_input
+    abreges = {"autonomie_financiere", "prestations_familiales_base_ressources",
+               "prestations_familiales_base_ressources_individu"}
+    monkeypatch.setattr(Simulation, "set_input",
+                        lambda self, v, p, x: None if v in abreges else saisir(self, v, p, x))
+    complete = vue_menages(b, niveaux)
+    assert [l.apl for l in abregee.lignes] == [l.apl for l in complete.lignes]
+    assert [l.reduction_loyer_solidarite for l in abregee.lignes] == [
+        l.reduction_loyer_solidarite for l in complete.lignes]
+    assert any(l.apl > 0 for l in complete.lignes) and any(l.apl == 0 for l in complete.lignes)
+
+
+def _vue_json(cache: Path, *options: str) -> tuple[dict, subprocess.CompletedProcess]:
+    env = dict(os.environ, PLAI_BILAN_CACHE=str(cache))
+    r = subprocess.run([sys.executable, "-m", "plai_bilan.cli", "subvention", str(MONTREUIL), "--menages",
+                        "--format", "json", *options], capture_output=True, text=True, env=env, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)["menages"], r
+
+
+@pytest.mark.integration
+def test_cache_des_parametres_openfisca_entre_deux_executions(tmp_path):
+    pytest.importorskip("openfisca_france")
+    cache = tmp_path / "cache"
+    premiere, _ = _vue_json(cache)
+    fichiers = list(cache.glob("parametres-openfisca-*.pickle"))
+    assert len(fichiers) == 1
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700 and stat.S_IMODE(fichiers[0].stat().st_mode) == 0o600
+    seconde, _ = _vue_json(cache)
+    assert seconde == premiere
+    # Un cache abîmé est reconstruit ; un cache que d'autres peuvent écrire n'est jamais relu (pickle).
+    fichiers[0].write_bytes(b"abime")
+    assert _vue_json(cache)[0] == premiere
+    temoin = tmp_path / "execute"
+
+    class Piege:
+        def __reduce__(self):
+            return (os.system, (f"touch {temoin}",))
+
+    fichiers[0].write_bytes(pickle.dumps(Piege()))
+    fichiers[0].chmod(0o666)
+    assert _vue_json(cache)[0] == premiere and not temoin.exists()
+    # Sans cache, ou un dossier de cache impossible à écrire : même vue, aucun fichier.
+    assert _vue_json(Path("non"))[0] == premiere
+    bloque = tmp_path / "fichier"
+    bloque.write_text("pas un dossier")
+    assert _vue_json(bloque / "cache")[0] == premiere
