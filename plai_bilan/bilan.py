@@ -180,6 +180,7 @@ class LigneMenage:
     charges_origine: str = ""  # saisies, forfait APL (pas une estimation), comprises dans la redevance
     revenu_total: float | None = None  # annuel, prestations comprises (taux d'effort, reste pour vivre)
     reste_pour_vivre: float | None = None  # revenu total mensuel - reste à charge
+    prestations: float = 0.0  # foyer : prestations quittancées en plus de la redevance (hors assiette APL)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -256,6 +257,7 @@ class LigneLoyer:
     charges_locatives: float | None = None  # charges récupérables du locataire (euros par mois) : saisie ou forfait C
     couple: bool | None = None  # le ménage de la ligne (vue des ménages)
     personnes_a_charge: int | None = None
+    prestations: float = 0.0  # foyer : prestations quittancées avec la redevance, hors assiette APL (€/mois)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 NATURES = ("construction-neuve", "acquisition-amelioration", "vefa", "acquisition")
 PRODUITS = ("ordinaire", "foyer")
+TYPES_FOYER = ("pension-de-famille", "residence-sociale")  # un foyer du programme PLAI adapté
 PRODUITS_LOGEMENT = ("PLAI", "PLUS", "PLS")  # le prêt qui finance une ligne de logements
 ZONES_ABC = ("Abis", "A", "B1", "B2", "C")  # zonage A/B/C (loyers maximaux PLS)
 DROITS = ("propriete", "usufruit", "bail_emphyteotique", "bail_rehabilitation")  # le droit du bailleur sur le bien

@@ -302,11 +302,14 @@ def _nettoyer(doc: dict) -> None:
     if rem is not None and not rem.get("taux_pct") and not rem.get("duree"):
         fp.pop("remuneration")
     op = doc.get("operation", {})
-    if isinstance(op.get("date_agrement"), str):
-        try:
-            op["date_agrement"] = date.fromisoformat(op["date_agrement"])
-        except ValueError:
-            pass  # la validation du scénario le dit
+    for cle in ("date_agrement", "fin_droit"):
+        if isinstance(op.get(cle), str):
+            try:
+                op[cle] = date.fromisoformat(op[cle])
+            except ValueError:
+                pass  # la validation du scénario le dit
+    if op.get("droit") == "propriete":
+        op.pop("droit")  # la valeur par défaut
     for cle in ("zone_loyer", "zone_apl"):  # « 1 » saisi comme nombre
         if isinstance(op.get(cle), int | float) and not isinstance(op.get(cle), bool) and op[cle] == int(op[cle]):
             op[cle] = str(int(op[cle]))

@@ -73,6 +73,31 @@ def _occupation(b: Bilan, constats: list[Constat]) -> None:
                 f"{personnes} personnes dans un {ligne.typologie} ({m.group(1)} pièce(s)) : sur-occupation probable"))
 
 
+def _foyer(b: Bilan, constats: list[Constat]) -> None:
+    """Le type de foyer et les prestations quittancées avec la redevance (programme FNAP, II et critère 2.2)."""
+    op = b.scenario.operation
+    n = sum(l.nombre for l in b.loyers_par_logement)
+    if op.type_foyer == "residence-sociale":
+        constats.append(Constat(
+            "taille", "« Petite » résidence sociale", INFORMATION,
+            f"résidence sociale de {n} logements : le programme n'ouvre le PLAI adapté qu'aux « petites » résidences "
+            "sociales, le service instructeur jugeant au cas par cas si la taille permet l'accompagnement et le suivi "
+            "rapproché des ménages (programme FNAP, II)"))
+    elif op.type_foyer is None:
+        constats.append(Constat(
+            "taille", "Type de foyer", INFORMATION,
+            "operation.type_foyer non déclaré (pension-de-famille ou residence-sociale) : pour une résidence "
+            "sociale, le programme demande une « petite » résidence, jugée au cas par cas par le service instructeur"))
+    avec = [l for l in b.loyers_par_logement if l.prestations > 0]
+    if avec:
+        constats.append(Constat(
+            "prestations", "Prestations quittancées avec la redevance", INFORMATION,
+            " ; ".join(f"{_designation(l)} : {euros(l.prestations, 2)} par mois" for l in avec)
+            + " : hors assiette de l'APL et hors équilibre (facturées à leur coût) ; le programme demande qu'elles "
+            "soient en adéquation avec les possibilités financières des ménages (quittance et reste à charge : "
+            "--menages)"))
+
+
 def nombre_m2(x: float) -> str:
     return f"{x:.2f}".replace(".", ",") + " m2"
 
@@ -149,10 +174,13 @@ def controler(b: Bilan) -> list[Constat]:
             continue
         if foyer:
             ok = ligne.loyer <= ligne.plafond_apl + TOLERANCE_LOYER
+            hors = (f" (prestations de {euros(ligne.prestations, 2)} quittancées en plus, hors assiette APL)"
+                    if ligne.prestations else "")
             constats.append(Constat(
                 "2.2", f"Redevance sous l'équivalence APL foyer : {_designation(ligne)}",
                 CONFORME if ok else NON_CONFORME,
-                f"redevance {euros(ligne.loyer, 2)} {'<=' if ok else '>'} équivalence E {euros(ligne.plafond_apl, 2)}"))
+                f"redevance hors prestations {euros(ligne.loyer, 2)} {'<=' if ok else '>'} équivalence E "
+                f"{euros(ligne.plafond_apl, 2)}{hors}"))
         else:
             total = ligne.loyer + ligne.loyer_accessoire
             ok = total <= ligne.plafond_apl + TOLERANCE_LOYER
@@ -164,6 +192,8 @@ def controler(b: Bilan) -> list[Constat]:
 
     _ressources(b, constats)
     _occupation(b, constats)
+    if foyer:
+        _foyer(b, constats)
     if b.loyer_accessoire_maximal is not None:
         for ligne in b.loyers_par_logement:
             if ligne.loyer_accessoire > 0:

@@ -186,7 +186,8 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] | None = None, seuil_res
         charges = 0.0 if foyer else (l.charges_locatives or 0.0)  # la redevance d'un foyer comprend les charges
         origine_charges = ("comprises dans la redevance" if foyer else "saisies" if l.charges_saisies else
                            "forfait APL, pas une estimation des charges")
-        quittance = loyer - float(red) + charges
+        # Les prestations d'un foyer sont quittancées avec la redevance, hors assiette de l'aide.
+        quittance = loyer - float(red) + charges + l.prestations
         reste = quittance - float(a)
         revenu = l.revenu_total if l.revenu_total is not None else (r if r > 0 else None)
         sortie.append(LigneMenage(typologie=l.typologie, nombre=l.nombre, menage=l.menage, ressources=float(r),
@@ -194,7 +195,8 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] | None = None, seuil_res
                                   quittance=quittance, apl=float(a), reste_a_charge=reste,
                                   taux_effort=reste / (revenu / 12.0) if revenu else None, produit=l.produit,
                                   charges_origine=origine_charges, revenu_total=l.revenu_total,
-                                  reste_pour_vivre=None if l.revenu_total is None else l.revenu_total / 12.0 - reste))
+                                  reste_pour_vivre=None if l.revenu_total is None else l.revenu_total / 12.0 - reste,
+                                  prestations=l.prestations))
         if seuil_reste_a_charge is not None:
             ok = reste <= seuil_reste_a_charge + 0.005
             constats.append(Constat(

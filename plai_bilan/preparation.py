@@ -457,6 +457,7 @@ def _lignes_loyers(sc: Scenario, p: Parametres, chercher: _Collecte, cle_date: s
             rls_bareme=rls_bareme, soumis_rls=expose, loyer_plai_ordinaire=float(loyer_plai),
             redevance_max=lg.redevance_max, produit=lg.produit, charges_saisies=lg.charges_locatives is not None,
             revenu_total=None if lg.menage is None else lg.menage.revenu_total,
+            prestations=lg.prestations_mensuelles,
             ressources=ressources, plafond_ressources=plafond_ressources, plafond_ressources_date=date_ressources)
         lignes.append(ligne)
         faites[lg] = ligne

@@ -30,6 +30,7 @@ from plai_bilan.choix import (  # noqa: F401  (réexportés)
     PROFILS,
     REGIONS,
     REVISABILITES,
+    TYPES_FOYER,
     ZONES_ABC,
     ZONES_APL,
     ZONES_LOYER,
@@ -74,6 +75,7 @@ class Logement:
     loyer_accessoire: float
     charges_locatives: float | None = None  # charges récupérables (euros par mois) ; None : forfait de charges APL
     produit: str = "PLAI"  # PRODUITS_LOGEMENT : le prêt qui finance la ligne (ses plafonds de loyer et de ressources)
+    prestations_mensuelles: float = 0.0  # foyer : part de la redevance pour les prestations (hors assiette APL)
     loyer_au_plafond: bool = False  # variantes de calcul : loyer au plafond PLAI, saisies ignorées (pas une clé)
 
     @property
@@ -110,6 +112,7 @@ class Operation:
     loyer_plafond_m2_pls: float | None = None  # loyer plafond PLS de l'avis retenu (remplace LMzone PLS x CS)
     droit: str = "propriete"  # DROITS : un droit temporaire (usufruit, baux) finit le fin_droit
     fin_droit: date | None = None  # fin d'un droit temporaire : borne l'analyse, aucune valeur résiduelle
+    type_foyer: str | None = None  # TYPES_FOYER (foyer seulement) : pension de famille ou résidence sociale
 
 
 @dataclass(frozen=True)
@@ -491,8 +494,11 @@ def _operation(t: _Table) -> Operation:
         loyer_plafond_m2_pls=t.nombre("loyer_plafond_m2_pls", None, mini=0.0, maxi=100.0, strict=True),
         droit=t.texte("droit", "propriete", choix=DROITS),
         fin_droit=t.jour("fin_droit", None),
+        type_foyer=t.texte("type_foyer", None, choix=TYPES_FOYER),
     )
     t.fin()
+    if op.type_foyer is not None and op.produit != "foyer":
+        raise t.erreur("type_foyer", "réservée aux foyers (operation.produit = \"foyer\")")
     if op.droit != "propriete" and op.fin_droit is None:
         raise t.erreur("fin_droit", f"clé obligatoire pour un droit temporaire ({op.droit}) : la date de fin du droit "
                        "(AAAA-MM-JJ)")
@@ -548,6 +554,7 @@ def _logement(t: _Table, produit: str, rls_operation: bool) -> Logement:
         loyer_accessoire=t.nombre("loyer_accessoire", 0.0, mini=0.0, maxi=100000.0),
         charges_locatives=t.nombre("charges_locatives", None, mini=0.0, maxi=100000.0),
         produit=produit_ligne,
+        prestations_mensuelles=t.nombre("prestations_mensuelles", 0.0, mini=0.0, maxi=10000.0),
     )
     t.fin()
     if plai_adapte and produit_ligne != "PLAI":
@@ -567,6 +574,9 @@ def _logement(t: _Table, produit: str, rls_operation: bool) -> Logement:
                            "maximale de l'avis loyers pour ce type de logement, en euros par mois)")
     elif redevance_max is not None:
         raise t.erreur("redevance_max", "réservée aux foyers (operation.produit = \"foyer\")")
+    elif lg.prestations_mensuelles:
+        raise t.erreur("prestations_mensuelles", "réservée aux foyers (operation.produit = \"foyer\") : les "
+                       "prestations quittancées avec la redevance")
     besoin_menage = plai_adapte or (rls_operation and produit == "ordinaire" and lg.soumis_rls)
     if menage is None and besoin_menage:
         raise t.erreur("menage", "clé obligatoire pour un logement PLAI adapté ou soumis à la RLS : "

@@ -283,3 +283,36 @@ def test_exemple_du_paquet_est_celui_des_scenarios():
     """Le classeur de saisie part de l'exemple livré dans le paquet (installé sans le dossier scenarios/)."""
     paquet = RACINE / "plai_bilan" / "exemples" / AA.name
     assert paquet.read_bytes() == AA.read_bytes()
+
+
+def _avec_cles(chemin: Path, operation: dict, logement: dict, menage: dict) -> dict:
+    doc = tomllib.loads(chemin.read_text(encoding="utf-8"))
+    doc["operation"].update(operation)
+    doc["logements"][0].update(logement)
+    doc["logements"][0]["menage"].update(menage)
+    return doc
+
+
+@pytest.mark.parametrize("chemin, operation, logement, menage", [
+    (AA, {"droit": "usufruit", "fin_droit": __import__("datetime").date(2070, 12, 31)},
+     {"charges_locatives": 55.0}, {"revenu_total": 7600.0}),
+    (RACINE / "scenarios" / "pf-angers-25-places.toml", {"type_foyer": "residence-sociale"},
+     {"prestations_mensuelles": 35.0, "charges_locatives": 0.0}, {"revenu_total": 7600.0}),
+], ids=["droit_temporaire", "foyer_prestations"])
+def test_cles_sans_formule_relues_du_classeur(chemin, operation, logement, menage, tmp_path):
+    """Droit temporaire, type de foyer, charges, revenu total et prestations : écrits dans Hypothèses et relus,
+    du classeur d'étude comme du classeur de saisie (le droit temporaire change l'horizon et S*)."""
+    sc = scenario_depuis_dict(_avec_cles(chemin, operation, logement, menage), tmp_path / "s.toml")
+    reference = subvention_minimale(sc)
+    etude, saisie = tmp_path / "etude.xlsx", tmp_path / "saisie.xlsx"
+    exporter(sc, etude)
+    assert lancer("convertir", etude, "-o", tmp_path / "relu.toml").exit_code == 0
+    assert lancer("convertir", tmp_path / "relu.toml", "-o", saisie).exit_code == 0
+    for relu in (charger_scenario(etude), charger_scenario(tmp_path / "relu.toml"), charger_scenario(saisie)):
+        for cle, v in operation.items():
+            assert getattr(relu.operation, cle) == v
+        lg = relu.logements[0]
+        for cle, v in logement.items():
+            assert getattr(lg, cle) == pytest.approx(v)
+        assert lg.menage.revenu_total == pytest.approx(menage["revenu_total"])
+        memes_resultats(reference, subvention_minimale(relu))

@@ -39,7 +39,8 @@ UNITES_SUBVENTION = ("€", "€ par logement", "€ par PLAI adapté")
 # Colonnes des tableaux de Hypothèses : clé du scénario (« logements[].nombre »), relue par plai-bilan.
 COLONNES_LOGEMENTS = ("typologie", "nombre", "surface_habitable", "surface_annexes", "surface_utile", "plai_adapte",
                       "", "loyer_m2", "loyer_mensuel", "loyer_accessoire", "redevance_max", "rls", "menage.couple",
-                      "menage.personnes_a_charge", "menage.ressources", "produit")
+                      "menage.personnes_a_charge", "menage.ressources", "produit", "charges_locatives",
+                      "menage.revenu_total", "prestations_mensuelles")
 COL_PRODUIT = COLONNES_LOGEMENTS.index("produit")  # colonne du produit dans le tableau des logements (Hypothèses)
 COLONNES_PRETS = ("nom", "montant", "duree", "index", "taux_pct", "marge_pct", "progressivite_pct", "revisabilite",
                   "prefinancement", "differe_amortissement", "profil", "produit")
@@ -195,6 +196,10 @@ class FeuillesEntrees(ExportBase):
         entree("operation.anru", op.anru, "booleen", modifiable=False)
         entree("operation.refinancement", op.refinancement, "booleen", modifiable=False)
         entree("operation.parametres_locaux", op.parametres_locaux, "texte", modifiable=False)
+        entree("operation.droit", op.droit, "texte", modifiable=False)
+        entree("operation.fin_droit", op.fin_droit.isoformat() if op.fin_droit else None, "texte", modifiable=False)
+        if self.foyer:
+            entree("operation.type_foyer", op.type_foyer, "texte", modifiable=False)
         if not self.foyer:
             entree("operation.marge_locale_pct", hyp.marge_locale, "pct", "marge_locale")
             entree("operation.loyer_plafond_m2", op.loyer_plafond_m2, "euros_m2_4", "loyer_plafond_m2_saisi")
@@ -337,7 +342,9 @@ class FeuillesEntrees(ExportBase):
                                    "Surface utile saisie (m²)", "PLAI adapté", "Ménage", "Loyer saisi (€/m² SU)",
                                    "Loyer saisi (€/mois)", "Loyer accessoire (€/mois)", "Redevance maximale (€/mois)",
                                    "Soumis à la RLS", "Ménage : couple", "Ménage : personnes à charge",
-                                   "Ménage : ressources annuelles (€)", "Produit (PLAI, PLUS, PLS)"])
+                                   "Ménage : ressources annuelles (€)", "Produit (PLAI, PLUS, PLS)",
+                                   "Charges récupérables (€/mois)", "Ménage : revenu total annuel (€)",
+                                   "Foyer : prestations (€/mois)"])
         ws.set_row(ligne, 42)
         if modele:
             self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide, entete=True)
@@ -366,12 +373,18 @@ class FeuillesEntrees(ExportBase):
                 for c in (12, 13, 14):
                     ws.write_blank(ligne, c, None, m)
             ecrire(ws, ligne, COL_PRODUIT, lg.produit, self.f(saisie=True))
+            # Vue des ménages et prestations d'un foyer : relues, sans effet sur les formules du classeur.
+            ecrire(ws, ligne, COL_PRODUIT + 1, lg.charges_locatives, self.f("euros2", saisie=modele))
+            ecrire(ws, ligne, COL_PRODUIT + 2, None if lg.menage is None else lg.menage.revenu_total,
+                   self.f("euros", saisie=modele))
+            ecrire(ws, ligne, COL_PRODUIT + 3, lg.prestations_mensuelles or None, self.f("euros2", saisie=modele))
             self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide)
             self.pos.logements.append(ligne)
             ligne += 1
         for _ in range(LIGNES_EN_PLUS["logements"] if modele else 0):
             for c, fmt in enumerate(("texte", "nombre", "decimal", "decimal", "decimal", "booleen", "texte", "decimal",
-                                     "euros2", "euros2", "euros2", "booleen", "booleen", "entier", "euros", "texte")):
+                                     "euros2", "euros2", "euros2", "booleen", "booleen", "entier", "euros", "texte",
+                                     "euros2", "euros", "euros2")):
                 if c != 6:
                     ws.write_blank(ligne, c, None, self.f(fmt, saisie=True))
             self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide)

@@ -51,7 +51,8 @@ def _loyers(b: Bilan) -> list[dict]:
              "plai_adapte": lg.plai_adapte, "menage": lg.menage, "plafond_loyer": arrondi(lg.plafond_loyer),
              "plafond_apl": arrondi(lg.plafond_apl), "loyer": arrondi(lg.loyer),
              "loyer_accessoire": arrondi(lg.loyer_accessoire), "origine": lg.origine,
-             "reduction_loyer_solidarite": arrondi(lg.reduction_loyer_solidarite)}
+             "reduction_loyer_solidarite": arrondi(lg.reduction_loyer_solidarite),
+             "prestations": arrondi(lg.prestations)}
             for lg in b.loyers_par_logement]
 
 
@@ -80,6 +81,7 @@ def menages(vue) -> dict | None:
                         "ressources": arrondi(l.ressources), "loyer": arrondi(l.loyer),
                         "reduction_loyer_solidarite": arrondi(l.reduction_loyer_solidarite),
                         "charges_locatives": arrondi(l.charges), "charges_origine": l.charges_origine or None,
+                        "prestations": arrondi(l.prestations),
                         "quittance": arrondi(l.quittance), "apl": arrondi(l.apl),
                         "reste_a_charge": arrondi(l.reste_a_charge), "revenu_total": arrondi(l.revenu_total),
                         "taux_effort": arrondi(l.taux_effort, 4), "reste_pour_vivre": arrondi(l.reste_pour_vivre)}

@@ -362,15 +362,18 @@ def menages(vue) -> str:
     m = [titre("Ménages : quittance, aide au logement et reste à charge (euros par mois, année 1)")]
     if not vue.disponible:
         return "\n".join(m + [paragraphe(vue.message[0].upper() + vue.message[1:] + ".")]) + "\n"
-    m.append(tableau(["Logement", "Ménage", "Ressources/an", "Loyer", "RLS", "Charges", "Quittance", "APL",
+    prestations = any(l.prestations for l in vue.lignes)
+    m.append(tableau(["Logement", "Ménage", "Ressources/an", "Loyer", "RLS", "Charges"]
+                     + (["Prestations"] if prestations else []) + ["Quittance", "APL",
                       "Reste à charge", "Effort", "Reste pour vivre"],
                      [[l.typologie + (f" ({l.produit})" if len({x.produit for x in vue.lignes}) > 1 else ""),
                        l.menage, euros(l.ressources), euros(l.loyer, 2), euros(l.reduction_loyer_solidarite, 2),
-                       euros(l.charges, 2) + ("*" if l.charges_origine.startswith("forfait") else ""),
+                       euros(l.charges, 2) + ("*" if l.charges_origine.startswith("forfait") else "")]
+                      + ([euros(l.prestations, 2)] if prestations else []) + [
                        euros(l.quittance, 2), euros(l.apl), euros(l.reste_a_charge, 2),
                        "-" if l.taux_effort is None else pct(l.taux_effort * 100, 1),
                        "-" if l.reste_pour_vivre is None else euros(l.reste_pour_vivre)] for l in vue.lignes],
-                     "<<>>>>>>>>>"))
+                     "<<>>>>" + (">" if prestations else "") + ">>>>>"))
     m.append(paragraphe(f"Calculé par openfisca-france {vue.openfisca_version} pour {vue.periode} (ménage locataire) ; "
                         f"ressources prises en compte pour l'aide : {vue.ressources_origine} (0 : ménage au RSA, que la "
                         "base des ressources de l'APL n'inclut pas). Taux d'effort et reste pour vivre sur le revenu "
