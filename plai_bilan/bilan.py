@@ -189,6 +189,7 @@ class VueMenages:
 
     disponible: bool
     message: str = ""
+    statut_locataire: str = ""  # locataire HLM (RLS), d'un bailleur hors RLS, ou résident de foyer
     lignes: tuple[LigneMenage, ...] = ()
     periode: str = ""  # le mois calculé (AAAA-MM)
     openfisca_version: str = ""

@@ -203,6 +203,10 @@ def vue_menages(b: Bilan, ressources: tuple[float, ...] | None = None, seuil_res
                 "reste_a_charge", f"Reste à charge sous le seuil de l'instruction : {l.typologie or 'ligne'} - "
                 f"{l.menage} - ressources {r:,.0f} €/an".replace(",", " "), CONFORME if ok else NON_CONFORME,
                 f"reste à charge {reste:.2f} € / mois pour un seuil de {seuil_reste_a_charge:.2f} €".replace(".", ",")))
-    return VueMenages(disponible=True, message="", lignes=tuple(sortie), periode=periode,
+    statut = ("résident d'un logement-foyer conventionné (redevance, sans RLS)" if foyer else
+              "locataire HLM d'un logement conventionné (RLS déduite de la quittance, aide baissée de 98 % de la RLS)"
+              if op.rls else "locataire d'un logement conventionné d'un bailleur non soumis à la RLS (association, "
+              "maître d'ouvrage d'insertion) : ni RLS ni baisse de l'aide")
+    return VueMenages(disponible=True, message="", lignes=tuple(sortie), periode=periode, statut_locataire=statut,
                       openfisca_version=version("openfisca-france"), seuil_reste_a_charge=seuil_reste_a_charge,
                       constats=tuple(constats), ressources_origine=origine)

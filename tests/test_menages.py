@@ -242,3 +242,30 @@ def test_cache_des_parametres_openfisca_entre_deux_executions(tmp_path):
     bloque = tmp_path / "fichier"
     bloque.write_text("pas un dossier")
     assert _vue_json(bloque / "cache")[0] == premiere
+
+
+@pytest.mark.tableur
+def test_feuille_menages_recalculee_dans_libreoffice_egale_la_vue(tmp_path):
+    """Résidence sociale (prestations, revenu total) : la feuille Ménages recalculée par LibreOffice redonne la
+    quittance, le reste à charge, le taux d'effort et le reste pour vivre de la sortie JSON."""
+    pytest.importorskip("openfisca_france")
+    from tableur import convertir, soffice, valeurs
+
+    soffice()
+    chemin = RACINE / "scenarios" / "rs-rennes-30-logements.toml"
+    classeur = tmp_path / "etude.xlsx"
+    r = CliRunner().invoke(main, ["subvention", str(chemin), "--format", "json", "--menages", "--xlsx", str(classeur)])
+    assert r.exit_code == 0, r.output
+    lignes = json.loads(r.stdout)["menages"]["lignes"]
+    ws = valeurs(convertir(classeur, tmp_path / "recalcul", tmp_path / "profil"))["Ménages"]
+    entetes = [c.value for c in ws[4]]
+    col = {nom: entetes.index(nom) for nom in ("Prestations", "Quittance", "Reste à charge", "Taux d'effort",
+                                               "Reste pour vivre", "Origine des charges")}
+    for i, l in enumerate(lignes):
+        rang = [c.value for c in ws[5 + i]]
+        assert rang[col["Prestations"]] == pytest.approx(l["prestations"], abs=0.005)
+        assert rang[col["Quittance"]] == pytest.approx(l["quittance"], abs=0.005)
+        assert rang[col["Reste à charge"]] == pytest.approx(l["reste_a_charge"], abs=0.005)
+        assert rang[col["Taux d'effort"]] == pytest.approx(l["taux_effort"], abs=5e-5)
+        assert rang[col["Reste pour vivre"]] == pytest.approx(l["reste_pour_vivre"], abs=0.005)
+        assert rang[col["Origine des charges"]] == l["charges_origine"]

@@ -249,25 +249,36 @@ class FeuilleMenages:
     def ecrire(self, x, ws) -> None:
         vue = self.vue
         f = x.f
-        x.largeurs(ws, (0, 0, 12), (1, 1, 34), (2, 10, 14))
+        x.largeurs(ws, (0, 0, 12), (1, 1, 34), (2, 12, 13), (13, 13, 30))
         x.titre(ws, "Ménages : quittance, aide au logement et reste à charge (euros par mois, année 1)",
-                f"Aide au logement calculée par openfisca-france {vue.openfisca_version} pour {vue.periode} ; ressources "
-                "prises en compte pour l'aide (0 : ménage au RSA). Valeurs établies à l'export (ré-exportez après une "
-                "modification des loyers).")
-        x.entete(ws, 3, 0, ["Logement", "Ménage", "Ressources annuelles", "Loyer et accessoire", "RLS", "Charges",
-                            "Quittance", "APL", "Reste à charge", "Taux d'effort"])
+                f"Aide au logement calculée par openfisca-france {vue.openfisca_version} pour {vue.periode}, ménage "
+                f"{vue.statut_locataire} ; ressources prises en compte pour l'aide : {vue.ressources_origine}. Taux "
+                "d'effort et reste pour vivre sur le revenu total (prestations comprises) quand il est déclaré, sinon "
+                "sur les ressources. Valeurs établies à l'export (ré-exportez après une modification des loyers).")
+        x.entete(ws, 3, 0, ["Logement", "Ménage", "Ressources annuelles", "Revenu total annuel",
+                            "Loyer et accessoire", "RLS", "Charges", "Prestations", "Quittance", "APL",
+                            "Reste à charge", "Taux d'effort", "Reste pour vivre", "Origine des charges"])
         ws.set_row(3, 30)
         for i, l in enumerate(vue.lignes):
             r = 4 + i
             ws.write_string(r, 0, l.typologie)
             ws.write_string(r, 1, l.menage)
-            for c, v in enumerate((l.ressources, l.loyer, l.reduction_loyer_solidarite, l.charges), start=2):
+            ws.write_number(r, 2, l.ressources, f("euros2"))
+            if l.revenu_total is None:
+                ws.write_blank(r, 3, None, f("euros2"))
+            else:
+                ws.write_number(r, 3, l.revenu_total, f("euros2"))
+            for c, v in enumerate((l.loyer, l.reduction_loyer_solidarite, l.charges, l.prestations), start=4):
                 ws.write_number(r, c, v, f("euros2"))
-            formule(ws, r, 6, f"{cellule(r, 3)}-{cellule(r, 4)}+{cellule(r, 5)}", l.quittance, f("euros2"))
-            ws.write_number(r, 7, l.apl, f("euros"))
-            formule(ws, r, 8, f"{cellule(r, 6)}-{cellule(r, 7)}", l.reste_a_charge, f("euros2", gras=True))
-            formule(ws, r, 9, f'IF({cellule(r, 2)}>0,{cellule(r, 8)}/({cellule(r, 2)}/12),"")', l.taux_effort,
-                    f("pct"))
+            formule(ws, r, 8, f"{cellule(r, 4)}-{cellule(r, 5)}+{cellule(r, 6)}+{cellule(r, 7)}", l.quittance,
+                    f("euros2"))
+            ws.write_number(r, 9, l.apl, f("euros"))
+            formule(ws, r, 10, f"{cellule(r, 8)}-{cellule(r, 9)}", l.reste_a_charge, f("euros2", gras=True))
+            rev, res, reste = cellule(r, 3), cellule(r, 2), cellule(r, 10)
+            formule(ws, r, 11, f'IF(ISNUMBER({rev}),IF({rev}>0,{reste}/({rev}/12),""),'
+                    f'IF({res}>0,{reste}/({res}/12),""))', l.taux_effort, f("pct"))
+            formule(ws, r, 12, f'IF(ISNUMBER({rev}),{rev}/12-{reste},"")', l.reste_pour_vivre, f("euros2"))
+            ws.write_string(r, 13, l.charges_origine)
         fin = 4 + len(vue.lignes)
         if vue.constats:
             x.entete(ws, fin + 1, 0, ["Contrôle", "", "Statut", "Détail"])
@@ -280,7 +291,7 @@ class FeuilleMenages:
         n_niveaux = len({l.ressources for l in vue.lignes})
         premiers = list(range(4, 4 + len(vue.lignes), n_niveaux))
         g = x.cl.wb.add_chart({"type": "column"})
-        for c, couleur in ((6, "#A5A5A5"), (7, "#2E75B6"), (8, "#C00000")):
+        for c, couleur in ((8, "#A5A5A5"), (9, "#2E75B6"), (10, "#C00000")):
             g.add_series({"name": [self.nom, 3, c],
                           "categories": "=(" + ",".join(f"'{self.nom}'!$A${r + 1}" for r in premiers) + ")",
                           "values": "=(" + ",".join(f"'{self.nom}'!${chr(65 + c)}${r + 1}" for r in premiers) + ")",

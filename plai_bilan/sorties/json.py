@@ -76,7 +76,7 @@ def menages(vue) -> dict | None:
         return None
     return {"disponible": vue.disponible, "message": vue.message or None, "periode": vue.periode or None,
             "openfisca_version": vue.openfisca_version or None, "seuil_reste_a_charge": vue.seuil_reste_a_charge,
-            "ressources_origine": vue.ressources_origine or None,
+            "ressources_origine": vue.ressources_origine or None, "statut_locataire": vue.statut_locataire or None,
             "lignes": [{"typologie": l.typologie, "nombre": l.nombre, "produit": l.produit, "menage": l.menage,
                         "ressources": arrondi(l.ressources), "loyer": arrondi(l.loyer),
                         "reduction_loyer_solidarite": arrondi(l.reduction_loyer_solidarite),

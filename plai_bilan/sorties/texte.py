@@ -374,9 +374,9 @@ def menages(vue) -> str:
                        "-" if l.taux_effort is None else pct(l.taux_effort * 100, 1),
                        "-" if l.reste_pour_vivre is None else euros(l.reste_pour_vivre)] for l in vue.lignes],
                      "<<>>>>" + (">" if prestations else "") + ">>>>>"))
-    m.append(paragraphe(f"Calculé par openfisca-france {vue.openfisca_version} pour {vue.periode} (ménage locataire) ; "
-                        f"ressources prises en compte pour l'aide : {vue.ressources_origine} (0 : ménage au RSA, que la "
-                        "base des ressources de l'APL n'inclut pas). Taux d'effort et reste pour vivre sur le revenu "
+    m.append(paragraphe(f"Calculé par openfisca-france {vue.openfisca_version} pour {vue.periode}, ménage "
+                        f"{vue.statut_locataire} ; ressources prises en compte pour l'aide : {vue.ressources_origine}"
+                        ". Taux d'effort et reste pour vivre sur le revenu "
                         "total du ménage (menage.revenu_total, prestations comprises) quand il est déclaré."
                         + (" * Charges : le forfait de charges APL, pas une estimation des charges du logement "
                            "(charges_locatives)." if any(l.charges_origine.startswith("forfait") for l in vue.lignes)
