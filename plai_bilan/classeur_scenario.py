@@ -249,6 +249,8 @@ def _nettoyer_element(tableau: str, e: dict) -> None:
             e.pop("taux_pct", None)
         if "nom" in e:
             e["nom"] = str(e["nom"])
+        if e.get("objet") == ("foncier" if "foncier" in str(e.get("nom", "")).lower() else "construction"):
+            e.pop("objet")  # la valeur par défaut, déduite du nom
 
 
 def _trajectoire(lecteur: _Lecteur) -> list[float]:

@@ -340,6 +340,10 @@ def annees_droit(sc: Scenario) -> int | None:
     return fin.year - sc.operation.mise_en_service + (1 if (fin.month, fin.day) == (12, 31) else 0)
 
 
+def nombre_fr(x: float) -> str:
+    return f"{x:g}".replace(".", ",")
+
+
 def horizon(sc: Scenario) -> int:
     """H : analyse.duree, sinon max(40, la plus longue durée de prêt) ; un droit temporaire le borne à ses années."""
     if sc.analyse.duree is not None:
@@ -646,19 +650,27 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         financement.append(LigneFinancement("pret", pr.nom, float(principaux[i]), f"prets[{i}].montant",
                                             mode="solde" if pr.est_solde else "montant"))
 
-    for i, pr in enumerate(sc.prets):  # bornes des fiches CDC des prêts indexés sur le livret A
+    for i, pr in enumerate(sc.prets):  # bornes des fiches CDC des prêts indexés sur le livret A (regles_prets.toml)
         if pr.index != "livret_a":
             continue
+        bornes = chercher.facultatif(p.bornes_pret, pr.objet, op.zone_abc, op.date_agrement)
+        if bornes is None:  # règles non chargées avant 2013
+            continue
         hors = []
-        if pr.prefinancement > 3:
-            hors.append(f"préfinancement {pr.prefinancement} ans (au plus 24 mois, 36 en démolition-reconstruction)")
-        if pr.differe_amortissement > 2:
-            hors.append(f"différé d'amortissement {pr.differe_amortissement} ans (au plus 24 mois)")
-        if not -3.0 <= pr.progressivite_pct <= 0.5:
-            hors.append(f"progressivité {f'{pr.progressivite_pct:g}'.replace('.', ',')} % (de -3 % à +0,5 %)")
+        if not bornes.duree_min <= pr.duree <= bornes.duree_max:
+            hors.append(f"durée {pr.duree} ans (de {bornes.duree_min} à {bornes.duree_max} ans : {bornes.regle_duree})")
+        if pr.prefinancement > bornes.prefinancement_max_demolition:
+            hors.append(f"préfinancement {pr.prefinancement} ans (au plus {12 * bornes.prefinancement_max} mois, "
+                        f"{12 * bornes.prefinancement_max_demolition} en démolition-reconstruction)")
+        if pr.differe_amortissement > bornes.differe_max:
+            hors.append(f"différé d'amortissement {pr.differe_amortissement} ans (au plus {12 * bornes.differe_max} "
+                        "mois)")
+        if not bornes.progressivite_min_pct <= pr.progressivite_pct <= bornes.progressivite_max_pct:
+            hors.append(f"progressivité {nombre_fr(pr.progressivite_pct)} % (de {nombre_fr(bornes.progressivite_min_pct)} "
+                        f"% à +{nombre_fr(bornes.progressivite_max_pct)} %)")
         if hors:
-            avert.append(f"{sc.fichier} : clé « prets[{i}] » : le prêt « {pr.nom} » sort des bornes des fiches CDC : "
-                         + " ; ".join(hors) + " ; vérifiez-le avec le prêteur")
+            avert.append(f"{sc.fichier} : clé « prets[{i}] » : le prêt « {pr.nom} » sort des règles des fiches CDC "
+                         "(regles_prets.toml) : " + " ; ".join(hors) + " ; vérifiez-le avec le prêteur")
     droit = annees_droit(sc)
     if droit is not None:
         for i, pr in enumerate(sc.prets):

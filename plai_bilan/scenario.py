@@ -24,6 +24,7 @@ from plai_bilan.choix import (  # noqa: F401  (réexportés)
     CRITERES,
     NATURES,
     NATURES_SUBVENTION,
+    OBJETS_PRET,
     PRODUITS,
     DROITS,
     PRODUITS_LOGEMENT,
@@ -176,6 +177,7 @@ class Pret:
     differe_amortissement: int
     profil: str
     produit: str | None = None  # le produit de logement qu'il finance (PRODUITS_LOGEMENT) ; None : l'opération
+    objet: str = "construction"  # OBJETS_PRET : ce qu'il finance (ses durées CDC : bâti ou foncier)
 
     @property
     def est_solde(self) -> bool:
@@ -687,6 +689,7 @@ def _pret(t: _Table) -> Pret:
     differe = t.entier("differe_amortissement", 0, mini=0, maxi=DUREE_MAX)
     profil = t.texte("profil", "echeance_prioritaire", choix=PROFILS)
     produit = t.texte("produit", None, choix=PRODUITS_LOGEMENT)
+    objet = t.texte("objet", "foncier" if "foncier" in nom.lower() else "construction", choix=OBJETS_PRET)
     t.fin()
     if differe >= duree:
         raise t.erreur("differe_amortissement", f"le différé ({differe} ans) doit être plus court que la durée "
@@ -696,7 +699,7 @@ def _pret(t: _Table) -> Pret:
                        "choisissez revisabilite = \"double\" ou \"simple\" pour une progressivité négative")
     return Pret(nom=nom, montant=montant, duree=duree, index=index, taux_pct=taux, marge_pct=marge,
                 progressivite_pct=progressivite, revisabilite=revisabilite, prefinancement=prefinancement,
-                differe_amortissement=differe, profil=profil, produit=produit)
+                differe_amortissement=differe, profil=profil, produit=produit, objet=objet)
 
 
 def _montant_duree(t: _Table | None, contrepartie: bool = False) -> MontantDuree | None:

@@ -347,7 +347,7 @@ def test_lacunes_de_l_instruction_signalees(tmp_path):
     codes = {(c.code, c.statut) for c in b.controles}
     assert ("etat_plai", "non vérifiable") in codes
     assert any(c.code == "1" and "non démontré" in c.detail for c in b.controles)  # aucune ressource déclarée
-    assert any("bornes des fiches CDC" in a and "préfinancement 5 ans" in a for a in b.avertissements)
+    assert any("règles des fiches CDC" in a and "préfinancement 5 ans" in a for a in b.avertissements)
     assert any(c.code == "cofinancements" and "garanties d'emprunt gratuites" in c.detail for c in b.controles)
     fnap = next(s for s in doc["subventions"] if s.get("nature") == "fnap_plai_adapte")
     fnap.pop("montant")

@@ -252,6 +252,10 @@ def test_chaque_cle_de_chaque_fichier_de_parametres_est_lue_par_le_code():
                             espion.plafond_ressources(produit, z, couple, pac, jour)
             elif nom == "revision_loyers":
                 espion.revision_loyers_fixee(jour.year)
+            elif nom == "regles_prets":
+                for objet in ("construction", "foncier"):
+                    for z in ("A", "C", None):
+                        espion.bornes_pret(objet, z, jour)
     moyennes_annuelles(espion, 2008, 2025)
     for v in espion["irl"].valeurs:
         espion.irl(v.donnees["trimestre"])

@@ -19,6 +19,7 @@ from plai_bilan.choix import (
     INDEX,
     NATURES,
     NATURES_SUBVENTION,
+    OBJETS_PRET,
     PRODUITS,
     PRODUITS_LOGEMENT,
     PROFILS,
@@ -34,7 +35,8 @@ from plai_bilan.export.classeur import cellule, ecrire, formule, oui_non, ref
 CHOIX = {"operation.nature": NATURES, "operation.produit": PRODUITS, "operation.region": REGIONS,
          "operation.zone_loyer": ZONES_LOYER, "operation.zone_apl": ZONES_APL, "analyse.critere": CRITERES,
          "subventions[].nature": NATURES_SUBVENTION, "prets[].index": INDEX, "prets[].revisabilite": REVISABILITES,
-         "prets[].profil": PROFILS, "logements[].produit": PRODUITS_LOGEMENT, "prets[].produit": PRODUITS_LOGEMENT}
+         "prets[].profil": PROFILS, "logements[].produit": PRODUITS_LOGEMENT, "prets[].produit": PRODUITS_LOGEMENT,
+         "prets[].objet": OBJETS_PRET}
 UNITES_SUBVENTION = ("€", "€ par logement", "€ par PLAI adapté")
 # Colonnes des tableaux de Hypothèses : clé du scénario (« logements[].nombre »), relue par plai-bilan.
 COLONNES_LOGEMENTS = ("typologie", "nombre", "surface_habitable", "surface_annexes", "surface_utile", "plai_adapte",
@@ -43,7 +45,7 @@ COLONNES_LOGEMENTS = ("typologie", "nombre", "surface_habitable", "surface_annex
                       "menage.revenu_total", "prestations_mensuelles")
 COL_PRODUIT = COLONNES_LOGEMENTS.index("produit")  # colonne du produit dans le tableau des logements (Hypothèses)
 COLONNES_PRETS = ("nom", "montant", "duree", "index", "taux_pct", "marge_pct", "progressivite_pct", "revisabilite",
-                  "prefinancement", "differe_amortissement", "profil", "produit")
+                  "prefinancement", "differe_amortissement", "profil", "produit", "objet")
 LIGNES_EN_PLUS = {"logements": 6, "prets": 3, "subventions": 3, "autres": 3}  # place libre du classeur de saisie
 
 
@@ -399,12 +401,12 @@ class FeuillesEntrees(ExportBase):
         self.entete(ws, ligne, 0, ["Nom", "Montant (€ ou « solde »)", "Durée (échéances)", "Index (livret_a ou fixe)",
                                    "Taux fixe", "Marge sur le livret A", "Progressivité", "Révisabilité",
                                    "Préfinancement (ans)", "Différé d'amortissement (ans)", "Profil",
-                                   "Produit financé (vide : l'opération)"])
+                                   "Produit financé (vide : l'opération)", "Objet (construction ou foncier)"])
         ws.set_row(ligne, 30)
         if modele:
             self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide, entete=True)
         ligne += 1
-        for pr in self.b.prets_caracteristiques:
+        for pr, pret in zip(self.b.prets_caracteristiques, self.b.scenario.prets):
             ws.write_string(ligne, 0, pr.nom, self.f(saisie=modele))
             if pr.est_solde:
                 ws.write_string(ligne, 1, "solde", self.f(saisie=modele))
@@ -420,12 +422,13 @@ class FeuillesEntrees(ExportBase):
             ecrire(ws, ligne, 9, pr.differe, self.f("entier", saisie=True))
             ecrire(ws, ligne, 10, pr.profil, self.f(saisie=True))
             ecrire(ws, ligne, 11, pr.produit, self.f(saisie=True))
+            ecrire(ws, ligne, 12, pret.objet, self.f(saisie=True))  # relu ; sans effet sur les formules
             self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide)
             self.pos.prets.append(ligne)
             ligne += 1
         for _ in range(LIGNES_EN_PLUS["prets"] if modele else 0):
             for c, fmt in enumerate(("texte", "euros", "entier", "texte", "pct4", "pct4", "pct4", "texte", "entier",
-                                     "entier", "texte", "texte")):
+                                     "entier", "texte", "texte", "texte")):
                 ws.write_blank(ligne, c, None, self.f(fmt, saisie=True))
             self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide)
             ligne += 1

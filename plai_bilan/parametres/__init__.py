@@ -141,6 +141,21 @@ def _lire_bareme(chemin: Path) -> Bareme:
     )
 
 
+@dataclass(frozen=True)
+class BornesPret:
+    """Ce que la fiche CDC permet à un prêt (regles_prets.toml), et la règle de durée dite en une phrase."""
+
+    duree_min: int
+    duree_max: int
+    regle_duree: str
+    progressivite_min_pct: float
+    progressivite_max_pct: float
+    differe_max: int
+    prefinancement_max: int
+    prefinancement_max_demolition: int
+    revisabilites: tuple[str, ...]
+
+
 def _rang_menage(couple: bool, personnes_a_charge: int) -> tuple[str, int]:
     """Colonne d'un barème isolé / couple / un_pac / pac_supp et nombre de personnes à charge en sus."""
     if personnes_a_charge <= 0:
@@ -326,6 +341,29 @@ class Parametres:
         """Marge (points de pour cent) du prêt CDC d'un produit sur le livret A (prets_cdc.toml)."""
         valeur = self["prets_cdc"].en_vigueur(jour)
         return float(valeur.donnees["marges"][produit]), valeur
+
+    def bornes_pret(self, objet: str, zone_abc: str | None, jour: date) -> tuple[BornesPret, ValeurDatee]:
+        """Les bornes d'un prêt CDC d'objet ``objet`` (construction, foncier) agréé le ``jour`` (regles_prets.toml) :
+        durée de base plus ou moins l'ajustement, 60 ans pour un foncier agréé dans la fenêtre et la zone dites."""
+        valeur = self["regles_prets"].en_vigueur(jour)
+        d = valeur.donnees
+        base, ajustement = d[objet]["base"], d[objet]["ajustement"]
+        duree_max = base + ajustement
+        regle = f"{objet} : {base} ans à la fiche CDC, ajustable de {ajustement} ans"
+        if objet == "foncier":
+            long = d["foncier_long"]
+            dans = long["agrement_debut"] <= jour <= long["agrement_fin"]
+            if dans and zone_abc in long["zones_abc"]:
+                duree_max = max(duree_max, long["duree"])
+                regle += f", {long['duree']} ans pour cet agrément en zone {zone_abc}"
+            else:
+                regle += (f" ; {long['duree']} ans réservés aux agréments du {long['agrement_debut'].strftime('%d/%m/%Y')}"
+                          f" au {long['agrement_fin'].strftime('%d/%m/%Y')} en zones {', '.join(long['zones_abc'])}")
+        return BornesPret(duree_min=base - ajustement, duree_max=duree_max, regle_duree=regle,
+                          progressivite_min_pct=d["progressivite_min_pct"], progressivite_max_pct=d["progressivite_max_pct"],
+                          differe_max=d["differe_max"], prefinancement_max=d["prefinancement_max"],
+                          prefinancement_max_demolition=d["prefinancement_max_demolition"],
+                          revisabilites=tuple(d["revisabilites"])), valeur
 
     def loyer_maximal_plai(self, zone_loyer: str, jour: date) -> tuple[float, ValeurDatee]:
         """LMzone PLAI, euros par m2 SU et par mois."""
