@@ -321,13 +321,13 @@ ORDRE = ("operation", "logements", "prix_de_revient", "subventions", "fonds_prop
          "livret_a", "analyse", "sieg")
 
 
-def toml_du_classeur(doc: dict, source: str, version: str) -> str:
+def toml_du_classeur(doc: dict, source: str, version: str, entete: str | None = None) -> str:
     """Le texte TOML d'un scénario relu d'un classeur (tomli-w : un écrivain TOML sûr, dates et échappements
     compris), ses tables dans l'ordre des scénarios livrés."""
     import tomli_w
 
     cles = [k for k in ORDRE if k in doc] + [k for k in doc if k not in ORDRE]
-    entete = (f"# Scénario plai-bilan converti du classeur {Path(source).name} par plai-bilan {version}.\n"
+    entete = (entete or f"# Scénario plai-bilan converti du classeur {Path(source).name} par plai-bilan {version}.\n"
               "# Format : docs/format-scenario.md. Taux en pour cent, montants en euros TTC.\n")
     morceaux = []
     for k in cles:

@@ -777,5 +777,80 @@ def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int |
     _emettre(json.en_json(json.risque(r)) if format_ == "json" else texte.risque(r), sortie)
 
 
+@main.command()
+@click.option("--objectif", type=click.Choice(["subvention", "fnap"]), default="subvention",
+              help="subvention (par défaut) : le plan au S* le plus bas ; fnap : le plan à la subvention PLAI adapté "
+              "justifiable (J) la plus basse, puis au S* le plus bas.")
+@click.option("--fonds-propres-max", "fonds_propres_max", type=click.FloatRange(0, 1e10), default=None,
+              metavar="EUROS", help="Fonds propres que le maître d'ouvrage peut engager au plus : un levier de plus "
+              "(sans cette option, les fonds propres du fichier).")
+@click.option("--horizon", "horizon_fixe", type=click.IntRange(1, 100), default=None, metavar="ANS",
+              help="Horizon fixé de la comparaison (par défaut celui du fichier) ; aucun prêt ne le dépasse.")
+@click.option("--ecrire-scenario", "ecrire_scenario", type=click.Path(dir_okay=False, path_type=str), default=None,
+              metavar="FICHIER.toml", help="Écrit le plan optimisé en scénario TOML (plai-bilan subvention le redonne "
+              "au centime).")
+@_option_xlsx
+@_commande_sur_scenario
+def optimiser(fichier: str, format_: str, sortie: str | None, objectif: str, fonds_propres_max: float | None,
+              horizon_fixe: int | None, ecrire_scenario: str | None, xlsx: str | None,
+              parametres_locaux: str | None) -> None:
+    """Le montage financier qui demande le moins de subvention, dans les règles des prêteurs.
+
+    Leviers : durée, progressivité, différé et révisabilité de chaque prêt CDC, part du prêt foncier, fonds propres
+    jusqu'à --fonds-propres-max ; règles des fiches CDC à la date d'agrément (regles_prets.toml) ; horizon fixé.
+    Affiche le plan optimisé, la subvention évitable et l'effet de chaque levier ; --xlsx : étude du plan optimisé
+    avec une feuille Optimisation (les deux plans côte à côte).
+    """
+    from pathlib import Path
+
+    from plai_bilan import __version__
+    from plai_bilan.optimisation import document_optimise
+    from plai_bilan.optimisation import optimiser as _optimiser
+    from plai_bilan.progression import Progression
+    from plai_bilan.sorties import json, texte
+
+    _sorties_distinctes([fichier], sortie=sortie, xlsx=xlsx, ecrire_scenario=ecrire_scenario)
+    _verifier_xlsx(xlsx, "--xlsx")
+    if ecrire_scenario is not None:
+        from plai_bilan.erreurs import SortieImpossible
+
+        if not ecrire_scenario.lower().endswith(".toml"):
+            raise SortieImpossible(f"{ecrire_scenario} (option --ecrire-scenario) : le scénario doit porter "
+                                   "l'extension .toml")
+    from plai_bilan.instruction import avec_inconnue
+
+    sc, inconnue = avec_inconnue(_scenario_a_resoudre(fichier, None))
+    p = _parametres(parametres_locaux)
+    o = _optimiser(sc, p, objectif, fonds_propres_max, horizon_fixe, inconnue=inconnue,
+                   progression=Progression("Optimisation", actif=None if format_ != "json" else False))
+    _avertir(sc.avertissements)
+    if ecrire_scenario is not None:
+        from plai_bilan.classeur_scenario import document_du_classeur, toml_du_classeur
+        from plai_bilan.sortie import ecrire_texte
+
+        if fichier.lower().endswith(".xlsx"):
+            doc = document_du_classeur(fichier)[0]
+        else:
+            import tomllib
+
+            from plai_bilan.scenario import lire_fichier_borne
+
+            doc = tomllib.loads(lire_fichier_borne(Path(fichier), fichier).decode("utf-8-sig"))
+        entete = (f"# Plan de financement optimisé de {Path(fichier).name} par plai-bilan {__version__} "
+                  f"(objectif {objectif}, horizon fixé à {o.horizon} ans).\n"
+                  "# Format : docs/format-scenario.md. Taux en pour cent, montants en euros TTC.\n")
+        ecrire_texte(ecrire_scenario, toml_du_classeur(document_optimise(doc, o), fichier, __version__, entete))
+        click.echo(f"Scénario optimisé écrit dans {ecrire_scenario}", err=True)
+    if xlsx:
+        from plai_bilan.calcul import bilan_etude
+        from plai_bilan.export.analyses import FeuilleOptimisation
+        from plai_bilan.export.excel import exporter as _exporter
+
+        _exporter(bilan_etude(o.scenario_optimise, p), xlsx, supplements=(FeuilleOptimisation(o, sc.prets),),
+                  progression=_progression_classeur(format_))
+        click.echo(f"Classeur écrit dans {xlsx}", err=True)
+    _emettre(json.en_json(json.optimisation(o)) if format_ == "json" else texte.optimisation(o), sortie)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -19,11 +19,14 @@ que la subvention PLAI adapté peut justifier. Verdicts (montants comparés au c
 from __future__ import annotations
 
 import dataclasses
+import math
 import unicodedata
 
 from plai_bilan.calcul import subvention_minimale
-from plai_bilan.erreurs import ScenarioInvalide
+from plai_bilan.bilan import Constat
+from plai_bilan.erreurs import ParametreInvalide, ScenarioInvalide
 from plai_bilan.etudes import NON_CONFORME, Verdict
+from plai_bilan.controles import INFORMATION
 from plai_bilan.parametres import Parametres
 from plai_bilan.preparation import preparer
 from plai_bilan.scenario import Scenario
@@ -83,8 +86,48 @@ def instruire(sc: Scenario, financeur: str | None = None, parametres: Parametres
         demande = _montant_demande(s, e)
         surfinance = demande - (e.pret_equilibre_initial or 0.0)
     r = subvention_minimale(inconnue, parametres)
+    montage = constat_montage(inconnue, parametres)
+    if montage is not None:
+        r = dataclasses.replace(r, controles=r.controles + (montage,))
     eligibilite = tuple(c for c in r.controles if c.code in CRITERES_ELIGIBILITE)
     return juger(r, i, s.financeur, round(float(demande), 2), eligibilite, tolerance, surfinance)
+
+
+def avec_inconnue(sc: Scenario) -> tuple[Scenario, int | None]:
+    """Un fichier de demande (la subvention PLAI adapté chiffrée, aucune à calculer) : la demande devient l'inconnue,
+    comme dans ``instruire`` ; le second terme est son indice (None : le fichier a déjà son inconnue)."""
+    if any(s.montant == "a_calculer" for s in sc.subventions):
+        return sc, None
+    i = indice_subvention_demandee(sc)
+    s = sc.subventions[i]
+    sc = dataclasses.replace(sc, subventions=sc.subventions[:i] + (dataclasses.replace(
+        s, montant="a_calculer", montant_par_logement=None, montant_par_plai_adapte=None),) + sc.subventions[i + 1:])
+    return sc, i
+
+
+def constat_montage(inconnue: Scenario, parametres: Parametres | None = None) -> Constat | None:
+    """Information de l'instructeur : le montage est-il optimisé ? La subvention évitable dans les règles des
+    prêteurs et ses leviers (plai-bilan optimiser), ou None si l'optimisation ne s'applique pas."""
+    from plai_bilan.format import euros
+    from plai_bilan.optimisation import optimiser
+    from plai_bilan.sorties.texte import valeur_levier
+
+    try:
+        o = optimiser(inconnue, parametres)
+    except (ScenarioInvalide, ParametreInvalide):
+        return None
+    if not math.isfinite(o.subvention_fichier) or not math.isfinite(o.subvention_optimisee):
+        return None
+    if o.economie <= 0.005:
+        detail = (f"aucune subvention évitable dans les règles des prêteurs (regles_prets.toml, horizon {o.horizon} "
+                  "ans) : le montage est optimisé sur les leviers des prêts et des fonds propres")
+    else:
+        leviers = " ; ".join(f"{l.libelle[0].lower() + l.libelle[1:]} : {valeur_levier(l.cle, l.valeur_fichier)} -> "
+                             f"{valeur_levier(l.cle, l.valeur_optimisee)}" for l in o.leviers_changes)
+        detail = (f"{euros(o.economie)} de subvention évitable dans les règles des prêteurs (S* {euros(o.subvention_fichier)}"
+                  f" -> {euros(o.subvention_optimisee)}, horizon {o.horizon} ans) : {leviers} ; détail : plai-bilan "
+                  "optimiser")
+    return Constat("montage", "Montage financier optimisé", INFORMATION, detail)
 
 
 def _montant_demande(s, e) -> float:

@@ -303,3 +303,58 @@ class FeuilleMenages:
         g.set_size({"width": 760, "height": 340})
         ws.insert_chart(fin + 2, 0, g)
         x.mise_en_page(ws, derniere_ligne=fin + 22)
+
+
+class FeuilleOptimisation:
+    """Le plan de financement du fichier et le plan optimisé côte à côte (plai-bilan optimiser) : valeurs calculées
+    à l'export ; le reste du classeur est l'étude du plan optimisé."""
+
+    nom = "Optimisation"
+
+    def __init__(self, o, plan_fichier) -> None:
+        self.o, self.plan_fichier = o, plan_fichier
+
+    def ecrire(self, x, ws) -> None:
+        from plai_bilan.sorties.texte import valeur_levier
+
+        o, f = self.o, x.f
+        x.largeurs(ws, (0, 0, 52), (1, 6, 16))
+        x.titre(ws, "Montage financier optimisé",
+                f"Horizon fixé à {o.horizon} ans ; règles des prêteurs : {o.regles}. Valeurs calculées par plai-bilan "
+                "à l'export ; les autres feuilles sont l'étude du plan optimisé.")
+        lignes = [("Subvention d'équilibre (S*), plan du fichier", o.subvention_fichier),
+                  ("Subvention d'équilibre (S*), plan optimisé", o.subvention_optimisee)]
+        for i, (libelle, v) in enumerate(lignes):
+            ws.write_string(3 + i, 0, libelle)
+            if math.isfinite(v):
+                ecrire(ws, 3 + i, 1, v, f("euros"))
+            else:
+                ws.write_string(3 + i, 1, "infaisable")
+        ws.write_string(5, 0, "Subvention évitable")
+        formule(ws, 5, 1, f'IF(AND(ISNUMBER(B4),ISNUMBER(B5)),B4-B5,"")',
+                o.economie if math.isfinite(o.economie) else None, f("euros", gras=True))
+        x.entete(ws, 7, 0, ["Levier", "Fichier", "Optimisé", "Effet seul (baisse de S*)"])
+        for i, l in enumerate(o.leviers_changes):
+            r = 8 + i
+            ws.write_string(r, 0, l.libelle)
+            ws.write_string(r, 1, valeur_levier(l.cle, l.valeur_fichier))
+            ws.write_string(r, 2, valeur_levier(l.cle, l.valeur_optimisee))
+            ecrire(ws, r, 3, l.economie_seule, f("euros"))
+        r = 9 + len(o.leviers_changes)
+        entetes = ["Prêt", "Montant", "Durée (ans)", "Progressivité (%)", "Différé (ans)", "Révisabilité"]
+        for titre, prets in (("Plan du fichier", self.plan_fichier), ("Plan optimisé", o.scenario_optimise.prets)):
+            ws.write_string(r, 0, titre, f(gras=True))
+            x.entete(ws, r + 1, 0, entetes)
+            for j, pr in enumerate(prets):
+                ligne = r + 2 + j
+                ws.write_string(ligne, 0, pr.nom)
+                if pr.est_solde:
+                    ws.write_string(ligne, 1, "solde")
+                else:
+                    ecrire(ws, ligne, 1, float(pr.montant), f("euros"))
+                ecrire(ws, ligne, 2, pr.duree, f("entier"))
+                ecrire(ws, ligne, 3, pr.progressivite_pct, f("decimal"))
+                ecrire(ws, ligne, 4, pr.differe_amortissement, f("entier"))
+                ws.write_string(ligne, 5, valeur_levier(".revisabilite", pr.revisabilite))
+            r += 3 + len(prets)
+        x.mise_en_page(ws, derniere_ligne=r, une_page=True)

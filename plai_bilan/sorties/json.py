@@ -332,3 +332,26 @@ def risque(r: Risque) -> dict:
 
 def en_json(objet: dict) -> str:
     return json.dumps(objet, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+
+
+def _valeur_json(v):
+    return arrondi(v) if isinstance(v, float) else v
+
+
+def optimisation(o) -> dict:
+    """Objet JSON de ``plai-bilan optimiser``."""
+    return {**provenance(o.provenance), "objectif": o.objectif, "horizon": o.horizon, "regles": o.regles,
+            "inconnue": o.inconnue, "subvention_fichier": arrondi(o.subvention_fichier),
+            "subvention_optimisee": arrondi(o.subvention_optimisee), "economie": arrondi(o.economie),
+            "justifiable_fichier": arrondi(o.justifiable_fichier),
+            "justifiable_optimisee": arrondi(o.justifiable_optimisee),
+            "leviers": [{"cle": l.cle, "libelle": l.libelle, "valeur_fichier": _valeur_json(l.valeur_fichier),
+                         "valeur_optimisee": _valeur_json(l.valeur_optimisee), "change": l.valeur_optimisee != l.valeur_fichier,
+                         "economie_seule": arrondi(l.economie_seule)} for l in o.leviers],
+            "prets": [{"nom": pr.nom, "montant": pr.montant if pr.est_solde else arrondi(pr.montant),
+                       "duree": pr.duree, "progressivite_pct": pr.progressivite_pct,
+                       "differe_amortissement": pr.differe_amortissement, "revisabilite": pr.revisabilite}
+                      for pr in o.scenario_optimise.prets],
+            "fonds_propres": arrondi(o.scenario_optimise.fonds_propres.montant),
+            "hors_regles": list(o.hors_regles), "engagements_prolonges": list(o.engagements_prolonges),
+            "evaluations": o.evaluations, "avertissements": list(o.scenario_optimise.avertissements)}

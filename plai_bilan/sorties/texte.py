@@ -352,6 +352,10 @@ def verdict(v: Verdict) -> str:
     if cofin:
         m.append(titre("Cofinancements comptés par le plan"))
         m.append(paragraphe(cofin[0].detail))
+    montage = [c for c in b.controles if c.code == "montage"]
+    if montage:
+        m.append(titre("Montage financier"))
+        m.append(paragraphe(montage[0].detail[0].upper() + montage[0].detail[1:] + "."))
     return "\n".join(m) + "\n"
 
 
@@ -542,4 +546,66 @@ def risque(r: Risque) -> str:
     q.append(["Subvention qui équilibre 90 % des trajectoires", montant(d.quantile(0.9))])
     q.append(["Trajectoires sans subvention suffisante", pct(d.part_infaisable * 100)])
     m.append(tableau(["Statistique", "Valeur"], q, "<>"))
+    return "\n".join(m) + "\n"
+
+
+REVISABILITES_FR = {"simple": "simple", "double": "double", "double_limitee": "double limitée"}
+
+
+def valeur_levier(cle: str, v) -> str:
+    """La valeur d'un levier du plan, lisible : durée en ans, progressivité en %, montant en euros."""
+    if v is None:
+        return "-"
+    if cle.endswith(".duree") or cle.endswith(".differe_amortissement"):
+        return f"{v} ans" if v != 1 else "1 an"
+    if cle.endswith(".progressivite_pct"):
+        return ("+" if v > 0 else "") + nombre(v, 2) + " %"
+    if cle.endswith(".revisabilite"):
+        return REVISABILITES_FR.get(v, v)
+    return euros(v)
+
+
+def optimisation(o) -> str:
+    """``plai-bilan optimiser`` : le plan du fichier et le plan optimisé, l'économie et l'effet de chaque levier."""
+    objectif = ("la subvention d'équilibre (S*) la plus basse" if o.objectif == "subvention" else
+                "la subvention PLAI adapté justifiable (J = min(S*, C)) la plus basse, puis S*")
+    m = [paragraphe(f"Optimisation du montage : {o.nom}"),
+         paragraphe(f"Objectif : {objectif}. Cadre : horizon fixé à {o.horizon} ans ; chaque prêt CDC dans les règles "
+                    f"des fiches à la date d'agrément ({o.regles}) ; aucun prêt au-delà de l'horizon."
+                    + (f" {o.inconnue[0].upper() + o.inconnue[1:]}." if o.inconnue else "")
+                    + (" Engagements tenus sur l'horizon : " + " ; ".join(o.engagements_prolonges) + "."
+                       if o.engagements_prolonges else "")), ""]
+    lignes = [["Subvention d'équilibre (S*), plan du fichier", montant(o.subvention_fichier)],
+              ["Subvention d'équilibre (S*), plan optimisé", montant(o.subvention_optimisee)],
+              ["Subvention évitable", montant(o.economie) if math.isfinite(o.subvention_optimisee) else "-"]]
+    if o.justifiable_fichier is not None and o.justifiable_optimisee is not None:
+        lignes += [["Subvention PLAI adapté justifiable (J), plan du fichier", euros(o.justifiable_fichier)],
+                   ["Subvention PLAI adapté justifiable (J), plan optimisé", euros(o.justifiable_optimisee)]]
+    m.append(tableau(["Élément", "Montant"], lignes, "<>"))
+    changes = o.leviers_changes
+    if changes:
+        m += ["", titre("Leviers du plan optimisé"),
+              tableau(["Levier", "Fichier", "Optimisé", "Effet seul"],
+                      [[l.libelle, valeur_levier(l.cle, l.valeur_fichier), valeur_levier(l.cle, l.valeur_optimisee),
+                        "-" if l.economie_seule is None else ("-" if l.economie_seule >= 0 else "+")
+                        + euros(abs(l.economie_seule))] for l in changes], "<>>>"),
+              paragraphe("Effet seul : la variation de l'objectif quand ce levier seul prend sa valeur optimisée, "
+                         "depuis le plan du fichier (- : une baisse). Les effets seuls ne s'additionnent pas : les "
+                         "leviers agissent ensemble (prêt d'équilibre, année critique).")]
+    else:
+        m += ["", paragraphe("Le plan du fichier est déjà optimal sur les grilles explorées : aucun levier ne fait "
+                             "baisser l'objectif de plus d'un centime.")]
+    if o.hors_regles:
+        m += ["", paragraphe("Valeurs du fichier hors des règles ou du cadre (ramenées dans les règles pour la "
+                             "recherche) : " + " ; ".join(o.hors_regles) + ".")]
+    prets = [[pr.nom, "solde" if pr.est_solde else euros(pr.montant), valeur_levier(".duree", pr.duree),
+              valeur_levier(".progressivite_pct", pr.progressivite_pct),
+              valeur_levier(".differe_amortissement", pr.differe_amortissement),
+              valeur_levier(".revisabilite", pr.revisabilite)] for pr in o.scenario_optimise.prets]
+    m += ["", titre("Prêts du plan optimisé"),
+          tableau(["Prêt", "Montant", "Durée", "Progressivité", "Différé", "Révisabilité"], prets, "<>>>><"),
+          paragraphe(f"Fonds propres : {euros(o.scenario_optimise.fonds_propres.montant)}. Méthode : descente par "
+                     f"coordonnées sur les grilles des règles puis recherche conjointe des durées ; {o.evaluations} "
+                     "plans évalués (docs/guide.md, « Optimiser le montage »). --ecrire-scenario écrit ce plan en "
+                     "scénario : plai-bilan subvention le redonne au centime.")]
     return "\n".join(m) + "\n"
