@@ -228,6 +228,12 @@ def optimiser(sc: Scenario, parametres: Parametres | None = None, objectif: str 
     depart = {l.cle: _ramener(l) for l in leviers}
     hors = tuple(f"{l.cle} = {l.valeur_fichier} (hors des règles ou du cadre ; ramené à {depart[l.cle]})"
                  for l in leviers if depart[l.cle] != l.valeur_fichier)
+    cles = {l.cle for l in leviers}
+    for i, pr in enumerate(base.prets):
+        if pr.index == "livret_a" and f"prets[{i}].duree" not in cles:
+            b, _ = p.bornes_pret(pr.objet, base.operation.zone_abc, base.operation.date_agrement)
+            hors += (f"prets[{i}].duree = {pr.duree} : les règles demandent de {b.duree_min} à {b.duree_max} ans, "
+                     f"hors de l'horizon fixé ({h} ans) ; durée laissée telle quelle (fixez --horizon)",)
     etat = dict(depart)
     meilleur = float(f([_appliquer(base, etat)])[0])
     total = PASSES + 2

@@ -40,7 +40,7 @@ def verifier(objet, document: str) -> int:
     return n
 
 
-@pytest.mark.parametrize("commande", ["simuler", "subvention", "sensibilite", "risque", "sieg"])
+@pytest.mark.parametrize("commande", ["simuler", "subvention", "sensibilite", "risque", "sieg", "optimiser"])
 def test_cles_json_egales_au_catalogue(chemin_scenario, commande):
     extra = ["-n", "50"] if commande == "risque" else []
     assert verifier(lancer(commande, chemin_scenario, "--format", "json", *extra), commande) > 10
