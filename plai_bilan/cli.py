@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import re
 import sys
 
@@ -112,11 +113,16 @@ def _erreurs_en_message(fonction):
 
     @functools.wraps(fonction)
     def enveloppe(*args, **kwargs):
+        _regler_largeur()
+        _AVERTISSEMENTS.clear()
         try:
-            return fonction(*args, **kwargs)
+            resultat = fonction(*args, **kwargs)
         except ErreurPlaiBilan as exc:
-            click.echo(assaini(f"Erreur : {exc}"), err=True)
+            _publier_avertissements()
+            click.echo(_au_terminal(assaini(f"Erreur : {exc}")), err=True)
             sys.exit(2)
+        _publier_avertissements()
+        return resultat
 
     return enveloppe
 
@@ -130,9 +136,54 @@ def assaini(texte: str) -> str:
     return texte.translate(_CONTROLE)
 
 
+_AVERTISSEMENTS: list[str] = []
+
+
+def _regler_largeur() -> None:
+    """La largeur des sorties texte : celle du terminal quand la sortie en est un (72 colonnes au moins), 100
+    sinon."""
+    from plai_bilan.sorties import texte
+
+    largeur = 100
+    try:
+        if sys.stdout is not None and sys.stdout.isatty():
+            largeur = max(72, shutil.get_terminal_size((100, 24)).columns)
+    except (OSError, ValueError, AttributeError):  # sortie standard fermée
+        pass
+    texte.regler_largeur(largeur)
+
+
+def _au_terminal(message: str) -> str:
+    """Un message d'erreur replié à la largeur quand la sortie d'erreur est un terminal (tel quel sinon : une
+    ligne par erreur pour les scripts)."""
+    try:
+        if sys.stderr is not None and sys.stderr.isatty():
+            from plai_bilan.sorties import texte
+
+            return texte.paragraphe(message, "  ")
+    except (OSError, ValueError, AttributeError):
+        pass
+    return message
+
+
 def _avertir(messages) -> None:
+    """Les avertissements, gardés pour après le résultat (sans doublon)."""
     for m in messages:
-        click.echo(assaini(f"Avertissement : {m}"), err=True)
+        if m not in _AVERTISSEMENTS:
+            _AVERTISSEMENTS.append(m)
+
+
+def _publier_avertissements() -> None:
+    """Après le résultat, sur la sortie d'erreur : « Avertissements », chacun replié à la largeur."""
+    if not _AVERTISSEMENTS:
+        return
+    from plai_bilan.sorties import texte
+
+    lignes = ["", "Avertissements", "=============="]
+    for m in _AVERTISSEMENTS:
+        lignes.append(texte.paragraphe(assaini(f"Avertissement : {m}"), "  "))
+    click.echo("\n".join(lignes), err=True)
+    _AVERTISSEMENTS.clear()
 
 
 def _emettre(texte: str, sortie: str | None) -> None:
@@ -208,7 +259,7 @@ def _vue_menages(b, menages: bool, ressources, seuil):
 
     vue = vue_menages(b, ressources, seuil)
     if not vue.disponible:
-        click.echo(f"Avertissement : {vue.message}", err=True)
+        _avertir([vue.message])
     return vue
 
 
@@ -725,8 +776,8 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
     s = _sensibilite(sc, p, progression=Progression("Sensibilité", actif=None if format_ != "json" else False))
     _avertir(sc.avertissements)
     if png and not s.faisable:
-        click.echo(f"Avertissement : graphique non écrit dans {png} : aucune subvention n'équilibre l'opération telle "
-                   "qu'elle est décrite, il n'y a pas d'écart à tracer", err=True)
+        _avertir([f"graphique non écrit dans {png} : aucune subvention n'équilibre l'opération telle "
+                   "qu'elle est décrite, il n'y a pas d'écart à tracer"])
     elif png:
         from plai_bilan.export.graphiques import tornade
 

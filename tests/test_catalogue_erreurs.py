@@ -232,9 +232,11 @@ def test_taux_ecrit_en_decimal_avertit_sans_bloquer(tmp_path):
     f.write_text(TEXTE.replace("marge_pct = -0.20\nduree = 50", "marge_pct = -0.002\nduree = 50", 1), encoding="utf-8")
     r = lancer("subvention", str(f), "--format", "json")
     assert r.exit_code == 0
-    assert r.stderr.splitlines()[0] == (f"Avertissement : {f} : clé « prets[0].marge_pct » : -0.002 ressemble à une "
-                                        "fraction décimale ; les taux s'écrivent en pour cent (écrivez -0.2 pour "
-                                        "-0,2 %)")
+    # Après le résultat, sous « Avertissements », replié à la largeur : le texte est le même.
+    assert r.stderr.lstrip().startswith("Avertissements\n==============\n")
+    assert " ".join(r.stderr.split()).startswith(
+        f"Avertissements ============== Avertissement : {f} : clé « prets[0].marge_pct » : -0.002 ressemble à une "
+        "fraction décimale ; les taux s'écrivent en pour cent (écrivez -0.2 pour -0,2 %)")
 
 
 CAS_USAGE = [

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from plai_bilan.bilan import LECTURE_MIXTE, Provenance
+from plai_bilan.catalogue import catalogue
 from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
 from plai_bilan.format import euros
 from plai_bilan.sortie import ecrire_atomique
@@ -134,7 +135,7 @@ def avis(v: Verdict, chemin: str | Path) -> None:
     ecrire(f"{sc.operation.nature} ; {b.n_logements} logements{b.repartition_produits} dont {b.n_plai_adapte} PLAI "
            "adaptés ; agrément du "
            f"{sc.operation.date_agrement.strftime('%d/%m/%Y')} ; mise en service {sc.operation.mise_en_service} ; "
-           f"critère {b.critere}, horizon {b.horizon} ans", 8.5)
+           f"critère : {catalogue().valeurs['critere'].get(b.critere, b.critere)}, horizon {b.horizon} ans", 8.5)
     # Les lectures réglementaires dont dépend le résultat (barème estimé, durée légale en débat), dites ici aussi.
     for a in b.avertissements:
         if a.startswith("Exonération de TFPB :") or "non publié ; estimation" in a:

@@ -75,6 +75,9 @@ def synthese(lignes: list[dict[str, Any]], budget: float | None) -> dict[str, An
     return s
 
 
+NOMS_AU_PLUS = 20  # opérations nommées dans la vue texte d'un programme, puis leur nombre
+
+
 def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
     from plai_bilan.format import euros
 
@@ -92,11 +95,29 @@ def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
         m.append(f"Budget FNAP {euros(s['budget_fnap'])} : {s['operations_financees']} opérations financées "
                  f"({s['plai_adaptes_finances']} PLAI adaptés) pour {euros(s['budget_engage'])} (classement : "
                  "montant justifiable par PLAI adapté croissant, chaque opération financée entière)")
+    def noms(groupe: list[dict[str, Any]]) -> str:
+        tete = ", ".join(str(l.get("nom") or l.get("source")) for l in groupe[:NOMS_AU_PLUS])
+        return tete + (f" et {len(groupe) - NOMS_AU_PLUS} autres" if len(groupe) > NOMS_AU_PLUS else "")
+
+    infaisables = [l for l in lignes if not l["erreur"] and l.get("faisable") is False]
+    if infaisables:
+        m.append(f"Infaisables (aucune subvention n'équilibre l'opération ; détail : plai-bilan subvention) : "
+                 f"{noms(infaisables)}")
+    if s["budget_fnap"] is not None:
+        financees = [l for l in lignes if l.get("financee_par_le_budget")]
+        passees = [l for l in lignes if not l["erreur"] and l.get("faisable") and not l.get("financee_par_le_budget")]
+        if financees:
+            m.append(f"Financées par le budget : {noms(financees)}")
+        if passees:
+            m.append(f"Non financées (budget épuisé à leur rang) : {noms(passees)}")
+    from plai_bilan.sorties.texte import paragraphe
+
+    m = [paragraphe(x, "  ") for x in m]
     erreurs = [l for l in lignes if l["erreur"]]
     if erreurs:
         m.append("")
         m.append("Opérations non résolues :")
-        m += [f"  {l['erreur']}" for l in erreurs]
+        m += [paragraphe(f"  {l['erreur']}", "    ") for l in erreurs]
     return "\n".join(m) + "\n"
 
 

@@ -1,7 +1,8 @@
-"""Sorties texte des commandes, lisibles dans un terminal de 100 colonnes.
+"""Sorties texte des commandes, à la largeur du terminal (100 colonnes hors terminal, 72 au moins).
 
-Un tableau trop large se découpe en blocs de colonnes (la première colonne répétée) ; un texte trop long revient à
-la ligne. Les en-têtes sont les libellés courts du catalogue.
+Un tableau trop large replie ses colonnes de texte (jamais un nombre) ; s'il ne tient toujours pas, chaque ligne
+devient une fiche « en-tête : valeur ». Un tableau de deux colonnes trop large devient « libellé : valeur ». Un
+texte trop long revient à la ligne. Les en-têtes sont les libellés courts du catalogue.
 """
 
 from __future__ import annotations
@@ -15,7 +16,15 @@ from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
 from plai_bilan.format import euros
 
 LARGEUR = 100
+LARGEUR_MIN = 72
 ECART = 2  # espaces entre deux colonnes
+MIN_TEXTE = 14  # une colonne de texte repliée garde au moins cette largeur
+
+
+def regler_largeur(largeur: int) -> None:
+    """La largeur des sorties texte (colonnes) ; jamais moins de 72."""
+    global LARGEUR
+    LARGEUR = max(LARGEUR_MIN, int(largeur))
 
 
 def nombre(x: float, decimales: int = 0) -> str:
@@ -34,6 +43,11 @@ def pct(x: float | None, decimales: int = 1) -> str:
     return "-" if x is None else f"{x:.{decimales}f} %".replace(".", ",")
 
 
+def critere(code: str) -> str:
+    """Le critère d'équilibre en français (catalogue), pas son identifiant."""
+    return catalogue().valeurs["critere"].get(code, code)
+
+
 def titre(texte: str) -> str:
     return f"\n{texte}\n{'=' * min(len(texte), LARGEUR)}"
 
@@ -43,47 +57,60 @@ def paragraphe(texte: str, retrait: str = "") -> str:
     return textwrap.fill(texte, LARGEUR, subsequent_indent=retrait, break_on_hyphens=False) or texte
 
 
-def _blocs(largeurs: list[int]) -> list[list[int]]:
-    """Les colonnes regroupées en blocs qui tiennent dans la largeur, la première colonne en tête de chacun."""
-    blocs: list[list[int]] = []
-    courant = [0]
-    for i in range(1, len(largeurs)):
-        if courant != [0] and sum(largeurs[j] for j in courant) + ECART * len(courant) + largeurs[i] > LARGEUR:
-            blocs.append(courant)
-            courant = [0]
-        courant.append(i)
-    blocs.append(courant)
-    return blocs
+def _fiches(entetes: list[str], lignes: list[list[str]]) -> str:
+    """Un tableau trop large pour le terminal : une fiche par ligne, la première cellule en tête, puis
+    « en-tête : valeur » (deux colonnes : « libellé : valeur » sur une ligne)."""
+    if len(entetes) == 2:
+        return "\n".join(paragraphe(f"{l[0]} : {l[1]}" if str(l[1]).strip() else str(l[0]), "    ") for l in lignes)
+    morceaux = []
+    for l in lignes:
+        bloc = [paragraphe(str(l[0]), "  ")]
+        for h, v in zip(entetes[1:], l[1:]):
+            if str(v).strip():
+                bloc.append(paragraphe(f"  {h} : {v}", "      "))
+        morceaux.append("\n".join(bloc))
+    return "\n".join(morceaux)
 
 
 def tableau(entetes: list[str], lignes: list[list[str]], alignements: str | None = None) -> str:
     """Un tableau en texte : colonnes alignées, la première à gauche, les autres à droite par défaut.
 
-    Plus large que le terminal, il se découpe en blocs de colonnes ; une cellule trop longue revient à la ligne.
+    Plus large que le terminal, il replie ses colonnes de texte (alignées à gauche), jamais un nombre ; s'il ne tient
+    toujours pas, il devient une suite de fiches (_fiches).
     """
     alignements = alignements or "<" + ">" * (len(entetes) - 1)
     largeurs = [max(len(str(x)) for x in [h] + [l[i] for l in lignes]) for i, h in enumerate(entetes)]
-    largeurs[0] = min(largeurs[0], LARGEUR // 2)
-    morceaux = []
-    for bloc in _blocs(largeurs):
-        w = {j: largeurs[j] for j in bloc}
-        reste = LARGEUR - sum(w.values()) - ECART * (len(bloc) - 1)
-        if reste < 0:  # une colonne de texte trop large : elle revient à la ligne
-            j = max(bloc[1:] or bloc, key=lambda k: w[k])
-            w[j] = max(w[j] + reste, 12)
+    # Les en-têtes se replient aussi : un mot au moins par ligne.
+    mots = [max([len(m) for m in str(h).split()] or [1]) for h in entetes]
+    contenu = [max([len(str(l[i])) for l in lignes] or [0]) for i in range(len(entetes))]
+    w = [max(c, m) for c, m in zip(contenu, mots)]
+    w = [min(x, y) for x, y in zip(w, largeurs)]
+    total = sum(w) + ECART * (len(w) - 1)
+    if len(entetes) == 2 and total > LARGEUR and LARGEUR < 100:
+        return _fiches(entetes, lignes)  # « libellé : valeur », plus lisible qu'un libellé replié
+    texte = [i for i, a in enumerate(alignements) if a == "<"]
+    while total > LARGEUR and texte:
+        j = max(texte, key=lambda k: w[k])
+        if w[j] <= MIN_TEXTE:
+            break
+        retrait = min(total - LARGEUR, w[j] - MIN_TEXTE)
+        w[j] -= retrait
+        total -= retrait
+    if total > LARGEUR:
+        return _fiches(entetes, lignes)
 
-        def rendre(cellules: list[str]) -> list[str]:
-            colonnes = [textwrap.wrap(str(cellules[j]), w[j], break_on_hyphens=False) or [""] for j in bloc]
-            n = max(len(c) for c in colonnes)
-            return ["  ".join(f"{(c[k] if k < len(c) else ''):{alignements[j]}{w[j]}}"
-                              for j, c in zip(bloc, colonnes)).rstrip() for k in range(n)]
+    def rendre(cellules: list[str]) -> list[str]:
+        colonnes = [textwrap.wrap(str(cellules[j]), w[j], break_on_hyphens=False, break_long_words=True) or [""]
+                    for j in range(len(entetes))]
+        n = max(len(c) for c in colonnes)
+        return [(" " * ECART).join(f"{(c[k] if k < len(c) else ''):{alignements[j]}{w[j]}}"
+                                   for j, c in enumerate(colonnes)).rstrip() for k in range(n)]
 
-        sep = "  ".join("-" * w[j] for j in bloc)
-        corps = rendre(entetes) + [sep]
-        for l in lignes:
-            corps += rendre(l)
-        morceaux.append("\n".join(corps))
-    return "\n\n".join(morceaux)
+    sep = (" " * ECART).join("-" * x for x in w)
+    corps = rendre(entetes) + [sep]
+    for l in lignes:
+        corps += rendre(l)
+    return "\n".join(corps)
 
 
 def controles(constats: tuple[Constat, ...] | list[Constat]) -> str:
@@ -118,11 +145,12 @@ def _loyers(b: Bilan) -> str:
                                 else " ; plafonds APL en vigueur au 1er janvier de l'année 1"), "  ") + "\n"
     if b.coefficient_structure is not None:
         lm = f"LMzone à l'agrément {nombre(b.lmzone, 2)} €/m2, " if b.lmzone is not None else ""
-        entete_op += (f"{lm}CS {b.coefficient_structure:.4f}, plafond PLAI de l'opération "
-                     f"{nombre(b.plafond_plai_m2, 4)} €/m2 SU/mois\n").replace(".", ",")
+        entete_op += paragraphe(f"{lm}CS {b.coefficient_structure:.4f}, plafond PLAI de l'opération "
+                                f"{nombre(b.plafond_plai_m2, 4)} €/m2 SU/mois".replace(".", ","), "  ") + "\n"
         autres = [f"{p} {nombre(v, 4)}" for p, v in b.plafonds_m2.items() if p != "PLAI"]
         if autres:
-            entete_op += "Plafonds des autres produits (€/m2 SU/mois, même CS) : " + ", ".join(autres) + "\n"
+            entete_op += paragraphe("Plafonds des autres produits (€/m2 SU/mois, même CS) : " + ", ".join(autres),
+                                    "  ") + "\n"
     return entete_op + tableau(entetes, lignes, "<" + ("<" if mixte else "") + ">>><>>>><")
 
 
@@ -234,7 +262,7 @@ def subvention(b: Bilan) -> str:
     t_min, annee_min = b.tresorerie_minimale
     m = _entete_operation(b, f"prix de revient {euros(b.prix_de_revient)} TTC ({euros(b.prix_de_revient_ht)} HT, "
                              f"TVA {euros(b.tva_prix_de_revient)}) ; horizon {b.horizon} ans")
-    m += [f"Critère : {b.critere} ({catalogue().valeurs['critere'][b.critere]})", ""]
+    m += [paragraphe(f"Critère : {critere(b.critere)}"), ""]
     if b.faisable:
         s = b.subvention_minimale
         m.append(f"Subvention d'équilibre (tout l'écart de financement) : {euros(s)}")
@@ -342,9 +370,9 @@ def verdict(v: Verdict) -> str:
     if v.subvention_maximale is not None:
         lignes.append(["Subvention maximale sans surcompensation (SIEG)", euros(v.subvention_maximale, 2)
                        + (" : DEMANDE AU-DESSUS" if v.au_dessus_du_maximum else "")])
-    m = [paragraphe(b.scenario.operation.nom), f"Critère : {b.critere} ; horizon {b.horizon} ans ; tolérance "
+    m = [paragraphe(b.scenario.operation.nom), f"Critère : {critere(b.critere)} ; horizon {b.horizon} ans ; tolérance "
          f"{euros(v.tolerance, 2)}", "", tableau(["Élément", "Valeur"], lignes, "<>"), "",
-         f"VERDICT : {v.libelle} (statut {v.statut_sortie})", paragraphe(f"  {v.raison[0].upper() + v.raison[1:]}.", "  ")]
+         f"VERDICT : {v.libelle}", paragraphe(f"  {v.raison[0].upper() + v.raison[1:]}.", "  ")]
     m += _lecture_mixte(b)
     m.append(titre("Critères d'éligibilité du FNAP et contrôles"))
     m.append(tableau(["Statut", "Critère", "Contrôle"], [[c.statut, c.code, c.libelle] for c in b.controles], "<<<"))
@@ -509,7 +537,8 @@ def sensibilite(s: Sensibilite) -> str:
                        montant(l.subvention_basse), _valeur_hyp(l.haute, l.unite), montant(l.subvention_haute),
                        seuil(l.bascule), seuil(l.rupture),
                        f"[{_valeur_hyp(l.plage[0], l.unite)} ; {_valeur_hyp(l.plage[1], l.unite)}]"])
-    tete = (f"\nSubvention minimale de référence : {montant(s.subvention_base)} (critère {s.critere})\n\n"
+    tete = ("\n" + paragraphe(f"Subvention d'équilibre de référence : {montant(s.subvention_base)} (critère : "
+                              f"{critere(s.critere)})") + "\n\n"
             if s.faisable else "\n" + paragraphe(
                 "Aucune subvention n'équilibre l'opération telle qu'elle est décrite : la sensibilité de la subvention "
                 "n'a de sens qu'à partir des valeurs de rupture ci-dessous (voir le diagnostic de plai-bilan "
@@ -532,7 +561,7 @@ def risque(r: Risque) -> str:
     lignes = [[t.nom, t.libelle, " ".join(nombre(x * 100, 2) for x in t.taux[:5]) + " ...", besoin(t),
                pct(d.plus_severe_que(t.subvention_minimale if t.faisable else None) * 100, 1)]
               for t in r.trajectoires]
-    m = [paragraphe(r.nom), paragraphe(f"Critère : {r.critere} ; horizon {r.horizon} ans ; prêt d'équilibre sans "
+    m = [paragraphe(r.nom), paragraphe(f"Critère : {critere(r.critere)} ; horizon {r.horizon} ans ; prêt d'équilibre sans "
                                       f"subvention {euros(r.pret_equilibre_initial)} (au-delà, aucune subvention ne "
                                       "suffit : « infaisable »)"), "",
          "Trajectoires de résistance", tableau(["Trajectoire", "Description", "Livret A années 1-5 (%)",
