@@ -196,7 +196,7 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
                          "inconnue ne peut remplacer aucun emprunt")
         if sol.annee_critique_apres_pret[i]:
             dernier = int(np.nonzero(sol.unitaire[i] > 1e-12)[0].max()) + 1
-            avert.append(f"l'année critique ({int(sol.annee_critique[i])}) est après la dernière échéance du prêt "
+            avert.append(f"{e.scenario.fichier} : l'année critique ({int(sol.annee_critique[i])}) est après la dernière échéance du prêt "
                          f"d'équilibre (année {dernier}) : la subvention n'y agit que par la trésorerie accumulée "
                          "pendant les années de remboursement, et c'est le déficit de fin de période (charges indexées "
                          "plus vite que les loyers, prêts plus longs que le prêt d'équilibre) qui fixe son montant ; "

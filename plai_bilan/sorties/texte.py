@@ -370,8 +370,8 @@ def verdict(v: Verdict) -> str:
     if v.subvention_maximale is not None:
         lignes.append(["Subvention maximale sans surcompensation (SIEG)", euros(v.subvention_maximale, 2)
                        + (" : DEMANDE AU-DESSUS" if v.au_dessus_du_maximum else "")])
-    m = [paragraphe(b.scenario.operation.nom), f"Critère : {critere(b.critere)} ; horizon {b.horizon} ans ; tolérance "
-         f"{euros(v.tolerance, 2)}", "", tableau(["Élément", "Valeur"], lignes, "<>"), "",
+    m = [paragraphe(b.scenario.operation.nom), paragraphe(f"Critère : {critere(b.critere)} ; horizon {b.horizon} ans ; "
+                                                          f"tolérance {euros(v.tolerance, 2)}"), "", tableau(["Élément", "Valeur"], lignes, "<>"), "",
          f"VERDICT : {v.libelle}", paragraphe(f"  {v.raison[0].upper() + v.raison[1:]}.", "  ")]
     m += _lecture_mixte(b)
     m.append(titre("Critères d'éligibilité du FNAP et contrôles"))
