@@ -121,6 +121,9 @@ def _erreurs_en_message(fonction):
             _publier_avertissements()
             click.echo(_au_terminal(assaini(f"Erreur : {exc}")), err=True)
             sys.exit(2)
+        except SystemExit:  # instruire, lot : leur statut de sortie
+            _publier_avertissements()
+            raise
         _publier_avertissements()
         return resultat
 
@@ -184,6 +187,14 @@ def _publier_avertissements() -> None:
         lignes.append(texte.paragraphe(assaini(f"Avertissement : {m}"), "  "))
     click.echo("\n".join(lignes), err=True)
     _AVERTISSEMENTS.clear()
+
+
+def _json(objet: dict) -> str:
+    """Le JSON d'une commande, ses avertissements compris (clé avertissements de chaque document)."""
+    from plai_bilan.sorties import json
+
+    objet.setdefault("avertissements", list(_AVERTISSEMENTS))
+    return json.en_json(objet)
 
 
 def _emettre(texte: str, sortie: str | None) -> None:
@@ -428,7 +439,7 @@ def sieg(fichier: str, format_: str, sortie: str | None, xlsx: str | None, param
         from plai_bilan.export.excel import exporter as _exporter
 
         _exporter(b, xlsx, progression=_progression_classeur(format_))
-    _emettre(json.en_json(json.sieg(b)) if format_ == "json" else texte.sieg(b), sortie)
+    _emettre(_json(json.sieg(b)) if format_ == "json" else texte.sieg(b), sortie)
     if xlsx:
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
     if b.sieg.verdict != "conforme":
@@ -620,8 +631,8 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
         sortie_programme.ecrire(tableau, s, sortie)
         click.echo(f"Tableau écrit dans {sortie}", err=True)
     if format_ == "json":
-        click.echo(_json.dumps({"programme": s, "erreurs": [l["erreur"] for l in tableau if l["erreur"]]},
-                               ensure_ascii=False, indent=2))
+        click.echo(_json.dumps({"programme": s, "erreurs": [l["erreur"] for l in tableau if l["erreur"]],
+                                "avertissements": list(_AVERTISSEMENTS)}, ensure_ascii=False, indent=2))
     else:
         click.echo(sortie_programme.texte(tableau, s), nl=False)
     if s["operations_en_erreur"]:
@@ -674,7 +685,7 @@ def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, 
 
         _avis(v, avis)
         click.echo(f"Avis écrit dans {avis}", err=True)
-    _emettre(json.en_json(json.verdict(v, vue)) if format_ == "json" else texte.verdict(v) + texte.menages(vue), sortie)
+    _emettre(_json(json.verdict(v, vue)) if format_ == "json" else texte.verdict(v) + texte.menages(vue), sortie)
     sys.exit(v.statut_sortie)
 
 
@@ -726,7 +737,7 @@ def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: 
 
         ecrire_comparaison(resultats, xlsx)
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
-    sortie_texte = {"json": lambda: json.en_json(json.comparaison(resultats)), "csv": lambda: csv.comparaison(resultats),
+    sortie_texte = {"json": lambda: _json(json.comparaison(resultats)), "csv": lambda: csv.comparaison(resultats),
                     "texte": lambda: texte.comparaison(resultats)}[format_]()
     _emettre(sortie_texte, sortie)
     if erreurs:
@@ -791,7 +802,7 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
         _exporter(bilan_etude(sc, p), xlsx, supplements=(FeuilleSensibilite(s),),
                   progression=_progression_classeur(format_))
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
-    _emettre(json.en_json(json.sensibilite(s)) if format_ == "json" else texte.sensibilite(s), sortie)
+    _emettre(_json(json.sensibilite(s)) if format_ == "json" else texte.sensibilite(s), sortie)
 
 
 @main.command()
@@ -825,7 +836,7 @@ def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int |
 
         histogramme(r, png)
         click.echo(f"Graphique écrit dans {png}", err=True)
-    _emettre(json.en_json(json.risque(r)) if format_ == "json" else texte.risque(r), sortie)
+    _emettre(_json(json.risque(r)) if format_ == "json" else texte.risque(r), sortie)
 
 
 @main.command()
