@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import re
+import shutil
 import sys
+from pathlib import Path
 
 import click
 
@@ -47,11 +48,58 @@ def traduire_usage(message: str) -> str:
     return f"usage incorrect : {message}"
 
 
+def _nombre_aide(texte: str) -> str:
+    """Un nombre de l'aide de click (« 1000000.0 ») écrit à la française (« 1 000 000 »)."""
+    try:
+        x = float(texte)
+    except ValueError:
+        return texte
+    if x == int(x):
+        return f"{int(x):,}".replace(",", "\u00a0")  # insécable : le nombre ne se coupe pas
+    return f"{x:g}".replace(".", ",")
+
+
+def _extras_en_francais(aide: str) -> str:
+    """Le crochet final que click ajoute à l'aide d'une option (« [default: 1.0; 0<=x<=1000000.0] ») en français."""
+    m = re.search(r"\s*\[([^\[\]]*)\]\s*$", aide)
+    if m is None:
+        return aide
+    parties = []
+    for partie in m.group(1).split("; "):
+        if partie.startswith("default: "):
+            parties.append("défaut : " + _nombre_aide(partie[len("default: "):]))
+        elif partie == "required":
+            parties.append("obligatoire")
+        elif (r := re.fullmatch(r"(-?[\d.]+)(<=?)x(<=?)(-?[\d.e+]+)", partie)) is not None:
+            parties.append(f"de {_nombre_aide(r.group(1))} à {_nombre_aide(r.group(4))}")
+        elif (r := re.fullmatch(r"x>=?(-?[\d.]+)", partie)) is not None:
+            parties.append(f"au moins {_nombre_aide(r.group(1))}")
+        elif (r := re.fullmatch(r"x<=?(-?[\d.]+)", partie)) is not None:
+            parties.append(f"au plus {_nombre_aide(r.group(1))}")
+        else:
+            parties.append(partie)
+    return aide[:m.start()] + "  [" + " ; ".join(parties) + "]"
+
+
+def _options_en_francais(commande, ctx, formatter) -> None:
+    lignes = []
+    for param in commande.get_params(ctx):
+        rv = param.get_help_record(ctx)
+        if rv is not None:
+            lignes.append((rv[0], _extras_en_francais(rv[1])))
+    if lignes:
+        with formatter.section("Options "):
+            formatter.write_dl(lignes)
+
+
 class _Commande(click.Command):
-    """Une commande dont l'aide est en français (« Utilisation : »)."""
+    """Une commande dont l'aide est en français (« Utilisation : », « Options : », défauts et bornes)."""
 
     def format_usage(self, ctx, formatter) -> None:
         formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)), prefix="Utilisation : ")
+
+    def format_options(self, ctx, formatter) -> None:
+        _options_en_francais(self, ctx, formatter)
 
 
 class _Groupe(click.Group):
@@ -65,11 +113,15 @@ class _Groupe(click.Group):
     def collect_usage_pieces(self, ctx) -> list[str]:
         return ["[OPTIONS]", "COMMANDE", "[ARGUMENTS]..."]
 
+    def format_options(self, ctx, formatter) -> None:
+        _options_en_francais(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
     def format_commands(self, ctx, formatter) -> None:
         lignes = [(nom, self.commands[nom].get_short_help_str(limit=formatter.width - 6 - len(nom)))
                   for nom in self.list_commands(ctx)]
         if lignes:
-            with formatter.section("Commandes"):
+            with formatter.section("Commandes "):
                 formatter.write_dl(lignes)
 
     def main(self, *args, **kwargs):
@@ -912,6 +964,62 @@ def optimiser(fichier: str, format_: str, sortie: str | None, objectif: str, fon
                   progression=_progression_classeur(format_))
         click.echo(f"Classeur écrit dans {xlsx}", err=True)
     _emettre(json.en_json(json.optimisation(o)) if format_ == "json" else texte.optimisation(o), sortie)
+
+
+@main.command()
+@_aide
+@click.option("--copier", type=click.Path(file_okay=False, path_type=str), default=None, metavar="DOSSIER",
+              help="Copie les exemples dans ce dossier (créé au besoin ; un fichier déjà présent n'est pas remplacé).")
+@click.argument("noms", nargs=-1, metavar="[NOM]...")
+@_erreurs_en_message
+def exemples(copier: str | None, noms: tuple[str, ...]) -> None:
+    """Les opérations d'exemple livrées avec plai-bilan : la liste, ou leur copie pour partir de l'une d'elles.
+
+    plai-bilan exemples ; plai-bilan exemples --copier mes-operations ; plai-bilan exemples --copier . NOM.
+    """
+    from importlib import resources
+
+    from plai_bilan.erreurs import SortieImpossible
+    from plai_bilan.sortie import ecrire_texte
+
+    dossier = resources.files("plai_bilan.exemples")
+    tous = sorted(f.name[:-5] for f in dossier.iterdir() if f.name.endswith(".toml"))
+    inconnus = [n for n in noms if n.removesuffix(".toml") not in tous]
+    if inconnus:
+        raise SortieImpossible(f"exemple inconnu : {', '.join(inconnus)} ; exemples livrés : {', '.join(tous)}")
+    choisis = [n.removesuffix(".toml") for n in noms] or tous
+
+    def description(nom: str) -> str:
+        """La première phrase du commentaire d'en-tête de l'exemple."""
+        morceaux = []
+        for ligne in (dossier / f"{nom}.toml").read_text(encoding="utf-8").splitlines():
+            if not ligne.startswith("#"):
+                break
+            morceaux.append(ligne.lstrip("# ").strip())
+            if morceaux[-1].endswith("."):
+                break
+        phrase = " ".join(morceaux)
+        return phrase.split(". ")[0].rstrip(".") + "."
+
+    if copier is None:
+        from plai_bilan.sorties import texte
+
+        click.echo(texte.tableau(["Exemple", "Opération"], [[n, description(n)] for n in choisis], "<<"))
+        click.echo(texte.paragraphe("Copiez-les avec plai-bilan exemples --copier DOSSIER, puis : plai-bilan "
+                                    "subvention DOSSIER/NOM.toml"))
+        return
+    cible = Path(copier)
+    try:
+        cible.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SortieImpossible(f"{copier} : dossier impossible à créer ({exc.strerror})") from None
+    for nom in choisis:
+        fichier = cible / f"{nom}.toml"
+        if fichier.exists():
+            _avertir([f"{fichier} existe déjà : non remplacé"])
+            continue
+        ecrire_texte(fichier, (dossier / f"{nom}.toml").read_text(encoding="utf-8"))
+        click.echo(f"Exemple copié dans {fichier}", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -280,9 +280,12 @@ def test_etude_modifiee_dans_libreoffice_relue(tmp_path):
 
 
 def test_exemple_du_paquet_est_celui_des_scenarios():
-    """Le classeur de saisie part de l'exemple livré dans le paquet (installé sans le dossier scenarios/)."""
-    paquet = RACINE / "plai_bilan" / "exemples" / AA.name
-    assert paquet.read_bytes() == AA.read_bytes()
+    """Les exemples livrés dans le paquet (installé sans le dossier scenarios/) sont ceux de scenarios/, octet pour
+    octet, et tous y sont."""
+    paquet = sorted((RACINE / "plai_bilan" / "exemples").glob("*.toml"))
+    assert [p.name for p in paquet] == [p.name for p in SCENARIOS]
+    for p, s in zip(paquet, SCENARIOS):
+        assert p.read_bytes() == s.read_bytes(), p.name
 
 
 def _avec_cles(chemin: Path, operation: dict, logement: dict, menage: dict) -> dict:

@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -138,3 +139,37 @@ def test_une_sortie_ne_remplace_ni_une_entree_ni_une_autre_sortie(tmp_path, args
     assert r.stderr.count("\n") == 1 and "choisissez un autre nom" in r.stderr
     assert s.read_text(encoding="utf-8") == texte
     assert sorted(p.name for p in tmp_path.iterdir()) == avant
+
+
+def test_aide_en_francais_pour_chaque_commande():
+    """Défauts, bornes et titres de l'aide en français ; aucun reste de l'anglais de click."""
+    from plai_bilan.cli import main as groupe
+
+    anglais = ("default:", "<=x", "x<=", "Options:", "Usage:", "Show this message", "required]", "Commands:")
+    for nom in [None, *groupe.commands]:
+        r = CliRunner().invoke(groupe, ([nom] if nom else []) + ["--help"])
+        assert r.exit_code == 0, nom
+        restes = [m for m in anglais if m in r.output]
+        assert not restes, (nom, restes)
+        assert "Options :" in r.output
+    aide = CliRunner().invoke(groupe, ["instruire", "--help"]).output
+    assert "[défaut : 1 ; de 0 à" in aide and "1\u00a0000\u00a0000]" in aide
+
+
+def test_exemples_listes_et_copies_sans_rien_remplacer(tmp_path):
+    from plai_bilan.calcul import subvention_minimale
+    from plai_bilan.scenario import charger_scenario
+
+    r = CliRunner().invoke(main, ["exemples"])
+    assert r.exit_code == 0 and "rs-rennes-30-logements" in r.output and "pf-angers-25-places" in r.output
+    r = CliRunner().invoke(main, ["exemples", "--copier", str(tmp_path / "ops")])
+    assert r.exit_code == 0
+    copies = sorted((tmp_path / "ops").glob("*.toml"))
+    assert len(copies) == len(list(Path(__file__).parent.parent.joinpath("scenarios").glob("*.toml")))
+    assert subvention_minimale(charger_scenario(copies[0])).faisable
+    (tmp_path / "ops" / copies[0].name).write_text("# modifié\n", encoding="utf-8")
+    r = CliRunner().invoke(main, ["exemples", "--copier", str(tmp_path / "ops"), copies[0].stem])
+    assert r.exit_code == 0 and "non remplacé" in r.stderr
+    assert (tmp_path / "ops" / copies[0].name).read_text(encoding="utf-8") == "# modifié\n"
+    r = CliRunner().invoke(main, ["exemples", "inexistant"])
+    assert r.exit_code == 2 and "exemple inconnu : inexistant" in r.stderr
