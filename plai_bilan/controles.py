@@ -297,7 +297,10 @@ def controler(b: Bilan) -> list[Constat]:
             "classique (CCH R.331-25-1) ; déclarez-la (montant_par_logement, nature = \"etat_plai\")"))
 
     if b.resolu and b.cout_contreparties is not None:
-        parts = " ; ".join(f"{k} {'non chiffrable (variante infaisable)' if v is None else euros(v)}"
+        from plai_bilan.catalogue import catalogue
+
+        causes = catalogue().valeurs["cause"]
+        parts = " ; ".join(f"{causes.get(k, k)} {'non chiffrable (variante infaisable)' if v is None else euros(v)}"
                            for k, v in (b.contreparties or {}).items())
         constats.append(Constat(
             "contreparties", "Coût des contreparties sociales et montant justifiable", INFORMATION,

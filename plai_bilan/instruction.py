@@ -201,8 +201,9 @@ def juger(b, indice: int, financeur: str, demande: float, constats: tuple, toler
                   f"({euros(s, 2)}) : l'opération s'équilibre avec moins")
     elif verdict == "excessive":
         raison = (f"la demande ({euros(demande, 2)}) dépasse de {euros(excedent, 2)} le coût des contreparties "
-                  f"sociales ({euros(c, 2)}) ; le reste du besoin de l'opération ({euros(s - j, 2)}) doit venir "
-                  f"{AUTRES_FINANCEURS}, pas de la subvention PLAI adapté")
+                  f"sociales ({euros(c, 2)})" + (f" ; le reste du besoin de l'opération ({euros(s - j, 2)}) doit venir "
+                                                 f"{AUTRES_FINANCEURS}, pas de la subvention PLAI adapté"
+                                                 if s - j > 0.005 else ""))
     elif verdict == "plan_non_equilibre":
         morceaux = []
         if dans:
@@ -218,7 +219,7 @@ def juger(b, indice: int, financeur: str, demande: float, constats: tuple, toler
     motifs: tuple[str, ...] = ()
     if verdict != "justifiee":
         motifs = ((raison,) if verdict != "non_eligible" else ()) + tuple(
-            f"critère {k.code} non conforme : {k.libelle}" for k in non_conformes)
+            f"critère {k.code} non conforme ({k.libelle}) : {k.detail}" for k in non_conformes)
     return Verdict(bilan=b, indice=indice, financeur=financeur, demande=demande, constats_eligibilite=constats,
                    tolerance=tolerance, verdict=verdict, subvention_minimale=s, justifiable=j, ecart=ecart,
                    ecart_pct=None if s is None or s == 0 else ecart / s * 100, borne=borne,

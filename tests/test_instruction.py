@@ -354,3 +354,37 @@ def test_lacunes_de_l_instruction_signalees(tmp_path):
     fnap["montant_par_logement"] = 13980
     with pytest.raises(ScenarioInvalide, match="montant_par_plai_adapte"):
         lire_document(doc, "m.toml")
+
+
+def test_texte_sans_identifiants_ni_statut_de_sortie(tmp_path):
+    """Ce que lit l'instructeur : le critère en français, le financeur sans sa clé, pas de statut de sortie, le
+    fait qui manque dit comme un fait, pas de reste nul."""
+    from conftest import RACINE
+
+    texte = (RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml").read_text(encoding="utf-8")
+    f = tmp_path / "anru.toml"
+    f.write_text(texte.replace("[operation]\n", "[operation]\nanru = true\n", 1)
+                 .replace('montant = "a_calculer"', "montant = 50000", 1), encoding="utf-8")
+    r = lancer("instruire", f)
+    assert r.exit_code == 4
+    sortie = " ".join(r.stdout.split())
+    assert "statut 4" not in sortie and "(subventions[" not in sortie and "tresorerie_cumulee" not in sortie
+    assert "trésorerie cumulée jamais négative" in sortie
+    d = json.loads(lancer("instruire", f, "--format", "json").stdout)
+    assert any(m.startswith("critère anru non conforme") and "déclaré dans un quartier ANRU" in m for m in d["motifs"])
+    # Une demande excessive d'un peu sur le coût des contreparties quand S* = C : aucune phrase sur un reste nul.
+    demande = (RACINE / "scenarios" / "instruction-villeurbanne-demande-justifiee.toml").read_text(encoding="utf-8")
+    g = tmp_path / "excessive.toml"
+    g.write_text(demande.replace("montant = 67988 ", "montant = 67990.77 ", 1), encoding="utf-8")
+    d = json.loads(lancer("instruire", g, "--format", "json").stdout)
+    assert d["verdict"] == "excessive" and d["subvention_minimale"] == pytest.approx(d["subvention_justifiable"])
+    assert "le reste du besoin" not in d["raison"] and "0,00 €" not in d["raison"]
+
+
+def test_comparer_dit_la_nature_en_francais():
+    from conftest import RACINE
+
+    r = lancer("comparer", RACINE / "scenarios" / "programme-grenoble-6-plai-adaptes-aa.toml",
+               RACINE / "scenarios" / "programme-grenoble-6-plai-adaptes-cn.toml")
+    assert "acquisition-amélioration" in r.stdout and "construction neuve" in r.stdout
+    assert "acquisition-amelioration" not in r.stdout

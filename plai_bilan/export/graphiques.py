@@ -132,7 +132,7 @@ def avis(v: Verdict, chemin: str | Path) -> None:
 
     ecrire("Avis d'instruction : subvention PLAI adapté (FNAP)", 14, gras=True)
     ecrire(sc.operation.nom, 11, gras=True)
-    ecrire(f"{sc.operation.nature} ; {b.n_logements} logements{b.repartition_produits} dont {b.n_plai_adapte} PLAI "
+    ecrire(f"{catalogue().valeurs['nature'].get(sc.operation.nature, sc.operation.nature)} ; {b.n_logements} logements{b.repartition_produits} dont {b.n_plai_adapte} PLAI "
            "adaptés ; agrément du "
            f"{sc.operation.date_agrement.strftime('%d/%m/%Y')} ; mise en service {sc.operation.mise_en_service} ; "
            f"critère : {catalogue().valeurs['critere'].get(b.critere, b.critere)}, horizon {b.horizon} ans", 8.5)

@@ -318,8 +318,7 @@ def lignes_besoin(b: Bilan, decimales: int = 0) -> list[list[str]]:
     lignes = [["Besoin de financement de l'opération (S*)", montant(b.subvention_minimale)],
               ["Même opération en PLAI ordinaire (G)", montant(b.subvention_plai_ordinaire)],
               ["Coût des contreparties sociales (C = S* - G)", montant(b.cout_contreparties)]]
-    noms = {"loyers": "loyers plus bas", "gla": "gestion locative adaptée", "accompagnement": "accompagnement (net)",
-            "subventions_plai_adapte": "subventions PLAI adapté d'autres financeurs"}
+    noms = c.valeurs["cause"]
     for cause, valeur in (b.contreparties or {}).items():
         lignes.append([f"  dont {noms.get(cause, c.libelle(cause))}", montant(valeur)])
     lignes += [["Subvention PLAI adapté justifiable (min(S*, C))", montant(b.subvention_justifiable)],
@@ -363,7 +362,7 @@ def diagnostic(b: Bilan) -> list[str]:
 
 def verdict(v: Verdict) -> str:
     b = v.bilan
-    lignes = [["Subvention instruite", f"{v.financeur} (subventions[{v.indice}])"],
+    lignes = [["Subvention instruite", v.financeur],
               ["Montant demandé", euros(v.demande, 2)]] + lignes_besoin(b, 2)
     if b.reference_fnap:
         lignes.append(["Demande / référence FNAP", pct(v.demande / b.reference_fnap * 100, 0)])
@@ -511,7 +510,8 @@ def comparaison(bilans: list[Bilan]) -> str:
     c = catalogue()
     cols = [b.indicateurs() for b in bilans]
     entetes = ["Indicateur"] + [f"({i + 1})" for i in range(len(cols))]
-    lignes = [[c.libelle(k)] + [_valeur(col[k], c[k].unite) for col in cols] for k in c.document("indicateurs")]
+    lignes = [[c.libelle(k)] + [c.valeurs["nature"].get(col[k], col[k]) if k == "nature" else _valeur(col[k], c[k].unite)
+                                for col in cols] for k in c.document("indicateurs")]
     legende = "\n".join(paragraphe(f"({i + 1}) {b.scenario.operation.nom} - {b.scenario.fichier}", "    ")
                         for i, b in enumerate(bilans))
     return legende + "\n\n" + tableau(entetes, lignes) + "\n"
