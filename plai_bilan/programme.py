@@ -4,6 +4,8 @@ fautive est signalée avec son numéro et sa clé, les autres sont résolues (do
 
 from __future__ import annotations
 
+import math
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,7 +183,23 @@ def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> It
             yield ou, exc
 
 
-def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None) -> list[tuple[int, dict | None, str | None]]:
+def _optimise(sc, parametres) -> dict[str, Any]:
+    """Les colonnes de --optimiser : le S* du plan optimisé dans les règles des prêteurs et la subvention évitable."""
+    from plai_bilan.instruction import avec_inconnue
+    from plai_bilan.optimisation import optimiser
+
+    try:
+        sc, i = avec_inconnue(sc)
+        o = optimiser(sc, parametres, inconnue=i)
+    except ErreurPlaiBilan:
+        return {"subvention_optimisee": None, "subvention_evitable": None}
+    fini = math.isfinite(o.subvention_optimisee)
+    return {"subvention_optimisee": o.subvention_optimisee if fini else None,
+            "subvention_evitable": o.economie if fini and math.isfinite(o.subvention_fichier) else None}
+
+
+def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
+                     optimiser: bool = False) -> list[tuple[int, dict | None, str | None]]:
     """Un paquet : (indice, scénario) -> (indice, résultats ou None, erreur ou None). Exécuté sur place ou par
     un travailleur Dask (fonction de module, arguments sérialisables)."""
     from plai_bilan.calcul import resoudre
@@ -196,8 +214,9 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None) -> list[tup
             indices.append(i)
         except ErreurPlaiBilan as exc:
             sortie.append((i, None, str(exc)))
+    scenarios = dict(paquet)
     for i, b in zip(indices, resoudre(entrees, parametres=parametres) if entrees else []):
-        sortie.append((i, resultats(b), None))
+        sortie.append((i, resultats(b) | (_optimise(scenarios[i], parametres) if optimiser else {}), None))
     return sortie
 
 
@@ -220,7 +239,8 @@ EN_COURS_PAR_TRAVAILLEUR = 4  # paquets confiés à la fois à chaque travailleu
 
 
 def resoudre_programme(entree: str | Path, parametres=None, progression=None, client=None,
-                       flux: tuple[int, Iterator[tuple[str, Any]]] | None = None) -> list[Ligne]:
+                       flux: tuple[int, Iterator[tuple[str, Any]]] | None = None,
+                       optimiser: bool = False) -> list[Ligne]:
     """Chaque opération lue, préparée puis résolue, par paquets de :data:`PAQUET` au fil de la lecture : seuls
     les paquets en cours sont en mémoire, puis le résultat de chaque opération (une ligne de tableau). Avec un
     client Dask, les paquets sont résolus par les travailleurs du cluster (mêmes résultats). ``flux`` : celui de
@@ -251,9 +271,9 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
 
     def confier(paquet: list[tuple[int, Any]]) -> None:
         if en_cours is None:
-            ranger(_resoudre_paquet(paquet, parametres))
+            ranger(_resoudre_paquet(paquet, parametres, optimiser))
             return
-        en_cours.add(client.submit(_resoudre_paquet, paquet, parametres=parametres, pure=False))
+        en_cours.add(client.submit(_resoudre_paquet, paquet, parametres=parametres, optimiser=optimiser, pure=False))
         while en_cours.count() >= plafond:
             ranger(next(en_cours).result())
 

@@ -196,3 +196,24 @@ def test_feuille_optimisation_dans_libreoffice(tmp_path):
     nom = wb.defined_names["subvention_minimale"]
     feuille, cellule = next(iter(nom.destinations))
     assert wb[feuille][cellule.replace("$", "")].value == pytest.approx(d["subvention_optimisee"], abs=0.01)
+
+
+def test_lot_ajoute_le_s_etoile_optimise_de_chaque_operation(tmp_path):
+    """lot --optimiser : la colonne égale, opération par opération, ce qu'affiche optimiser sur le fichier."""
+    import csv as module_csv
+
+    tableau = tmp_path / "programme.csv"
+    r = CliRunner().invoke(main, ["lot", str(RACINE / "scenarios"), "--optimiser", "-o", str(tableau)])
+    assert r.exit_code == 0, r.output
+    with open(tableau, encoding="utf-8-sig", newline="") as f:
+        lignes = list(module_csv.reader(f, delimiter=";"))
+    entetes = lignes[0]
+    col_s = entetes.index("Subvention d'équilibre (S*) du plan optimisé (€)")
+    col_e = entetes.index("Subvention évitable dans les règles des prêteurs (plai-bilan optimiser) (€)")
+    col_src = entetes.index("Source (fichier, ou table et ligne)")
+    assert len(lignes) - 1 == len(SCENARIOS)
+    for l in lignes[1:]:
+        d = json.loads(CliRunner().invoke(main, ["optimiser", str(RACINE / "scenarios" / l[col_src]), "--format",
+                                              "json"]).stdout)
+        assert float(l[col_s].replace(",", ".")) == pytest.approx(d["subvention_optimisee"], abs=0.01)
+        assert float(l[col_e].replace(",", ".")) == pytest.approx(d["economie"], abs=0.01)

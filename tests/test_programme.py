@@ -403,9 +403,9 @@ def test_table_lue_au_fil_de_la_resolution(monkeypatch):
 
     resoudre = p._resoudre_paquet
 
-    def resoudre_espion(paquet, parametres=None):
+    def resoudre_espion(paquet, parametres=None, optimiser=False):
         resolus[0] += len(paquet)
-        return resoudre(paquet, parametres)
+        return resoudre(paquet, parametres, optimiser)
 
     monkeypatch.setattr(s, "lire_document", lire_espion)
     monkeypatch.setattr(p, "_resoudre_paquet", resoudre_espion)

@@ -17,6 +17,7 @@ COLONNES = ("nom", "nature", "n_logements", "n_plai_adapte", "prix_de_revient", 
             "subvention_maximale", "annee_critique", "controles_non_conformes", "n_logements_plai", "n_logements_plus",
             "n_logements_pls", "besoin_propre_plai", "besoin_propre_plus", "besoin_propre_pls",
             "justifiable_part_plai")
+COLONNES_OPTIMISATION = ("subvention_optimisee", "subvention_evitable")  # lot --optimiser
 LIBELLES_EN_PLUS = {"source": "Source (fichier, ou table et ligne)", "erreur": "Erreur (opération non résolue)",
                     "justifiable_par_plai_adapte": "Subvention PLAI adapté justifiable par PLAI adapté (€)",
                     "controles_non_conformes": "Contrôles non conformes", "financee_par_le_budget":
@@ -29,12 +30,15 @@ def libelle(cle: str) -> str:
     return catalogue()[cle].libelle_unite
 
 
-def tableau(operations: list[tuple[str, dict, str | None]], repartition: dict[str, tuple[bool, float]] | None
-            ) -> list[dict[str, Any]]:
+def tableau(operations: list[tuple[str, dict, str | None]], repartition: dict[str, tuple[bool, float]] | None,
+            optimiser: bool = False) -> list[dict[str, Any]]:
     """Une ligne par opération, colonnes dans l'ordre (clés du catalogue)."""
     lignes = []
     for source, resultats, erreur in operations:
-        ligne = {"source": source, **{k: resultats.get(k) for k in COLONNES}, "erreur": erreur}
+        ligne = {"source": source, **{k: resultats.get(k) for k in COLONNES}}
+        if optimiser:
+            ligne.update({k: resultats.get(k) for k in COLONNES_OPTIMISATION})
+        ligne["erreur"] = erreur
         if repartition is not None:
             financee, reste = repartition.get(source, (None, None))
             ligne["financee_par_le_budget"] = financee
