@@ -1025,5 +1025,30 @@ def exemples(copier: str | None, noms: tuple[str, ...]) -> None:
         click.echo(f"Exemple copié dans {fichier}", err=True)
 
 
+@main.command()
+@_aide
+@click.option("--hote", default="127.0.0.1", show_default=True, metavar="ADRESSE",
+              help="L'adresse d'écoute : 127.0.0.1 (ce poste seul) par défaut ; 0.0.0.0 ouvre la page au réseau, à "
+                   "dessein.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8765, show_default=True, metavar="PORT",
+              help="Le port d'écoute.")
+@_erreurs_en_message
+def serve(hote: str, port: int) -> None:
+    """La page web et l'API JSON : envoyer un scénario ou un classeur, lire l'équilibre, le verdict et le corridor.
+
+    Extra [web] : pip install -e ".[web]". L'API (POST /api/subvention, /api/simuler, /api/instruire, /api/sieg,
+    /api/lot, champ « fichier ») rend le contrat JSON de la ligne de commande ; docs/web.md.
+    """
+    from plai_bilan.erreurs import SortieImpossible
+
+    try:
+        from plai_bilan.web.app import servir
+    except ImportError:
+        raise SortieImpossible("la page web demande l'extra [web] : pip install -e \".[web]\" (starlette, uvicorn, "
+                               "python-multipart, jinja2)") from None
+    click.echo(f"plai-bilan : page ouverte sur http://{hote}:{port}/ (Ctrl+C pour l'arrêter)", err=True)
+    servir(hote, port)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

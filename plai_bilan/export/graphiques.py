@@ -185,3 +185,28 @@ def avis(v: Verdict, chemin: str | Path) -> None:
         if format_ == "pdf" else meta
     ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format=format_, metadata=metadonnees))
     plt.close(fig)
+
+
+def compte(b, chemin) -> None:
+    """Autofinancement annuel (barres) et trésorerie cumulée (courbe), avec la subvention d'équilibre : le compte de
+    l'opération en une image (page web, PNG). ``chemin`` : un fichier ou un flux binaire."""
+    plt = _figure()
+    c = b.compte.colonnes()
+    annees = c["annee"]
+    fig, ax = plt.subplots(figsize=(9, 4.2), dpi=110)
+    ax.bar(annees, c["autofinancement"], color=[BLEU if x >= 0 else ROUGE for x in c["autofinancement"]],
+           label="Autofinancement de l'année")
+    ax.plot(annees, c["tresorerie"], color=GRIS, linewidth=2, label="Trésorerie cumulée")
+    ax.axhline(0, color="black", linewidth=0.6)
+    ax.yaxis.set_major_formatter(_milliers)
+    ax.set_xlabel("Année d'exploitation")
+    ax.set_ylabel("€")
+    ax.set_title("Compte de l'opération avec la subvention d'équilibre", fontsize=10)
+    ax.legend(loc="best", fontsize=8)
+    ax.grid(axis="y", color="#E0E0E0")
+    fig.tight_layout()
+    if isinstance(chemin, (str, Path)):
+        ecrire_atomique(chemin, lambda tmp: fig.savefig(tmp, format="png", metadata=_metadonnees(b.provenance)))
+    else:
+        fig.savefig(chemin, format="png", metadata=_metadonnees(b.provenance))
+    plt.close(fig)
