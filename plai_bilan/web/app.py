@@ -54,6 +54,13 @@ async def _envoi(request: Request) -> tuple[str, bytes, dict]:
     bouton de téléchargement (champs « contenu » et « nom ») ; et les autres champs du formulaire."""
     taille = int(request.headers.get("content-length") or 0)
     if taille > TAILLE_MAX + 100_000:
+        # Le corps est lu et jeté (jusqu'à dix fois la borne) : le client reçoit la réponse 413 au lieu d'une
+        # connexion coupée pendant son envoi ; rien n'est gardé.
+        lus = 0
+        async for morceau in request.stream():
+            lus += len(morceau)
+            if lus > 10 * TAILLE_MAX:
+                break
         raise EnvoiRefuse(413, f"envoi trop gros ({_milliers(taille)} octets, au plus {_milliers(TAILLE_MAX)})")
     async with request.form(max_files=1, max_fields=20, max_part_size=TAILLE_MAX + 1) as form:
         champs = {k: v for k, v in form.items() if isinstance(v, str)}
@@ -343,18 +350,32 @@ async def modele(request: Request) -> Response:
                                                         'attachment; filename="saisie-plai-bilan.xlsx"'})
 
 
-async def programme(request: Request) -> HTMLResponse:
+async def programme(request: Request) -> Response:
+    """La page d'un programme ; /programme/tableau.xlsx (ou .csv) : son tableau, recalculé depuis l'envoi renvoyé."""
     if request.method == "GET":
         return _page("programme.html", exemples=list(_exemples()))
+    quoi = request.path_params.get("quoi")
     try:
         nom, contenu, champs = await _envoi(request)
         budget = _euros(champs.get("budget"), "budget FNAP")
         with tempfile.TemporaryDirectory(prefix="plai-bilan-") as dossier:
             d = _lot(Path(dossier), nom, contenu, budget)
             tableau = d.pop("_tableau")
+            if quoi in ("tableau.xlsx", "tableau.csv"):
+                from plai_bilan.sorties import programme as sortie_programme
+
+                cible = Path(dossier) / quoi
+                sortie_programme.ecrire(tableau, d["programme"], cible)
+                types = {"tableau.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                         "tableau.csv": "text/csv; charset=utf-8"}
+                return Response(cible.read_bytes(), media_type=types[quoi], headers={
+                    "Content-Disposition": f'attachment; filename="programme-{quoi}"'})
     except EnvoiRefuse as exc:
+        if quoi is not None:
+            return Response(exc.message + "\n", status_code=exc.statut, media_type="text/plain; charset=utf-8")
         return _page("programme.html", statut=exc.statut, exemples=list(_exemples()), erreur=exc.message)
-    return _page("programme.html", exemples=list(_exemples()), s=d["programme"], lignes=tableau, erreurs=d["erreurs"])
+    return _page("programme.html", exemples=list(_exemples()), s=d["programme"], lignes=tableau, erreurs=d["erreurs"],
+                 contenu=base64.b64encode(contenu).decode("ascii"), nom=nom, budget=champs.get("budget") or "")
 
 
 async def api(request: Request) -> JSONResponse:
@@ -390,6 +411,7 @@ def application() -> Starlette:
         Route("/telecharger/{quoi}", telecharger, methods=["POST"]),
         Route("/modele.xlsx", modele),
         Route("/programme", programme, methods=["GET", "POST"]),
+        Route("/programme/{quoi}", programme, methods=["POST"]),
         Route("/api/{commande}", api, methods=["POST"]),
     ])
 
