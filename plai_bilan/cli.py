@@ -618,6 +618,8 @@ def convertir(fichier: str, sortie: str | None) -> None:
 @click.option("--dask", "dask", default=None, metavar="ADRESSE",
               help="Résout les paquets sur un cluster dask.distributed : « local » (ce poste) ou l'adresse du "
                    "planificateur (tcp://hote:8786) ; extra [dask].")
+@click.option("--cles", "cles_techniques", is_flag=True, default=False,
+              help="En-têtes du tableau aux clés du catalogue (pour un analyste) au lieu des libellés courts.")
 @click.option("--optimiser", "optimiser", is_flag=True, default=False,
               help="Ajoute au tableau le S* du plan de financement optimisé et la subvention évitable de chaque "
                    "opération (plai-bilan optimiser ; environ 0,1 à 0,7 s par opération).")
@@ -625,7 +627,7 @@ def convertir(fichier: str, sortie: str | None) -> None:
 @click.argument("entree", type=click.Path(dir_okay=True, path_type=str))
 @_erreurs_en_message
 def lot(entree: str, sortie: str | None, format_: str, budget: float | None, parametres_locaux: str | None,
-        dask: str | None, optimiser: bool) -> None:
+        dask: str | None, optimiser: bool, cles_techniques: bool) -> None:
     """Tout un programme : un dossier de scénarios (.toml, .xlsx) ou une table (.csv, .parquet).
 
     Une table a une ligne par opération : la colonne « modele » (un scénario TOML, relatif à la table) et des
@@ -683,7 +685,7 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
     del lignes
     s = sortie_programme.synthese(tableau, budget)
     if sortie is not None:
-        sortie_programme.ecrire(tableau, s, sortie)
+        sortie_programme.ecrire(tableau, s, sortie, cles_techniques)
         click.echo(f"Tableau écrit dans {sortie}", err=True)
     if format_ == "json":
         click.echo(_json.dumps({"programme": s, "erreurs": [l["erreur"] for l in tableau if l["erreur"]],

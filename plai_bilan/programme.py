@@ -183,6 +183,22 @@ def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> It
             yield ou, exc
 
 
+def est_demande(sc) -> bool:
+    """Un fichier de demande : aucune subvention à calculer, une subvention PLAI adapté (FNAP) chiffrée."""
+    return (not any(s.montant == "a_calculer" for s in sc.subventions)
+            and sum(s.nature == "fnap_plai_adapte" for s in sc.subventions) == 1)
+
+
+def _demande(sc, parametres, optimiser: bool) -> dict[str, Any]:
+    """La ligne d'un fichier de demande : le verdict d'instruire, sa demande, et l'opération dont la demande est
+    l'inconnue (S*, G, C, J comme instruire les calcule)."""
+    from plai_bilan.instruction import instruire
+
+    v = instruire(sc, parametres=parametres)
+    return (resultats(v.bilan) | {"montant_demande": v.demande, "verdict": v.verdict}
+            | (_optimise(sc, parametres) if optimiser else {}))
+
+
 def _optimise(sc, parametres) -> dict[str, Any]:
     """Les colonnes de --optimiser : le S* du plan optimisé dans les règles des prêteurs et la subvention évitable."""
     from plai_bilan.instruction import avec_inconnue
@@ -210,6 +226,9 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
     sortie, entrees, indices = [], [], []
     for i, sc in paquet:
         try:
+            if est_demande(sc):  # la subvention PLAI adapté chiffrée : instruite, pas résolue
+                sortie.append((i, _demande(sc, parametres, optimiser), None))
+                continue
             entrees.append(preparer(sc, parametres))
             indices.append(i)
         except ErreurPlaiBilan as exc:
@@ -322,6 +341,8 @@ def resultats(b) -> dict[str, Any]:
         **{f"besoin_propre_{p.lower()}": next((c.besoin_propre for c in b.produits if c.produit == p
                                                and c.besoin_propre_faisable), None) for p in ("PLAI", "PLUS", "PLS")},
         "justifiable_part_plai": None if b.lecture_part_plai is None else b.lecture_part_plai["subvention_justifiable"],
+        "motif": None if b.motif is None else catalogue().valeurs["motif"].get(b.motif, b.motif),
+        "montant_demande": None, "verdict": None,
     }
 
 
@@ -331,13 +352,20 @@ def allouer_budget(lignes: list[Ligne], budget: float) -> list[tuple[Ligne, bool
     justifiable tant que le budget restant le couvre, sinon passée (aucun financement partiel).
 
     Renvoie (ligne, financée, budget restant après elle) dans l'ordre du classement."""
-    candidates = [l for l in lignes if l.erreur is None and l.resultats.get("justifiable_par_plai_adapte")]
-    candidates.sort(key=lambda l: l.resultats["justifiable_par_plai_adapte"])
+    def montant(l: Ligne) -> float:
+        """Une demande : son montant ; une opération à résoudre : son montant justifiable."""
+        d = l.resultats.get("montant_demande")
+        return l.resultats["subvention_justifiable"] if d is None else d
+
+    candidates = [l for l in lignes if l.erreur is None and l.resultats.get("n_plai_adapte")
+                  and (l.resultats.get("justifiable_par_plai_adapte") or l.resultats.get("montant_demande"))]
+    candidates.sort(key=lambda l: montant(l) / l.resultats["n_plai_adapte"])
     reste = budget
     sortie = []
     for l in candidates:
-        j = l.resultats["subvention_justifiable"]
-        financee = j <= reste + 1e-6
+        j = montant(l)
+        # Une demande que l'instruction ne juge pas justifiée n'est pas financée (le verdict dit pourquoi).
+        financee = j <= reste + 1e-6 and l.resultats.get("verdict") in (None, "justifiee")
         if financee:
             reste -= j
         sortie.append((l, financee, reste))

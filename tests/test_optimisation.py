@@ -208,9 +208,9 @@ def test_lot_ajoute_le_s_etoile_optimise_de_chaque_operation(tmp_path):
     with open(tableau, encoding="utf-8-sig", newline="") as f:
         lignes = list(module_csv.reader(f, delimiter=";"))
     entetes = lignes[0]
-    col_s = entetes.index("Subvention d'équilibre (S*) du plan optimisé (€)")
-    col_e = entetes.index("Subvention évitable dans les règles des prêteurs (plai-bilan optimiser) (€)")
-    col_src = entetes.index("Source (fichier, ou table et ligne)")
+    col_s = entetes.index("S* du plan optimisé (€)")
+    col_e = entetes.index("Subvention évitable (€)")
+    col_src = entetes.index("Source")
     assert len(lignes) - 1 == len(SCENARIOS)
     for l in lignes[1:]:
         d = json.loads(CliRunner().invoke(main, ["optimiser", str(RACINE / "scenarios" / l[col_src]), "--format",

@@ -111,7 +111,7 @@ def test_ligne_fautive_signalee_les_autres_resolues(tmp_path):
     assert "programme.csv, ligne 3 : clé « prix_de_revient.travaux » : un nombre est attendu, pas un texte" in r.stdout
     assert "6 opérations, 5 résolues, 1 en erreur" in r.stdout
     lignes = sortie.read_text(encoding="utf-8-sig").splitlines()
-    assert lignes[0].startswith("Source (fichier, ou table et ligne);Nom;")
+    assert lignes[0].startswith("Source;Nom;")  # en-têtes courts ; leurs définitions dans la légende
     assert len(lignes) == 7 and lignes[2].endswith("un nombre est attendu, pas un texte")
 
 
@@ -148,8 +148,14 @@ def test_sorties_classeur_et_parquet(tmp_path):
     r = lancer("lot", EXEMPLE, "-o", tmp_path / "p.xlsx", "--budget-fnap", "250000")
     assert r.exit_code == 0, r.output
     wb = openpyxl.load_workbook(tmp_path / "p.xlsx")
-    assert wb.sheetnames == ["Programme", "Opérations", "Distribution"]
+    assert wb.sheetnames == ["Programme", "Opérations", "Légende", "Distribution"]
     assert wb["Programme"]._charts and wb["Opérations"].max_row == 7
+    # La légende : chaque en-tête court de la feuille Opérations, sa définition et sa clé.
+    entetes = [c.value for c in wb["Opérations"][1]]
+    legende = [[c.value for c in ligne] for ligne in wb["Légende"].iter_rows(min_row=2)]
+    assert [l[0] for l in legende] == entetes and all(len(h) <= 45 for h in entetes)
+    assert ["S* : subvention d'équilibre (€)", "subvention_minimale"] == [legende[7][0], legende[7][2]]
+    assert legende[7][1].startswith("Subvention d'équilibre")
     pytest.importorskip("pyarrow")
     import pandas as pd
 
@@ -440,3 +446,39 @@ def test_cellules_typees_par_leur_cle_au_catalogue(tmp_path):
     assert [sc.operation.nom for _, sc in sources] == ["non", "2024"]
     assert [sc.prix_de_revient.travaux for _, sc in sources] == [420000.0, 420000.0]
     assert [sc.operation.rls for _, sc in sources] == [False, False]
+
+
+def test_lot_instruit_un_fichier_de_demande_et_finance_le_montant_demande(tmp_path):
+    """Un fichier qui chiffre sa demande au FNAP est instruit (verdict et demande dans sa ligne) ; le budget
+    finance le montant demandé d'une demande justifiée, jamais une demande excessive."""
+    import csv as module_csv
+
+    demande = RACINE / "scenarios" / "instruction-villeurbanne-demande-justifiee.toml"
+    (tmp_path / "justifiee.toml").write_bytes(demande.read_bytes())
+    (tmp_path / "excessive.toml").write_text(demande.read_text(encoding="utf-8").replace(
+        "montant = 67988 ", "montant = 90000 ", 1), encoding="utf-8")
+    r = lancer("lot", tmp_path, "--budget-fnap", "1000000", "-o", tmp_path / "p.csv", "--cles")
+    assert r.exit_code == 0, r.output
+    with open(tmp_path / "p.csv", encoding="utf-8-sig", newline="") as f:
+        lignes = {l["source"]: l for l in module_csv.DictReader(f, delimiter=";")}
+    assert lignes["justifiee.toml"]["montant_demande"] == "67988,00"
+    assert lignes["justifiee.toml"]["verdict"] == "demande justifiée"
+    assert lignes["excessive.toml"]["verdict"] == "demande excessive"
+    assert lignes["justifiee.toml"]["financee_par_le_budget"] == "oui"
+    assert lignes["excessive.toml"]["financee_par_le_budget"] == "non"
+    # Le budget engagé est la demande financée, pas le 0,40 € d'une demande résolue comme une opération.
+    assert lignes["justifiee.toml"]["budget_restant"] == "932012,00"
+    assert "Demandes instruites" in r.stdout and "demande non justifiée" in " ".join(r.stdout.split())
+
+
+def test_une_operation_infaisable_porte_son_motif(tmp_path):
+    texte = (RACINE / "scenarios" / "cn-montreuil-12-plai-dont-4-adaptes.toml").read_text(encoding="utf-8")
+    (tmp_path / "m900.toml").write_text(texte.replace("montant = 500000 ", "montant = 900000 "), encoding="utf-8")
+    r = lancer("lot", tmp_path, "-o", tmp_path / "p.csv", "--cles")
+    assert r.exit_code == 0
+    import csv as module_csv
+
+    with open(tmp_path / "p.csv", encoding="utf-8-sig", newline="") as f:
+        ligne = next(module_csv.DictReader(f, delimiter=";"))
+    assert ligne["faisable"] == "non" and ligne["motif"] in __import__("plai_bilan.catalogue").catalogue.catalogue().valeurs["motif"].values()
+    assert f"({ligne['motif']})" in " ".join(r.stdout.split())

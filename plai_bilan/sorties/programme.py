@@ -16,7 +16,7 @@ COLONNES = ("nom", "nature", "n_logements", "n_plai_adapte", "prix_de_revient", 
             "subvention_justifiable", "justifiable_par_plai_adapte", "besoin_hors_contreparties",
             "subvention_maximale", "annee_critique", "controles_non_conformes", "n_logements_plai", "n_logements_plus",
             "n_logements_pls", "besoin_propre_plai", "besoin_propre_plus", "besoin_propre_pls",
-            "justifiable_part_plai")
+            "justifiable_part_plai", "motif", "montant_demande", "verdict")
 COLONNES_OPTIMISATION = ("subvention_optimisee", "subvention_evitable")  # lot --optimiser
 LIBELLES_EN_PLUS = {"source": "Source (fichier, ou table et ligne)", "erreur": "Erreur (opération non résolue)",
                     "justifiable_par_plai_adapte": "Subvention PLAI adapté justifiable par PLAI adapté (€)",
@@ -25,9 +25,39 @@ LIBELLES_EN_PLUS = {"source": "Source (fichier, ou table et ligne)", "erreur": "
 
 
 def libelle(cle: str) -> str:
+    """La définition d'une colonne (la légende du tableau)."""
     if cle in LIBELLES_EN_PLUS:
         return LIBELLES_EN_PLUS[cle]
     return catalogue()[cle].libelle_unite
+
+
+COURTS = {"verdict": "Verdict d'instruction", "motif": "Motif d'infaisabilité", "source": "Source",
+          "erreur": "Erreur", "justifiable_par_plai_adapte": "J par PLAI adapté (€)",
+          "controles_non_conformes": "Contrôles non conformes", "financee_par_le_budget": "Financée (budget)",
+          "budget_restant": "Budget restant (€)", "subvention_minimale": "S* : subvention d'équilibre (€)",
+          "subvention_plai_ordinaire": "G : en PLAI ordinaire (€)", "cout_contreparties": "C : contreparties (€)",
+          "subvention_justifiable": "J : justifiable (€)", "besoin_hors_contreparties": "Hors contreparties (€)",
+          "justifiable_part_plai": "J de la part PLAI (€)", "subvention_maximale": "Maximum SIEG (€)",
+          "faisable": "Équilibrable", "subvention_optimisee": "S* du plan optimisé (€)",
+          "subvention_evitable": "Subvention évitable (€)", "besoin_propre_plai": "Besoin propre PLAI (€)",
+          "besoin_propre_plus": "Besoin propre PLUS (€)", "besoin_propre_pls": "Besoin propre PLS (€)",
+          "montant_demande": "Montant demandé (€)"}
+
+
+def entete(cle: str, cles_techniques: bool = False) -> str:
+    """L'en-tête court d'une colonne (sa définition est dans la légende) ; la clé du catalogue pour un analyste."""
+    if cles_techniques:
+        return cle
+    if cle in COURTS:
+        return COURTS[cle]
+    g = catalogue()[cle]
+    court = g.court if len(g.court) <= 40 else g.libelle.split(" : ")[0].split(" (")[0][:40]
+    return court + (f" ({g.unite})" if g.unite in ("€", "€/m2", "m2") else "")
+
+
+def legende(cles: list[str]) -> list[tuple[str, str, str]]:
+    """(en-tête court, définition, clé) de chaque colonne du tableau."""
+    return [(entete(c), libelle(c), c) for c in cles]
 
 
 def tableau(operations: list[tuple[str, dict, str | None]], repartition: dict[str, tuple[bool, float]] | None,
@@ -36,6 +66,10 @@ def tableau(operations: list[tuple[str, dict, str | None]], repartition: dict[st
     lignes = []
     for source, resultats, erreur in operations:
         ligne = {"source": source, **{k: resultats.get(k) for k in COLONNES}}
+        if ligne.get("verdict"):  # le verdict d'instruire d'une demande, en français dans le tableau
+            from plai_bilan.etudes import VERDICTS
+
+            ligne["verdict"] = VERDICTS[ligne["verdict"]][1]
         if optimiser:
             ligne.update({k: resultats.get(k) for k in COLONNES_OPTIMISATION})
         ligne["erreur"] = erreur
@@ -75,7 +109,8 @@ def synthese(lignes: list[dict[str, Any]], budget: float | None) -> dict[str, An
         financees = [l for l in lignes if l.get("financee_par_le_budget")]
         s["operations_financees"] = len(financees)
         s["plai_adaptes_finances"] = sum(l["n_plai_adapte"] for l in financees)
-        s["budget_engage"] = sum(l["subvention_justifiable"] for l in financees)
+        s["budget_engage"] = sum(l["subvention_justifiable"] if l.get("montant_demande") is None
+                                 else l["montant_demande"] for l in financees)
     return s
 
 
@@ -105,13 +140,24 @@ def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
 
     infaisables = [l for l in lignes if not l["erreur"] and l.get("faisable") is False]
     if infaisables:
-        m.append(f"Infaisables (aucune subvention n'équilibre l'opération ; détail : plai-bilan subvention) : "
-                 f"{noms(infaisables)}")
+        m.append("Infaisables (aucune subvention n'équilibre l'opération ; détail : plai-bilan subvention) : "
+                 + ", ".join(f"{l.get('nom')} ({l['motif']})" if l.get("motif") else str(l.get("nom"))
+                             for l in infaisables[:NOMS_AU_PLUS])
+                 + (f" et {len(infaisables) - NOMS_AU_PLUS} autres" if len(infaisables) > NOMS_AU_PLUS else ""))
+    demandes = [l for l in lignes if not l["erreur"] and l.get("montant_demande") is not None]
+    if demandes:
+        m.append("Demandes instruites (la subvention PLAI adapté chiffrée dans le fichier) : " + ", ".join(
+            f"{l.get('nom')} : {euros(l['montant_demande'])}, {l['verdict']}" for l in demandes[:NOMS_AU_PLUS])
+                 + (f" et {len(demandes) - NOMS_AU_PLUS} autres" if len(demandes) > NOMS_AU_PLUS else ""))
     if s["budget_fnap"] is not None:
         financees = [l for l in lignes if l.get("financee_par_le_budget")]
         passees = [l for l in lignes if not l["erreur"] and l.get("faisable") and not l.get("financee_par_le_budget")]
         if financees:
             m.append(f"Financées par le budget : {noms(financees)}")
+        refusees = [l for l in passees if l.get("montant_demande") is not None and l.get("verdict") != "demande justifiée"]
+        passees = [l for l in passees if l not in refusees]
+        if refusees:
+            m.append(f"Non financées (demande non justifiée par l'instruction) : {noms(refusees)}")
         if passees:
             m.append(f"Non financées (budget épuisé à leur rang) : {noms(passees)}")
     from plai_bilan.sorties.texte import paragraphe
@@ -125,7 +171,7 @@ def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
     return "\n".join(m) + "\n"
 
 
-def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path) -> None:
+def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path, cles_techniques: bool = False) -> None:
     """Le tableau du programme, selon l'extension : .csv (« ; », virgule décimale, BOM), .parquet, .xlsx (avec la
     vue du programme, un histogramme et la répartition du budget) ; écriture atomique."""
     from plai_bilan.sortie import ecrire_atomique
@@ -148,7 +194,7 @@ def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path) 
 
         def ecrire_csv(tmp: str) -> None:  # ligne à ligne : un programme de millions de lignes reste léger
             with open(tmp, "w", encoding="utf-8", newline="") as f:
-                f.write("\ufeff" + ";".join(libelle(c) for c in cles) + "\r\n")
+                f.write("\ufeff" + ";".join(neutraliser(entete(c, cles_techniques)) for c in cles) + "\r\n")
                 for l in lignes:
                     f.write(";".join(cellule(l[c]).replace(";", ",") for c in cles) + "\r\n")
 
@@ -159,13 +205,13 @@ def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path) 
         df = pd.DataFrame(lignes)
         ecrire_atomique(chemin, lambda tmp: df.to_parquet(tmp, index=False))
     else:
-        ecrire_atomique(chemin, lambda tmp: _classeur(lignes, s, tmp))
+        ecrire_atomique(chemin, lambda tmp: _classeur(lignes, s, tmp, cles_techniques))
 
 
 LIGNES_MAX_CLASSEUR = 1_048_576 - 1  # une feuille de classeur, sous son en-tête
 
 
-def _classeur(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str) -> None:
+def _classeur(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str, cles_techniques: bool = False) -> None:
     from plai_bilan.export.classeur import Classeur, ecrire as ecrire_cellule
 
     cl = Classeur(chemin)
@@ -198,7 +244,7 @@ def _classeur(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str) -> N
     t = cl.wb.add_worksheet("Opérations")
     cles = list(lignes[0]) if lignes else []
     for j, c in enumerate(cles):
-        t.write_string(0, j, libelle(c), f(entete=True))
+        t.write_string(0, j, entete(c, cles_techniques), f(entete=True))
     t.set_row(0, 45)
     t.set_column(0, 1, 30)
     t.set_column(2, len(cles), 15)
@@ -213,6 +259,13 @@ def _classeur(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str) -> N
             ecrire_cellule(t, i, j, v, f(fmt))
     t.freeze_panes(1, 1)
     t.autofilter(0, 0, max(len(lignes), 1), max(len(cles) - 1, 0))
+    lg = cl.wb.add_worksheet("Légende")
+    lg.write_row(0, 0, ["Colonne", "Définition", "Clé"], f(entete=True))
+    lg.set_column(0, 0, 36)
+    lg.set_column(1, 1, 100)
+    lg.set_column(2, 2, 34)
+    for i, (court, definition, cle) in enumerate(legende(cles), start=1):
+        lg.write_row(i, 0, [court, definition, cle])
     # Histogramme de la subvention d'équilibre par logement (10 classes).
     valeurs = [l["subvention_minimale_par_logement"] for l in lignes
                if l["erreur"] is None and l["faisable"] and l["subvention_minimale_par_logement"] is not None]
