@@ -707,10 +707,17 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
                    "contreparties).")
 @click.option("--avis", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="FICHIER",
               help="Écrit aussi l'avis d'instruction imprimable d'une page (.pdf ou .png).")
+@click.option("--service", default=None, metavar="TEXTE", help="Avis : le service instructeur (par exemple « DDT du "
+              "Rhône, service habitat ») ; sans lui, une ligne à remplir.")
+@click.option("--instructeur", default=None, metavar="NOM", help="Avis : le nom de l'instructeur ; sans lui, une ligne "
+              "à remplir.")
+@click.option("--date-avis", "date_avis", type=click.DateTime(formats=["%Y-%m-%d", "%d/%m/%Y"]), default=None,
+              metavar="DATE", help="Avis : la date de l'avis (AAAA-MM-JJ ou JJ/MM/AAAA) ; sans elle, une ligne à remplir.")
 @_commande_sur_scenario
 def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, financeur: str | None,
               tolerance: float, avis: str | None, parametres_locaux: str | None, menages: bool,
-              ressources: tuple[float, ...], seuil: float | None) -> None:
+              ressources: tuple[float, ...], seuil: float | None, service: str | None, instructeur: str | None,
+              date_avis) -> None:
     """Verdict d'instruction de la subvention PLAI adapté demandée.
 
     La subvention instruite devient l'inconnue : la commande calcule le besoin de financement de l'opération
@@ -740,7 +747,7 @@ def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, 
     if avis:
         from plai_bilan.export.graphiques import avis as _avis
 
-        _avis(v, avis)
+        _avis(v, avis, service=service, instructeur=instructeur, jour=date_avis.date() if date_avis else None)
         click.echo(f"Avis écrit dans {avis}", err=True)
     _emettre(_json(json.verdict(v, vue)) if format_ == "json" else texte.verdict(v) + texte.menages(vue), sortie)
     sys.exit(v.statut_sortie)

@@ -388,3 +388,28 @@ def test_comparer_dit_la_nature_en_francais():
                RACINE / "scenarios" / "programme-grenoble-6-plai-adaptes-cn.toml")
     assert "acquisition-amélioration" in r.stdout and "construction neuve" in r.stdout
     assert "acquisition-amelioration" not in r.stdout
+
+
+def test_avis_porte_le_service_l_instructeur_la_date_et_la_signature(tmp_path):
+    import shutil
+    import subprocess
+
+    from conftest import RACINE
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) absent")
+    demande = RACINE / "scenarios" / "instruction-villeurbanne-demande-justifiee.toml"
+    avis = tmp_path / "avis.pdf"
+    r = lancer("instruire", demande, "--avis", avis, "--service", "DDT du Rhône, service habitat", "--instructeur",
+               "Claire Martin", "--date-avis", "02/12/2026")
+    assert r.exit_code == 0
+    texte = subprocess.run(["pdftotext", "-layout", str(avis), "-"], capture_output=True, text=True,
+                           check=True).stdout
+    for attendu in ("Service instructeur : DDT du Rhône, service habitat", "Instruit par : Claire Martin",
+                    "Le : 02/12/2026", "Signature :", "VERDICT : DEMANDE JUSTIFIÉE", "de subvention évitable"):
+        assert attendu in texte, attendu
+    # Sans eux, des lignes à remplir à la main.
+    assert lancer("instruire", demande, "--avis", tmp_path / "vierge.pdf").exit_code == 0
+    vierge = subprocess.run(["pdftotext", "-layout", str(tmp_path / "vierge.pdf"), "-"], capture_output=True,
+                            text=True, check=True).stdout
+    assert "Service instructeur : ....." in vierge and "Instruit par : ....." in vierge

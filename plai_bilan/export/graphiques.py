@@ -109,9 +109,11 @@ def histogramme(r: Risque, chemin: str | Path) -> None:
     plt.close(fig)
 
 
-def avis(v: Verdict, chemin: str | Path) -> None:
+def avis(v: Verdict, chemin: str | Path, service: str | None = None, instructeur: str | None = None,
+         jour=None) -> None:
     """L'avis d'instruction sur une page A4 (PDF ou PNG selon l'extension) : l'opération, la demande, S*, G, C et
-    le montant justifiable, le verdict et sa raison, les critères d'éligibilité ; prêt à joindre au dossier."""
+    le montant justifiable, le verdict et sa raison, les critères d'éligibilité, puis le service instructeur,
+    l'instructeur, la date et la place de la signature (à remplir à la main quand ils ne sont pas donnés)."""
     import textwrap
 
     plt = _figure()
@@ -145,8 +147,7 @@ def avis(v: Verdict, chemin: str | Path) -> None:
               ("Besoin de financement de l'opération (S*)", montant(v.subvention_minimale)),
               ("Même opération en PLAI ordinaire (G)", montant(b.subvention_plai_ordinaire)),
               ("Coût des contreparties sociales (C = S* - G)", montant(b.cout_contreparties))]
-    noms = {"loyers": "loyers plus bas", "gla": "gestion locative adaptée", "accompagnement": "accompagnement (net)",
-            "subventions_plai_adapte": "subventions PLAI adapté d'autres financeurs"}
+    noms = catalogue().valeurs["cause"]
     lignes += [(f"    dont {noms[k]}", montant(x)) for k, x in (b.contreparties or {}).items()]
     lignes += [("Subvention PLAI adapté justifiable, min(S*, C)", montant(v.justifiable)),
                ("Besoin hors contreparties (autres financeurs)", montant(b.besoin_hors_contreparties)),
@@ -168,14 +169,27 @@ def avis(v: Verdict, chemin: str | Path) -> None:
                f"{montant(lp['subvention_plai_ordinaire'])}, C {montant(lp['cout_contreparties'])}, justifiable "
                f"{montant(lp['subvention_justifiable'])}. Lecture retenue : {LECTURE_MIXTE}.", 8, couleur=GRIS,
                largeur=115)
+    montage = [c for c in b.controles if c.code == "montage"]
+    if montage:  # le montage financier est-il optimisé ? (information de l'instructeur)
+        ecrire(f"Montage financier : {montage[0].detail}.", 8, couleur=GRIS, largeur=115)
     y[0] -= 0.01
     ecrire("Critères d'éligibilité et contrôles", 10.5, gras=True)
     for c in b.controles:
         ecrire(f"[{c.statut}] {c.code} : {c.libelle}", 8, gras=c.statut == "non conforme", largeur=115)
         ecrire(c.detail, 7.5, couleur=GRIS, largeur=125, retrait=0.1)
-        if y[0] < 0.06:
+        if y[0] < 0.215:  # la place du bloc de signature
             ecrire("(suite des contrôles dans le classeur d'étude)", 7.5, couleur=GRIS)
             break
+    # Bloc de signature : service, instructeur, date ; la signature à la main.
+    a_remplir = "." * 40
+    bas = 0.165
+    fig.text(0.07, bas, f"Service instructeur : {service or a_remplir}", fontsize=9.5, va="top")
+    fig.text(0.07, bas - 0.022, f"Instruit par : {instructeur or a_remplir}", fontsize=9.5, va="top")
+    fig.text(0.07, bas - 0.044, f"Le : {jour.strftime('%d/%m/%Y') if jour else a_remplir[:14]}", fontsize=9.5,
+             va="top")
+    fig.text(0.58, bas, "Signature :", fontsize=9.5, va="top")
+    fig.add_artist(plt.Rectangle((0.58, bas - 0.115), 0.35, 0.09, fill=False, edgecolor=GRIS, linewidth=0.8,
+                                 transform=fig.transFigure))
     p = b.provenance
     fig.text(0.07, 0.025, f"plai-bilan {p.version} ; scénario {p.fichier} (SHA-256 {p.sha256[:16]}...) ; "
              f"{p.baremes_connus()}", fontsize=6.5, color=GRIS, wrap=True)
