@@ -256,7 +256,7 @@ def exiger_pret_equilibre(scenario: Scenario) -> None:
     """Erreur claire quand aucun prêt ne vaut « solde » : la subvention n'a rien à remplacer."""
     if not any(p.est_solde for p in scenario.prets):
         raise ScenarioInvalide(scenario.fichier, "prets",
-                               "le calcul de la subvention minimale exige un prêt d'équilibre (montant = \"solde\")")
+                               "le calcul de la subvention d'équilibre exige un prêt d'équilibre (montant = \"solde\")")
 
 
 def besoins(entrees: list[Entrees]) -> Subventions:

@@ -346,7 +346,7 @@ def main(ctx: click.Context) -> None:
     """Équilibre financier des opérations PLAI et PLAI adapté.
 
     Projette le compte d'exploitation d'une opération décrite par un scénario TOML, calcule exactement la
-    subvention minimale qui l'équilibre et contrôle les critères du FNAP.
+    subvention d'équilibre qui l'équilibre et contrôle les critères du FNAP.
     """
     if ctx.invoked_subcommand is None:  # sans commande : l'aide, sans erreur
         click.echo(ctx.get_help())
@@ -443,7 +443,7 @@ def _verifier_xlsx(chemin: str | None, option: str) -> None:
 def subvention(fichier: str, format_: str, sortie: str | None, xlsx: str | None,
                parametres_locaux: str | None, menages: bool, ressources: tuple[float, ...],
                seuil: float | None) -> None:
-    """Subvention minimale qui équilibre l'opération selon son critère.
+    """Subvention d'équilibre qui équilibre l'opération selon son critère.
 
     Donne le montant total, par logement et par logement PLAI adapté, l'année critique, le loyer d'équilibre,
     le coût des contreparties sociales face à la référence FNAP, la trésorerie la plus basse et les contrôles.
@@ -476,7 +476,7 @@ def sieg(fichier: str, format_: str, sortie: str | None, xlsx: str | None, param
     Coût brut, recettes et coût net de l'opération, chaque compensation valorisée (subventions, avantage de taux
     des prêts, TVA réduite, exonération de TFPB, financement de l'accompagnement, décote foncière, garanties), le
     bénéfice raisonnable, la marge et le verdict (Décision 2012/21/UE, art. 5 et 6) ; le corridor : la subvention
-    minimale (équilibre) et la subvention maximale sans surcompensation, chacune avec ce qui la fixe. Méthode :
+    d'équilibre et la subvention maximale sans surcompensation, chacune avec ce qui la fixe. Méthode :
     docs/sieg.md. Statut 0 sans surcompensation, 1 sinon.
     """
     from plai_bilan.calcul import bilan_etude
@@ -511,7 +511,7 @@ def exporter(fichier: str, sortie: str | None, parametres_locaux: str | None) ->
 
     Feuilles Synthèse, Hypothèses (cellules jaunes modifiables), Loyers, Prix de revient et financement,
     Emprunts, Exploitation, Équilibre et Paramètres. Modifier une hypothèse dans Excel ou LibreOffice recalcule
-    le compte, la subvention minimale et le loyer d'équilibre.
+    le compte, la subvention d'équilibre et le loyer d'équilibre.
     """
     from pathlib import Path
 
@@ -765,10 +765,10 @@ def instruire(fichier: str, format_: str, sortie: str | None, xlsx: str | None, 
 @_erreurs_en_message
 def comparer(fichiers: tuple[str, ...], format_: str, sortie: str | None, xlsx: str | None,
              parametres_locaux: str | None) -> None:
-    """Opérations côte à côte : coûts, subvention minimale, loyers, trésorerie, VAN.
+    """Opérations côte à côte : coûts, subvention d'équilibre, loyers, trésorerie, VAN.
 
-    Prix de revient par logement et par m² SU, subvention minimale au total, par logement et par m² SU, loyers,
-    autofinancement de l'année 1, trésorerie la plus basse, VAN et année critique, la subvention minimale de
+    Prix de revient par logement et par m² SU, subvention d'équilibre au total, par logement et par m² SU, loyers,
+    autofinancement de l'année 1, trésorerie la plus basse, VAN et année critique, la subvention d'équilibre de
     chaque opération appliquée. --xlsx écrit un classeur de comparaison avec un graphique.
     """
     from plai_bilan.comparaison import comparer as _comparer
@@ -832,7 +832,7 @@ def _option_png(f):
 @_commande_sur_scenario
 def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None, png: str | None,
                 parametres_locaux: str | None) -> None:
-    """Sensibilité de la subvention minimale aux hypothèses clés, valeurs de bascule et de rupture.
+    """Sensibilité de la subvention d'équilibre aux hypothèses clés, valeurs de bascule et de rupture.
 
     Livret A +/- 1 point, prix de revient et travaux +/- 10 %, vacance et impayés +/- 2 points, indexations des
     loyers et des charges +/- 0,5 point, coût de la GLA +/- 20 %, exonération de TFPB +/- 5 ans. La bascule est la
@@ -878,7 +878,7 @@ def sensibilite(fichier: str, format_: str, sortie: str | None, xlsx: str | None
 @_commande_sur_scenario
 def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int | None, png: str | None,
            parametres_locaux: str | None) -> None:
-    """Risque de taux : la subvention minimale sous d'autres trajectoires du livret A.
+    """Risque de taux : la subvention d'équilibre sous d'autres trajectoires du livret A.
 
     Trajectoires de résistance (rejeu de 2021-2023, +1 et +2 points, hausse lente) et distribution sur N
     trajectoires d'un modèle aléatoire à retour vers la moyenne (P50, P90, P99, subvention qui équilibre 90 % des

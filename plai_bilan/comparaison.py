@@ -1,4 +1,4 @@
-"""Comparaison d'opérations côte à côte : coûts, subvention minimale, loyers, autofinancement, trésorerie, VAN.
+"""Comparaison d'opérations côte à côte : coûts, subvention d'équilibre, loyers, autofinancement, trésorerie, VAN.
 
 Toutes les opérations sont résolues en un seul lot ; les indicateurs sont ceux de ``Bilan.indicateurs()``. Les grandeurs « avec subvention » appliquent la subvention
 minimale de chaque opération (0 si elle est infaisable).

@@ -1,4 +1,4 @@
-"""Risque de taux : la subvention minimale sous d'autres trajectoires du livret A, vectorisée sur les trajectoires.
+"""Risque de taux : la subvention d'équilibre sous d'autres trajectoires du livret A, vectorisée sur les trajectoires.
 
 Trajectoires nommées (rejeu historique, décalages, hausse lente) et modèle aléatoire à retour vers la moyenne,
 décrits dans ``hypotheses/livret_a_risque.toml``. Une trajectoire est un tableau (H,) de taux décimaux ; N

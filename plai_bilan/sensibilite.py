@@ -1,8 +1,8 @@
-"""Sensibilité de la subvention minimale aux hypothèses clés, valeurs de bascule et de rupture de chacune.
+"""Sensibilité de la subvention d'équilibre aux hypothèses clés, valeurs de bascule et de rupture de chacune.
 
 Chaque hypothèse est déplacée vers le bas et vers le haut (écarts de ``HYPOTHESES``) ; toutes les variantes sont
 résolues en un seul lot. Les autres hypothèses restant inchangées, la valeur de **bascule** est celle à laquelle
-la subvention minimale devient nulle (l'opération s'équilibre sans elle) ; la valeur de **rupture** est la
+la subvention d'équilibre devient nulle (l'opération s'équilibre sans elle) ; la valeur de **rupture** est la
 dernière à laquelle une subvention suffit encore (au-delà, le besoin dépasse le prêt d'équilibre). Elles sont
 cherchées par dichotomie dans une plage documentée (40 pas : 1e-12 de la plage), en un lot à chaque pas.
 """

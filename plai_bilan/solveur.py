@@ -1,4 +1,4 @@
-"""Subvention minimale et loyer d'équilibre : formes fermées exactes de model.md 8, vectorisées sur le lot.
+"""Subvention d'équilibre et loyer d'équilibre : formes fermées exactes de model.md 8, vectorisées sur le lot.
 
 Par homogénéité des échéanciers, AF_t(S) = AF_t(0) + S u_t où u_t est l'échéance d'un euro de prêt
 d'équilibre. Pour une valeur de critère V_t et son coefficient W_t (u_t, U_t = Σ u_k, ou Σ u_t / (1 + d) ** t),
@@ -76,7 +76,7 @@ def borne_inferieure(v: np.ndarray, w: np.ndarray, masque: np.ndarray, seulement
 
 @dataclass(frozen=True, kw_only=True)
 class SolutionLot:
-    """Subvention minimale et loyer d'équilibre de chaque opération du lot."""
+    """Subvention d'équilibre et loyer d'équilibre de chaque opération du lot."""
 
     critere: np.ndarray
     subvention: np.ndarray  # S* (nan si infaisable)

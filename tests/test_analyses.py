@@ -190,7 +190,7 @@ def _ligne(s, cle):
 
 
 def test_sensibilite_egale_au_moteur_sur_le_scenario_modifie(sens_aa):
-    """Chaque entrée de la table est la subvention minimale du scénario modifié à la main, résolu seul."""
+    """Chaque entrée de la table est la subvention d'équilibre du scénario modifié à la main, résolu seul."""
     sc = charger_scenario(AA)
     s0 = subvention_minimale(sc).subvention_minimale
     assert sens_aa.subvention_base == pytest.approx(s0, abs=1e-6)

@@ -1,4 +1,4 @@
-"""Compte annuel et subvention minimale : équilibre exact, implémentation en boucle, monotonie."""
+"""Compte annuel et subvention d'équilibre : équilibre exact, implémentation en boucle, monotonie."""
 
 import tomllib
 from dataclasses import replace

@@ -58,7 +58,7 @@ CATALOGUE = [
     Cas('deux-prets-solde', 'subvention', 'duree = 50\nmontant = 80000', 'duree = 50\nmontant = "solde"', 'prets[1].montant', 'un seul prêt peut valoir "solde"'),
     Cas('plan-sur-finance', 'subvention', 'montant = 36000', 'montant = 360000', 'prets[1].montant', "plan de financement sur-financé : les autres ressources (512\u202f000,00 €) dépassent le prix de revient (306\u202f000,00 €) de 206\u202f000,00 € ; le prêt d'équilibre serait négatif"),
     Cas('plan-desequilibre-sans-solde', 'simuler', 'montant = "solde"', 'montant = 100000', 'prets', 'le plan de financement ne s\'équilibre pas : ressources 288\u202f000,00 €, prix de revient 306\u202f000,00 €, écart -18\u202f000,00 € ; ajustez un montant ou déclarez un prêt montant = "solde"'),
-    Cas('subvention-sans-pret-solde', 'subvention', 'montant = "solde"', 'montant = 118000', 'prets', 'le calcul de la subvention minimale exige un prêt d\'équilibre (montant = "solde")'),
+    Cas('subvention-sans-pret-solde', 'subvention', 'montant = "solde"', 'montant = 118000', 'prets', 'le calcul de la subvention d\'équilibre exige un prêt d\'équilibre (montant = "solde")'),
     Cas('duree-nulle', 'subvention', 'marge_pct = -0.20\nduree = 50', 'marge_pct = -0.20\nduree = 0', 'prets[0].duree', 'un entier >= 1 est attendu, pas 0'),
     Cas('duree-101', 'subvention', 'duree = 40\nmontant = "solde"', 'duree = 101\nmontant = "solde"', 'prets[1].duree', 'un entier <= 100 est attendu, pas 101'),
     Cas('differe-trop-long', 'subvention', 'duree = 40\nmontant = "solde"', 'duree = 40\ndiffere_amortissement = 40\nmontant = "solde"', 'prets[1].differe_amortissement', 'le différé (40 ans) doit être plus court que la durée du prêt (40 ans)'),

@@ -50,9 +50,9 @@ def compte_du_classeur(wb, h: int) -> dict[str, np.ndarray]:
     ws = wb[EXPL]
     cols = colonnes(ws, 3)
     libelles = {libelle(k): k for k in LIGNES_COMPTE}
-    libelles.update({"Annuités avec la subvention minimale": "annuites_s",
-                     "Autofinancement avec la subvention minimale": "autofinancement_s",
-                     "Trésorerie cumulée avec la subvention minimale": "tresorerie_s"})
+    libelles.update({"Annuités avec la subvention d'équilibre": "annuites_s",
+                     "Autofinancement avec la subvention d'équilibre": "autofinancement_s",
+                     "Trésorerie cumulée avec la subvention d'équilibre": "tresorerie_s"})
     assert [ws.cell(row=4 + j, column=1).value for j in range(h)] == list(range(1, h + 1))
     return {libelles[lib]: np.array([ws.cell(row=4 + j, column=c).value for j in range(h)], float)
             for lib, c in cols.items()}
@@ -69,7 +69,7 @@ def prets_du_classeur(wb, n_prets: int, h: int) -> list[dict[str, np.ndarray]]:
 
 
 def verifier_contre_le_moteur(wb, r) -> None:
-    """Compte sans et avec subvention au centime, prêts au centime, subvention minimale à l'euro."""
+    """Compte sans et avec subvention au centime, prêts au centime, subvention d'équilibre à l'euro."""
     h = r.horizon
     c = compte_du_classeur(wb, h)
     zero = r.compte_zero.colonnes()
@@ -292,7 +292,7 @@ def test_recalcul_differe_progressivite_et_criteres(revisabilite, critere, tmp_p
 
 def test_classeur_sans_pret_d_equilibre(tmp_path, profil):
     """Sans prêt « solde », le classeur donne le compte (recalculé égal à simuler) et dit pourquoi il n'y a pas de
-    subvention minimale."""
+    subvention d'équilibre."""
     from plai_bilan.calcul import simuler
 
     texte = AA.read_text(encoding="utf-8").replace('montant = "solde"', "montant = 118000", 1)

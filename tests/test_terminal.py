@@ -78,6 +78,6 @@ def test_avertissements_apres_le_resultat_et_nommant_le_fichier():
     exemple = "scenarios/aa-villeurbanne-3-plai-adaptes.toml"
     _, lignes = au_terminal(["subvention", exemple], 80)
     texte = "\n".join(lignes)
-    assert texte.index("Plan de financement avec la subvention minimale") < texte.index("Avertissements")
+    assert texte.index("Plan de financement avec la subvention d'équilibre") < texte.index("Avertissements")
     apres = " ".join(texte[texte.index("Avertissements"):].split())
     assert f"Avertissement : {exemple} : l'année critique (50)" in apres

@@ -115,10 +115,10 @@ class FeuilleSensibilite:
     def ecrire(self, x, ws) -> None:
         s, f = self.s, x.f
         x.largeurs(ws, (0, 0, 46), (1, 9, 15))
-        x.titre(ws, "Sensibilité de la subvention minimale",
+        x.titre(ws, "Sensibilité de la subvention d'équilibre",
                 "Valeurs calculées par plai-bilan à l'export (chaque variante est une opération résolue à part ; "
                 "non recalculées par le classeur). Infaisable : aucune subvention n'équilibre la variante.")
-        ws.write_string(3, 0, "Subvention minimale de référence")
+        ws.write_string(3, 0, "Subvention d'équilibre de référence")
         ecrire(ws, 3, 1, s.subvention_base, f("euros"))
         x.entete(ws, 5, 0, ["Hypothèse", "Base", "Basse", "S* basse", "Haute", "S* haute", "Écart bas", "Écart haut",
                             "Bascule (S* = 0)", "Rupture"])
@@ -148,7 +148,7 @@ class FeuilleSensibilite:
         for c, nom, couleur in ((6, "Hypothèse basse", "#2E75B6"), (7, "Hypothèse haute", "#C00000")):
             graphique.add_series({"name": nom, "categories": [self.nom, 6, 0, dern, 0],
                                   "values": [self.nom, 6, c, dern, c], "fill": {"color": couleur}, "gap": 60})
-        graphique.set_title({"name": "Écart de la subvention minimale", "name_font": {"size": 11}})
+        graphique.set_title({"name": "Écart de la subvention d'équilibre", "name_font": {"size": 11}})
         graphique.set_y_axis({"reverse": True, "num_font": {"size": 8}, "label_position": "low"})
         graphique.set_x_axis({"num_format": "#,##0", "num_font": {"size": 8},
                               "major_gridlines": {"visible": True, "line": {"color": "#E0E0E0"}}})
@@ -173,7 +173,7 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
         dates = sorted({r.provenance.parametres_date.strftime('%d/%m/%Y') for r in resultats})
         ws.write_string(0, 0, "Comparaison d'opérations", f(titre=True))
         ws.write_string(1, 0, f"plai-bilan {version} ; paramètres au "
-                        f"{', '.join(dates)} ; subvention minimale appliquée "
+                        f"{', '.join(dates)} ; subvention d'équilibre appliquée "
                         "pour les grandeurs « avec subvention »", f(italique=True))
         ws.set_column(0, 0, 96)  # les libellés du catalogue, entiers
         ws.set_column(1, len(cols), 24)
@@ -196,7 +196,7 @@ def ecrire_comparaison(resultats, chemin: str | Path) -> None:
         for r, couleur in ((ligne_pr, "#A5A5A5"), (ligne_s, "#2E75B6")):
             graphique.add_series({"name": ["Comparaison", r, 0], "categories": ["Comparaison", 3, 1, 3, len(cols)],
                                   "values": ["Comparaison", r, 1, r, len(cols)], "fill": {"color": couleur}})
-        graphique.set_title({"name": "Prix de revient et subvention minimale par logement",
+        graphique.set_title({"name": "Prix de revient et subvention d'équilibre par logement",
                              "name_font": {"size": 11}})
         graphique.set_y_axis({"num_format": "#,##0", "major_gridlines": {"visible": True,
                                                                           "line": {"color": "#E0E0E0"}}})

@@ -3,7 +3,7 @@
 Feuilles : Synthèse, Hypothèses (les saisies, sur fond jaune), Loyers, Prix de revient et financement,
 Emprunts, Exploitation, Équilibre, Paramètres. Loyers, Emprunts, Exploitation et Équilibre sont des formules qui
 renvoient aux Hypothèses et aux Paramètres : modifier une hypothèse dans Excel ou LibreOffice recalcule le compte,
-la subvention minimale (formes fermées de model.md 8) et le loyer d'équilibre. Le classeur ne calcule rien que le
+la subvention d'équilibre (formes fermées de model.md 8) et le loyer d'équilibre. Le classeur ne calcule rien que le
 moteur ne calcule ; les valeurs en cache sont celles du moteur.
 """
 from __future__ import annotations
@@ -113,7 +113,7 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
             lien("Valeur de référence FNAP", "reference_fnap", e.reference_fnap, "euros")
             t_min, _ = r.tresorerie_minimale
             lien("Trésorerie cumulée la plus basse", "tresorerie_minimale", t_min, "euros")
-            lien("VAN avec la subvention minimale", "van_avec_subvention", r.compte.van, "euros")
+            lien("VAN avec la subvention d'équilibre", "van_avec_subvention", r.compte.van, "euros")
             if r.sieg is not None and r.sieg.corridor is not None:
                 lien("Subvention maximale sans surcompensation (SIEG)", "subvention_maximale", r.sieg.corridor.maximum,
                      "euros", gras=True)
@@ -174,7 +174,7 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
                            "values": [EXPL, p, self.col_expl(tr), dern, self.col_expl(tr)],
                            "line": {"color": "#C00000", "width": 2.25}, "y2_axis": True})
         barres.combine(courbe)
-        quoi = "avec la subvention minimale" if self.avec_solveur else "sans subvention"
+        quoi = "avec la subvention d'équilibre" if self.avec_solveur else "sans subvention"
         barres.set_title({"name": f"Autofinancement et trésorerie cumulée {quoi}", "name_font": {"size": 11}})
         barres.set_x_axis({"name": "Année d'exploitation", "interval_unit": 5, "interval_tick": 5,
                            "label_position": "low", "num_font": {"size": 8}})

@@ -155,7 +155,7 @@ class FeuilleSieg(ExportBase):
                 f"IF(pret_equilibre_initial-subvention_retenue>0,{cellule(ligne_avantages + i_solde, 1)}"
                 "/(pret_equilibre_initial-subvention_retenue),0)", r.avantage_unitaire, "unitaire", nom="avantage_unitaire",
                 aide="la marge baisse de (1 - a) par euro de subvention")
-            res("Subvention minimale (équilibre)", "subvention_minimale", r.minimum if r.minimum is not None
+            res("Subvention d'équilibre (équilibre)", "subvention_minimale", r.minimum if r.minimum is not None
                 else "aucune", "euros", aide="feuille Équilibre")
             af = (f"{ref(EXPL, e0, self.col_expl('autofinancement'))}:"
                   f"{cellule(e0 + H - 1, self.col_expl('autofinancement'), True)}")

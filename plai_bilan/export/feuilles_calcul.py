@@ -154,9 +154,9 @@ class FeuillesCalcul(ExportBase):
                    "Indexation à partir de l'année 2 : valeur de l'année 1 x (1 + taux) ^ (t - 1). "
                    "Autofinancement = loyers + produits - charges - annuités - rémunération des fonds propres.")
         libelles = {k: catalogue().libelle(k) for k in LIGNES_COMPTE}
-        libelles.update(annuites_s="Annuités avec la subvention minimale",
-                        autofinancement_s="Autofinancement avec la subvention minimale",
-                        tresorerie_s="Trésorerie cumulée avec la subvention minimale")
+        libelles.update(annuites_s="Annuités avec la subvention d'équilibre",
+                        autofinancement_s="Autofinancement avec la subvention d'équilibre",
+                        tresorerie_s="Trésorerie cumulée avec la subvention d'équilibre")
         colonnes = self.COLONNES_EXPL if self.avec_solveur else self.COLONNES_EXPL[:-3]
         self.entete(ws, 2, 0, [libelles[c] for c in colonnes])
         ws.set_row(2, 54)
@@ -216,7 +216,7 @@ class FeuillesCalcul(ExportBase):
         rate = "taux_actualisation"
         ans = f"{cellule(p, 0, True)}:{cellule(dern, 0, True)}"
         for nom, lib, val in (("autofinancement", "VAN de l'autofinancement sans subvention", sim0.van),
-                              ("autofinancement_s", "VAN de l'autofinancement avec la subvention minimale",
+                              ("autofinancement_s", "VAN de l'autofinancement avec la subvention d'équilibre",
                                simS.van if simS else None)):
             if nom not in c:
                 continue
@@ -236,10 +236,10 @@ class FeuillesCalcul(ExportBase):
 
     def equilibre(self) -> None:
         ws, cl, e, sc = self.ws[EQUI], self.cl, self.e, self.sc
-        self.titre(ws, "Équilibre : subvention minimale et loyer d'équilibre (formes fermées exactes)")
+        self.titre(ws, "Équilibre : subvention d'équilibre et loyer d'équilibre (formes fermées exactes)")
         self.largeurs(ws, (0, 0, 52), (1, 16, 15))
         if not self.avec_solveur:
-            ws.write_string(2, 0, "Aucun prêt d'équilibre (montant = « solde ») : la subvention minimale ne peut "
+            ws.write_string(2, 0, "Aucun prêt d'équilibre (montant = « solde ») : la subvention d'équilibre ne peut "
                             "remplacer aucun emprunt ; seul le compte d'exploitation est donné.")
             ws.write_number(4, 0, 0)
             cl.nommer("subvention_appliquee", EQUI, 4, 0)
@@ -368,7 +368,7 @@ class FeuillesCalcul(ExportBase):
         res("Faisable", f'IF(alerte_saisie<>"","saisie à corriger",IF(AND(annees_sans_levier=0,'
             f'besoin_brut<=pret_equilibre_initial+{TOLERANCE}),"oui","non"))',
             "oui" if r.faisable else "non", "texte", "aucune année sans levier et S* <= K", "faisable")
-        res("Subvention minimale S*", 'IF(faisable="oui",besoin_brut,IF(alerte_saisie<>"","saisie à corriger",'
+        res("Subvention d'équilibre S*", 'IF(faisable="oui",besoin_brut,IF(alerte_saisie<>"","saisie à corriger",'
             '"aucune"))', s if r.faisable else "aucune",
             "euros", "", "subvention_minimale", gras=True)
         res("Subvention appliquée au plan et au compte", 'IF(faisable="oui",besoin_brut,0)',
@@ -386,9 +386,9 @@ class FeuillesCalcul(ExportBase):
             None if r.annee_critique is None else sc.operation.mise_en_service + r.annee_critique - 1, "entier")
         res("Prêt d'équilibre avec la subvention", "pret_equilibre_initial-subvention_appliquee",
             r.pret_equilibre, "euros", "K - S*")
-        res("Subvention minimale par logement", 'IF(faisable="oui",besoin_brut/n_logements,"")', r.subvention_minimale_par_logement,
+        res("Subvention d'équilibre par logement", 'IF(faisable="oui",besoin_brut/n_logements,"")', r.subvention_minimale_par_logement,
             "euros")
-        res("Subvention minimale par logement PLAI adapté",
+        res("Subvention d'équilibre par logement PLAI adapté",
             'IF(AND(faisable="oui",n_plai_adapte>0),besoin_brut/n_plai_adapte,"")', r.subvention_minimale_par_logement_plai_adapte,
             "euros")
         res("Loyer d'équilibre sans subvention (€/m² SU/mois)", f'IF(COUNT({colr("ratio_loyer")})=0,"",'
@@ -404,7 +404,7 @@ class FeuillesCalcul(ExportBase):
             "subventions_propres_plai_adapte")
         res("Prêt d'équilibre de la variante PLAI ordinaire", "pret_equilibre_initial+subventions_propres_plai_adapte",
             kp, "euros", "sans les subventions propres au PLAI adapté", "pret_equilibre_plai")
-        res("Subvention minimale de la même opération en PLAI ordinaire",
+        res("Subvention d'équilibre de la même opération en PLAI ordinaire",
             f'IF(AND(SUM({colr("sans_levier_plai")})=0,MAX(0,MAX({colr("ratio_plai")}))<=pret_equilibre_plai+'
             f'{TOLERANCE}),MAX(0,MAX({colr("ratio_plai")})),"aucune")',
             r.subvention_plai_ordinaire if r.subvention_plai_ordinaire is not None else "aucune", "euros",
@@ -416,7 +416,7 @@ class FeuillesCalcul(ExportBase):
         res("Valeur de référence FNAP de l'opération", 'IF(ISNUMBER(reference_fnap_par_logement),'
             'reference_fnap_par_logement*n_plai_adapte,"")', ref_tot, "euros", "par logement PLAI adapté x nombre",
             "reference_fnap")
-        res("Subvention minimale / référence FNAP",
+        res("Subvention d'équilibre / référence FNAP",
             'IF(AND(faisable="oui",N(reference_fnap)>0),besoin_brut/reference_fnap,"")',
             s / ref_tot if s is not None and ref_tot else None, "pct")
         tr_range = (f"{ref(EXPL, self.pos.expl_premiere, self.col_expl('tresorerie_s'))}:"
@@ -427,7 +427,7 @@ class FeuillesCalcul(ExportBase):
         res("Année de la trésorerie la plus basse", f"INDEX({ans},MATCH(tresorerie_minimale,{tr_range},0))", a_min,
             "entier")
         res("VAN sans subvention", "van_sans_subvention", r.compte_zero.van, "euros")
-        res("VAN avec la subvention minimale", "van_avec_subvention", r.compte.van, "euros")
+        res("VAN avec la subvention d'équilibre", "van_avec_subvention", r.compte.van, "euros")
         assert rg.ligne < p - 1, "les résultats débordent sur le tableau de la feuille Équilibre"
         ws.freeze_panes(p, 1)
         self.mise_en_page(ws, (p - 1, p - 1), a3=True)

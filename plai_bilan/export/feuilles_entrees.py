@@ -784,7 +784,7 @@ class FeuillesEntrees(ExportBase):
         ws, e, cl, sc = self.ws[FIN], self.e, self.cl, self.sc
         self.titre(ws, "Prix de revient et plan de financement",
                    "Le prêt d'équilibre (montant « solde ») reçoit le prix de revient moins toutes les autres "
-                   "ressources ; la subvention minimale le remplace à due concurrence.")
+                   "ressources ; la subvention d'équilibre le remplace à due concurrence.")
         self.largeurs(ws, (0, 0, 44), (1, 1, 16), (2, 6, 18))
         self.entete(ws, 3, 0, ["Poste du prix de revient", "", "Montant TTC", "Part", "Taux de TVA", "Montant HT",
                                "TVA"])
@@ -832,7 +832,7 @@ class FeuillesEntrees(ExportBase):
 
         ligne += 2
         self.entete(ws, ligne, 0, ["Ressource", "Nature", "Montant (subvention à calculer = 0)", "Part",
-                                   "Montant avec la subvention minimale", "Part"])
+                                   "Montant avec la subvention d'équilibre", "Part"])
         ws.set_row(ligne, 30)
         ligne += 1
         premiere = ligne
@@ -843,7 +843,7 @@ class FeuillesEntrees(ExportBase):
         for i, (s, (hl, mode)) in enumerate(zip(sc.subventions, self.pos.subventions)):
             v0 = fin[_cle_subvention(i, mode)].montant
             if mode == "a_calculer":
-                lignes.append((s.financeur + " (subvention minimale)", "subvention", "0", 0.0, s_appl, s_val))
+                lignes.append((s.financeur + " (subvention d'équilibre)", "subvention", "0", 0.0, s_appl, s_val))
                 continue
             produit = s.produit or ("PLAI" if s.nature == "etat_plai" else None)
             n_produit = "n_logements" if produit is None else f"n_logements_{produit.lower()}"

@@ -1,4 +1,4 @@
-"""Graphiques PNG (matplotlib, sans écran) : tornade de sensibilité, distribution de la subvention minimale."""
+"""Graphiques PNG (matplotlib, sans écran) : tornade de sensibilité, distribution de la subvention d'équilibre."""
 
 from __future__ import annotations
 
@@ -60,9 +60,9 @@ def tornade(s: Sensibilite, chemin: str | Path) -> None:
     ax.set_yticks(y, libelles, fontsize=9)
     ax.axvline(0, color=GRIS, linewidth=1)
     ax.xaxis.set_major_formatter(FuncFormatter(_milliers))
-    ax.set_xlabel("Écart de la subvention minimale (€)")
+    ax.set_xlabel("Écart de la subvention d'équilibre (€)")
     ax.set_xlim(-bord * 1.25, bord * 1.25)
-    ax.set_title(f"Sensibilité de la subvention minimale ({euros(base)})\n{s.nom}",
+    ax.set_title(f"Sensibilité de la subvention d'équilibre ({euros(base)})\n{s.nom}",
                  fontsize=11)
     ax.legend(loc="lower right", fontsize=9)
     ax.grid(axis="x", color="#E0E0E0")
@@ -97,10 +97,10 @@ def histogramme(r: Risque, chemin: str | Path) -> None:
         ax.text(0.99, 0.97, "Infaisables : " + " ; ".join(infaisables_resistance), transform=ax.transAxes,
                 ha="right", va="top", fontsize=8, color=ROUGE, wrap=True)
     ax.xaxis.set_major_formatter(FuncFormatter(_milliers))
-    ax.set_xlabel("Subvention minimale (€)")
+    ax.set_xlabel("Subvention d'équilibre (€)")
     ax.set_ylabel("Nombre de trajectoires")
     infaisables = f" ; sans subvention suffisante : {d.part_infaisable:.1%}".replace(".", ",").replace("%", " %")
-    ax.set_title(f"Subvention minimale sur {d.n} trajectoires du livret A (graine {d.graine}){infaisables}\n"
+    ax.set_title(f"Subvention d'équilibre sur {d.n} trajectoires du livret A (graine {d.graine}){infaisables}\n"
                  f"{r.nom}", fontsize=11)
     ax.legend(fontsize=9)
     ax.grid(axis="y", color="#E0E0E0")

@@ -302,7 +302,7 @@ def subvention(b: Bilan) -> str:
                          "Logement ou des fonds propres (programme FNAP, III)."), ""]
     m += _lecture_mixte(b) + _produits(b)
     m.append(f"Trésorerie cumulée la plus basse : {euros(t_min)} en année {annee_min}")
-    m += [titre("Plan de financement avec la subvention minimale"),
+    m += [titre("Plan de financement avec la subvention d'équilibre"),
           _financement(b, b.subvention_minimale if b.faisable else None),
           titre("Contrôles"), controles(b.controles)]
     return "\n".join(m) + "\n"
@@ -565,7 +565,7 @@ def risque(r: Risque) -> str:
                                       f"subvention {euros(r.pret_equilibre_initial)} (au-delà, aucune subvention ne "
                                       "suffit : « infaisable »)"), "",
          "Trajectoires de résistance", tableau(["Trajectoire", "Description", "Livret A années 1-5 (%)",
-                                                "Subvention minimale", "Plus sévère que"], lignes, "<<<>>"),
+                                                "Subvention d'équilibre", "Plus sévère que"], lignes, "<<<>>"),
          paragraphe("« Plus sévère que » : la part des trajectoires aléatoires qui demandent moins (une trajectoire "
                     "infaisable dépasse toutes les trajectoires aléatoires faisables). Le modèle aléatoire revient "
                     "vers sa moyenne de long terme : une hausse durable de plusieurs points y est rare, ce que les "
