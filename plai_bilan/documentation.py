@@ -206,9 +206,62 @@ PAGES = {"cli.md": reference_cli, "parametres.md": table_parametres, "contrat-js
          "format-scenario.md": format_scenario}
 
 
+# Les chiffres cités par le guide et le README, calculés depuis les exemples livrés et la dernière mesure :
+# <!--c:COMMANDE:EXEMPLE:CLE-->valeur<!--/c--> (COMMANDE : subvention, instruire, optimiser ; EXEMPLE : nom d'un scénario livré ;
+# CLE : clé de son JSON) et <!--m:CLE-->valeur<!--/m--> (CLE : une mesure de benchmarks/mesures.json).
+TEXTES_CHIFFRES = (RACINE / "README.md", DOCS / "guide.md")
+MESURES = RACINE / "benchmarks" / "mesures.json"
+_MARQUE = __import__("re").compile(r"<!--(c|m):([^>]*?)-->(.*?)<!--/\1-->", __import__("re").S)
+
+
+def _valeur_chiffre(genre: str, cle: str, cache: dict) -> str:
+    import json
+
+    from plai_bilan.format import euros
+
+    if genre == "m":
+        mesures = cache.setdefault("__mesures", json.loads(MESURES.read_text(encoding="utf-8")))
+        v = mesures[cle]
+        return f"{v['valeur']:g}".replace(".", ",") + f" {v['unite']}"
+    commande, exemple, champ = cle.split(":")
+    if (commande, exemple) not in cache:
+        from plai_bilan.scenario import charger_scenario
+        from plai_bilan.sorties import json as sorties_json
+
+        sc = charger_scenario(RACINE / "scenarios" / f"{exemple}.toml")
+        if commande == "subvention":
+            from plai_bilan.calcul import subvention_minimale
+
+            cache[(commande, exemple)] = sorties_json.subvention(subvention_minimale(sc), None)
+        elif commande == "instruire":
+            from plai_bilan.instruction import instruire
+
+            cache[(commande, exemple)] = sorties_json.verdict(instruire(sc), None)
+        elif commande == "optimiser":
+            from plai_bilan.instruction import avec_inconnue
+            from plai_bilan.optimisation import optimiser
+
+            sc, i = avec_inconnue(sc)
+            cache[(commande, exemple)] = sorties_json.optimisation(optimiser(sc, inconnue=i))
+        else:
+            raise ValueError(f"commande de chiffre inconnue : {commande}")
+    return euros(cache[(commande, exemple)][champ])
+
+
+def chiffres_a_jour(texte: str, cache: dict | None = None) -> str:
+    """Le texte avec chaque chiffre marqué recalculé."""
+    cache = {} if cache is None else cache
+    return _MARQUE.sub(lambda m: f"<!--{m.group(1)}:{m.group(2)}-->{_valeur_chiffre(m.group(1), m.group(2), cache)}"
+                                 f"<!--/{m.group(1)}-->", texte)
+
+
 def ecrire(dossier: Path = DOCS) -> None:
     for nom, fabrique in PAGES.items():
         (dossier / nom).write_text(fabrique(), encoding="utf-8")
+    cache: dict = {}
+    for chemin in TEXTES_CHIFFRES:
+        texte = chemin.read_text(encoding="utf-8")
+        chemin.write_text(chiffres_a_jour(texte, cache), encoding="utf-8")
 
 
 if __name__ == "__main__":

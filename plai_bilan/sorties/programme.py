@@ -66,6 +66,8 @@ def tableau(operations: list[tuple[str, dict, str | None]], repartition: dict[st
     lignes = []
     for source, resultats, erreur in operations:
         ligne = {"source": source, **{k: resultats.get(k) for k in COLONNES}}
+        if ligne.get("nature"):  # la nature de l'opération en français (son identifiant reste dans le scénario)
+            ligne["nature"] = catalogue().valeurs["nature"].get(ligne["nature"], ligne["nature"])
         if ligne.get("verdict"):  # le verdict d'instruire d'une demande, en français dans le tableau
             from plai_bilan.etudes import VERDICTS
 
