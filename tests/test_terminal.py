@@ -49,12 +49,13 @@ def au_terminal(args: list[str], colonnes: int) -> tuple[int, list[str]]:
 
 
 @pytest.mark.integration
+@pytest.mark.parametrize("colonnes", [80, 120])
 @pytest.mark.parametrize("commande", COMMANDES, ids=lambda c: c[0])
-def test_aucune_ligne_plus_large_qu_un_terminal_de_80_colonnes(commande):
+def test_aucune_ligne_plus_large_que_le_terminal(commande, colonnes):
     for exemple in EXEMPLES:
-        code, lignes = au_terminal([commande[0], str(exemple.relative_to(RACINE)), *commande[1:]], 80)
+        code, lignes = au_terminal([commande[0], str(exemple.relative_to(RACINE)), *commande[1:]], colonnes)
         assert code in (0, 1, 2, 3, 4, 5), (exemple.name, code)
-        trop = [l for l in lignes if len(l) > 80]
+        trop = [l for l in lignes if len(l) > colonnes]
         assert not trop, (exemple.name, trop[:3])
 
 
@@ -63,6 +64,7 @@ def test_aucune_ligne_plus_large_qu_un_terminal_de_80_colonnes(commande):
 def test_comparer_lot_et_instruire_a_la_largeur(colonnes):
     demande = "scenarios/instruction-villeurbanne-demande-justifiee.toml"
     for args in (["comparer", *[str(e.relative_to(RACINE)) for e in EXEMPLES]], ["lot", "scenarios"],
+                 ["lot", "scenarios", "--budget-fnap", "300000"], ["exemples"], ["--aide"], ["instruire", "--aide"],
                  ["instruire", demande], ["subvention", "scenarios/cn-lyon-30-plus-plai-dont-3-adaptes.toml"]):
         code, lignes = au_terminal(args, colonnes)
         assert code == 0, (args[0], lignes[-5:])
