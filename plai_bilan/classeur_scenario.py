@@ -33,11 +33,53 @@ def _sans_accents(texte: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", texte) if unicodedata.category(c) != "Mn").lower().strip()
 
 
+DECOMPRESSE_MAX = 20_000_000  # octets de l'archive une fois décompressée (un classeur de plai-bilan : moins de 2 Mo)
+MEMBRES_MAX = 2_000
+CELLULES_MAX = 2_000_000  # cellules déclarées par une feuille (sa dimension)
+
+
+def _milliers(n: int) -> str:
+    return f"{n:,}".replace(",", "\u202f")
+
+
+def verifier_archive(octets: bytes, nom: str) -> None:
+    """Borne un classeur avant que la bibliothèque ne le lise : taille décompressée des membres de l'archive, leur
+    nombre et la dimension déclarée de chaque feuille (une archive de quelques Mo peut se décompresser en Go)."""
+    import re
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(octets))
+        membres = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise ScenarioInvalide(nom, "", f"classeur illisible ({type(exc).__name__}) : enregistrez-le au format "
+                               "Excel .xlsx") from None
+    total = sum(m.file_size for m in membres)
+    if len(membres) > MEMBRES_MAX or total > DECOMPRESSE_MAX:
+        raise ScenarioInvalide(nom, "", f"classeur trop gros une fois décompressé ({_milliers(total)} octets dans "
+                               f"{len(membres)} fichiers, au plus {_milliers(DECOMPRESSE_MAX)} octets et {MEMBRES_MAX} "
+                               "fichiers) : ce n'est pas un classeur de plai-bilan")
+    for m in membres:
+        if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml"):
+            with archive.open(m) as f:
+                tete = f.read(4096).decode("utf-8", "replace")
+            d = re.search(r'<dimension ref="[A-Z]+\d+:([A-Z]+)(\d+)"', tete)
+            if d is None:
+                continue
+            colonne = 0
+            for c in d.group(1):
+                colonne = colonne * 26 + ord(c) - 64
+            if colonne * int(d.group(2)) > CELLULES_MAX:
+                raise ScenarioInvalide(nom, "", f"une feuille déclare {_milliers(colonne * int(d.group(2)))} cellules "
+                                       f"(au plus {_milliers(CELLULES_MAX)}) : ce n'est pas un classeur de plai-bilan")
+
+
 class _Lecteur:
     def __init__(self, chemin: Path, nom: str) -> None:
         import openpyxl
 
         octets = lire_fichier_borne(chemin, nom, "classeur .xlsx", TAILLE_MAX_CLASSEUR)
+        verifier_archive(octets, nom)
         self.nom = nom
         self.octets = octets
         try:

@@ -34,6 +34,9 @@ _USAGE = (
      "valeur « {b} » invalide pour {a} : un nombre entier est attendu"),
     (r"Invalid value for (?P<a>.+?): (?P<b>.+) is not in the range (?P<c>.+)\.",
      "valeur {b} invalide pour {a} : hors de l'intervalle {c}"),
+    (r"Invalid value for (?P<a>.+?): '?(?P<b>.*?)'? is not a valid float(?: range)?\.",
+     "valeur « {b} » invalide pour {a} : un nombre est attendu"),
+    (r"Invalid value for (?P<a>.+?): (?P<m>« .+)", "valeur invalide pour {a} : {m}"),
 )
 
 
@@ -158,6 +161,18 @@ class _Groupe(click.Group):
 def _interrompre(signum, _cadre) -> None:
     raise KeyboardInterrupt
 FORMATS = click.Choice(["texte", "json"])
+
+
+class _Fini(click.FloatRange):
+    """Un nombre fini dans ses bornes : « nan » et « inf », que float() accepte, sont refusés."""
+
+    def convert(self, value, param, ctx):
+        import math
+
+        x = super().convert(value, param, ctx)
+        if not math.isfinite(x):
+            self.fail(f"« {value} » : un nombre fini est attendu", param, ctx)
+        return x
 
 
 def _erreurs_en_message(fonction):
@@ -295,7 +310,7 @@ def _liste_ressources(ctx, param, valeur: str | None) -> tuple[float, ...]:
 
 def _options_menages(f):
     """--menages, --ressources, --seuil-reste-a-charge : la vue des ménages (openfisca-france)."""
-    f = click.option("--seuil-reste-a-charge", "seuil", type=click.FloatRange(0, 100000), default=None,
+    f = click.option("--seuil-reste-a-charge", "seuil", type=_Fini(0, 100000), default=None,
                      metavar="EUROS", help="Contrôle facultatif : reste à charge mensuel au plus ce montant "
                      "(lecture du programme FNAP : un bas niveau de quittance ; docs/guide.md).")(f)
     f = click.option("--ressources", callback=_liste_ressources, default=None, metavar="LISTE",
@@ -612,7 +627,7 @@ def convertir(fichier: str, sortie: str | None) -> None:
                    "programme et un histogramme).")
 @click.option("--format", "format_", type=FORMATS, default="texte",
               help="La vue du programme sur la sortie standard : texte (par défaut) ou JSON.")
-@click.option("--budget-fnap", "budget", type=click.FloatRange(0, 1e12), default=None, metavar="EUROS",
+@click.option("--budget-fnap", "budget", type=_Fini(0, 1e12), default=None, metavar="EUROS",
               help="Répartit ce budget FNAP entre les opérations (classement : montant justifiable par PLAI adapté "
                    "croissant, chaque opération financée entière).")
 @click.option("--dask", "dask", default=None, metavar="ADRESSE",
@@ -659,7 +674,11 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
                                        "\".[programme]\"") from None
     from plai_bilan.programme import flux_operations
 
+    from plai_bilan import programme as module_programme
+
+    module_programme.AVERTISSEMENTS_TABLE.clear()
     flux = flux_operations(entree)  # lu une fois : compté ici, résolu ensuite
+    _avertir(module_programme.AVERTISSEMENTS_TABLE)
     if sortie is not None and Path(sortie).suffix.lower() == ".xlsx":
         nombre = flux[0]
         if nombre > sortie_programme.LIGNES_MAX_CLASSEUR:
@@ -689,7 +708,8 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
         click.echo(f"Tableau écrit dans {sortie}", err=True)
     if format_ == "json":
         click.echo(_json.dumps({"programme": s, "erreurs": [l["erreur"] for l in tableau if l["erreur"]],
-                                "avertissements": list(_AVERTISSEMENTS)}, ensure_ascii=False, indent=2))
+                                "avertissements": list(_AVERTISSEMENTS)}, ensure_ascii=False, indent=2,
+                               allow_nan=False))
     else:
         click.echo(sortie_programme.texte(tableau, s), nl=False)
     if s["operations_en_erreur"]:
@@ -702,7 +722,7 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
 @click.option("--subvention", "financeur", default=None, metavar="FINANCEUR",
               help="Le financeur de la subvention instruite (par défaut, l'unique subvention de nature "
                    "« fnap_plai_adapte »).")
-@click.option("--tolerance", type=click.FloatRange(0, 1e6), default=1.0, show_default=True, metavar="EUROS",
+@click.option("--tolerance", type=_Fini(0, 1e6), default=1.0, show_default=True, metavar="EUROS",
               help="Écart admis, en euros, entre la demande et ses bornes (subvention d'équilibre, coût des "
                    "contreparties).")
 @click.option("--avis", type=click.Path(dir_okay=False, path_type=str), default=None, metavar="FICHIER",
@@ -907,7 +927,7 @@ def risque(fichier: str, format_: str, sortie: str | None, n: int, graine: int |
 @click.option("--objectif", type=click.Choice(["subvention", "fnap"]), default="subvention",
               help="subvention (par défaut) : le plan au S* le plus bas ; fnap : le plan à la subvention PLAI adapté "
               "justifiable (J) la plus basse, puis au S* le plus bas.")
-@click.option("--fonds-propres-max", "fonds_propres_max", type=click.FloatRange(0, 1e10), default=None,
+@click.option("--fonds-propres-max", "fonds_propres_max", type=_Fini(0, 1e10), default=None,
               metavar="EUROS", help="Fonds propres que le maître d'ouvrage peut engager au plus : un levier de plus "
               "(sans cette option, les fonds propres du fichier).")
 @click.option("--horizon", "horizon_fixe", type=click.IntRange(1, 100), default=None, metavar="ANS",

@@ -108,11 +108,81 @@ def _lire_table(chemin: Path) -> tuple[int, Iterator[dict[str, str]]]:
 
     from plai_bilan.fichiers import lire_fichier_borne
 
-    texte = lire_fichier_borne(chemin, str(chemin), "table CSV", 200_000_000).decode("utf-8-sig", errors="strict")
+    nom = str(chemin)
+    octets = lire_fichier_borne(chemin, nom, "table CSV", 200_000_000)
+    try:
+        texte = octets.decode("utf-8-sig", errors="strict")
+    except UnicodeDecodeError:
+        # Une table enregistrée par Excel en français sous Windows (Windows-1252) : lue, et dit.
+        try:
+            texte = octets.decode("cp1252", errors="strict")
+        except UnicodeDecodeError as exc:
+            ligne = octets[: exc.start].count(b"\n") + 1
+            raise ScenarioInvalide(nom, "", f"table ni en UTF-8 ni en Windows-1252 (octet invalide ligne {ligne}) : "
+                                   "enregistrez-la en CSV UTF-8") from None
+        AVERTISSEMENTS_TABLE.append(f"{nom} : table lue en Windows-1252 (enregistrement d'Excel) ; enregistrez-la en "
+                                    "« CSV UTF-8 » pour éviter toute ambiguïté sur les accents")
+    if "\r" in texte and "\n" not in texte:
+        texte = texte.replace("\r", "\n")  # fins de ligne d'un ancien Mac (CR seul)
     premiere = texte.split("\n", 1)[0]
     separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
-    nombre = max(sum(1 for r in csv.reader(io.StringIO(texte), delimiter=separateur) if r) - 1, 0)
-    return nombre, csv.DictReader(io.StringIO(texte), delimiter=separateur)
+    def lecteur():
+        return csv.reader(io.StringIO(texte, newline=""), delimiter=separateur, strict=True)
+
+    # Une première lecture compte et vérifie tout (sans rien garder) : une table fautive est refusée avant le calcul.
+    entetes: list[str] | None = None
+    nombre = 0
+    try:
+        for k, r in enumerate(lecteur(), start=1):
+            if entetes is None:
+                entetes = [c.strip() for c in r]
+                doubles = sorted({c for c in entetes if c and entetes.count(c) > 1})
+                if doubles:
+                    raise ScenarioInvalide(nom, "", f"colonne en double : {', '.join(doubles)} ; chaque clé une seule "
+                                           "fois")
+                continue
+            if len(r) > len(entetes) and any(x.strip() for x in r[len(entetes):]):
+                raise ScenarioInvalide(nom, "", f"ligne {k} : {len(r)} cellules pour {len(entetes)} colonnes (un "
+                                       f"« {separateur} » ou un guillemet de trop ?)")
+            nombre += any(x.strip() for x in r)
+    except csv.Error as exc:
+        raise ScenarioInvalide(nom, "", f"table CSV illisible, ligne {_ligne_csv(texte, exc)} : "
+                               f"{_erreur_csv(str(exc))}") from None
+    if entetes is None:
+        raise ScenarioInvalide(nom, "", "table vide : une ligne d'en-tête (modele et les clés du scénario) est "
+                               "attendue")
+
+    def rangs():
+        lignes = lecteur()
+        next(lignes)
+        for r in lignes:
+            if any(x.strip() for x in r):
+                yield dict(zip(entetes, r + [""] * (len(entetes) - len(r))))
+
+    return nombre, rangs()
+
+
+AVERTISSEMENTS_TABLE: list[str] = []  # lus par la commande lot (une table en Windows-1252)
+
+
+def _ligne_csv(texte: str, exc: Exception) -> str:
+    import re
+
+    m = re.search(r"line (\d+)", str(exc))
+    return m.group(1) if m else "?"
+
+
+def _erreur_csv(message: str) -> str:
+    """Le message du module csv, en français."""
+    if "field larger than field limit" in message:
+        return "cellule de plus de 131 072 caractères"
+    if "unexpected end of data" in message or "EOF" in message:
+        return "guillemet ouvert jamais fermé"
+    if "expected" in message and "after" in message:
+        return "guillemet mal placé (un « \" » dans une cellule s'écrit « \"\" »)"
+    if "new-line character seen in unquoted field" in message:
+        return "fin de ligne inattendue dans une cellule"
+    return "format CSV invalide"
 
 
 def operations(entree: str | Path) -> list[tuple[str, Any]]:
@@ -165,11 +235,12 @@ def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> It
                 raise ScenarioInvalide(ou, "modele", "colonne obligatoire : le scénario modèle (.toml) que la ligne "
                                        "modifie, relatif à la table")
             if modele not in modeles:
-                f = (chemin.parent / modele)
+                from plai_bilan.scenario import lire_toml
+
                 try:
-                    modeles[modele] = tomllib.loads(f.read_text(encoding="utf-8-sig"))
-                except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-                    raise ScenarioInvalide(ou, "modele", f"scénario modèle {modele} illisible ({exc})") from None
+                    modeles[modele] = lire_toml(chemin.parent / modele, str(chemin.parent / modele))[0]
+                except ScenarioInvalide as exc:
+                    raise ScenarioInvalide(ou, "modele", f"scénario modèle {modele} illisible : {exc}") from None
             doc = copy.deepcopy(modeles[modele])
             for cle, brute in ligne.items():
                 if cle is None or cle.strip() in ("", "modele"):

@@ -875,6 +875,13 @@ def charger_scenario(chemin: str | Path) -> Scenario:
     nom = str(chemin)
     if chemin.suffix.lower() == ".xlsx":
         return _charger_classeur(chemin)
+    doc, octets = lire_toml(chemin, nom)
+    return lire_document(doc, nom, hashlib.sha256(octets).hexdigest())
+
+
+def lire_toml(chemin: Path, nom: str) -> tuple[dict, bytes]:
+    """Le document d'un fichier TOML et ses octets, par le lecteur borné (ni tube, ni périphérique, ni fichier
+    géant), chaque erreur en une phrase française qui nomme le fichier : le scénario, le modèle d'une table."""
     octets = lire_fichier_borne(chemin, nom)
     if octets.startswith(b"PK\x03\x04"):
         raise ScenarioInvalide(nom, "", "c'est un classeur (archive zip), pas un scénario TOML : un classeur de "
@@ -900,7 +907,7 @@ def charger_scenario(chemin: str | Path) -> Scenario:
     except ValueError as exc:  # un entier de plus de 4 300 chiffres
         raise ScenarioInvalide(nom, "", f"nombre illisible ({'trop de chiffres' if 'digits' in str(exc) else exc})"
                                ) from None
-    return lire_document(doc, nom, hashlib.sha256(octets).hexdigest())
+    return doc, octets
 
 
 def _charger_classeur(chemin: Path) -> Scenario:

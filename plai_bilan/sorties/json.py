@@ -331,7 +331,7 @@ def risque(r: Risque) -> dict:
 
 
 def en_json(objet: dict) -> str:
-    return json.dumps(objet, ensure_ascii=False, indent=2, sort_keys=False) + "\n"
+    return json.dumps(objet, ensure_ascii=False, indent=2, sort_keys=False, allow_nan=False) + "\n"
 
 
 def _valeur_json(v):

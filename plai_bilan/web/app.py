@@ -325,7 +325,8 @@ async def telecharger(request: Request) -> Response:
                                 headers={"Content-Disposition": f'attachment; filename="{base}-avis.pdf"'})
             if quoi == "resultat.json":
                 d = calculer("instruire" if montant is not None else "subvention", sc)
-                return Response(json.dumps(d, ensure_ascii=False, indent=2) + "\n", media_type="application/json",
+                return Response(json.dumps(d, ensure_ascii=False, indent=2, allow_nan=False) + "\n",
+                                media_type="application/json",
                                 headers={"Content-Disposition": f'attachment; filename="{base}.json"'})
     except EnvoiRefuse as exc:
         return Response(exc.message + "\n", status_code=exc.statut, media_type="text/plain; charset=utf-8")

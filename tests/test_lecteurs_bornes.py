@@ -1,0 +1,130 @@
+"""Chaque lecteur borné, en conditions réelles (vrais fichiers, tubes nommés, archives) : statut 2, une phrase
+française qui nomme le fichier et ce qui était attendu, aucune trace, rien d'écrit, temps et mémoire bornés."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+RACINE = Path(__file__).resolve().parent.parent
+AA = RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml"
+
+
+def lancer(*args, timeout: float = 120) -> tuple[subprocess.CompletedProcess, float, int]:
+    """La commande dans un processus à part : son résultat, sa durée et la mémoire de pointe des enfants (Ko)."""
+    debut = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "plai_bilan.cli", *map(str, args)], capture_output=True, text=True,
+                       cwd=RACINE, timeout=timeout)
+    return r, time.monotonic() - debut, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+
+
+def une_erreur(r: subprocess.CompletedProcess, *morceaux: str) -> None:
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr and "Error" not in r.stderr.replace("Erreur", "")
+    derniere = r.stderr.strip().splitlines()[-1]
+    assert derniere.startswith("Erreur : ")
+    for m in morceaux:
+        assert m in derniere, (m, derniere)
+
+
+def _classeur(tmp_path: Path) -> Path:
+    etude = tmp_path / "etude.xlsx"
+    subprocess.run([sys.executable, "-m", "plai_bilan.cli", "exporter", str(AA), "-o", str(etude)], check=True,
+                   capture_output=True, cwd=RACINE)
+    return etude
+
+
+def test_classeur_qui_se_decompresse_en_centaines_de_mo(tmp_path):
+    etude = _classeur(tmp_path)
+    bombe = tmp_path / "bombe.xlsx"
+    with zipfile.ZipFile(etude) as zin, zipfile.ZipFile(bombe, "w", zipfile.ZIP_DEFLATED) as zout:
+        for i in zin.infolist():
+            data = zin.read(i.filename)
+            if i.filename == "xl/worksheets/sheet2.xml":
+                data = data.replace(b"</sheetData>", b"<row r='900'>" + b"<c r='A900'><v>1</v></c>" * 4_000_000
+                                    + b"</row></sheetData>")
+            zout.writestr(i, data)
+    assert bombe.stat().st_size < 2_000_000
+    r, duree, _ = lancer("subvention", bombe)
+    une_erreur(r, str(bombe), "trop gros une fois décompressé")
+    assert duree < 20
+
+
+def test_classeur_qui_declare_des_milliards_de_cellules(tmp_path):
+    etude = _classeur(tmp_path)
+    faux = tmp_path / "dimension.xlsx"
+    with zipfile.ZipFile(etude) as zin, zipfile.ZipFile(faux, "w", zipfile.ZIP_DEFLATED) as zout:
+        for i in zin.infolist():
+            data = zin.read(i.filename)
+            if i.filename.startswith("xl/worksheets/sheet") and b"<dimension ref=" in data:
+                import re
+
+                data = re.sub(rb'<dimension ref="[^"]+"/>', b'<dimension ref="A1:XFD1048576"/>', data, count=1)
+            zout.writestr(i, data)
+    r, _, _ = lancer("subvention", faux)
+    une_erreur(r, str(faux), "cellules")
+
+
+@pytest.mark.parametrize("cas, contenu, morceau", [
+    ("guillemet", 'modele;prix_de_revient.travaux\naa-villeurbanne-3-plai-adaptes.toml;"190000\n'
+                  'aa-villeurbanne-3-plai-adaptes.toml;200000\n', "guillemet"),
+    ("cellules", "modele;prix_de_revient.travaux\naa-villeurbanne-3-plai-adaptes.toml;190000;1;2\n", "ligne 2 : 4 cellules"),
+    ("doublon", "modele;prix_de_revient.travaux;prix_de_revient.travaux\naa-villeurbanne-3-plai-adaptes.toml;1;2\n",
+     "colonne en double : prix_de_revient.travaux"),
+    ("geante", "modele;operation.nom\naa-villeurbanne-3-plai-adaptes.toml;" + "x" * 140_000 + "\n",
+     "131 072 caractères"),
+], ids=lambda x: x if isinstance(x, str) and len(x) < 12 else "")
+def test_tables_csv_fautives(tmp_path, cas, contenu, morceau):
+    shutil.copy(AA, tmp_path / AA.name)
+    table = tmp_path / "programme.csv"
+    table.write_text(contenu, encoding="utf-8")
+    sortie = tmp_path / "resultat.csv"
+    r, _, _ = lancer("lot", table, "-o", sortie)
+    une_erreur(r, str(table), morceau.replace(" ", "\u202f") if cas == "geante" and False else morceau)
+    assert not sortie.exists()
+
+
+def test_table_d_excel_en_windows_1252_et_fins_de_ligne_cr(tmp_path):
+    shutil.copy(AA, tmp_path / AA.name)
+    table = tmp_path / "programme.csv"
+    table.write_bytes("modele;operation.nom\raa-villeurbanne-3-plai-adaptes.toml;Opération rénovée\r".encode("cp1252"))
+    r, _, _ = lancer("lot", table, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    assert "Windows-1252" in r.stderr and '"operations_resolues": 1' in r.stdout
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="tubes nommés POSIX")
+def test_modele_qui_est_un_tube_ou_un_peripherique(tmp_path):
+    tube = tmp_path / "modele.toml"
+    os.mkfifo(tube)
+    table = tmp_path / "programme.csv"
+    table.write_text("modele\nmodele.toml\n", encoding="utf-8")
+    r, duree, _ = lancer("lot", table, "--format", "json", timeout=60)
+    assert r.returncode == 1 and duree < 30  # la ligne est en erreur, sans attendre le tube
+    assert "ce n'est pas un fichier ordinaire" in r.stdout and "Traceback" not in r.stderr
+    table.write_text("modele\n/dev/zero\n", encoding="utf-8")
+    r, duree, _ = lancer("lot", table, "--format", "json", timeout=60)
+    assert r.returncode == 1 and duree < 30 and "ce n'est pas un fichier ordinaire" in r.stdout
+
+
+def test_modele_a_nombre_geant(tmp_path):
+    (tmp_path / "m.toml").write_text(AA.read_text(encoding="utf-8").replace("travaux = ", "travaux = " + "9" * 5000
+                                                                              + " #", 1), encoding="utf-8")
+    table = tmp_path / "programme.csv"
+    table.write_text("modele\nm.toml\n", encoding="utf-8")
+    r, _, _ = lancer("lot", table, "--format", "json")
+    assert r.returncode == 1 and "trop de chiffres" in r.stdout and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize("valeur", ["nan", "inf", "-inf", "NaN"])
+def test_options_non_finies_refusees(valeur):
+    r, _, _ = lancer("lot", "scenarios", "--budget-fnap", valeur)
+    une_erreur(r, "--budget-fnap")
