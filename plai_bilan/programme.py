@@ -319,12 +319,37 @@ def client_dask(adresse: str):
         raise ErreurPlaiBilan("--dask demande dask.distributed : pip install -e \".[dask]\"") from None
     if adresse == "local":
         return Client(LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None))
-    try:
-        return Client(adresse, timeout=10)
-    except (OSError, TimeoutError) as exc:
-        raise ErreurPlaiBilan(f"--dask {adresse} : planificateur injoignable ({exc})") from None
+    if not re.fullmatch(r"(tcp|tls)://[A-Za-z0-9.\-]+(:\d{1,5})?|(tcp|tls)://\[[0-9A-Fa-f:]+\](:\d{1,5})?", adresse):
+        raise ErreurPlaiBilan(f"--dask « {adresse} » : « local » (ce poste) ou l'adresse d'un planificateur "
+                              "dask.distributed, tcp://hote:8786, est attendu")
+    import threading
+
+    # La connexion dans un fil à part, bornée en temps : un serveur qui n'est pas un planificateur (un serveur web
+    # sur le port) ne répond jamais à la poignée de main de dask.
+    resultat: dict[str, Any] = {}
+
+    def connecter() -> None:
+        try:
+            resultat["client"] = Client(adresse, timeout=10)
+        except BaseException as exc:  # noqa: BLE001 (rapportée ci-dessous en une phrase)
+            resultat["erreur"] = exc
+
+    fil = threading.Thread(target=connecter, daemon=True)
+    fil.start()
+    fil.join(DELAI_DASK)
+    if fil.is_alive():
+        raise ErreurPlaiBilan(f"--dask {adresse} : pas de réponse de planificateur dask.distributed en {DELAI_DASK} s "
+                              "(le port est-il celui du planificateur ?)")
+    exc = resultat.get("erreur")
+    if isinstance(exc, (OSError, TimeoutError)):
+        raise ErreurPlaiBilan(f"--dask {adresse} : planificateur injoignable en 10 s ({type(exc).__name__})")
+    if exc is not None:  # un pair qui n'est pas un planificateur dask (octets inattendus, protocole)
+        raise ErreurPlaiBilan(f"--dask {adresse} : ce n'est pas un planificateur dask.distributed "
+                              f"({type(exc).__name__})")
+    return resultat["client"]
 
 
+DELAI_DASK = 20  # secondes pour joindre un planificateur
 EN_COURS_PAR_TRAVAILLEUR = 4  # paquets confiés à la fois à chaque travailleur Dask (mémoire du poste bornée)
 
 

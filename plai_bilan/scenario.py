@@ -879,10 +879,12 @@ def charger_scenario(chemin: str | Path) -> Scenario:
     return lire_document(doc, nom, hashlib.sha256(octets).hexdigest())
 
 
-def lire_toml(chemin: Path, nom: str) -> tuple[dict, bytes]:
+def lire_toml(chemin: Path, nom: str, quoi: str = "fichier de scénario .toml",
+              taille_max: int = TAILLE_MAX) -> tuple[dict, bytes]:
     """Le document d'un fichier TOML et ses octets, par le lecteur borné (ni tube, ni périphérique, ni fichier
-    géant), chaque erreur en une phrase française qui nomme le fichier : le scénario, le modèle d'une table."""
-    octets = lire_fichier_borne(chemin, nom)
+    géant), chaque erreur en une phrase française qui nomme le fichier : le scénario, le modèle d'une table, un
+    fichier de paramètres."""
+    octets = lire_fichier_borne(chemin, nom, quoi, taille_max)
     if octets.startswith(b"PK\x03\x04"):
         raise ScenarioInvalide(nom, "", "c'est un classeur (archive zip), pas un scénario TOML : un classeur de "
                                "plai-bilan se lit sous son extension .xlsx ; sinon décrivez l'opération dans un "
@@ -979,6 +981,12 @@ _TRADUCTIONS = (
 
 
 def _traduire_toml(message: str) -> str:
+    import re
+
+    # « Cannot declare ('a', 'b') twice » : la table [a.b] déclarée deux fois.
+    message = re.sub(r"Cannot declare \(([^)]*)\) twice",
+                     lambda m: "table [" + ".".join(x.strip().strip("'\"") for x in m.group(1).split(",") if x.strip())
+                               + "] déclarée deux fois", message)
     for en, fr in _TRADUCTIONS:
         message = message.replace(en, fr)
     return message

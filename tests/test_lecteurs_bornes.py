@@ -128,3 +128,68 @@ def test_modele_a_nombre_geant(tmp_path):
 def test_options_non_finies_refusees(valeur):
     r, _, _ = lancer("lot", "scenarios", "--budget-fnap", valeur)
     une_erreur(r, "--budget-fnap")
+
+
+def _pack(tmp_path: Path) -> Path:
+    pack = tmp_path / "pack"
+    shutil.copytree(RACINE / "parametres-locaux" / "exemple-departement", pack)
+    return pack
+
+
+def test_parametres_locaux_bornes_comme_les_nationaux(tmp_path):
+    pack = _pack(tmp_path)
+    (pack / "marges_locales.toml").write_text(
+        'description = "Marges"\nunite = "%"\nreference = "r"\nprolongation = "p"\n[[valeurs]]\ndate = 2026-01-01\n'
+        'statut = "V"\nreference = "barème local"\nzones = { "1bis" = 500.0, "1" = 0.0, "2" = 0.0, "3" = 0.0 }\n',
+        encoding="utf-8")
+    r, _, _ = lancer("subvention", AA, "--parametres", pack)
+    une_erreur(r, "marges_locales.toml", "une marge locale de 0 à 15 % est attendue", "500 %")
+
+
+def test_parametres_locaux_en_latin_1_ou_en_tube(tmp_path):
+    pack = _pack(tmp_path)
+    premier = sorted(pack.glob("*.toml"))[0]
+    premier.write_bytes(premier.read_text(encoding="utf-8").replace("#", "# é", 1).encode("latin-1"))
+    r, _, _ = lancer("subvention", AA, "--parametres", pack)
+    une_erreur(r, premier.name, "UTF-8")
+    if hasattr(os, "mkfifo"):
+        premier.unlink()
+        os.mkfifo(premier)
+        r, duree, _ = lancer("subvention", AA, "--parametres", pack, timeout=60)
+        une_erreur(r, premier.name, "ce n'est pas un fichier ordinaire")
+        assert duree < 30
+
+
+def test_table_toml_declaree_deux_fois(tmp_path):
+    f = tmp_path / "double.toml"
+    f.write_text(AA.read_text(encoding="utf-8") + "\n[analyse]\ncritere = \"van\"\n", encoding="utf-8")
+    r, _, _ = lancer("subvention", f)
+    une_erreur(r, str(f), "table [analyse] déclarée deux fois")
+
+
+@pytest.mark.parametrize("adresse", ["", "n'importe quoi", "http://127.0.0.1:8000", "inproc://x"])
+def test_adresse_dask_invalide(adresse):
+    pytest.importorskip("dask.distributed")
+    r, duree, _ = lancer("lot", "scenarios", "--dask", adresse)
+    une_erreur(r, "--dask", "tcp://hote:8786")
+    assert duree < 30
+
+
+@pytest.mark.integration
+def test_dask_sur_un_serveur_qui_n_est_pas_un_planificateur():
+    """Un serveur web sur le port : la commande répond en temps borné, en une phrase."""
+    pytest.importorskip("dask.distributed")
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    web = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1"],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(1)
+        r, duree, _ = lancer("lot", "scenarios", "--dask", f"tcp://127.0.0.1:{port}", timeout=90)
+        une_erreur(r, "--dask", "planificateur")
+        assert duree < 45
+    finally:
+        web.terminate()

@@ -88,14 +88,19 @@ class Bareme:
         return retenue
 
 
+TAILLE_MAX_PARAMETRES = 2_000_000  # octets d'un fichier de paramètres (les plus gros en font quelques dizaines de milliers)
+
+
 def _lire_document(chemin: Path) -> dict:
+    """Un fichier de paramètres, par le lecteur borné des scénarios (ni tube, ni périphérique, ni fichier géant),
+    chaque erreur en une phrase française."""
+    from plai_bilan.erreurs import ScenarioInvalide
+    from plai_bilan.scenario import lire_toml
+
     try:
-        with chemin.open("rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise ParametreInvalide(f"{chemin} : fichier de paramètres illisible (syntaxe TOML : {exc})") from None
-    except OSError as exc:
-        raise ParametreInvalide(f"{chemin} : fichier de paramètres illisible ({exc.strerror})") from None
+        return lire_toml(chemin, str(chemin), "fichier de paramètres .toml", TAILLE_MAX_PARAMETRES)[0]
+    except ScenarioInvalide as exc:
+        raise ParametreInvalide(f"fichier de paramètres illisible : {exc}") from None
 
 
 def _lire_valeurs(chemin: Path, doc: dict) -> list[ValeurDatee]:
@@ -457,7 +462,33 @@ def _pack_local(dossier: Path, baremes: dict[str, Bareme]) -> dict[str, Bareme]:
             resultat[f.stem] = _completer(resultat[f.stem], f, _lire_document(f))
         else:
             resultat[f.stem] = _lire_bareme(f)
+        _verifier_local(f, resultat[f.stem], resultat)
     return resultat
+
+
+def _verifier_local(chemin: Path, bareme: Bareme, baremes: dict[str, Bareme]) -> None:
+    """Les valeurs d'un fichier local bornées comme les nationales : chaque nombre fini ; une marge locale au plus la
+    marge maximale réglementaire (coefficient_structure.toml), positive."""
+    import math
+
+    def nombres(d, chemin_cle=""):
+        for k, v in d.items():
+            if isinstance(v, dict):
+                yield from nombres(v, f"{chemin_cle}{k}.")
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                yield f"{chemin_cle}{k}", float(v)
+
+    maximum = None
+    if bareme.nom == "marges_locales" and "coefficient_structure" in baremes:
+        maximum = baremes["coefficient_structure"].valeurs[-1].donnees.get("marge_locale_max_pct")
+    for v in bareme.valeurs:
+        for cle, x in nombres(v.donnees):
+            if not math.isfinite(x):
+                raise ParametreInvalide(f"{chemin} : valeur du {v.date.isoformat()}, clé « {cle} » : un nombre fini "
+                                        f"est attendu, pas {x}")
+            if maximum is not None and not 0 <= x <= maximum:
+                raise ParametreInvalide(f"{chemin} : valeur du {v.date.isoformat()}, clé « {cle} » : une marge locale "
+                                        f"de 0 à {maximum:g} % est attendue (avis loyers), pas {x:g} %")
 
 
 @lru_cache(maxsize=8)
