@@ -94,6 +94,18 @@ class _Lecteur:
         self.cellules: dict[str, str] = {}  # clé du scénario -> cellule (« B23 »)
         self.ligne_element: dict[str, str] = {}  # « logements[2] » -> première cellule de sa ligne
 
+    def _formule(self, ligne: int, colonne: int) -> Any:
+        """Le contenu brut d'une cellule (sa formule) : le classeur relu sans les valeurs calculées, une fois."""
+        if getattr(self, "_ws_formules", None) is None:
+            import openpyxl
+
+            try:
+                self._ws_formules = openpyxl.load_workbook(io.BytesIO(self.octets), data_only=False)[FEUILLE]
+            except Exception:  # déjà lu une fois : une seconde lecture ne devrait pas échouer
+                return None
+        v = self._ws_formules.cell(row=ligne, column=colonne).value
+        return v if isinstance(v, str) and v.startswith("=") else None
+
     def erreur(self, cellule: str, cle: str, message: str) -> ScenarioInvalide:
         return ScenarioInvalide(self.nom, "", f"feuille « {FEUILLE} », cellule {cellule} ({cle}) : {message}")
 
@@ -104,6 +116,12 @@ class _Lecteur:
         adresse = c.coordinate
         self.cellules[cle] = adresse
         v = c.value
+        # Une formule sans valeur calculée ne se lit pas comme vide (sauf dans la trajectoire du livret A, où une
+        # formule recopie l'année précédente, comme une cellule vide).
+        if v is None and not cle.startswith("livret_a.trajectoire") and isinstance(self._formule(ligne, colonne), str):
+            raise self.erreur(adresse, cle, "formule sans valeur calculée (classeur enregistré par un programme qui ne "
+                              "calcule pas) : ouvrez-le et enregistrez-le dans Excel ou LibreOffice, ou saisissez la "
+                              "valeur")
         if v is None or (isinstance(v, str) and not v.strip()):
             return None
         feuille = cle.rsplit(".", 1)[-1]

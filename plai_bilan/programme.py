@@ -84,25 +84,44 @@ def _placer(doc: dict, cle: str, valeur: Any, ou: str) -> None:
                 raise ScenarioInvalide(ou, cle, f"« {p} » n'est pas une table du scénario")
 
 
+LIGNES_MAX_TABLE = 5_000_000  # opérations d'une table de programme
+OCTETS_MAX_TABLE = 2_000_000_000  # octets d'une table Parquet une fois décompressée
+
+
 def _lire_table(chemin: Path) -> tuple[int, Iterator[dict[str, str]]]:
     """Le nombre de lignes de la table et ses lignes, lues au fur et à mesure (CSV « ; » ou « , », UTF-8 avec ou
     sans BOM ; Parquet)."""
     if chemin.suffix.lower() == ".parquet":
-        try:
-            import pandas as pd
+        from plai_bilan.fichiers import lire_fichier_borne
 
-            df = pd.read_parquet(chemin)
+        lire_fichier_borne(chemin, str(chemin), "table .parquet", 2_000_000_000)  # ni tube, ni périphérique
+        try:
+            import pyarrow.parquet as pq
         except ImportError:
             raise ScenarioInvalide(str(chemin), "", "lire un fichier Parquet demande pyarrow : pip install -e "
                                    "\".[programme]\"") from None
+        try:
+            fichier = pq.ParquetFile(chemin)
+            meta = fichier.metadata
+            lignes_decl = meta.num_rows
+            taille = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
         except Exception as exc:  # fichier abîmé
             raise ScenarioInvalide(str(chemin), "", f"fichier Parquet illisible ({type(exc).__name__})") from None
-        colonnes = [str(c) for c in df.columns]
+        if lignes_decl > LIGNES_MAX_TABLE or taille > OCTETS_MAX_TABLE:
+            raise ScenarioInvalide(str(chemin), "", f"table de {lignes_decl:,} lignes et {taille:,} octets une fois "
+                                   f"décompressée : au plus {LIGNES_MAX_TABLE:,} lignes et {OCTETS_MAX_TABLE:,} octets"
+                                   .replace(",", "\u202f").replace("\u202f ", ", "))
+        colonnes = [str(c) for c in fichier.schema_arrow.names]
 
         def texte(v) -> str:
             return "" if v is None or (isinstance(v, float) and v != v) else str(v)
 
-        return len(df), (dict(zip(colonnes, map(texte, r))) for r in df.itertuples(index=False, name=None))
+        def rangs():  # par paquets : la table n'est jamais chargée entière
+            for paquet in fichier.iter_batches(batch_size=10_000):
+                for r in zip(*(c.to_pylist() for c in paquet.columns)):
+                    yield dict(zip(colonnes, map(texte, r)))
+
+        return lignes_decl, rangs()
     import csv
     import io
 

@@ -193,3 +193,31 @@ def test_dask_sur_un_serveur_qui_n_est_pas_un_planificateur():
         assert duree < 45
     finally:
         web.terminate()
+
+
+def test_table_parquet_geante_refusee_avant_lecture(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import numpy as np
+    import pyarrow.parquet as pq
+
+    n = 100_000_000  # quelques centaines de Ko compressés
+    col = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, dtype=np.int8)), pa.array([AA.name]))
+    table = tmp_path / "geante.parquet"
+    pq.write_table(pa.table({"modele": col}), table, compression="zstd")
+    assert table.stat().st_size < 5_000_000
+    r, duree, _ = lancer("lot", table)
+    une_erreur(r, str(table), "au plus 5\u202f000\u202f000 lignes")
+    assert duree < 30
+
+
+def test_formule_sans_valeur_calculee_nommee(tmp_path):
+    import openpyxl
+
+    etude = _classeur(tmp_path)
+    wb = openpyxl.load_workbook(etude)
+    feuille, cellule = next(iter(wb.defined_names["travaux"].destinations))
+    wb[feuille][cellule.replace("$", "")] = "=200000+60000"  # un script qui écrit une formule sans la calculer
+    modifie = tmp_path / "modifie.xlsx"
+    wb.save(modifie)
+    r, _, _ = lancer("subvention", modifie)
+    une_erreur(r, str(modifie), cellule.replace("$", ""), "formule sans valeur calculée")
