@@ -180,6 +180,7 @@ def _erreurs_en_message(fonction):
 
     @functools.wraps(fonction)
     def enveloppe(*args, **kwargs):
+        _encodage_sur()
         _regler_largeur()
         _AVERTISSEMENTS.clear()
         try:
@@ -207,6 +208,30 @@ def assaini(texte: str) -> str:
 
 
 _AVERTISSEMENTS: list[str] = []
+
+
+def _repli_caracteres(exc: UnicodeEncodeError):
+    """Un terminal qui n'est pas en UTF-8 (Latin-1...) : espaces fines en espaces, euro en « EUR », le reste en
+    « ? » ; jamais d'erreur d'encodage."""
+    remplacements = {"\u202f": " ", "\u00a0": " ", "€": "EUR", "«": '"', "»": '"', "’": "'", "œ": "oe", "Œ": "OE",
+                     "–": "-", "—": "-", "…": "..."}
+    morceau = exc.object[exc.start:exc.end]
+    return "".join(remplacements.get(c, "?") for c in morceau), exc.end
+
+
+def _encodage_sur() -> None:
+    import codecs
+
+    try:
+        codecs.lookup_error("plai_bilan")
+    except LookupError:
+        codecs.register_error("plai_bilan", _repli_caracteres)
+    for flux in (sys.stdout, sys.stderr):
+        try:
+            if flux is not None and (flux.encoding or "").lower().replace("-", "") not in ("utf8", "utf8sig"):
+                flux.reconfigure(errors="plai_bilan")
+        except (AttributeError, ValueError, OSError):
+            pass
 
 
 def _regler_largeur() -> None:
@@ -272,7 +297,14 @@ def _emettre(texte: str, sortie: str | None) -> None:
         ecrire_texte(sortie, texte)
         click.echo(f"Résultat écrit dans {sortie}", err=True)
     else:
-        click.echo(assaini(texte) if not texte.lstrip().startswith(("{", "\ufeff")) else texte, nl=False)
+        try:
+            click.echo(assaini(texte) if not texte.lstrip().startswith(("{", "\ufeff")) else texte, nl=False)
+            if sys.stdout is not None:
+                sys.stdout.flush()
+        except OSError as exc:  # sortie standard pleine (/dev/full), fermée en route
+            from plai_bilan.erreurs import SortieImpossible, message_systeme
+
+            raise SortieImpossible(f"sortie standard : écriture impossible ({message_systeme(exc)})") from None
 
 
 def _aide(f):

@@ -35,6 +35,9 @@ def _reelle(chemin: str | Path) -> Path:
     return Path(os.path.realpath(cible)) if cible.is_symlink() else cible
 
 
+NOM_MAX = 200  # octets d'un nom de sortie : 255 moins les préfixes des verrous (« .~lock. », « # ») et du temporaire
+
+
 def verifier_cible(chemin: str | Path) -> Path:
     """Refuse une cible qu'on ne doit pas remplacer ; renvoie son dossier."""
     cible = _reelle(chemin)
@@ -53,6 +56,10 @@ def verifier_cible(chemin: str | Path) -> Path:
     if etat is not None and not etat.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         raise SortieImpossible(f"{chemin} : fichier protégé en écriture ; il n'est pas remplacé (changez ses droits "
                                "ou choisissez un autre nom de sortie)")
+    # Le nom, et ceux des verrous des tableurs et du fichier temporaire bâtis dessus, tiennent dans 255 octets.
+    if len(os.fsencode(cible.name)) > NOM_MAX:
+        raise SortieImpossible(f"{chemin} : nom de fichier trop long ({len(os.fsencode(cible.name))} octets, au plus "
+                               f"{NOM_MAX}) ; choisissez un nom plus court")
     for verrou in (dossier / f".~lock.{cible.name}#", dossier / f"~${cible.name}"):
         if verrou.exists():
             raise SortieImpossible(f"{chemin} : le fichier est ouvert dans un tableur (verrou {verrou.name}) ; "

@@ -221,3 +221,34 @@ def test_formule_sans_valeur_calculee_nommee(tmp_path):
     wb.save(modifie)
     r, _, _ = lancer("subvention", modifie)
     une_erreur(r, str(modifie), cellule.replace("$", ""), "formule sans valeur calculée")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="/dev/full (Linux)")
+def test_sortie_standard_pleine():
+    with open("/dev/full", "w") as plein:
+        r = subprocess.run([sys.executable, "-m", "plai_bilan.cli", "subvention", str(AA)], stdout=plein,
+                           stderr=subprocess.PIPE, text=True, cwd=RACINE, timeout=120)
+    une_erreur(r, "sortie standard : écriture impossible")
+
+
+def test_terminal_latin_1():
+    r = subprocess.run([sys.executable, "-m", "plai_bilan.cli", "subvention", str(AA)], capture_output=True,
+                       cwd=RACINE, timeout=120, env=dict(os.environ, PYTHONIOENCODING="latin-1"))
+    assert r.returncode == 0 and b"Traceback" not in r.stderr
+    texte = r.stdout.decode("latin-1")
+    assert "Subvention d'équilibre (tout l'écart de financement) : 76 488 EUR" in texte
+
+
+def test_nom_de_sortie_trop_long(tmp_path):
+    cible = tmp_path / ("a" * 245 + ".xlsx")
+    r, _, _ = lancer("subvention", AA, "--xlsx", cible)
+    une_erreur(r, "nom de fichier trop long (250 octets, au plus 200)")
+    assert not list(tmp_path.iterdir())
+
+
+def test_nom_de_fichier_qui_n_est_pas_en_utf_8(tmp_path):
+    nom = os.fsdecode(b"op\xe9ration.toml")
+    shutil.copy(AA, tmp_path / nom)
+    r = subprocess.run([sys.executable, "-m", "plai_bilan.cli", "subvention", os.fsencode(tmp_path / nom)],
+                       capture_output=True, cwd=RACINE, timeout=120)
+    assert r.returncode == 0 and b"Traceback" not in r.stderr
