@@ -53,9 +53,9 @@ def test_classeur_qui_se_decompresse_en_centaines_de_mo(tmp_path):
                                     + b"</row></sheetData>")
             zout.writestr(i, data)
     assert bombe.stat().st_size < 2_000_000
-    r, duree, _ = lancer("subvention", bombe)
+    r, duree, pointe = lancer("subvention", bombe)
     une_erreur(r, str(bombe), "trop gros une fois décompressé")
-    assert duree < 20
+    assert duree < 20 and pointe < 600_000  # Ko : le plus gros processus enfant lancé par ce test (l'export compris)
 
 
 def test_classeur_qui_declare_des_milliards_de_cellules(tmp_path):
@@ -205,9 +205,9 @@ def test_table_parquet_geante_refusee_avant_lecture(tmp_path):
     table = tmp_path / "geante.parquet"
     pq.write_table(pa.table({"modele": col}), table, compression="zstd")
     assert table.stat().st_size < 5_000_000
-    r, duree, _ = lancer("lot", table)
+    r, duree, pointe = lancer("lot", table)
     une_erreur(r, str(table), "au plus 5\u202f000\u202f000 lignes")
-    assert duree < 30
+    assert duree < 30 and pointe < 600_000
 
 
 def test_formule_sans_valeur_calculee_nommee(tmp_path):
