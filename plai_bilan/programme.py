@@ -361,10 +361,11 @@ def client_dask(adresse: str):
                               "(le port est-il celui du planificateur ?)")
     exc = resultat.get("erreur")
     if isinstance(exc, (OSError, TimeoutError)):
-        raise ErreurPlaiBilan(f"--dask {adresse} : planificateur injoignable en 10 s ({type(exc).__name__})")
+        raise ErreurPlaiBilan(f"--dask {adresse} : planificateur injoignable en 10 s (connexion refusée ou sans "
+                              "réponse)")
     if exc is not None:  # un pair qui n'est pas un planificateur dask (octets inattendus, protocole)
-        raise ErreurPlaiBilan(f"--dask {adresse} : ce n'est pas un planificateur dask.distributed "
-                              f"({type(exc).__name__})")
+        raise ErreurPlaiBilan(f"--dask {adresse} : ce n'est pas un planificateur dask.distributed (sa réponse ne "
+                              "suit pas le protocole de dask)")
     return resultat["client"]
 
 

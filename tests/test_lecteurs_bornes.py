@@ -4,7 +4,7 @@ française qui nomme le fichier et ce qui était attendu, aucune trace, rien d'�
 from __future__ import annotations
 
 import os
-import resource
+import threading
 import shutil
 import subprocess
 import sys
@@ -19,11 +19,31 @@ AA = RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml"
 
 
 def lancer(*args, timeout: float = 120) -> tuple[subprocess.CompletedProcess, float, int]:
-    """La commande dans un processus à part : son résultat, sa durée et la mémoire de pointe des enfants (Ko)."""
+    """La commande dans un processus à part : son résultat, sa durée et sa mémoire de pointe (Ko).
+
+    La mémoire est celle de ce processus seul (os.wait4), pas celle des autres enfants du test.
+    """
     debut = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "plai_bilan.cli", *map(str, args)], capture_output=True, text=True,
-                       cwd=RACINE, timeout=timeout)
-    return r, time.monotonic() - debut, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    cmd = [sys.executable, "-m", "plai_bilan.cli", *map(str, args)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=RACINE)
+    sorties: dict[str, str] = {}
+    lecteurs = [threading.Thread(target=lambda n=n, f=f: sorties.__setitem__(n, f.read()))
+                for n, f in (("out", p.stdout), ("err", p.stderr))]
+    for t in lecteurs:
+        t.start()
+    minuteur = threading.Timer(timeout, p.kill)
+    minuteur.start()
+    try:
+        _, statut, usage = os.wait4(p.pid, 0)
+    finally:
+        minuteur.cancel()
+    for t in lecteurs:
+        t.join()
+    p.returncode = os.waitstatus_to_exitcode(statut)
+    duree = time.monotonic() - debut
+    if duree >= timeout:
+        raise subprocess.TimeoutExpired(cmd, timeout)
+    return subprocess.CompletedProcess(cmd, p.returncode, sorties["out"], sorties["err"]), duree, usage.ru_maxrss
 
 
 def une_erreur(r: subprocess.CompletedProcess, *morceaux: str) -> None:
@@ -55,7 +75,7 @@ def test_classeur_qui_se_decompresse_en_centaines_de_mo(tmp_path):
     assert bombe.stat().st_size < 2_000_000
     r, duree, pointe = lancer("subvention", bombe)
     une_erreur(r, str(bombe), "trop gros une fois décompressé")
-    assert duree < 20 and pointe < 600_000  # Ko : le plus gros processus enfant lancé par ce test (l'export compris)
+    assert duree < 20 and pointe < 600_000  # Ko, ce processus seul
 
 
 def test_classeur_qui_declare_des_milliards_de_cellules(tmp_path):
@@ -252,3 +272,34 @@ def test_nom_de_fichier_qui_n_est_pas_en_utf_8(tmp_path):
     r = subprocess.run([sys.executable, "-m", "plai_bilan.cli", "subvention", os.fsencode(tmp_path / nom)],
                        capture_output=True, cwd=RACINE, timeout=120)
     assert r.returncode == 0 and b"Traceback" not in r.stderr
+
+
+@pytest.mark.integration
+def test_dask_sur_un_pair_qui_envoie_des_octets_au_hasard():
+    pytest.importorskip("dask.distributed")
+    import socket
+
+    serveur = socket.socket()
+    serveur.bind(("127.0.0.1", 0))
+    serveur.listen(5)
+    port = serveur.getsockname()[1]
+
+    def repondre():
+        while True:
+            try:
+                c, _ = serveur.accept()
+            except OSError:
+                return
+            try:
+                c.sendall(os.urandom(4096))
+            except OSError:
+                pass
+            c.close()
+
+    threading.Thread(target=repondre, daemon=True).start()
+    try:
+        r, duree, _ = lancer("lot", "scenarios", "--dask", f"tcp://127.0.0.1:{port}", timeout=90)
+        une_erreur(r, "--dask")
+        assert duree < 45
+    finally:
+        serveur.close()
