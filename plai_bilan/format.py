@@ -7,3 +7,8 @@ def euros(x: float, decimales: int = 0) -> str:
     if texte.startswith("-") and not texte.strip("-0,\u202f"):
         texte = texte[1:]  # pas de « -0 € »
     return f"{texte} €"
+
+
+def compte(n: int, singulier: str, pluriel: str | None = None) -> str:
+    """« 1 logement », « 3 logements », « 0 logement » (le français met au singulier 0 et 1)."""
+    return f"{n} {singulier if abs(n) < 2 else (pluriel or singulier + 's')}"

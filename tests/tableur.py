@@ -95,3 +95,36 @@ def ecarts(a: dict, b: dict, rel: float = 1e-9, abs_: float = 1e-6) -> list[tupl
                 continue
             diff.append((feuille, c, x, y))
     return sorted(diff)
+
+
+def gnumeric_recalcul(source: Path, cible: Path) -> Path:
+    """Le classeur recalculé en entier par Gnumeric (ssconvert --recalc), second moteur indépendant de LibreOffice."""
+    ssconvert = shutil.which("ssconvert")
+    if ssconvert is None:
+        if os.environ.get("CI"):
+            pytest.fail("Gnumeric (ssconvert) est requis en intégration continue : .ci/run doit l'installer")
+        pytest.skip("Gnumeric (ssconvert) absent")
+    cible.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run([ssconvert, "--recalc", str(source), str(cible)], check=True, capture_output=True, timeout=300,
+                   env={**os.environ, "HOME": str(cible.parent)})
+    return cible
+
+
+def cellules(chemin: Path) -> dict:
+    """{feuille: {"B5": valeur}} des valeurs affichées (valeurs calculées) d'un classeur, cellules vides omises."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # « no default style » d'un classeur écrit par Gnumeric
+        wb = valeurs(chemin)
+    sortie = {}
+    for ws in wb.worksheets:
+        d = {}
+        for rangee in ws.iter_rows():
+            for c in rangee:
+                v = c.value
+                if v is None or v == "":
+                    continue
+                d[c.coordinate] = float(v) if isinstance(v, int | float) and not isinstance(v, bool) else v
+        sortie[ws.title] = d
+    return sortie

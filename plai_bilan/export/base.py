@@ -22,6 +22,18 @@ PREMIERE_ANNEE_EQUILIBRE = 30
 PREMIERE_LIGNE_LOYERS = 24  # premier logement du tableau de la feuille Loyers, sous ses agrégats
 
 
+SANS_TAUX = "non calculée : pas de taux d'actualisation (Hypothèses, analyse.taux_actualisation_pct)"
+
+
+def van_ou_motif(nom: str) -> str:
+    """Une VAN affichée, ou le mot qui dit pourquoi elle manque (aucun taux d'actualisation saisi)."""
+    return f'IF(ISNUMBER(taux_actualisation),{nom},"{SANS_TAUX}")'
+
+
+def van_cache(valeur):
+    return SANS_TAUX if valeur is None or valeur != valeur else valeur
+
+
 class Rangees:
     """Des rangées « libellé | valeur | aide » écrites l'une sous l'autre à partir de ``ligne`` : la valeur en
     formule (avec sa valeur en cache) ou saisie, nommée au besoin (feuilles Synthèse, Équilibre, SIEG,

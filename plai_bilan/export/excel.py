@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from plai_bilan.bilan import Bilan
-from plai_bilan.format import euros
+from plai_bilan.format import compte, euros
 from plai_bilan.export.base import (  # noqa: F401
+    van_cache,
+    van_ou_motif,
     CRITERES,
     EMPRUNTS,
     EQUI,
@@ -71,7 +73,8 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
         op = sc.operation
         self.largeurs(ws, (0, 0, 58), (1, 1, 18), (2, 2, 12), (3, 3, 75))
         ws.write_string(0, 0, op.nom, self.f(titre=True))
-        ws.write_string(1, 0, f"{op.nature} ; {sc.n_logements} logements dont {sc.n_plai_adapte} PLAI adaptés ; "
+        ws.write_string(1, 0, f"{op.nature} ; {compte(sc.n_logements, 'logement')} dont "
+                        f"{compte(sc.n_plai_adapte, 'PLAI adapté', 'PLAI adaptés')} ; "
                         f"produit {op.produit} ; zone de loyer {op.zone_loyer}, zone APL {op.zone_apl} ; agrément du "
                         f"{op.date_agrement.strftime('%d/%m/%Y')} ; mise en service {op.mise_en_service}",
                         self.f(italique=True))
@@ -113,7 +116,8 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
             lien("Valeur de référence FNAP", "reference_fnap", e.reference_fnap, "euros")
             t_min, _ = r.tresorerie_minimale
             lien("Trésorerie cumulée la plus basse", "tresorerie_minimale", t_min, "euros")
-            lien("VAN avec la subvention d'équilibre", "van_avec_subvention", r.compte.van, "euros")
+            lien("VAN avec la subvention d'équilibre", van_ou_motif("van_avec_subvention"), van_cache(r.compte.van),
+                 "euros")
             if r.sieg is not None and r.sieg.corridor is not None:
                 lien("Subvention maximale sans surcompensation (SIEG)", "subvention_maximale", r.sieg.corridor.maximum,
                      "euros", gras=True)
@@ -125,7 +129,7 @@ class _Export(FeuillesEntrees, FeuillesCalcul, FeuilleSieg):
                 ws.write_string(rg.ligne, 0, f"Infaisable : {r.motif}", self.f(gras=True))
                 rg.ligne += 1
         else:
-            lien("VAN de l'autofinancement", "van_sans_subvention", self.sim0.van, "euros")
+            lien("VAN de l'autofinancement", van_ou_motif("van_sans_subvention"), van_cache(self.sim0.van), "euros")
 
         ligne = rg.ligne + 1  # après les rangées de résultats
         self.entete(ws, ligne, 0, ["Plan de financement", "Montant", "Part"])

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 
 from plai_bilan.export.base import (
+    van_cache,
+    van_ou_motif,
     EMPRUNTS,
     EQUI,
     EXPL,
@@ -426,8 +428,9 @@ class FeuillesCalcul(ExportBase):
             "tresorerie_minimale")
         res("Année de la trésorerie la plus basse", f"INDEX({ans},MATCH(tresorerie_minimale,{tr_range},0))", a_min,
             "entier")
-        res("VAN sans subvention", "van_sans_subvention", r.compte_zero.van, "euros")
-        res("VAN avec la subvention d'équilibre", "van_avec_subvention", r.compte.van, "euros")
+        res("VAN sans subvention", van_ou_motif("van_sans_subvention"), van_cache(r.compte_zero.van), "euros")
+        res("VAN avec la subvention d'équilibre", van_ou_motif("van_avec_subvention"), van_cache(r.compte.van),
+            "euros")
         assert rg.ligne < p - 1, "les résultats débordent sur le tableau de la feuille Équilibre"
         ws.freeze_panes(p, 1)
         self.mise_en_page(ws, (p - 1, p - 1), a3=True)

@@ -503,7 +503,8 @@ class FeuillesEntrees(ExportBase):
             # Le plafond APL d'une ligne sans ménage est vide (Loyers, colonne I) : PLAI adapté impossible.
             drapeaux = f"{ref(HYP, l1, 5)}:{cellule(l2, 5, True)}"
             apl = f"{ref(LOYERS, PREMIERE_LIGNE_LOYERS, 8)}:{cellule(PREMIERE_LIGNE_LOYERS + l2 - l1, 8, True)}"
-            parties.append(f'IF(SUMPRODUCT(({drapeaux}=TRUE)*NOT(ISNUMBER({apl})))>0,"Un logement PLAI adapté '
+            # (plage="") plutôt que NOT(ISNUMBER(plage)) : Gnumeric n'évalue pas ISNUMBER en tableau dans SUMPRODUCT.
+            parties.append(f'IF(SUMPRODUCT(({drapeaux}=TRUE)*({apl}=""))>0,"Un logement PLAI adapté '
                            'demande un ménage et son plafond APL (clé menage du scénario, puis ré-export). ","")')
             produits = f"{ref(HYP, l1, COL_PRODUIT)}:{cellule(l2, COL_PRODUIT, True)}"
             parties.append(f'IF(AND(COUNTIF({produits},"PLS")>0,NOT(ISNUMBER(plafond_pls_m2))),"Un logement PLS '
@@ -750,7 +751,7 @@ class FeuillesEntrees(ExportBase):
                         self.f("euros2"))
                 formule(ws, l, 10, f"IF(ISNUMBER({h(8)}),{h(8)},IF({F},MIN({H},{I}),{H}))", ll.loyer,
                         self.f("euros2"))
-                formule(ws, l, 11, f'IF(ISNUMBER({h(8)}),"saisi (loyer_mensuel)",IF(AND({F},{I}<{H}),'
+                formule(ws, l, 11, f'IF(ISNUMBER({h(8)}),"saisi (loyer_mensuel)",IF(AND({F},N({I})<{H}),'
                         f'"équivalence APL foyer","redevance maximale"))', ll.origine)
                 formule(ws, l, 14, f"IF(ISNUMBER({h(10)}),{h(10)}*revalorisation_loyers,{h(8)})", variante[i],
                         self.f("euros2"))
@@ -762,7 +763,7 @@ class FeuillesEntrees(ExportBase):
                 formule(ws, l, 10, f"IF(ISNUMBER({h(8)}),{h(8)},IF(ISNUMBER({h(7)}),{h(7)}*{E},"
                         f"IF({F},MIN({H},{I}-{J}),{H})))", ll.loyer, self.f("euros2"))
                 formule(ws, l, 11, f'IF(ISNUMBER({h(8)}),"saisi (loyer_mensuel)",IF(ISNUMBER({h(7)}),'
-                        f'"saisi (loyer_m2 x SU)",IF(AND({F},{I}-{J}<{H}),"plafond APL - loyer accessoire",'
+                        f'"saisi (loyer_m2 x SU)",IF(AND({F},N({I})-{J}<{H}),"plafond APL - loyer accessoire",'
                         f'"plafond "&{P})))', ll.origine)
                 formule(ws, l, 14, f'IF({P}="PLAI",{H},{K})', variante[i], self.f("euros2"))
                 ok_apl = ll.loyer + ll.loyer_accessoire <= (ll.plafond_apl or 0) + 0.005

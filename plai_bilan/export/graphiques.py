@@ -10,7 +10,7 @@ import numpy as np
 from plai_bilan.bilan import LECTURE_MIXTE, Provenance
 from plai_bilan.catalogue import catalogue
 from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
-from plai_bilan.format import euros
+from plai_bilan.format import compte as compter, euros
 from plai_bilan.sortie import ecrire_atomique
 
 BLEU, ROUGE, GRIS = "#2E75B6", "#C00000", "#7F7F7F"
@@ -134,8 +134,8 @@ def avis(v: Verdict, chemin: str | Path, service: str | None = None, instructeur
 
     ecrire("Avis d'instruction : subvention PLAI adapté (FNAP)", 14, gras=True)
     ecrire(sc.operation.nom, 11, gras=True)
-    ecrire(f"{catalogue().valeurs['nature'].get(sc.operation.nature, sc.operation.nature)} ; {b.n_logements} logements{b.repartition_produits} dont {b.n_plai_adapte} PLAI "
-           "adaptés ; agrément du "
+    ecrire(f"{catalogue().valeurs['nature'].get(sc.operation.nature, sc.operation.nature)} ; {compter(b.n_logements, 'logement')}{b.repartition_produits} dont "
+           f"{compter(b.n_plai_adapte, 'PLAI adapté', 'PLAI adaptés')} ; agrément du "
            f"{sc.operation.date_agrement.strftime('%d/%m/%Y')} ; mise en service {sc.operation.mise_en_service} ; "
            f"critère : {catalogue().valeurs['critere'].get(b.critere, b.critere)}, horizon {b.horizon} ans", 8.5)
     # Les lectures réglementaires dont dépend le résultat (barème estimé, durée légale en débat), dites ici aussi.

@@ -120,10 +120,11 @@ NOMS_AU_PLUS = 20  # opérations nommées dans la vue texte d'un programme, puis
 
 
 def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
-    from plai_bilan.format import euros
+    from plai_bilan.format import compte, euros
 
-    m = [f"Programme : {s['nombre_operations']} opérations, {s['operations_resolues']} résolues, {s['operations_en_erreur']} en erreur, "
-         f"{s['operations_infaisables']} infaisables ; {s['n_logements']} logements dont {s['n_plai_adapte']} PLAI adaptés",
+    m = [f"Programme : {compte(s['nombre_operations'], 'opération')}, {s['operations_resolues']} résolues, "
+         f"{s['operations_en_erreur']} en erreur, {s['operations_infaisables']} infaisables ; "
+         f"{compte(s['n_logements'], 'logement')} dont {compte(s['n_plai_adapte'], 'PLAI adapté', 'PLAI adaptés')}",
          f"Prix de revient total : {euros(s['prix_de_revient'])}",
          f"Subventions d'équilibre (tout l'écart de financement) : {euros(s['subvention_minimale'])}",
          f"Coût des contreparties sociales : {euros(s['cout_contreparties'])}",
@@ -290,4 +291,23 @@ def _classeur(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str, cles
         g.set_x_axis({"num_format": "#,##0", "name": "€ par logement (début de classe)"})
         g.set_legend({"none": True})
         ws.insert_chart(len(vue) + 5, 0, g)
+        _mise_en_page(h, False)
+    _mise_en_page(ws, False)
+    _mise_en_page(t, True, repeter=True)
+    _mise_en_page(lg, True)
     cl.fermer()
+
+
+def _mise_en_page(ws, paysage: bool, repeter: bool = False) -> None:
+    """Une page de large, A4 (A3 pour le tableau des opérations), en-tête et première colonne répétés."""
+    from plai_bilan import __version__
+
+    if paysage:
+        ws.set_landscape()
+    ws.set_paper(8 if repeter else 9)
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    if repeter:
+        ws.repeat_rows(0)
+        ws.repeat_columns(0)
+    ws.set_footer(f"&L&8plai-bilan {__version__}&C&8&A&R&8page &P / &N")

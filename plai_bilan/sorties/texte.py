@@ -13,7 +13,7 @@ import textwrap
 from plai_bilan.bilan import LECTURE_MIXTE, NOMS_GROUPES_SIEG, Bilan, Constat
 from plai_bilan.catalogue import catalogue
 from plai_bilan.etudes import QUANTILES, Risque, Sensibilite, Verdict
-from plai_bilan.format import euros
+from plai_bilan.format import compte, euros
 
 LARGEUR = 100
 LARGEUR_MIN = 72
@@ -236,7 +236,8 @@ def _prets(b: Bilan) -> str:
 def _entete_operation(b: Bilan, suite: str) -> list[str]:
     sc = b.scenario
     return [paragraphe(sc.operation.nom),
-            paragraphe(f"{b.n_logements} logements{b.repartition_produits} dont {b.n_plai_adapte} PLAI adaptés ; {suite}"),
+            paragraphe(f"{compte(b.n_logements, 'logement')}{b.repartition_produits} dont "
+                       f"{compte(b.n_plai_adapte, 'PLAI adapté', 'PLAI adaptés')} ; {suite}"),
             paragraphe(f"Agrément du {sc.operation.date_agrement.strftime('%d/%m/%Y')} ; "
                        f"{b.provenance.baremes_connus()}")]
 
