@@ -534,6 +534,9 @@ class Bilan:
     # suit la lecture globale (LECTURE_MIXTE).
     lecture_part_plai: dict[str, float | None] | None = None
     avertissements: tuple[str, ...] = field(default=())
+    # Barèmes du ménage de la zone APL à l'année 1, par composition (plafond APL ou E, RLS, plafond de ressources
+    # de la RLS) : le classeur en tire en formules le plafond et la RLS de chaque ligne.
+    baremes_menage: dict[str, dict[str, float] | None] = field(default_factory=dict, repr=False, compare=False)
 
     # ------------------------------------------------------------------ grandeurs dérivées
     @property

@@ -76,7 +76,8 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultat
         reference_fnap_par_logement=e.reference_fnap_par_logement, tranches_fnap=e.tranches_fnap,
         postes_prix_de_revient=e.postes_prix_de_revient, hypotheses_sieg=e.hypotheses_sieg,
         loyer_accessoire_maximal=e.loyer_accessoire_maximal, compte_zero=compte_zero, compte=compte,
-        critere=e.hypotheses.critere, avertissements=resultats.pop("avertissements", e.avertissements), **resultats)
+        critere=e.hypotheses.critere, avertissements=resultats.pop("avertissements", e.avertissements),
+        baremes_menage=e.baremes_menage, **resultats)
     from dataclasses import replace
 
     from plai_bilan.produits import comptes_par_produit

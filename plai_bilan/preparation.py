@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import cached_property, lru_cache
 from operator import attrgetter
@@ -77,10 +77,15 @@ class Entrees:
     parametres_perimes: tuple[ValeurPerimee, ...]
     loyer_accessoire_maximal: float | None  # plafond local du loyer accessoire (barème local), euros par mois
     avertissements: tuple[str, ...]
+    parametres: Parametres | None = field(default=None, repr=False, compare=False)  # le jeu qui a servi
 
     @property
     def prix_de_revient(self) -> float:
         return self.scenario.prix_de_revient.total
+
+    @cached_property
+    def baremes_menage(self) -> dict[str, dict[str, float] | None]:
+        return baremes_menage(self.scenario, self.parametres)
 
     @property
     def n_logements(self) -> int:
@@ -281,6 +286,42 @@ def valeur_annee_1(p: Parametres, bareme: str, fonction, args: tuple, jour_agrem
     valeur, source = fonction(*args, derniere)
     utilises[(source.bareme, source.date)] = source
     return valeur * (1.0 + hypothese) ** manquants, manquants
+
+
+def baremes_menage(sc: Scenario, p: Parametres | None = None) -> dict[str, dict[str, float] | None]:
+    """Les barèmes d'aide au logement de la zone APL à l'année 1, par composition du ménage, pour que le classeur
+    calcule en formules le plafond APL (ou l'équivalence foyer E), la RLS et son plafond de ressources de chaque
+    ligne : les valeurs que valeur_annee_1 rend au moteur (même date, même revalorisation supposée).
+
+    Clés : « apl » (isole, couple, un_pac, pac_supp ; foyer : isole, couple, pac_1..pac_4, pac_supp), « rls »
+    (isole, couple, un_pac, pac_supp), « rls_plafond » (isole, couple, pac_1..pac_6, pac_supp) ; None quand le
+    barème ne s'applique pas (foyer pour la RLS, RLS pas encore créée pour son plafond) ou manque."""
+    op = sc.operation
+    p = p or parametres_du_scenario(sc)
+    ind = sc.exploitation.indexation
+    g_apl = (ind.loyers_pct if ind.plafonds_apl_pct is None else ind.plafonds_apl_pct) / 100.0
+    jour = max(date(op.mise_en_service, 1, 1), op.date_agrement)
+
+    def table(bareme: str) -> dict[str, float] | None:
+        try:
+            b = p[bareme]
+            if jour < b.valeurs[0].date:
+                return None
+            if b.perime(jour):
+                valeur, facteur = b.valeurs[-1], (1.0 + g_apl) ** b.revalorisations_manquantes(jour)
+            else:
+                valeur, facteur = b.en_vigueur(jour), 1.0
+            z = valeur.donnees[f"zone_{op.zone_apl}"]
+        except (ParametreInvalide, KeyError):
+            return None
+        return {k: float(v) * facteur for k, v in z.items() if isinstance(v, int | float)}
+
+    if op.produit != "ordinaire":
+        return {"apl": table("apl_equivalence_foyer"), "rls": None, "rls_plafond": None}
+    rls = table("rls")
+    if rls is None and "rls" in p.baremes and jour < p["rls"].valeurs[0].date:
+        rls = {"isole": 0.0, "couple": 0.0, "un_pac": 0.0, "pac_supp": 0.0}  # avant la RLS (loi 2017-1837)
+    return {"apl": table("apl_loyers_plafonds"), "rls": rls, "rls_plafond": table("rls_plafonds_ressources")}
 
 
 def _avec_date(fonction):
@@ -726,7 +767,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                 reference_fnap_par_logement=reference_par_logement, tranches_fnap=tranches_fnap,
                 postes_prix_de_revient=postes, hypotheses_sieg=hyp_sieg, parametres_utilises=utilises,
                 parametres_date=p.date_jeu, parametres_origine=p.origine, parametres_perimes=perimes,
-                loyer_accessoire_maximal=None if cap is None else cap[0], avertissements=tuple(avert))
+                loyer_accessoire_maximal=None if cap is None else cap[0], avertissements=tuple(avert), parametres=p)
     e.lot  # ligne de nombres du lot, faite ici une fois
     return e
 

@@ -352,8 +352,8 @@ class FeuillesEntrees(ExportBase):
             self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide, entete=True)
         ligne += 1
         s = self.f("booleen", saisie=True)
-        # Le ménage ne change pas les formules (son plafond APL est dans Paramètres) : relu, modifiable à la saisie.
-        m = self.f("booleen", saisie=modele)
+        # Le ménage : modifiable, il change le plafond APL et la RLS de la ligne (Loyers, barèmes de Paramètres).
+        m = self.f("booleen", saisie=True)
         for i, (lg, ll) in enumerate(zip(sc.logements, self.b.loyers_par_logement)):
             ws.write_string(ligne, 0, lg.typologie or f"ligne {i + 1}", self.f(saisie=modele))
             ecrire(ws, ligne, 1, lg.nombre, self.f("nombre", saisie=True))
@@ -361,19 +361,22 @@ class FeuillesEntrees(ExportBase):
             ecrire(ws, ligne, 3, lg.surface_annexes, self.f("decimal", saisie=True))
             ecrire(ws, ligne, 4, lg.surface_utile_saisie, self.f("decimal", saisie=True))
             ecrire(ws, ligne, 5, lg.plai_adapte, s)
-            ws.write_string(ligne, 6, ll.menage or "-")
+            if modele:
+                ws.write_string(ligne, 6, ll.menage or "-")
+            else:
+                formule(ws, ligne, 6, self.formules_menage(ligne)["texte"], ll.menage or "-")
             ecrire(ws, ligne, 7, lg.loyer_m2, self.f("decimal", saisie=True))
             ecrire(ws, ligne, 8, lg.loyer_mensuel, self.f("euros2", saisie=True))
             ecrire(ws, ligne, 9, lg.loyer_accessoire, self.f("euros2", saisie=True))
             ecrire(ws, ligne, 10, lg.redevance_max, self.f("euros2", saisie=True))
-            ecrire(ws, ligne, 11, ll.soumis_rls, s)
+            ecrire(ws, ligne, 11, lg.soumis_rls, s)  # la déclaration ; Loyers y ajoute le plafond de ressources
             if lg.menage is not None:
                 ecrire(ws, ligne, 12, lg.menage.couple, m)
-                ecrire(ws, ligne, 13, lg.menage.personnes_a_charge, self.f("entier", saisie=modele))
-                ecrire(ws, ligne, 14, lg.menage.ressources, self.f("euros", saisie=modele))
+                ecrire(ws, ligne, 13, lg.menage.personnes_a_charge, self.f("entier", saisie=True))
+                ecrire(ws, ligne, 14, lg.menage.ressources, self.f("euros", saisie=True))
             else:
-                for c in (12, 13, 14):
-                    ws.write_blank(ligne, c, None, m)
+                for c, fmt in ((12, "booleen"), (13, "entier"), (14, "euros")):
+                    ws.write_blank(ligne, c, None, self.f(fmt, saisie=True))
             ecrire(ws, ligne, COL_PRODUIT, lg.produit, self.f(saisie=True))
             # Vue des ménages et prestations d'un foyer : relues, sans effet sur les formules du classeur.
             ecrire(ws, ligne, COL_PRODUIT + 1, lg.charges_locatives, self.f("euros2", saisie=modele))
@@ -590,17 +593,26 @@ class FeuillesEntrees(ExportBase):
                     e.regles_loyers[cle_maj] / 100, self.f("pct"))
             cl.nommer("majoration_annexes", PARAM, ligne, 1)
             ligne += 1
-        quoi = "Équivalence de loyer et de charges APL foyer (E)" if self.foyer else "Loyer plafond APL (L)"
-        bareme_apl = "apl_equivalence_foyer" if self.foyer else "apl_loyers_plafonds"
-        for i, ll in enumerate(e.loyers_par_logement):
-            if ll.plafond_apl is not None:
-                self.pos.param_apl[i] = valeur(f"{quoi}, zone {op.zone_apl} : {ll.typologie or 'ligne ' + str(i + 1)}, "
-                                               f"{ll.menage}", ll.plafond_apl, "euros2", "€/mois", bareme_apl)
-            if ll.rls_bareme is not None:
-                rls = ll.rls_bareme
-                self.pos.param_rls[i] = valeur(f"Réduction de loyer de solidarité, zone {op.zone_apl} : "
-                                               f"{ll.typologie or 'ligne ' + str(i + 1)}, {ll.menage}", rls, "euros2",
-                                               "€/mois", "rls")
+        # Les barèmes du ménage à l'année 1, par composition : chaque ligne de Loyers en tire son plafond APL (ou son
+        # équivalence E) et sa RLS, de sorte qu'un ménage modifié dans Hypothèses change le classeur comme le moteur.
+        tables = self.b.baremes_menage
+        compositions = {"isole": "personne seule", "couple": "couple sans personne à charge",
+                        "un_pac": "une personne à charge", "pac_supp": "par personne à charge en plus",
+                        **{f"pac_{k}": f"{k} personne{'s' if k > 1 else ''} à charge" for k in range(1, 7)}}
+        quoi = {"apl": ("Équivalence de loyer et de charges APL foyer (E)" if self.foyer else "Loyer plafond APL (L)",
+                        "apl_equivalence_foyer" if self.foyer else "apl_loyers_plafonds"),
+                "rls": ("Réduction de loyer de solidarité (montant)", "rls"),
+                "rls_plafond": ("Réduction de loyer de solidarité : plafond de ressources mensuelles",
+                                "rls_plafonds_ressources")}
+        self.baremes_menage = {}
+        for cle, (libelle, bareme) in quoi.items():
+            t = tables.get(cle)
+            if t is None:
+                continue
+            self.baremes_menage[cle] = t
+            for col, v in t.items():
+                valeur(f"{libelle}, zone {op.zone_apl}, année 1 : {compositions.get(col, col)}", v, "euros2", "€/mois",
+                       bareme, f"{cle}_{col}")
         if e.tranches_fnap:
             # La tranche suit le nombre de PLAI adaptés (Loyers) et ceux d'autres opérations à la même adresse.
             choix, bornes, precedente = [], [], 0
@@ -640,6 +652,37 @@ class FeuillesEntrees(ExportBase):
             ws.write_string(ligne, 0, "Attention : une valeur au statut ESTIMATION est une estimation à vérifier "
                             "dans le texte officiel avant de s'y fier.", self.f(gras=True))
         self.mise_en_page(ws, (3, 3))
+
+    def formules_menage(self, hr: int) -> dict[str, str | None]:
+        """Les formules d'une ligne de logements (ligne ``hr`` de Hypothèses) tirées de son ménage : texte, plafond
+        APL (ou équivalence E) et RLS, sur les barèmes par composition de Paramètres (comme le moteur)."""
+        def h(c: int) -> str:
+            return ref(HYP, hr, c)
+
+        present = f"COUNTA({h(12)}:{cellule(hr, 14, True)},{h(COL_PRODUIT + 2)})>0"
+        couple, pac = h(12), f"N({h(13)})"
+        tables = getattr(self, "baremes_menage", {})
+
+        def selon(cle: str, colonnes_pac: int) -> str:
+            """La valeur du barème ``cle`` pour la composition de la ligne (comme Parametres._rang_menage et
+            _par_personnes_a_charge)."""
+            seul = f"IF({couple},{cle}_couple,{cle}_isole)"
+            if colonnes_pac == 0:
+                return f"IF({pac}<=0,{seul},{cle}_un_pac+({pac}-1)*{cle}_pac_supp)"
+            choix = ",".join(f"{cle}_pac_{k}" for k in range(1, colonnes_pac + 1))
+            return (f"IF({pac}<=0,{seul},IF({pac}<={colonnes_pac},CHOOSE({pac},{choix}),"
+                    f"{cle}_pac_{colonnes_pac}+({pac}-{colonnes_pac})*{cle}_pac_supp))")
+
+        texte = (f'IF({present},IF({couple},"couple","personne seule")&IF({pac}=0,"",", "&{pac}&" pers. à charge"),'
+                 '"-")')
+        apl = f'IF({present},{selon("apl", 4 if self.foyer else 0)},"")' if "apl" in tables else '""'
+        rls = None
+        if "rls" in tables:
+            # Exposée : la ligne déclarée soumise, et ses ressources (si elles sont données) sous le plafond de la RLS.
+            sous_plafond = (f"IF(ISNUMBER({h(14)}),{h(14)}/12<={selon('rls_plafond', 6)},TRUE)"
+                            if "rls_plafond" in tables else "TRUE")
+            rls = f"IF(AND({present},rls_operation,{h(11)},{sous_plafond}),{selon('rls', 0)},0)"
+        return {"texte": texte, "apl": apl, "rls": rls}
 
     # ------------------------------------------------------------------ Loyers
     def loyers(self) -> None:
@@ -741,10 +784,10 @@ class FeuillesEntrees(ExportBase):
             formule(ws, l, 3, h(3), ll.surface_annexes, self.f("decimal"))
             formule(ws, l, 4, f"IF(ISNUMBER({h(4)}),{h(4)},{C}+part_annexes_su*{D})", ll.surface_utile, self.f("decimal"))
             formule(ws, l, 5, h(5), ll.plai_adapte, self.f("booleen"))
-            ws.write_string(l, 6, ll.menage or "-")
-            apl = ref(PARAM, self.pos.param_apl[i], 1) if i in self.pos.param_apl else None
+            menage = self.formules_menage(hr)
+            formule(ws, l, 6, menage["texte"], ll.menage or "-")
             # Sans ménage, pas de plafond APL : un texte vide, qui met en erreur le loyer d'un PLAI adapté.
-            formule(ws, l, 8, apl or '""', ll.plafond_apl if apl else "", self.f("euros2"))
+            formule(ws, l, 8, menage["apl"], ll.plafond_apl if ll.plafond_apl is not None else "", self.f("euros2"))
             formule(ws, l, 9, h(9), ll.loyer_accessoire, self.f("euros2"))
             if self.foyer:
                 formule(ws, l, 7, f'IF(ISNUMBER({h(10)}),{h(10)}*revalorisation_loyers,"")', ll.plafond_loyer,
@@ -770,8 +813,8 @@ class FeuillesEntrees(ExportBase):
                 formule(ws, l, 15, f'IF({F},IF({K}+{J}<={I}+0.005,"oui","non"),"")',
                         oui_non(ok_apl) if ll.plai_adapte else "")
             formule(ws, l, 12, f"{K}/{E}", ll.loyer / ll.surface_utile, self.f("decimal"))
-            if i in self.pos.param_rls:
-                formule(ws, l, 13, f"IF(AND(rls_operation,{h(11)}),{ref(PARAM, self.pos.param_rls[i], 1)},0)", ll.reduction_loyer_solidarite, self.f("euros2"))
+            if menage["rls"] is not None:
+                formule(ws, l, 13, menage["rls"], ll.reduction_loyer_solidarite, self.f("euros2"))
             else:
                 ws.write_number(l, 13, 0.0, self.f("euros2"))
             plafond_ok = "non vérifiable" if ll.plafond_loyer != ll.plafond_loyer else (

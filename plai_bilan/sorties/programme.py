@@ -300,8 +300,6 @@ def _classeur(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str, cles
 
 def _mise_en_page(ws, paysage: bool, repeter: bool = False) -> None:
     """Une page de large, A4 (A3 pour le tableau des opérations), en-tête et première colonne répétés."""
-    from plai_bilan import __version__
-
     if paysage:
         ws.set_landscape()
     ws.set_paper(8 if repeter else 9)
@@ -310,4 +308,4 @@ def _mise_en_page(ws, paysage: bool, repeter: bool = False) -> None:
     if repeter:
         ws.repeat_rows(0)
         ws.repeat_columns(0)
-    ws.set_footer(f"&L&8plai-bilan {__version__}&C&8&A&R&8page &P / &N")
+    ws.set_footer("&L&8plai-bilan, programme d'opérations&C&8&A&R&8page &P / &N")
