@@ -90,20 +90,28 @@ class _Lecteur:
         if FEUILLE not in wb.sheetnames:
             raise ScenarioInvalide(nom, "", f"feuille « {FEUILLE} » introuvable : ce classeur n'est ni une étude "
                                    "ni un classeur de saisie de plai-bilan (plai-bilan modele -o SAISIE.xlsx)")
+        self.wb = wb
         self.ws = wb[FEUILLE]
         self.cellules: dict[str, str] = {}  # clé du scénario -> cellule (« B23 »)
         self.ligne_element: dict[str, str] = {}  # « logements[2] » -> première cellule de sa ligne
 
-    def _formule(self, ligne: int, colonne: int) -> Any:
-        """Le contenu brut d'une cellule (sa formule) : le classeur relu sans les valeurs calculées, une fois."""
-        if getattr(self, "_ws_formules", None) is None:
+    def formules(self):
+        """Le classeur relu sans les valeurs calculées (les formules), une fois ; None s'il ne se relit pas."""
+        if getattr(self, "_wb_formules", None) is None:
             import openpyxl
 
             try:
-                self._ws_formules = openpyxl.load_workbook(io.BytesIO(self.octets), data_only=False)[FEUILLE]
+                self._wb_formules = openpyxl.load_workbook(io.BytesIO(self.octets), data_only=False)
             except Exception:  # déjà lu une fois : une seconde lecture ne devrait pas échouer
                 return None
-        v = self._ws_formules.cell(row=ligne, column=colonne).value
+        return self._wb_formules
+
+    def _formule(self, ligne: int, colonne: int) -> Any:
+        """Le contenu brut d'une cellule (sa formule)."""
+        wb = self.formules()
+        if wb is None:
+            return None
+        v = wb[FEUILLE].cell(row=ligne, column=colonne).value
         return v if isinstance(v, str) and v.startswith("=") else None
 
     def erreur(self, cellule: str, cle: str, message: str) -> ScenarioInvalide:
@@ -208,8 +216,136 @@ def document_du_classeur(chemin: str | Path) -> tuple[dict, _Lecteur]:
     trajectoire = _trajectoire(lecteur)
     if trajectoire:
         doc["livret_a"] = {"trajectoire": trajectoire}
+    if CONTROLE in lecteur.wb.sheetnames:
+        verifier_etude(lecteur)
     _nettoyer(doc)
     return doc, lecteur
+
+
+# ---------------------------------------------------------------------- une étude relue : une seule réponse
+CONTROLE = "Contrôle"  # la feuille masquée d'une étude (plai_bilan/export/controle.py)
+_REFERENCE = re.compile(r"^=(?:ROWS\()?(?:'((?:[^']|'')+)'|([^!'(]+))!\$?([A-Z]{1,3})\$?(\d+)"
+                        r"(?::\$?([A-Z]{1,3})\$?(\d+))?\)?$")
+REGENERER = ("exportez à nouveau l'étude depuis le scénario modifié (plai-bilan exporter), ou saisissez l'opération "
+             "dans un classeur de saisie (plai-bilan modele)")
+
+
+def _reference(formule: Any) -> tuple[str, int, int, int, int] | None:
+    """(feuille, colonne 1, ligne 1, colonne 2, ligne 2) d'une référence de la feuille Contrôle ; None si elle est
+    rompue (#REF! : lignes supprimées)."""
+    from openpyxl.utils import column_index_from_string
+
+    m = _REFERENCE.match(formule) if isinstance(formule, str) else None
+    if m is None:
+        return None
+    feuille = (m.group(1) or "").replace("''", "'") or m.group(2)
+    c1, l1 = column_index_from_string(m.group(3)), int(m.group(4))
+    c2, l2 = (column_index_from_string(m.group(5)), int(m.group(6))) if m.group(5) else (c1, l1)
+    return feuille, c1, l1, c2, l2
+
+
+def _egales(a: Any, b: Any) -> bool:
+    if a in (None, "") and b in (None, ""):
+        return True
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(a)))
+    if isinstance(a, datetime | date) or isinstance(b, datetime | date):
+        return str(a)[:10] == str(b)[:10]
+    return str(a).strip() == str(b).strip()
+
+
+def _texte(v: Any) -> str:
+    if v in (None, ""):
+        return "vide"
+    if isinstance(v, bool):
+        return "VRAI" if v else "FAUX"
+    if isinstance(v, float) and v == int(v):
+        v = int(v)
+    return f"« {v} »"
+
+
+def verifier_etude(lecteur: _Lecteur) -> None:
+    """Une étude relue en scénario doit donner ce que ses formules donnent : chaque formule verrouillée l'est
+    encore, chaque valeur que les formules lisent sans que la relecture la suive (barèmes de Paramètres), ou que la
+    relecture lit sans que les formules la suivent (valeurs verrouillées de Hypothèses), est celle de l'export, et
+    chaque ligne des tableaux de Hypothèses est couverte par les formules. Sinon : une erreur qui nomme la cellule
+    ou la ligne."""
+    wbf = lecteur.formules()
+    if wbf is None or CONTROLE not in wbf.sheetnames:
+        return
+    ctrl = wbf[CONTROLE]
+    cle_de = {v: k for k, v in lecteur.cellules.items()}
+    couvertes: dict[str, set[int]] = {}
+    ctrl_valeurs = lecteur.wb[CONTROLE]  # les valeurs d'origine : un booléen enregistré par LibreOffice y est
+    # une formule (=FALSE()) côté formules
+    for rangee in ctrl.iter_rows(min_row=3, max_col=4):
+        formule, sorte, _, tableau = (c.value for c in rangee)
+        origine = ctrl_valeurs.cell(row=rangee[0].row, column=3).value
+        if sorte not in ("formules", "valeur", "ligne"):
+            continue
+        r = _reference(formule)
+        if r is None:
+            if sorte == "ligne":
+                raise ScenarioInvalide(lecteur.nom, "", f"feuille « {FEUILLE} » : une ligne du tableau des {tableau} "
+                                       "a été supprimée et les formules qui la lisaient sont en erreur (#REF!) : "
+                                       + REGENERER)
+            raise ScenarioInvalide(lecteur.nom, "", "des lignes ou des colonnes des feuilles de calcul ont été "
+                                   "supprimées : les formules de l'étude sont en erreur (#REF!) ; " + REGENERER)
+        feuille, c1, l1, c2, l2 = r
+        if feuille not in wbf.sheetnames:
+            raise ScenarioInvalide(lecteur.nom, "", f"feuille « {feuille} » introuvable : elle a été renommée ou "
+                                   "supprimée ; " + REGENERER)
+        if sorte == "formules":
+            wsf = wbf[feuille]
+            for ligne in range(l1, l2 + 1):
+                for col in range(c1, c2 + 1):
+                    c = wsf.cell(row=ligne, column=col)
+                    if not (isinstance(c.value, str) and c.value.startswith("=")) and c.data_type != "f":
+                        raise ScenarioInvalide(
+                            lecteur.nom, "", f"feuille « {feuille} », cellule {c.coordinate} : la formule a été "
+                            f"remplacée ({_texte(c.value)}) ; la relecture en scénario ne lit que les cellules jaunes "
+                            "de Hypothèses et donnerait un autre résultat que le classeur : rétablissez la formule, "
+                            "ou " + REGENERER)
+        elif sorte == "valeur":
+            c = lecteur.wb[feuille].cell(row=l1, column=c1)
+            if _egales(origine, c.value):
+                continue
+            if feuille == FEUILLE:
+                cle = cle_de.get(c.coordinate) or str(lecteur.ws.cell(row=l1, column=4).value or "")
+                raise ScenarioInvalide(
+                    lecteur.nom, "", f"feuille « {feuille} », cellule {c.coordinate}{f' ({cle})' if cle else ''} : "
+                    f"valeur verrouillée modifiée ({_texte(origine)} à l'export, {_texte(c.value)} maintenant) ; les "
+                    "formules de l'étude ne la suivent pas : " + REGENERER)
+            libelle = lecteur.wb[feuille].cell(row=l1, column=1).value or ""
+            raise ScenarioInvalide(
+                lecteur.nom, "", f"feuille « {feuille} », cellule {c.coordinate} ({libelle}) : valeur modifiée "
+                f"({_texte(origine)} à l'export, {_texte(c.value)} maintenant) ; c'est une variante du classeur, que "
+                "la relecture en scénario ne suit pas (elle lit les barèmes de plai-bilan) : rétablissez la valeur, "
+                "ou donnez-la dans un dossier de paramètres locaux (operation.parametres_locaux)")
+        else:
+            couvertes.setdefault(str(tableau), set()).add(l1)
+    lues: dict[str, dict[int, str]] = {t: {} for t in couvertes}
+    for element, adresse in lecteur.ligne_element.items():
+        tableau = element.split("[", 1)[0]
+        lues.setdefault(tableau, {})[int(re.sub(r"[A-Z]+", "", adresse))] = element
+    for cle, adresse in lecteur.cellules.items():
+        if cle.startswith("prix_de_revient.autres."):
+            lues.setdefault("autres", {})[int(re.sub(r"[A-Z]+", "", adresse))] = cle
+    noms = {"logements": "logements", "prets": "prêts", "subventions": "subventions", "autres": "autres postes du "
+            "prix de revient"}
+    for tableau, lignes in lues.items():
+        for ligne in sorted(lignes):
+            if ligne not in couvertes.get(tableau, set()):
+                raise ScenarioInvalide(
+                    lecteur.nom, "", f"feuille « {FEUILLE} », ligne {ligne} : ligne ajoutée au tableau des "
+                    f"{noms.get(tableau, tableau)}, que les formules de l'étude ne couvrent pas (le classeur l'ignore, "
+                    "la relecture la compterait) : " + REGENERER)
+    for tableau, lignes in couvertes.items():
+        for ligne in sorted(lignes - set(lues.get(tableau, {}))):
+            raise ScenarioInvalide(
+                lecteur.nom, "", f"feuille « {FEUILLE} », ligne {ligne} : ligne du tableau des "
+                f"{noms.get(tableau, tableau)} vidée, que les formules de l'étude comptent encore (la relecture "
+                "l'ignorerait) : " + REGENERER)
 
 
 def _subvention(lecteur: _Lecteur, ligne: int, i: int) -> dict | None:

@@ -4,7 +4,8 @@ Lancé par l'interpréteur du système (celui qui a le module ``uno``) : lit une
 écrit le relevé JSON des cellules sur la sortie standard.
 
 Commande : {"fichier": ..., "profil": ..., "feuilles": [...] ou null (toutes),
-            "modifications": [[feuille, "B5", valeur], ...],   valeur : nombre, texte, booléen ou "=formule"
+            "modifications": [[feuille, "B5", valeur], ...],   valeur : nombre, texte, booléen ou "=formule" ;
+                             ["!deproteger", feuille, null], ["!inserer", feuille, ligne], ["!supprimer", feuille, ligne]
             "enregistrer": chemin xlsx ou null (après les modifications, sans recalcul complet),
             "recalcul_complet": bool}
 Relevé : {"ouverture": {feuille: {cellule: valeur}}, "apres": {...}, "complet": {...}}
@@ -89,6 +90,15 @@ def main():
         feuilles = cmd.get("feuilles")
         resultat = {"ouverture": releve(doc, feuilles)}
         for nom, adresse, valeur in cmd.get("modifications", []):
+            if nom == "!deproteger":  # Outils > Protéger la feuille, décoché (sans mot de passe)
+                doc.Sheets.getByName(adresse).unprotect("")
+                continue
+            if nom == "!inserer":  # insérer une ligne au-dessus de la ligne ``valeur`` (comptée à partir de 1)
+                doc.Sheets.getByName(adresse).Rows.insertByIndex(int(valeur) - 1, 1)
+                continue
+            if nom == "!supprimer":  # supprimer la ligne ``valeur``
+                doc.Sheets.getByName(adresse).Rows.removeByIndex(int(valeur) - 1, 1)
+                continue
             cell = doc.Sheets.getByName(nom).getCellRangeByName(adresse)
             if isinstance(valeur, bool):  # comme une saisie de VRAI / FAUX : la cellule garde son format booléen
                 cell.setValue(1.0 if valeur else 0.0)

@@ -152,10 +152,19 @@ def _saisie(sorte: str, classeur: Path, sc):
     if sorte == "meme_adresse":  # 10 PLAI adaptés voisins : la tranche FNAP passe de « 4 à 8 » à « 9 et plus »
         mods = [(HYP, _cellule_cle(classeur, "operation.plai_adaptes_meme_adresse"), 10)]
         return mods, dataclasses.replace(sc, operation=dataclasses.replace(sc.operation, plai_adaptes_meme_adresse=10))
+    if sorte == "menage":  # le T1 PLAI adapté : une personne seule devient un parent de deux enfants (plafond APL)
+        mods = [(HYP, _cellule_tableau(classeur, "Typologie", "Ménage : personnes à charge", 0), 2)]
+        menage = dataclasses.replace(sc.logements[0].menage, personnes_a_charge=2)
+        return mods, dataclasses.replace(sc, logements=_remplacer(sc.logements, 0, menage=menage))
+    if sorte == "ressources":  # le T3 ordinaire : ressources au-dessus du plafond de la RLS, la ligne n'y est plus
+        mods = [(HYP, _cellule_tableau(classeur, "Typologie", "Ménage : ressources annuelles (€)", 3), 60000)]
+        menage = dataclasses.replace(sc.logements[3].menage, ressources=60000.0)
+        return mods, dataclasses.replace(sc, logements=_remplacer(sc.logements, 3, menage=menage))
     raise AssertionError(sorte)
 
 
-SORTES = ["drapeau", "nombre", "taux", "cout", "critere", "duree_pret", "rls", "meme_adresse", "produit"]
+SORTES = ["drapeau", "nombre", "taux", "cout", "critere", "duree_pret", "rls", "meme_adresse", "produit", "menage",
+          "ressources"]
 
 
 @pytest.mark.parametrize("sorte", SORTES)
@@ -177,6 +186,12 @@ def test_saisie_dans_libreoffice_recalcule_comme_le_moteur(sorte, tmp_path):
     assert nomme(wb, "n_plai_adapte") == r_modifie.n_plai_adapte
     assert nomme(wb, "reference_fnap_par_logement") == r_modifie.reference_fnap_par_logement
     assert not nomme(wb, "alerte_saisie")
+    # Une seule réponse : l'étude enregistrée, relue en scénario, donne la subvention que le classeur affiche.
+    relue = subvention_minimale(charger_scenario(enregistre))
+    if relue.faisable:
+        assert relue.subvention_minimale == pytest.approx(nomme(wb, "subvention_minimale"), abs=0.01)
+    else:
+        assert nomme(wb, "subvention_minimale") == "aucune"
 
 
 def test_toutes_les_saisies_ensemble(tmp_path):

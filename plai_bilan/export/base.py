@@ -72,6 +72,7 @@ class Positions:
     prets: list[int] = field(default_factory=list)  # ligne de chaque prêt dans Hypothèses
     subventions: list[tuple[int, str]] = field(default_factory=list)  # (ligne, mode)
     autres_couts: list[int] = field(default_factory=list)
+    relues_verrouillees: list[tuple[int, int]] = field(default_factory=list)  # Hypothèses : (ligne, colonne)
     param_apl: dict[int, int] = field(default_factory=dict)  # ligne de logement -> ligne dans Paramètres
     param_rls: dict[int, int] = field(default_factory=dict)
     principal_pret: list[str] = field(default_factory=list)  # référence du capital (plan sans subvention)

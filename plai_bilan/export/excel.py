@@ -216,6 +216,12 @@ def ecrire_classeur(chemin: str, b: Bilan, supplements: tuple = (), progression=
     for supplement in supplements:
         supplement.ecrire(x, x.ws[supplement.nom])
         x.avancer()
+    from plai_bilan.export.controle import ecrire_controle, proteger
+
+    ecrire_controle(x, x.pos.relues_verrouillees, {"logements": x.pos.logements, "prets": x.pos.prets,
+                                                   "subventions": [l for l, _ in x.pos.subventions],
+                                                   "autres": x.pos.autres_couts})
+    proteger(cl.wb)
     cl.fermer()
     x.avancer()
 

@@ -165,6 +165,8 @@ class FeuillesEntrees(ExportBase):
             aide(ligne, 1, cle)
             if nom:
                 cl.nommer(nom, HYP, ligne, 1)
+            if not (modifiable or modele):
+                self.pos.relues_verrouillees.append((ligne, 1))  # relue, mais les formules ne la suivent pas
             ligne += 1
             return ligne - 1
 
@@ -257,6 +259,7 @@ class FeuillesEntrees(ExportBase):
                        unite=unite)
             self._nature_subvention(ws, l, i, s.nature, modele, s.produit)
             self.pos.subventions.append((l, mode))
+            self.pos.relues_verrouillees += [(l, 4), (l, 5)]
         for i in range(len(sc.subventions), len(sc.subventions) + (LIGNES_EN_PLUS["subventions"] if modele else 0)):
             l = entree(f"subventions[{i}].montant", None, "euros", libelle="", unite="€")
             ws.write_blank(l, 0, None, self.f(saisie=True))
@@ -385,6 +388,7 @@ class FeuillesEntrees(ExportBase):
             ecrire(ws, ligne, COL_PRODUIT + 3, lg.prestations_mensuelles or None, self.f("euros2", saisie=modele))
             self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide)
             self.pos.logements.append(ligne)
+            self.pos.relues_verrouillees += [(ligne, COL_PRODUIT + k) for k in (1, 2, 3)]
             ligne += 1
         for _ in range(LIGNES_EN_PLUS["logements"] if modele else 0):
             for c, fmt in enumerate(("texte", "nombre", "decimal", "decimal", "decimal", "booleen", "texte", "decimal",
@@ -428,6 +432,7 @@ class FeuillesEntrees(ExportBase):
             ecrire(ws, ligne, 12, pret.objet, self.f(saisie=True))  # relu ; sans effet sur les formules
             self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide)
             self.pos.prets.append(ligne)
+            self.pos.relues_verrouillees += [(ligne, 1), (ligne, 12)]
             ligne += 1
         for _ in range(LIGNES_EN_PLUS["prets"] if modele else 0):
             for c, fmt in enumerate(("texte", "euros", "entier", "texte", "pct4", "pct4", "pct4", "texte", "entier",
