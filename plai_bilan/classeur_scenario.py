@@ -35,7 +35,6 @@ def _sans_accents(texte: str) -> str:
 
 DECOMPRESSE_MAX = 20_000_000  # octets de l'archive une fois décompressée (un classeur de plai-bilan : moins de 2 Mo)
 MEMBRES_MAX = 2_000
-CELLULES_MAX = 2_000_000  # cellules déclarées par une feuille (sa dimension)
 
 
 def _milliers(n: int) -> str:
@@ -43,9 +42,8 @@ def _milliers(n: int) -> str:
 
 
 def verifier_archive(octets: bytes, nom: str) -> None:
-    """Borne un classeur avant que la bibliothèque ne le lise : taille décompressée des membres de l'archive, leur
-    nombre et la dimension déclarée de chaque feuille (une archive de quelques Mo peut se décompresser en Go)."""
-    import re
+    """Borne un classeur avant que la bibliothèque ne le lise : taille décompressée des membres de l'archive et leur
+    nombre (une archive de quelques Mo peut se décompresser en Go)."""
     import zipfile
 
     try:
@@ -59,19 +57,8 @@ def verifier_archive(octets: bytes, nom: str) -> None:
         raise ScenarioInvalide(nom, "", f"classeur trop gros une fois décompressé ({_milliers(total)} octets dans "
                                f"{len(membres)} fichiers, au plus {_milliers(DECOMPRESSE_MAX)} octets et {MEMBRES_MAX} "
                                "fichiers) : ce n'est pas un classeur de plai-bilan")
-    for m in membres:
-        if m.filename.startswith("xl/worksheets/") and m.filename.endswith(".xml"):
-            with archive.open(m) as f:
-                tete = f.read(4096).decode("utf-8", "replace")
-            d = re.search(r'<dimension ref="[A-Z]+\d+:([A-Z]+)(\d+)"', tete)
-            if d is None:
-                continue
-            colonne = 0
-            for c in d.group(1):
-                colonne = colonne * 26 + ord(c) - 64
-            if colonne * int(d.group(2)) > CELLULES_MAX:
-                raise ScenarioInvalide(nom, "", f"une feuille déclare {_milliers(colonne * int(d.group(2)))} cellules "
-                                       f"(au plus {_milliers(CELLULES_MAX)}) : ce n'est pas un classeur de plai-bilan")
+    # La dimension déclarée d'une feuille n'est pas une borne : openpyxl ne la lit pas, et LibreOffice y écrit
+    # A1:S1048576 dès qu'une ligne est insérée. Les cellules sont bornées par la taille décompressée.
 
 
 class _Lecteur:
@@ -184,10 +171,24 @@ def document_du_classeur(chemin: str | Path) -> tuple[dict, _Lecteur]:
     autres: dict[str, float] = {}
     ligne_max = ws.max_row
     # Lignes simples : la clé en colonne D.
+    section = None
     for ligne in range(1, ligne_max + 1):
         cle = ws.cell(row=ligne, column=4).value
-        if not isinstance(cle, str) or not cle.strip().startswith(RACINES):
+        if ws.cell(row=ligne, column=2).value == "Valeur" and ws.cell(row=ligne, column=3).value == "Unité":
+            section = ws.cell(row=ligne, column=1).value  # l'en-tête d'une section (Opération, Subventions...)
             continue
+        if not isinstance(cle, str) or not cle.strip().startswith(RACINES):
+            # Une ligne insérée dans une section (sans clé en colonne D) : une subvention ou un autre poste du prix
+            # de revient de plus, lu comme les autres.
+            vide = all(ws.cell(row=ligne, column=c).value in (None, "") for c in (1, 2))
+            if vide or cle not in (None, ""):
+                continue
+            if section == "Subventions":
+                cle = "subventions[]"
+            elif section == "Prix de revient":
+                cle = "prix_de_revient.autres"
+            else:
+                continue
         cle = cle.strip()
         if cle.startswith("subventions["):
             s = _subvention(lecteur, ligne, len(subventions))
@@ -278,17 +279,49 @@ def verifier_etude(lecteur: _Lecteur) -> None:
     couvertes: dict[str, set[int]] = {}
     ctrl_valeurs = lecteur.wb[CONTROLE]  # les valeurs d'origine : un booléen enregistré par LibreOffice y est
     # une formule (=FALSE()) côté formules
+    rangees = []
     for rangee in ctrl.iter_rows(min_row=3, max_col=4):
         formule, sorte, _, tableau = (c.value for c in rangee)
-        origine = ctrl_valeurs.cell(row=rangee[0].row, column=3).value
-        if sorte not in ("formules", "valeur", "ligne"):
+        if sorte in ("formules", "valeur", "ligne"):
+            rangees.append((formule, sorte, ctrl_valeurs.cell(row=rangee[0].row, column=3).value, tableau))
+    for formule, sorte, origine, tableau in rangees:
+        if sorte != "ligne":
             continue
         r = _reference(formule)
         if r is None:
-            if sorte == "ligne":
-                raise ScenarioInvalide(lecteur.nom, "", f"feuille « {FEUILLE} » : une ligne du tableau des {tableau} "
-                                       "a été supprimée et les formules qui la lisaient sont en erreur (#REF!) : "
-                                       + REGENERER)
+            raise ScenarioInvalide(lecteur.nom, "", f"feuille « {FEUILLE} » : une ligne du tableau des {tableau} "
+                                   "a été supprimée et les formules qui la lisaient sont en erreur (#REF!) : "
+                                   + REGENERER)
+        couvertes.setdefault(str(tableau), set()).add(r[2])
+    lues: dict[str, dict[int, str]] = {t: {} for t in couvertes}
+    for element, adresse in lecteur.ligne_element.items():
+        tableau = element.split("[", 1)[0]
+        lues.setdefault(tableau, {})[int(re.sub(r"[A-Z]+", "", adresse))] = element
+    for cle, adresse in lecteur.cellules.items():
+        if cle.startswith("prix_de_revient.autres."):
+            lues.setdefault("autres", {})[int(re.sub(r"[A-Z]+", "", adresse))] = cle
+    noms = {"logements": "logements", "prets": "prêts", "subventions": "subventions", "autres": "autres postes du "
+            "prix de revient"}
+    for tableau, lignes in lues.items():
+        for ligne in sorted(lignes):
+            if ligne not in couvertes.get(tableau, set()):
+                raise ScenarioInvalide(
+                    lecteur.nom, "", f"feuille « {FEUILLE} », ligne {ligne} : ligne ajoutée au tableau des "
+                    f"{noms.get(tableau, tableau)}, que les formules de l'étude ne couvrent pas (le classeur l'ignore, "
+                    "la relecture la compterait) : " + REGENERER)
+    for tableau, lignes in couvertes.items():
+        for ligne in sorted(lignes - set(lues.get(tableau, {}))):
+            raise ScenarioInvalide(
+                lecteur.nom, "", f"feuille « {FEUILLE} », ligne {ligne} : ligne du tableau des "
+                f"{noms.get(tableau, tableau)} vidée, que les formules de l'étude comptent encore (la relecture "
+                "l'ignorerait) : " + REGENERER)
+    # Puis les formules et les valeurs (une ligne insérée dans une plage de formules y laisse des cellules vides :
+    # la ligne ajoutée est dite d'abord).
+    for formule, sorte, origine, tableau in rangees:
+        if sorte == "ligne":
+            continue
+        r = _reference(formule)
+        if r is None:
             raise ScenarioInvalide(lecteur.nom, "", "des lignes ou des colonnes des feuilles de calcul ont été "
                                    "supprimées : les formules de l'étude sont en erreur (#REF!) ; " + REGENERER)
         feuille, c1, l1, c2, l2 = r
@@ -322,30 +355,6 @@ def verifier_etude(lecteur: _Lecteur) -> None:
                 f"({_texte(origine)} à l'export, {_texte(c.value)} maintenant) ; c'est une variante du classeur, que "
                 "la relecture en scénario ne suit pas (elle lit les barèmes de plai-bilan) : rétablissez la valeur, "
                 "ou donnez-la dans un dossier de paramètres locaux (operation.parametres_locaux)")
-        else:
-            couvertes.setdefault(str(tableau), set()).add(l1)
-    lues: dict[str, dict[int, str]] = {t: {} for t in couvertes}
-    for element, adresse in lecteur.ligne_element.items():
-        tableau = element.split("[", 1)[0]
-        lues.setdefault(tableau, {})[int(re.sub(r"[A-Z]+", "", adresse))] = element
-    for cle, adresse in lecteur.cellules.items():
-        if cle.startswith("prix_de_revient.autres."):
-            lues.setdefault("autres", {})[int(re.sub(r"[A-Z]+", "", adresse))] = cle
-    noms = {"logements": "logements", "prets": "prêts", "subventions": "subventions", "autres": "autres postes du "
-            "prix de revient"}
-    for tableau, lignes in lues.items():
-        for ligne in sorted(lignes):
-            if ligne not in couvertes.get(tableau, set()):
-                raise ScenarioInvalide(
-                    lecteur.nom, "", f"feuille « {FEUILLE} », ligne {ligne} : ligne ajoutée au tableau des "
-                    f"{noms.get(tableau, tableau)}, que les formules de l'étude ne couvrent pas (le classeur l'ignore, "
-                    "la relecture la compterait) : " + REGENERER)
-    for tableau, lignes in couvertes.items():
-        for ligne in sorted(lignes - set(lues.get(tableau, {}))):
-            raise ScenarioInvalide(
-                lecteur.nom, "", f"feuille « {FEUILLE} », ligne {ligne} : ligne du tableau des "
-                f"{noms.get(tableau, tableau)} vidée, que les formules de l'étude comptent encore (la relecture "
-                "l'ignorerait) : " + REGENERER)
 
 
 def _subvention(lecteur: _Lecteur, ligne: int, i: int) -> dict | None:
