@@ -150,6 +150,9 @@ BOOLEENS = {"rls", "ascenseur", "qpv", "anru", "refinancement", "plai_adapte", "
             "criteres_environnementaux", "couple", "individualisation"}
 
 
+# Les postes du prix de revient : 0 par défaut dans un fichier TOML, mais une cellule vidée par erreur ne doit pas
+# compter pour 0 €.
+MONTANTS_OBLIGATOIRES = {"prix_de_revient.charge_fonciere", "prix_de_revient.travaux", "prix_de_revient.honoraires"}
 RACINES = ("operation.", "prix_de_revient.", "subventions[", "fonds_propres.", "exploitation.", "analyse.", "sieg.")
 
 
@@ -207,6 +210,9 @@ def document_du_classeur(chemin: str | Path) -> tuple[dict, _Lecteur]:
             continue
         dernier = cle.rsplit(".", 1)[-1]
         v = lecteur.booleen(ligne, 2, cle) if dernier in BOOLEENS else lecteur.valeur(ligne, 2, cle)
+        if v is None and cle in MONTANTS_OBLIGATOIRES:
+            raise lecteur.erreur(f"B{ligne}", cle, "montant manquant : saisissez 0 s'il n'y en a pas (une cellule "
+                                 "vide n'est pas lue comme 0)")
         if v is not None:
             _placer(doc, cle, v)
     if autres:
@@ -448,10 +454,10 @@ def _nettoyer_element(tableau: str, e: dict) -> None:
         if "typologie" in e:
             e["typologie"] = str(e["typologie"])
     if tableau == "prets":
-        if e.get("index") == "fixe":
-            e.pop("marge_pct", None)
-        else:
-            e.pop("taux_pct", None)
+        # Une étude écrit le taux et la marge de chaque prêt : seul compte celui de son index. Sans index (classeur
+        # de saisie), un taux fixe saisi seul fait un prêt à taux fixe.
+        fixe = e.get("index") == "fixe" or ("index" not in e and "taux_pct" in e and "marge_pct" not in e)
+        e.pop("marge_pct" if fixe else "taux_pct", None)
         if "nom" in e:
             e["nom"] = str(e["nom"])
         if e.get("objet") == ("foncier" if "foncier" in str(e.get("nom", "")).lower() else "construction"):

@@ -580,8 +580,9 @@ def exporter(fichier: str, sortie: str | None, parametres_locaux: str | None) ->
 @click.option("-o", "--sortie", type=click.Path(path_type=str), default="saisie-plai-bilan.xlsx", show_default=True,
               metavar="CLASSEUR", help="Le classeur de saisie à écrire (.xlsx).")
 @click.option("--exemple", type=click.Path(dir_okay=True, path_type=str), default=None, metavar="FICHIER",
-              help="Le scénario (TOML ou classeur) dont les valeurs remplissent le classeur ; par défaut, "
-                   "l'acquisition-amélioration de trois PLAI adaptés livrée en exemple.")
+              help="Le scénario (TOML ou classeur) dont les valeurs remplissent le classeur ; par défaut, un "
+                   "classeur vide, l'acquisition-amélioration de trois PLAI adaptés livrée donnée en exemple dans les "
+                   "commentaires de chaque cellule.")
 @_erreurs_en_message
 def modele(sortie: str, exemple: str | None) -> None:
     """Classeur de saisie d'une opération, à remplir dans Excel ou LibreOffice.
@@ -604,8 +605,9 @@ def modele(sortie: str, exemple: str | None) -> None:
             sc = charger_scenario(f)
     else:
         sc = charger_scenario(exemple)
-    exporter_modele(simuler(sc), sortie)
-    click.echo(f"Classeur de saisie écrit dans {sortie}", err=True)
+    exporter_modele(simuler(sc), sortie, vide=exemple is None)
+    click.echo(f"Classeur de saisie écrit dans {sortie}" + (" (vide ; l'exemple livré dans les commentaires)"
+                                                            if exemple is None else ""), err=True)
 
 
 @main.command()

@@ -923,15 +923,17 @@ def _charger_classeur(chemin: Path) -> Scenario:
     try:
         return lire_document(doc, lecteur.nom, h.sha256(lecteur.octets).hexdigest())
     except ScenarioInvalide as exc:
-        cellule = lecteur.cellules.get(exc.cle) or next(
-            (c for k, c in lecteur.cellules.items() if k.startswith(exc.cle + ".") or k.startswith(exc.cle + "[")),
-            None)
+        cle = exc.cle
+        cellule = lecteur.cellules.get(cle)
+        if cellule is None:  # une table entière manque (ses cellules vides) : sa première cellule et sa clé
+            cle, cellule = next(((k, c) for k, c in lecteur.cellules.items()
+                                 if k.startswith(exc.cle + ".") or k.startswith(exc.cle + "[")), (cle, None))
         if cellule is None:
             m = re.match(r"(logements|prets|subventions)\[(\d+)\]", exc.cle)
             cellule = lecteur.ligne_element.get(m.group(0)) if m else None
         if cellule is None or not exc.cle:
             raise
-        raise lecteur.erreur(cellule, exc.cle, exc.message) from None
+        raise lecteur.erreur(cellule, cle, exc.message) from None
 
 
 _INDICES = (

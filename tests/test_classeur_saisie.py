@@ -104,7 +104,7 @@ def test_modele_rempli_par_un_script_egal_au_toml(tmp_path):
     """Un script remplit le classeur de saisie (valeur changée, logement, prêt, subvention et poste de coût
     ajoutés dans les lignes libres, livret A d'une année) ; le même changement écrit en TOML à la main."""
     saisie = tmp_path / "saisie.xlsx"
-    r = lancer("modele", "-o", saisie)
+    r = lancer("modele", "-o", saisie, "--exemple", AA)
     assert r.exit_code == 0, r.output
     wb = openpyxl.load_workbook(saisie)
     ws = wb["Hypothèses"]
@@ -170,7 +170,7 @@ def test_modele_protege_avec_listes_controles_et_aides(tmp_path):
 
 def test_modele_et_conversions_identiques_a_l_octet(tmp_path):
     for nom in ("a", "b"):
-        assert lancer("modele", "-o", tmp_path / f"{nom}.xlsx").exit_code == 0
+        assert lancer("modele", "-o", tmp_path / f"{nom}.xlsx", "--exemple", AA).exit_code == 0
         assert lancer("convertir", tmp_path / f"{nom}.xlsx", "-o", tmp_path / f"{nom}.toml").exit_code == 0
     assert (tmp_path / "a.xlsx").read_bytes() == (tmp_path / "b.xlsx").read_bytes()
     assert (tmp_path / "a.toml").read_text().split("\n", 1)[1] == (tmp_path / "b.toml").read_text().split("\n", 1)[1]

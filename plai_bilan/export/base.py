@@ -99,6 +99,7 @@ class ExportBase:
         self.avec_solveur = b.resolu and b.equilibre is not None
         self._mots_entete: dict[str, dict[int, int]] = {}
         self.modele = False  # classeur de saisie : Hypothèses seule, tout modifiable, aides et place libre
+        self.vide = False  # classeur de saisie sans opération : l'exemple dans les commentaires seulement
         self.progression = None  # progression(fait, total) : une étape par feuille et par prêt
         self._faites, self._etapes = 0, len(self.sc.prets) + 10 + len(supplements)  # + 9 feuilles et l'assemblage
         self.supplements = supplements

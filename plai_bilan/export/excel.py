@@ -226,26 +226,28 @@ def ecrire_classeur(chemin: str, b: Bilan, supplements: tuple = (), progression=
     x.avancer()
 
 
-def ecrire_modele(chemin: str, b: Bilan) -> None:
-    """Le classeur de saisie : la feuille Hypothèses seule, remplie avec le scénario de ``b``, tout modifiable
-    (listes déroulantes, contrôles, commentaires d'aide, libellés protégés, lignes libres dans les tableaux)."""
+def ecrire_modele(chemin: str, b: Bilan, vide: bool = False) -> None:
+    """Le classeur de saisie : la feuille Hypothèses seule, remplie avec le scénario de ``b`` (``vide`` : sans
+    opération, le scénario de ``b`` donné en exemple dans les commentaires), tout modifiable (listes déroulantes,
+    contrôles, commentaires d'aide, libellés protégés, lignes libres dans les tableaux)."""
     from datetime import datetime
 
     cl = Classeur(chemin)
     x = _Export(cl, b, (), feuilles=(HYP,))
     x.modele = True
+    x.vide = vide
     cl.wb.set_properties({"created": datetime.combine(b.provenance.parametres_date, datetime.min.time()),
-                          "title": f"Saisie plai-bilan : {b.scenario.operation.nom}",
+                          "title": "Saisie plai-bilan" + ("" if vide else f" : {b.scenario.operation.nom}"),
                           "author": f"plai-bilan {b.provenance.version}"})
     x.hypotheses()
     cl.fermer()
 
 
-def exporter_modele(b: Bilan, chemin: str | Path) -> None:
+def exporter_modele(b: Bilan, chemin: str | Path, vide: bool = False) -> None:
     """Écrit le classeur de saisie de façon atomique."""
     from plai_bilan.sortie import ecrire_atomique
 
-    ecrire_atomique(chemin, lambda tmp: ecrire_modele(tmp, b))
+    ecrire_atomique(chemin, lambda tmp: ecrire_modele(tmp, b, vide))
 
 
 def exporter(b: Bilan, chemin: str | Path, supplements: tuple = (), progression=None) -> None:

@@ -46,6 +46,11 @@ COLONNES_LOGEMENTS = ("typologie", "nombre", "surface_habitable", "surface_annex
 COL_PRODUIT = COLONNES_LOGEMENTS.index("produit")  # colonne du produit dans le tableau des logements (Hypothèses)
 COLONNES_PRETS = ("nom", "montant", "duree", "index", "taux_pct", "marge_pct", "progressivite_pct", "revisabilite",
                   "prefinancement", "differe_amortissement", "profil", "produit", "objet")
+# Les cellules de montant qui acceptent aussi un mot (classeur de saisie) : le contrôle admet le nombre ou le mot.
+MOTS_MONTANT = {"subventions[].montant": ("à calculer", "référence FNAP", "barème"),
+                "subventions[].montant_par_logement": ("à calculer", "référence FNAP", "barème"),
+                "subventions[].montant_par_plai_adapte": ("à calculer", "référence FNAP", "barème"),
+                "prets[].montant": ("solde",)}
 LIGNES_EN_PLUS = {"logements": 6, "prets": 3, "subventions": 3, "autres": 3}  # place libre du classeur de saisie
 
 
@@ -108,12 +113,21 @@ class FeuillesEntrees(ExportBase):
                         "euros TTC", self.f(italique=True))
         self.largeurs(ws, (0, 0, 62), (1, 1, 17), (2, 2, 16), (3, 3, 40), (4, 14, 14))
 
-        def aide(l: int, c: int, cle: str, en_plus: str = "", commentaire: bool = True) -> None:
-            """Commentaire d'aide (classeur de saisie) et liste déroulante ou contrôle de la valeur."""
+        def aide(l: int, c: int, cle: str, en_plus: str = "", commentaire: bool = True, controle: bool = True) -> None:
+            """Commentaire d'aide (classeur de saisie) et liste déroulante ou contrôle de la valeur (``controle`` :
+            sur une cellule de saisie seulement, pas sur un en-tête)."""
             generique = cle.replace("[]", "")
             generique = re.sub(r"\[\d+\]", "", generique)
             info = cles.get(generique)
-            liste = CHOIX.get(re.sub(r"\[\d+\]", "[]", cle))
+            liste = CHOIX.get(re.sub(r"\[\d+\]", "[]", cle)) if controle else None
+            mots = MOTS_MONTANT.get(re.sub(r"\[\d+\]", "[]", cle))
+            if mots and controle and modele:  # un nombre ou l'un des mots (« à calculer », « solde »)
+                adresse = cellule(l, c)
+                choix = ",".join(f'{adresse}="{m}"' for m in mots)
+                ws.data_validation(l, c, l, c, {"validate": "custom", "value": f"OR(ISNUMBER({adresse}),{choix})",
+                                                "error_title": "Valeur non prévue",
+                                                "error_message": "Un nombre, ou : " + ", ".join(mots)})
+                controle = False
             if liste:
                 ws.data_validation(l, c, l, c, {"validate": "list", "source": list(liste),
                                                 "error_title": "Valeur non prévue",
@@ -127,7 +141,7 @@ class FeuillesEntrees(ExportBase):
                 if info.get("defaut") == "obligatoire":
                     texte += " (obligatoire)"
                 ws.write_comment(l, c, f"{cle}\n{texte}{en_plus}", {"x_scale": 2.2, "y_scale": 1.6})
-            if info and not liste:
+            if info and not liste and controle:
                 if info.get("type") == "booléen":
                     ws.data_validation(l, c, l, c, {"validate": "list", "source": ["VRAI", "FAUX"],
                                                     "error_message": "VRAI ou FAUX"})
@@ -142,6 +156,20 @@ class FeuillesEntrees(ExportBase):
                                                     "minimum": -1e12, "maximum": 1e12,
                                                     "error_message": "Un nombre (sans espace ni texte)"})
         ligne = 4
+
+        def exemple(valeur: Any, fmt: str) -> str:
+            """Dans le classeur de saisie vide, l'exemple livré (commentaire) ; rien sinon."""
+            if not self.vide or valeur is None or valeur == "":
+                return ""
+            if isinstance(valeur, bool):
+                texte = "VRAI" if valeur else "FAUX"
+            elif fmt.startswith("pct") and isinstance(valeur, int | float):
+                texte = f"{valeur * 100:.4g} %".replace(".", ",")
+            elif isinstance(valeur, float):
+                texte = f"{valeur:,.2f}".replace(",", "\u202f").replace(".", ",").removesuffix(",00")
+            else:
+                texte = str(valeur)
+            return f"\nExemple ({sc.operation.nom}) : {texte}"
 
         def section(titre: str) -> None:
             nonlocal ligne
@@ -159,10 +187,10 @@ class FeuillesEntrees(ExportBase):
             libelle = info.get("court", info.get("libelle", "")) if libelle is None else libelle
             unite = info.get("unite", "") if unite is None else unite
             ws.write_string(ligne, 0, libelle)
-            ecrire(ws, ligne, 1, valeur, self.f(fmt, saisie=modifiable or modele))
+            ecrire(ws, ligne, 1, None if self.vide else valeur, self.f(fmt, saisie=modifiable or modele))
             ws.write_string(ligne, 2, unite)
             ws.write_string(ligne, 3, cle, self.f(italique=True))
-            aide(ligne, 1, cle)
+            aide(ligne, 1, cle, exemple(valeur, fmt))
             if nom:
                 cl.nommer(nom, HYP, ligne, 1)
             if not (modifiable or modele):
@@ -218,7 +246,7 @@ class FeuillesEntrees(ExportBase):
         entree("prix_de_revient.charge_fonciere", pr.charge_fonciere, "euros", "charge_fonciere")
         entree("prix_de_revient.travaux", pr.travaux, "euros", "travaux")
         entree("prix_de_revient.honoraires", pr.honoraires, "euros", "honoraires")
-        for nom, montant in pr.autres:
+        for nom, montant in () if self.vide else pr.autres:
             self.pos.autres_couts.append(entree(f"prix_de_revient.autres.{nom}", montant, "euros",
                                                 libelle=f"Autre : {nom}", unite="€"))
         for _ in range(LIGNES_EN_PLUS["autres"] if modele else 0):
@@ -237,7 +265,7 @@ class FeuillesEntrees(ExportBase):
         if modele:
             ws.write_comment(ligne - 1, 1, "Un montant, ou le texte : à calculer (la subvention que plai-bilan "
                              "résout), référence FNAP, barème (barème local)")
-        for i, s in enumerate(sc.subventions):
+        for i, s in enumerate(() if self.vide else sc.subventions):
             if s.montant == "a_calculer":
                 mode, valeur, unite, modifiable = "a_calculer", "à calculer", "", False
             elif s.montant == "reference":
@@ -257,12 +285,22 @@ class FeuillesEntrees(ExportBase):
             cle = _cle_subvention(i, mode)
             l = entree(cle, valeur, "euros" if modifiable else "texte", modifiable=modifiable, libelle=s.financeur,
                        unite=unite)
+            if modele:  # le financeur et l'unité se changent ou s'effacent comme le montant
+                ws.write_string(l, 0, s.financeur, self.f(saisie=True))
+                ws.write_string(l, 2, unite, self.f(saisie=True))
             self._nature_subvention(ws, l, i, s.nature, modele, s.produit)
             self.pos.subventions.append((l, mode))
             self.pos.relues_verrouillees += [(l, 4), (l, 5)]
-        for i in range(len(sc.subventions), len(sc.subventions) + (LIGNES_EN_PLUS["subventions"] if modele else 0)):
+        deja = 0 if self.vide else len(sc.subventions)
+        libres = LIGNES_EN_PLUS["subventions"] + (len(sc.subventions) if self.vide else 0)
+        for i in range(deja, deja + (libres if modele else 0)):
             l = entree(f"subventions[{i}].montant", None, "euros", libelle="", unite="€")
             ws.write_blank(l, 0, None, self.f(saisie=True))
+            ws.write_string(l, 2, "€", self.f(saisie=True))
+            if self.vide and i == 0:
+                ws.write_comment(l, 1, "Un montant, ou : à calculer (la subvention d'équilibre que plai-bilan "
+                                 "résout), référence FNAP, barème. Exemple : « à calculer » pour la subvention "
+                                 "PLAI adapté du FNAP (nature fnap_plai_adapte)")
             ws.write_comment(l, 0, "Le financeur (laissez vide pour ignorer la ligne)")
             self._nature_subvention(ws, l, i, "autre", modele)
 
@@ -352,12 +390,19 @@ class FeuillesEntrees(ExportBase):
                                    "Foyer : prestations (€/mois)"])
         ws.set_row(ligne, 42)
         if modele:
-            self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide, entete=True)
+            lg0 = sc.logements[0]
+            m0 = lg0.menage
+            valeurs0 = [lg0.typologie, lg0.nombre, lg0.surface_habitable, lg0.surface_annexes, lg0.surface_utile_saisie,
+                        lg0.plai_adapte, None, lg0.loyer_m2, lg0.loyer_mensuel, lg0.loyer_accessoire,
+                        lg0.redevance_max, lg0.rls, m0 and m0.couple, m0 and m0.personnes_a_charge,
+                        m0 and m0.ressources, lg0.produit]
+            self.aide_ligne(ws, ligne, "logements", COLONNES_LOGEMENTS, aide, entete=True,
+                            exemples={c: exemple(v, "decimal") for c, v in enumerate(valeurs0)})
         ligne += 1
         s = self.f("booleen", saisie=True)
         # Le ménage : modifiable, il change le plafond APL et la RLS de la ligne (Loyers, barèmes de Paramètres).
         m = self.f("booleen", saisie=True)
-        for i, (lg, ll) in enumerate(zip(sc.logements, self.b.loyers_par_logement)):
+        for i, (lg, ll) in enumerate(() if self.vide else zip(sc.logements, self.b.loyers_par_logement)):
             ws.write_string(ligne, 0, lg.typologie or f"ligne {i + 1}", self.f(saisie=modele))
             ecrire(ws, ligne, 1, lg.nombre, self.f("nombre", saisie=True))
             ecrire(ws, ligne, 2, lg.surface_habitable, self.f("decimal", saisie=True))
@@ -390,7 +435,7 @@ class FeuillesEntrees(ExportBase):
             self.pos.logements.append(ligne)
             self.pos.relues_verrouillees += [(ligne, COL_PRODUIT + k) for k in (1, 2, 3)]
             ligne += 1
-        for _ in range(LIGNES_EN_PLUS["logements"] if modele else 0):
+        for _ in range((LIGNES_EN_PLUS["logements"] + (len(sc.logements) if self.vide else 0)) if modele else 0):
             for c, fmt in enumerate(("texte", "nombre", "decimal", "decimal", "decimal", "booleen", "texte", "decimal",
                                      "euros2", "euros2", "euros2", "booleen", "booleen", "entier", "euros", "texte",
                                      "euros2", "euros", "euros2")):
@@ -411,9 +456,14 @@ class FeuillesEntrees(ExportBase):
                                    "Produit financé (vide : l'opération)", "Objet (construction ou foncier)"])
         ws.set_row(ligne, 30)
         if modele:
-            self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide, entete=True)
+            p0 = self.b.prets_caracteristiques[0]
+            valeurs0 = [p0.nom, "solde" if p0.est_solde else p0.montant, p0.duree, p0.index, p0.taux_fixe, p0.marge,
+                        p0.progressivite, p0.revisabilite, p0.prefinancement, p0.differe, p0.profil, p0.produit]
+            self.aide_ligne(ws, ligne, "prets", COLONNES_PRETS, aide, entete=True,
+                            exemples={c: exemple(v, "pct" if c in (4, 5, 6) else "decimal")
+                                      for c, v in enumerate(valeurs0)})
         ligne += 1
-        for pr, pret in zip(self.b.prets_caracteristiques, self.b.scenario.prets):
+        for pr, pret in () if self.vide else zip(self.b.prets_caracteristiques, self.b.scenario.prets):
             ws.write_string(ligne, 0, pr.nom, self.f(saisie=modele))
             if pr.est_solde:
                 ws.write_string(ligne, 1, "solde", self.f(saisie=modele))
@@ -434,7 +484,7 @@ class FeuillesEntrees(ExportBase):
             self.pos.prets.append(ligne)
             self.pos.relues_verrouillees += [(ligne, 1), (ligne, 12)]
             ligne += 1
-        for _ in range(LIGNES_EN_PLUS["prets"] if modele else 0):
+        for _ in range((LIGNES_EN_PLUS["prets"] + (len(sc.prets) if self.vide else 0)) if modele else 0):
             for c, fmt in enumerate(("texte", "euros", "entier", "texte", "pct4", "pct4", "pct4", "texte", "entier",
                                      "entier", "texte", "texte", "texte")):
                 ws.write_blank(ligne, c, None, self.f(fmt, saisie=True))
@@ -457,10 +507,11 @@ class FeuillesEntrees(ExportBase):
             ws.write_number(l, 0, j + 1, self.f("entier"))
             taux = float(self.e.livret_a[j])
             if modele:
-                ecrire(ws, l, 2, taux if j < n_saisis else None, self.f("pct", saisie=True))
+                ecrire(ws, l, 2, taux if j < n_saisis and not self.vide else None, self.f("pct", saisie=True))
                 if j == 0:
                     ws.write_comment(l, 2, "Taux du livret A de l'année 1 ; les années laissées vides reprennent "
-                                     "le taux de l'année précédente")
+                                     "le taux de l'année précédente ; toutes vides : la trajectoire par défaut de "
+                                     "plai-bilan (le taux en vigueur, prolongé)")
                 continue
             formule(ws, l, 1, f"mise_en_service+{cellule(l, 0)}-1", sc.operation.mise_en_service + j,
                     self.f("entier"))
@@ -471,7 +522,8 @@ class FeuillesEntrees(ExportBase):
             self.pos.livret_a.append(ref(HYP, l, 2))
         if modele:
             ws.freeze_panes(3, 0)
-            ws.protect("", {"format_columns": True, "format_rows": True, "insert_rows": False})
+            # Sans mot de passe ; des lignes s'insèrent dans les tableaux (plai-bilan les relit).
+            ws.protect("", {"format_columns": True, "format_rows": True, "insert_rows": True, "delete_rows": True})
             self.mise_en_page(ws)
             return
         self.alerte_saisie(ws)
@@ -486,11 +538,14 @@ class FeuillesEntrees(ExportBase):
         ws.set_row(ligne, None, None, {"hidden": True})  # lue par plai-bilan ; l'en-tête dessous dit la même chose
 
     @staticmethod
-    def aide_ligne(ws, ligne: int, tableau: str, colonnes: tuple[str, ...], aide, entete: bool = False) -> None:
-        """Listes et contrôles d'une ligne de tableau ; les commentaires d'aide vont sur l'en-tête."""
+    def aide_ligne(ws, ligne: int, tableau: str, colonnes: tuple[str, ...], aide, entete: bool = False,
+                   exemples: dict[int, str] | None = None) -> None:
+        """Listes et contrôles d'une ligne de tableau ; les commentaires d'aide (et l'exemple du classeur de saisie
+        vide) vont sur l'en-tête, qui n'a pas de contrôle."""
         for c, cle in enumerate(colonnes):
             if cle:
-                aide(ligne, c, f"{tableau}[].{cle}", commentaire=entete)
+                aide(ligne, c, f"{tableau}[].{cle}", (exemples or {}).get(c, ""), commentaire=entete,
+                     controle=not entete)
 
     def _nature_subvention(self, ws, l: int, i: int, nature: str, modele: bool, produit: str | None = None) -> None:
         ws.write_string(l, 4, nature, self.f(saisie=modele))

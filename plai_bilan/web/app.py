@@ -345,7 +345,7 @@ async def modele(request: Request) -> Response:
         with resources.as_file(resources.files("plai_bilan.exemples") / "aa-villeurbanne-3-plai-adaptes.toml") as f:
             b = simuler(charger_scenario(f))
         cible = Path(dossier) / "saisie.xlsx"
-        exporter_modele(b, cible)
+        exporter_modele(b, cible, vide=True)
         return Response(cible.read_bytes(), media_type="application/vnd.openxmlformats-officedocument."
                         "spreadsheetml.sheet", headers={"Content-Disposition":
                                                         'attachment; filename="saisie-plai-bilan.xlsx"'})
