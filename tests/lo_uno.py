@@ -7,7 +7,7 @@ Commande : {"fichier": ..., "profil": ..., "feuilles": [...] ou null (toutes),
             "modifications": [[feuille, "B5", valeur], ...],   valeur : nombre, texte, booléen ou "=formule" ;
                              ["!deproteger", feuille, null], ["!inserer", feuille, ligne], ["!supprimer", feuille, ligne]
             "enregistrer": chemin xlsx ou null (après les modifications, sans recalcul complet),
-            "recalcul_complet": bool}
+            "recalcul_complet": bool, "invalides": bool (les cellules que « Marquer les données incorrectes » cercle)}
 Relevé : {"ouverture": {feuille: {cellule: valeur}}, "apres": {...}, "complet": {...}}
 où une valeur est un nombre, un texte ou {"erreur": code}.
 """
@@ -110,6 +110,18 @@ def main():
                 cell.setString(valeur)
         if cmd.get("modifications"):
             resultat["apres"] = releve(doc, feuilles)
+        if cmd.get("invalides"):  # Outils > Détective > Marquer les données incorrectes : un cercle par cellule
+            controleur = doc.getCurrentController()
+            aide = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.DispatchHelper", ctx)
+            resultat["invalides"] = {}
+            for feuille in doc.Sheets:
+                controleur.setActiveSheet(feuille)
+                avant = feuille.DrawPage.Count
+                aide.executeDispatch(controleur.getFrame(), ".uno:ShowInvalid", "", 0, ())
+                cercles = [feuille.DrawPage.getByIndex(k) for k in range(avant, feuille.DrawPage.Count)]
+                resultat["invalides"][feuille.Name] = [
+                    nom_colonne(c.Anchor.CellAddress.Column) + str(c.Anchor.CellAddress.Row + 1)
+                    if hasattr(c, "Anchor") and hasattr(c.Anchor, "CellAddress") else "?" for c in cercles]
         if cmd.get("enregistrer"):
             doc.storeToURL(uno.systemPathToFileUrl(os.path.abspath(cmd["enregistrer"])),
                            (propriete("FilterName", "Calc MS Excel 2007 XML"),))

@@ -59,7 +59,7 @@ def uno_disponible() -> bool:
 
 
 def libreoffice(fichier: Path, profil: Path, modifications=(), recalcul_complet: bool = False,
-                enregistrer: Path | None = None, feuilles=None) -> dict:
+                enregistrer: Path | None = None, feuilles=None, invalides: bool = False) -> dict:
     """Ouvre ``fichier`` dans LibreOffice réglé par défaut (pas de recalcul au chargement), applique les
     modifications comme un utilisateur (LibreOffice ne recalcule que ce qui en dépend) et relève les cellules.
 
@@ -74,7 +74,7 @@ def libreoffice(fichier: Path, profil: Path, modifications=(), recalcul_complet:
         pytest.skip("module uno de LibreOffice absent (paquet python3-uno)")
     commande = {"fichier": str(fichier), "profil": str(profil), "modifications": [list(m) for m in modifications],
                 "recalcul_complet": recalcul_complet, "enregistrer": str(enregistrer) if enregistrer else None,
-                "feuilles": list(feuilles) if feuilles else None}
+                "feuilles": list(feuilles) if feuilles else None, "invalides": invalides}
     sortie = subprocess.run([PYTHON_UNO, str(Path(__file__).with_name("lo_uno.py"))], input=json.dumps(commande),
                             capture_output=True, text=True, timeout=300)
     assert sortie.returncode == 0, sortie.stderr[-2000:]

@@ -157,7 +157,7 @@ def test_modele_protege_avec_listes_controles_et_aides(tmp_path):
     nature = _cellule_cle(ws, "operation.nature")
     assert listes[nature] == '"construction-neuve,acquisition-amelioration,vefa,acquisition"'
     assert listes[_cellule_cle(ws, "analyse.critere")] == '"annuel,tresorerie_cumulee,van"'
-    assert listes[_cellule_cle(ws, "operation.rls")] == '"VRAI,FAUX"'
+    assert listes[_cellule_cle(ws, "operation.rls")] == '"VRAI,FAUX,TRUE,FALSE"'
     cellule = ws[_cellule_cle(ws, "exploitation.vacance_pct")]
     assert cellule.protection.locked is False and ws["A1"].protection.locked is not False
     assert cellule.comment is not None and "exploitation.vacance_pct" in cellule.comment.text

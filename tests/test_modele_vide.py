@@ -39,6 +39,8 @@ def _modele(tmp_path: Path) -> Path:
 def _en_cellule(cle: str, v):
     if isinstance(v, date):
         return v.isoformat()
+    if isinstance(v, str) and v.isdigit():
+        return int(v)  # « 2 » tapé dans un tableur devient le nombre 2
     if "_pct" in cle and isinstance(v, int | float) and not isinstance(v, bool):
         return v / 100  # un taux s'écrit en pour cent dans la cellule (2 % = 0,02)
     return v
@@ -101,7 +103,7 @@ def test_modele_vide_sans_operation_exemple_en_commentaire(tmp_path):
     assert "Exemple" in travaux.comment.text and "105 000" in travaux.comment.text.replace("\u202f", " ")
     # Aucun financeur : les lignes de subvention sont libres, financeur et unité modifiables sur chacune.
     subventions = [l for k, l in cles.items() if k.startswith("subventions[")]
-    assert len(subventions) >= 7
+    assert len(subventions) == 8
     for l in subventions:
         assert ws.cell(row=l, column=1).value in (None, "")
         assert ws.cell(row=l, column=1).protection.locked is False
@@ -157,3 +159,30 @@ def test_ligne_inseree_dans_les_subventions_lue(tmp_path):
     wb.save(saisie)
     apres = subvention_minimale(charger_scenario(saisie)).subvention_minimale
     assert avant - apres == pytest.approx(16000, abs=0.01)
+
+
+@pytest.mark.tableur
+def test_modele_rempli_dans_libreoffice_ligne_inseree_et_mots_acceptes(tmp_path):
+    """Dans LibreOffice réglé par défaut : une ligne insérée dans la feuille protégée (sans ôter la protection),
+    « à calculer » et « solde » saisis ; « Marquer les données incorrectes » ne cercle rien ; relu, le classeur
+    compte la subvention de la ligne insérée."""
+    from tableur import libreoffice
+
+    saisie = _modele(tmp_path)
+    doc = tomllib.loads(EXEMPLES[0].read_text(encoding="utf-8"))
+    remplir(saisie, doc)
+    ws = openpyxl.load_workbook(saisie)["Hypothèses"]
+    i_fnap = next(i for i, x in enumerate(doc["subventions"]) if x.get("montant") == "a_calculer")
+    fnap = next(c.row for c in ws["D"] if c.value == f"subventions[{i_fnap}].montant")
+    pret = next(c.row for c in ws["A"] if c.value == "prets[].nom") + 2
+    solde = next(pret + j for j, p in enumerate(doc["prets"]) if p["montant"] == "solde")
+    l = next(c.row for c in ws["D"] if c.value == f"subventions[{1 if i_fnap == 0 else 0}].montant")
+    mods = [("Hypothèses", f"B{fnap}", "à calculer"), ("Hypothèses", f"B{solde}", "solde"),
+            ("!inserer", "Hypothèses", l), ("Hypothèses", f"A{l}", "Département"), ("Hypothèses", f"B{l}", 16000)]
+    enregistre = tmp_path / "rempli.xlsx"
+    r = libreoffice(saisie, tmp_path / "profil", mods, enregistrer=enregistre, feuilles=["Hypothèses"],
+                    invalides=True)
+    assert r["invalides"]["Hypothèses"] == [], r["invalides"]
+    attendu = subvention_minimale(charger_scenario(EXEMPLES[0])).subvention_minimale
+    assert subvention_minimale(charger_scenario(enregistre)).subvention_minimale == pytest.approx(attendu - 16000,
+                                                                                                   abs=0.01)

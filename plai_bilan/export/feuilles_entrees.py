@@ -52,6 +52,7 @@ MOTS_MONTANT = {"subventions[].montant": ("à calculer", "référence FNAP", "ba
                 "subventions[].montant_par_plai_adapte": ("à calculer", "référence FNAP", "barème"),
                 "prets[].montant": ("solde",)}
 LIGNES_EN_PLUS = {"logements": 6, "prets": 3, "subventions": 3, "autres": 3}  # place libre du classeur de saisie
+LIGNES_VIDE = {"logements": 12, "prets": 6, "subventions": 8, "autres": 3}  # le classeur de saisie vide
 
 
 def _cle_subvention(i: int, mode: str) -> str:
@@ -143,7 +144,9 @@ class FeuillesEntrees(ExportBase):
                 ws.write_comment(l, c, f"{cle}\n{texte}{en_plus}", {"x_scale": 2.2, "y_scale": 1.6})
             if info and not liste and controle:
                 if info.get("type") == "booléen":
-                    ws.data_validation(l, c, l, c, {"validate": "list", "source": ["VRAI", "FAUX"],
+                    # TRUE et FALSE aussi : une case cochée est un booléen, que LibreOffice ne compare pas au texte
+                    # « VRAI » de la liste (« Marquer les données incorrectes » la cerclerait).
+                    ws.data_validation(l, c, l, c, {"validate": "list", "source": ["VRAI", "FAUX", "TRUE", "FALSE"],
                                                     "error_message": "VRAI ou FAUX"})
                 elif info.get("type") == "entier":
                     ws.data_validation(l, c, l, c, {"validate": "integer", "criteria": "between", "minimum": -1,
@@ -216,8 +219,11 @@ class FeuillesEntrees(ExportBase):
         entree("operation.nature", op.nature, "texte", modifiable=False)
         entree("operation.produit", op.produit, "texte", modifiable=False)
         entree("operation.region", op.region, "texte", modifiable=False)
-        entree("operation.zone_loyer", op.zone_loyer, "texte", modifiable=False)
-        entree("operation.zone_apl", op.zone_apl, "texte", modifiable=False)
+        # Une zone numérique en nombre : la liste « 1bis,1,2,3 » de LibreOffice n'admet pas le texte « 2 ».
+        entree("operation.zone_loyer", int(op.zone_loyer) if op.zone_loyer.isdigit() else op.zone_loyer, "texte",
+               modifiable=False)
+        entree("operation.zone_apl", int(op.zone_apl) if op.zone_apl.isdigit() else op.zone_apl, "texte",
+               modifiable=False)
         entree("operation.date_agrement", op.date_agrement.isoformat(), "texte", modifiable=False)
         entree("operation.mise_en_service", op.mise_en_service, "entier", "mise_en_service")
         entree("operation.rls", op.rls, "booleen", "rls_operation")
@@ -292,7 +298,7 @@ class FeuillesEntrees(ExportBase):
             self.pos.subventions.append((l, mode))
             self.pos.relues_verrouillees += [(l, 4), (l, 5)]
         deja = 0 if self.vide else len(sc.subventions)
-        libres = LIGNES_EN_PLUS["subventions"] + (len(sc.subventions) if self.vide else 0)
+        libres = LIGNES_VIDE["subventions"] if self.vide else LIGNES_EN_PLUS["subventions"]
         for i in range(deja, deja + (libres if modele else 0)):
             l = entree(f"subventions[{i}].montant", None, "euros", libelle="", unite="€")
             ws.write_blank(l, 0, None, self.f(saisie=True))
@@ -435,7 +441,7 @@ class FeuillesEntrees(ExportBase):
             self.pos.logements.append(ligne)
             self.pos.relues_verrouillees += [(ligne, COL_PRODUIT + k) for k in (1, 2, 3)]
             ligne += 1
-        for _ in range((LIGNES_EN_PLUS["logements"] + (len(sc.logements) if self.vide else 0)) if modele else 0):
+        for _ in range((LIGNES_VIDE if self.vide else LIGNES_EN_PLUS)["logements"] if modele else 0):
             for c, fmt in enumerate(("texte", "nombre", "decimal", "decimal", "decimal", "booleen", "texte", "decimal",
                                      "euros2", "euros2", "euros2", "booleen", "booleen", "entier", "euros", "texte",
                                      "euros2", "euros", "euros2")):
@@ -484,7 +490,7 @@ class FeuillesEntrees(ExportBase):
             self.pos.prets.append(ligne)
             self.pos.relues_verrouillees += [(ligne, 1), (ligne, 12)]
             ligne += 1
-        for _ in range((LIGNES_EN_PLUS["prets"] + (len(sc.prets) if self.vide else 0)) if modele else 0):
+        for _ in range((LIGNES_VIDE if self.vide else LIGNES_EN_PLUS)["prets"] if modele else 0):
             for c, fmt in enumerate(("texte", "euros", "entier", "texte", "pct4", "pct4", "pct4", "texte", "entier",
                                      "entier", "texte", "texte", "texte")):
                 ws.write_blank(ligne, c, None, self.f(fmt, saisie=True))
