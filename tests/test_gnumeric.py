@@ -59,3 +59,21 @@ def test_ligne_ordinaire_sans_menage_apres_recalcul_complet(tmp_path):
     r = libreoffice(etude, tmp_path / "profil", recalcul_complet=True, feuilles=["Loyers", "Synthèse"])
     assert ecarts(r["ouverture"], r["complet"]) == []
     assert all(r["complet"]["Loyers"][c] == v for c, v in origines.items())
+
+
+S = RACINE / "scenarios"
+
+
+@pytest.mark.parametrize("args", [
+    ("instruire", S / "instruction-villeurbanne-demande-justifiee.toml"),
+    ("sieg", S / "aa-villeurbanne-3-plai-adaptes.toml"),
+    ("sensibilite", S / "aa-villeurbanne-3-plai-adaptes.toml"),
+    ("comparer", S / "programme-grenoble-6-plai-adaptes-aa.toml", S / "programme-grenoble-6-plai-adaptes-cn.toml"),
+    ("optimiser", S / "aa-villeurbanne-3-plai-adaptes.toml"),
+], ids=lambda a: a[0])
+def test_recalcul_gnumeric_des_classeurs_d_analyse(args, tmp_path):
+    classeur = tmp_path / "analyse.xlsx"
+    _exporter(*args, "--xlsx", classeur)
+    moteur = cellules(classeur)
+    gnumeric = cellules(gnumeric_recalcul(classeur, tmp_path / "gnumeric" / "analyse.xlsx"))
+    assert ecarts(moteur, {f: gnumeric.get(f, {}) for f in moteur}) == []

@@ -114,8 +114,8 @@ class Classeur:
 
     def format(self, nom: str = "texte", *, saisie: bool = False, gras: bool = False, entete: bool = False,
                italique: bool = False, titre: bool = False, bordure: bool = False, retour: bool = False,
-               alerte: bool = False):
-        cle = (nom, saisie, gras, entete, italique, titre, bordure, retour, alerte)
+               alerte: bool = False, retrait: bool = False):
+        cle = (nom, saisie, gras, entete, italique, titre, bordure, retour, alerte, retrait)
         if cle not in self._formats:
             proprietes = dict(FORMATS[nom])
             proprietes["font_name"] = "Calibri"
@@ -138,6 +138,8 @@ class Classeur:
                 proprietes.update(bold=True, font_color="#C00000")
             if retour:
                 proprietes.update(text_wrap=True, valign="top")
+            if retrait:  # une unité détachée de la valeur qu'elle suit (colonne voisine)
+                proprietes.update(indent=1)
             self._formats[cle] = self.wb.add_format(proprietes)
         return self._formats[cle]
 

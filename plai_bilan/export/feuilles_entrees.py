@@ -188,10 +188,13 @@ class FeuillesEntrees(ExportBase):
             nonlocal ligne
             info = cles.get(re.sub(r"\[\d*\]", "", cle), {})
             libelle = info.get("court", info.get("libelle", "")) if libelle is None else libelle
-            unite = info.get("unite", "") if unite is None else unite
+            if unite is None:  # l'unité du catalogue, sauf celle que le format de la valeur affiche déjà
+                unite = info.get("unite", "")
+                if (unite == "€" and fmt.startswith("euros")) or (unite == "%" and fmt.startswith("pct")):
+                    unite = ""
             ws.write_string(ligne, 0, libelle)
             ecrire(ws, ligne, 1, None if self.vide else valeur, self.f(fmt, saisie=modifiable or modele))
-            ws.write_string(ligne, 2, unite)
+            ws.write_string(ligne, 2, unite, self.f(retrait=True))
             ws.write_string(ligne, 3, cle, self.f(italique=True))
             aide(ligne, 1, cle, exemple(valeur, fmt))
             if nom:
@@ -208,7 +211,7 @@ class FeuillesEntrees(ExportBase):
                 return
             ws.write_string(ligne, 0, libelle)
             formule(ws, ligne, 1, texte, valeur, self.f(fmt))
-            ws.write_string(ligne, 2, unite)
+            ws.write_string(ligne, 2, unite, self.f(retrait=True))
             ws.write_string(ligne, 3, "calculé", self.f(italique=True))
             cl.nommer(nom, HYP, ligne, 1)
             ligne += 1
@@ -263,7 +266,7 @@ class FeuillesEntrees(ExportBase):
         for groupe, libelle in (("charge_fonciere", "charge foncière"), ("travaux", "travaux"),
                                 ("honoraires", "honoraires"), ("autres", "autres postes")):
             entree(f"prix_de_revient.taux_tva_pct.{groupe}", taux_tva[groupe], "pct", f"tva_{groupe}",
-                   libelle=f"TVA : {libelle}, logements PLAI (montants TTC, lus HT à ce taux)", unite="%")
+                   libelle=f"TVA : {libelle}, logements PLAI (montants TTC, lus HT à ce taux)", unite="")
 
         section("Subventions")
         ws.write_string(ligne - 1, 4, "Nature", self.f(entete=True))
@@ -606,7 +609,7 @@ class FeuillesEntrees(ExportBase):
             nonlocal ligne
             ws.write_string(ligne, 0, libelle)
             ecrire(ws, ligne, 1, v, self.f(fmt, saisie=True))
-            ws.write_string(ligne, 2, unite)
+            ws.write_string(ligne, 2, unite, self.f(retrait=True))
             vd = self.valeurs_utilisees.get(bareme)
             ws.write_string(ligne, 3, bareme)
             if vd is not None:
