@@ -365,3 +365,30 @@ def test_chaque_nom_defini_est_une_cle_du_catalogue(tmp_path):
     for f in classeurs:
         noms = [n for n in openpyxl.load_workbook(f).defined_names if not n.startswith("_xlnm")]
         assert noms and [n for n in noms if n not in cles] == [], f.name
+
+
+def test_un_logement_au_singulier_et_van_sans_taux_qui_se_dit(tmp_path):
+    """« 1 logement dont 1 PLAI adapté » (le français met 0 et 1 au singulier) dans la Synthèse et le texte ; sans
+    taux d'actualisation, la VAN de la Synthèse dit pourquoi elle manque au lieu d'une cellule vide."""
+    import tomllib
+
+    import openpyxl
+    import tomli_w
+
+    from plai_bilan.scenario import scenario_depuis_dict
+
+    doc = tomllib.loads(AA.read_text(encoding="utf-8"))
+    doc["logements"] = doc["logements"][:1]
+    doc["logements"][0]["nombre"] = 1
+    doc["logements"][0]["plai_adapte"] = True
+    doc.get("analyse", {}).pop("taux_actualisation_pct", None)
+    sc = scenario_depuis_dict(doc, "un-logement.toml")
+    etude = tmp_path / "etude.xlsx"
+    exporter(sc, etude)
+    ws = openpyxl.load_workbook(etude, data_only=True)["Synthèse"]
+    assert " ; 1 logement dont 1 PLAI adapté ; " in ws["A2"].value
+    van = next(r for r in ws.iter_rows(min_row=5) if r[0].value == "VAN avec la subvention d'équilibre")
+    assert "pas de taux d'actualisation" in van[1].value
+    (tmp_path / "un.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")
+    r = CliRunner().invoke(main, ["subvention", str(tmp_path / "un.toml")])
+    assert "1 logement dont 1 PLAI adapté" in r.output and "1 logements" not in r.output

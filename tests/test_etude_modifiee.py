@@ -159,3 +159,29 @@ def test_formules_protegees_et_saisies_ouvertes(tmp_path):
             for c in rangee:
                 if isinstance(c.value, str) and c.value.startswith("=") and ws.title != HYP:
                     assert c.protection.locked, (ws.title, c.coordinate)
+
+
+def test_poste_de_cout_insere_refuse_en_nommant_la_ligne(tmp_path):
+    etude = _etude(tmp_path)
+    l = _ligne_cle(etude, "prix_de_revient.honoraires") + 1
+    mods = [("!deproteger", HYP, None), ("!inserer", HYP, l), (HYP, f"A{l}", "Frais de portage"), (HYP, f"B{l}", 9000)]
+    _refus(_modifier(etude, tmp_path, mods), f"ligne {l} ", "tableau des autres postes du prix de revient")
+
+
+def test_classeur_de_programme_imprime_sur_une_page_de_large(tmp_path):
+    """Le classeur de lot imprimé par LibreOffice : chaque page porte son pied de page (mise en page du classeur),
+    le tableau des opérations tient sur une page de large (la première colonne, le nom, sur chaque page)."""
+    import shutil
+
+    from tableur import convertir
+
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) absent")
+    classeur = tmp_path / "programme.xlsx"
+    assert _cli("lot", RACINE / "scenarios" / "programme" / "programme-exemple.csv", "-o", classeur).returncode == 0
+    pdf = convertir(classeur, tmp_path / "pdf", tmp_path / "profil", "pdf")
+    pages = [p for p in subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                                       check=True).stdout.split("\f") if p.strip()]
+    assert pages and all("plai-bilan, programme d'opérations" in p for p in pages)
+    operations = [p for p in pages if "Opérations" in p.strip().splitlines()[-1]]
+    assert len(operations) == 1  # une page de large : le tableau de l'exemple tient sur une page

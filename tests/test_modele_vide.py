@@ -186,3 +186,19 @@ def test_modele_rempli_dans_libreoffice_ligne_inseree_et_mots_acceptes(tmp_path)
     attendu = subvention_minimale(charger_scenario(EXEMPLES[0])).subvention_minimale
     assert subvention_minimale(charger_scenario(enregistre)).subvention_minimale == pytest.approx(attendu - 16000,
                                                                                                    abs=0.01)
+
+
+def test_ligne_inseree_dans_le_tableau_des_logements_lue(tmp_path):
+    saisie = _modele(tmp_path)
+    doc = tomllib.loads(EXEMPLES[0].read_text(encoding="utf-8"))
+    remplir(saisie, doc)
+    wb = openpyxl.load_workbook(saisie)
+    ws = wb["Hypothèses"]
+    l = next(c.row for c in ws["A"] if c.value == "logements[].typologie") + 3  # sous la première ligne
+    ws.insert_rows(l)
+    for c, v in zip("ABCF", ["T2 ajouté", 2, 48.0, False]):
+        ws[f"{c}{l}"] = v
+    wb.save(saisie)
+    lu = charger_scenario(saisie)
+    assert [lg.typologie for lg in lu.logements][1] == "T2 ajouté"
+    assert lu.n_logements == charger_scenario(EXEMPLES[0]).n_logements + 2

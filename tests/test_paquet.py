@@ -52,7 +52,13 @@ def test_pipx_installe_la_roue_et_la_commande_marche_hors_du_depot(roue, tmp_pat
     lancer = dict(cwd=dehors, env=env, capture_output=True, text=True, timeout=120)
     version = subprocess.run([commande, "--version"], **lancer)
     assert version.returncode == 0 and version.stdout.startswith("plai-bilan ")
-    assert subprocess.run([commande, "modele", "-o", "saisie.xlsx"], **lancer).returncode == 0
+    # Le classeur de saisie vide se refuse en nommant sa première cellule obligatoire ; pré-rempli, il se résout.
+    assert subprocess.run([commande, "modele", "-o", "vide.xlsx"], **lancer).returncode == 0
+    vide = subprocess.run([commande, "subvention", "vide.xlsx"], **lancer)
+    assert vide.returncode == 2 and "feuille « Hypothèses », cellule" in vide.stderr
+    exemple = RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml"
+    assert subprocess.run([commande, "modele", "-o", "saisie.xlsx", "--exemple", str(exemple)],
+                          **lancer).returncode == 0
     r = subprocess.run([commande, "subvention", "saisie.xlsx", "--format", "json"], **lancer)
     assert r.returncode == 0, r.stderr
     # Le module chargé est celui de la roue installée, pas celui du dépôt.
