@@ -7,6 +7,8 @@
    trajectoires comprise), une opération.
 5. Grands scénarios, commande entière : `sensibilite` sur 10 000 lignes de logements distinctes, `exporter` d'une
    opération de 1 000 prêts.
+6. Seuil du noyau : S* de N trajectoires par le moteur numpy et par le noyau compilé, et le chargement du noyau
+   dans un processus neuf (import de numba, noyau en cache) ; solveur.SEUIL_NOYAU en découle.
 Objectifs : moins de 20 ms pour (1), moins de 1 s pour (2) et pour (4). --petit réduit les répétitions et la
 taille (CI).
 """
@@ -22,6 +24,10 @@ from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
 SCENARIO = RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml"
+
+
+def fr(x: float) -> str:
+    return f"{x:,.0f}".replace(",", "\u202f")
 
 
 def chrono(fonction, repetitions: int) -> list[float]:
@@ -122,6 +128,35 @@ def main() -> None:
         t = chrono(lambda: subprocess.run([sys.executable, "-m", "plai_bilan.cli", "exporter", str(prets), "-o",
                                            str(sortie)], check=True, capture_output=True), 1)
         print(f"exporter, {n} prêts : {t[0]:.1f} s (commande entière ; classeur de {sortie.stat().st_size // 1024} Ko)")
+
+    # Seuil du noyau : en dessous, le moteur numpy répond avant que le noyau ne soit chargé.
+    import numpy as np
+
+    from plai_bilan.preparation import construire_lot
+    from plai_bilan.risque import trajectoires_aleatoires
+    from plai_bilan.solveur import SEUIL_NOYAU, subventions_lot
+
+    n = 2_000 if args.petit else 10_000
+    lot = construire_lot([e]).sous_trajectoires(trajectoires_aleatoires(float(e.livret_a[0]), e.horizon, n, 1))
+    criteres = np.full(n, e.hypotheses.critere)
+    subventions_lot(lot, criteres, noyau_compile=True)
+    t_numpy = min(chrono(lambda: subventions_lot(lot, criteres, noyau_compile=False), 3))
+    t_noyau = min(chrono(lambda: subventions_lot(lot, criteres, noyau_compile=True), 3))
+    code = ("import time; from plai_bilan.moteur import noyau; import numpy as np; "
+            "from plai_bilan.preparation import construire_lot, preparer; from plai_bilan.scenario import "
+            f"charger_scenario; e = preparer(charger_scenario({str(SCENARIO)!r})); l = construire_lot([e]); "
+            "t0 = time.perf_counter(); noyau.resoudre(l, np.array([e.hypotheses.critere])); "
+            "print(time.perf_counter() - t0)")
+    import_numba = [float(subprocess.run([sys.executable, "-c", "import time; t = time.perf_counter(); import numba; "
+                                          "print(time.perf_counter() - t)"], capture_output=True, text=True,
+                                         check=True).stdout) for _ in range(3)]
+    chargement = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=RACINE,
+                                       check=True).stdout) for _ in range(3)]
+    cout = statistics.median(import_numba) + statistics.median(chargement)
+    par_op = (t_numpy - t_noyau) / n
+    print(f"seuil du noyau : numpy {t_numpy / n * 1e6:.1f} us, noyau {t_noyau / n * 1e6:.1f} us par trajectoire ; "
+          f"chargement du noyau {cout:.2f} s (import de numba {statistics.median(import_numba):.2f} s) ; "
+          f"équilibre vers {fr(cout / par_op)} opérations (SEUIL_NOYAU = {fr(SEUIL_NOYAU)})")
 
     from plai_bilan.menages import disponible
 

@@ -17,7 +17,7 @@ from plai_bilan.etudes import Distribution, Risque, Trajectoire
 from plai_bilan.hypotheses import hypotheses_livret_a
 from plai_bilan.parametres import Parametres, charger_parametres
 from plai_bilan.preparation import Entrees, construire_lot
-from plai_bilan.solveur import Subventions, subventions_lot
+from plai_bilan.solveur import SEUIL_NOYAU, Subventions, subventions_lot
 
 
 def moyennes_annuelles(parametres: Parametres, debut: int, fin: int) -> np.ndarray:
@@ -74,15 +74,16 @@ def trajectoires_aleatoires(depart: float, horizon: int, n: int, graine: int | N
     return x / 100
 
 
-def besoins_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> Subventions:
-    """S* et sa faisabilité sous chaque trajectoire (N, H), en un lot (noyau compilé quand numba est là)."""
+def besoins_sous_trajectoires(e: Entrees, livret_a: np.ndarray, noyau_compile: bool | None = None) -> Subventions:
+    """S* et sa faisabilité sous chaque trajectoire (N, H), en un lot (noyau compilé quand il vaut son chargement :
+    solveur.subventions_lot)."""
     lot = construire_lot([e]).sous_trajectoires(np.atleast_2d(livret_a))
-    return subventions_lot(lot, np.full(lot.n_operations, e.hypotheses.critere))
+    return subventions_lot(lot, np.full(lot.n_operations, e.hypotheses.critere), noyau_compile)
 
 
-def subventions_sous_trajectoires(e: Entrees, livret_a: np.ndarray) -> np.ndarray:
+def subventions_sous_trajectoires(e: Entrees, livret_a: np.ndarray, noyau_compile: bool | None = None) -> np.ndarray:
     """S* de l'opération sous chaque trajectoire (N, H) ; +inf quand aucune subvention ne l'équilibre."""
-    return besoins_sous_trajectoires(e, livret_a).subvention_ou_infini
+    return besoins_sous_trajectoires(e, livret_a, noyau_compile).subvention_ou_infini
 
 
 PAQUET = 10_000  # trajectoires résolues ensemble : la mémoire reste bornée (quelques centaines de Mo)
@@ -101,7 +102,8 @@ def distribution(e: Entrees, n: int = 10_000, graine: int | None = None, progres
     for debut in range(0, n, paquet):
         k = min(paquet, n - debut)
         chemins = trajectoires_aleatoires(float(e.livret_a[0]), e.horizon, k, g, m, rng)
-        resultats[debut:debut + k] = subventions_sous_trajectoires(e, chemins)
+        # Le noyau pour tout le tirage dès que le total le vaut (les paquets, eux, restent de PAQUET trajectoires).
+        resultats[debut:debut + k] = subventions_sous_trajectoires(e, chemins, True if n >= SEUIL_NOYAU else None)
         if progression is not None:
             progression(debut + k, n)
     return Distribution(resultats, g)

@@ -176,12 +176,27 @@ class Subventions:
         return np.where(self.sans_levier, np.inf, self.valeur)
 
 
-def subventions_lot(lot: Lot, critere: np.ndarray, noyau_compile: bool = True) -> Subventions:
-    """S* de chaque opération du lot : par le noyau compilé (moteur.noyau) quand numba est là, sinon par
-    :func:`besoin_subvention` sur le compte numpy ; mêmes résultats (tests/test_noyau.py)."""
-    from plai_bilan.moteur import noyau
+# Opérations à partir desquelles le noyau compilé paie son chargement (import de numba et noyau en cache : 0,45 s
+# par processus) : le moteur numpy coûte environ 9 us par opération d'un lot de trajectoires, le noyau 1,6 us ;
+# l'équilibre mesuré est vers 60 000 (benchmarks/mesurer.py, « seuil du noyau ») ; 40 000 retenus, une opération à
+# plusieurs prêts coûtant plus au moteur numpy. Une fois chargé dans le processus, le noyau sert à tout lot.
+SEUIL_NOYAU = 40_000
 
-    s = noyau.resoudre(lot, critere) if noyau_compile and noyau.DISPONIBLE and lot.n_operations else None
+
+def subventions_lot(lot: Lot, critere: np.ndarray, noyau_compile: bool | None = None) -> Subventions:
+    """S* de chaque opération du lot : par le noyau compilé (moteur.noyau) quand numba est là et que le travail le
+    vaut (``noyau_compile`` : True l'impose, False l'écarte ; None : le lot compte au moins :data:`SEUIL_NOYAU`
+    opérations, ou le noyau est déjà chargé), sinon par :func:`besoin_subvention` sur le compte numpy ; mêmes
+    résultats (tests/test_noyau.py)."""
+    import sys
+
+    if noyau_compile is None:
+        noyau_compile = lot.n_operations >= SEUIL_NOYAU or "plai_bilan.moteur.noyau" in sys.modules
+    s = None
+    if noyau_compile and lot.n_operations:
+        from plai_bilan.moteur import noyau  # numba chargé seulement ici
+
+        s = noyau.resoudre(lot, critere) if noyau.DISPONIBLE else None
     if s is not None:
         return Subventions(s[:, 0], s[:, 1].astype(int), s[:, 2] != 0, s[:, 3] != 0, s[:, 4])
     b = besoin_subvention(lot, np.asarray(critere), compte(lot))

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+# Chaque test lance la commande dans un processus (intégration : toujours lancé en CI).
+pytestmark = pytest.mark.integration
 RACINE = Path(__file__).resolve().parent.parent
 AA = RACINE / "scenarios" / "aa-villeurbanne-3-plai-adaptes.toml"
 

@@ -53,7 +53,7 @@ def test_exemples_et_cas_egaux_au_moteur_numpy_et_a_la_subvention_minimale(crite
     utiles = [i for i, e in enumerate(entrees) if e.indice_solde is not None]
     lot = construire_lot([entrees[i] for i in utiles])
     memes(lot, [critere] * len(utiles))
-    s = subventions_lot(lot, np.array([critere] * len(utiles)))
+    s = subventions_lot(lot, np.array([critere] * len(utiles)), noyau_compile=True)
     # Le chemin complet d'une opération (subvention_minimale) donne le même S*.
     for k, i in enumerate(utiles):
         r = subvention_minimale(scenarios[i])
@@ -70,7 +70,7 @@ def test_cas_calcules_a_la_main(fichier):
     if attendu["commande"] != "subvention":
         pytest.skip("cas sans subvention à calculer")
     e = preparer(scenario_depuis_dict(doc["scenario"], fichier.name))
-    s = subventions_lot(construire_lot([e]), np.array([e.hypotheses.critere]))
+    s = subventions_lot(construire_lot([e]), np.array([e.hypotheses.critere]), noyau_compile=True)
     assert bool(s.faisable[0]) == attendu["faisable"]
     if attendu["faisable"]:
         assert s.valeur[0] == pytest.approx(attendu["subvention_minimale"], abs=0.005)
@@ -206,7 +206,7 @@ def test_compilation_impossible_le_moteur_numpy_prend_le_relais(monkeypatch):
     attendu = subventions_lot(lot, criteres, noyau_compile=False)
     monkeypatch.setattr(noyau, "_lot", en_panne)
     monkeypatch.setattr(noyau, "DISPONIBLE", True)
-    obtenu = subventions_lot(lot, criteres)
+    obtenu = subventions_lot(lot, criteres, noyau_compile=True)
     assert not noyau.DISPONIBLE  # plus essayé ensuite
     np.testing.assert_array_equal(obtenu.valeur, attendu.valeur)
     np.testing.assert_array_equal(obtenu.faisable, attendu.faisable)
