@@ -61,7 +61,7 @@ def programme(variees: list, n: int) -> tuple[float, float, float]:
         t1 = time.perf_counter()
         b = besoin_subvention(lot, criteres, exploitation.compte(lot))
         t2 = time.perf_counter()
-        s = subventions_lot(lot, criteres)
+        s = subventions_lot(lot, criteres, noyau_compile=True)
         t3 = time.perf_counter()
         t_lot, t_numpy, t_noyau = t_lot + t1 - t0, t_numpy + t2 - t1, t_noyau + t3 - t2
         assert np.array_equal(b.faisable, s.faisable)
@@ -79,7 +79,7 @@ def main() -> None:
     petit = "--petit" in sys.argv
     variees = operations_variees(50)
     t = time.perf_counter()
-    subventions_lot(construire_lot(variees), np.array([e.hypotheses.critere for e in variees]))
+    subventions_lot(construire_lot(variees), np.array([e.hypotheses.critere for e in variees]), noyau_compile=True)
     print(f"noyau compilé : {'numba ' + noyau.numba.__version__ if noyau.DISPONIBLE else 'absent (numpy seul)'}, "
           f"{noyau.numba.config.NUMBA_NUM_THREADS if noyau.DISPONIBLE else 1} fils ; premier appel (compilation "
           f"ou cache) {time.perf_counter() - t:.2f} s")
