@@ -122,6 +122,12 @@ def main() -> None:
         duree, pic = lot_de_bout_en_bout(n)
         print(f"{fr(n):>9} opérations : {duree:.1f} s ({duree / n * 1e3:.2f} ms par opération) ; pic de mémoire "
               f"{fr(pic)} Mo")
+    print("\nplai-bilan lot sur des opérations toutes distinctes (5 modèles, 6 clés variées : nombre de logements, "
+          "travaux, charge foncière, montant d'un prêt, vacance, nom), commande entière :")
+    for n in ((500,) if petit else (1_000, 10_000)):
+        cpu, horloge, pic = lot_distinct(n)
+        print(f"{fr(n):>9} opérations : calcul {cpu:.1f} s ({cpu / n * 1e3:.2f} ms par opération), horloge "
+              f"{horloge:.1f} s ; pic de mémoire {fr(pic)} Mo")
 
 
 def lot_de_bout_en_bout(n: int) -> tuple[float, float]:
@@ -152,6 +158,54 @@ def lot_de_bout_en_bout(n: int) -> tuple[float, float]:
         # Statut 1 : des lignes sur-financées (charge foncière basse), signalées ; les autres sont résolues.
         assert statut in (0, 1) and (Path(dossier) / "resultats.csv").exists(), r.stderr
     return duree, pic / 1024
+
+
+MODELES = {  # modèle livré -> (indice d'un prêt à montant fixe, son montant, logements de la ligne 0)
+    "aa-villeurbanne-3-plai-adaptes.toml": (0, 80_000, 2),
+    "cn-montreuil-12-plai-dont-4-adaptes.toml": (0, 500_000, 2),
+    "cn-lyon-30-plus-plai-dont-3-adaptes.toml": (1, 700_000, 8),
+    "programme-grenoble-6-plai-adaptes-aa.toml": (0, 100_000, 2),
+    "programme-grenoble-6-plai-adaptes-cn.toml": (0, 100_000, 2),
+}
+
+
+def lot_distinct(n: int) -> tuple[float, float, float]:
+    """`plai-bilan lot` sur n opérations toutes distinctes tirées de 5 modèles livrés : (secondes de calcul user +
+    sys, secondes d'horloge, pic de mémoire en Mo), mesurés par un processus intermédiaire."""
+    import subprocess
+    import tempfile
+    import tomllib
+
+    rng = np.random.default_rng(3)
+    cles = ["modele", "operation.nom", "logements[0].nombre", "prix_de_revient.travaux",
+            "prix_de_revient.charge_fonciere", "exploitation.vacance_pct"]
+    with tempfile.TemporaryDirectory() as dossier:
+        table = Path(dossier) / "distinct.csv"
+        lignes = []
+        noms = list(MODELES)
+        for i in range(n):
+            nom = noms[i % len(noms)]
+            k, montant, nombre = MODELES[nom]
+            doc = tomllib.loads((RACINE / "scenarios" / nom).read_text(encoding="utf-8"))
+            pr = doc["prix_de_revient"]
+            valeurs = [str(RACINE / "scenarios" / nom), f"Opération {i}", str(int(max(1, nombre + rng.integers(-1, 2)))),
+                       f"{pr['travaux'] * rng.uniform(0.8, 1.2):.0f}", f"{pr['charge_fonciere'] * rng.uniform(0.8, 1.2):.0f}",
+                       f"{rng.uniform(1, 4):.2f}".replace(".", ",")]
+            lignes.append((k, f"{montant * rng.uniform(0.8, 1.1):.0f}", valeurs))
+        # Une colonne de montant par indice de prêt (vide pour les autres modèles).
+        indices = sorted({k for k, _, _ in lignes})
+        entete = cles + [f"prets[{k}].montant" for k in indices]
+        texte = [";".join(entete)] + [";".join(v + [m if j == k else "" for j in indices]) for k, m, v in lignes]
+        table.write_text("\n".join(texte) + "\n", encoding="utf-8")
+        mesure = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+                  "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); h = time.perf_counter() - t; "
+                  "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+                  "print(r.returncode, u.ru_utime + u.ru_stime, h, u.ru_maxrss); sys.stderr.write(r.stderr[-500:])")
+        r = subprocess.run([sys.executable, "-c", mesure, sys.executable, "-m", "plai_bilan.cli", "lot", str(table),
+                            "-o", str(Path(dossier) / "resultats.csv")], capture_output=True, text=True)
+        statut, cpu, horloge, pic = r.stdout.split()
+        assert int(statut) in (0, 1) and (Path(dossier) / "resultats.csv").exists(), r.stderr
+    return float(cpu), float(horloge), int(pic) / 1024
 
 
 def _un(e) -> None:
