@@ -303,15 +303,15 @@ def baremes_menage(sc: Scenario, p: Parametres | None = None) -> dict[str, dict[
     jour = max(date(op.mise_en_service, 1, 1), op.date_agrement)
 
     def table(bareme: str) -> dict[str, float] | None:
+        """La table de la zone à l'année 1 : la valeur datée et le facteur de revalorisation de valeur_annee_1."""
         try:
             b = p[bareme]
             if jour < b.valeurs[0].date:
                 return None
-            if b.perime(jour):
-                valeur, facteur = b.valeurs[-1], (1.0 + g_apl) ** b.revalorisations_manquantes(jour)
-            else:
-                valeur, facteur = b.en_vigueur(jour), 1.0
-            z = valeur.donnees[f"zone_{op.zone_apl}"]
+            lues: dict = {}
+            facteur, _ = valeur_annee_1(p, bareme, lambda j: (1.0, b.en_vigueur(j)), (), op.date_agrement,
+                                        op.mise_en_service, g_apl, lues)
+            z = next(iter(lues.values())).donnees[f"zone_{op.zone_apl}"]
         except (ParametreInvalide, KeyError):
             return None
         return {k: float(v) * facteur for k, v in z.items() if isinstance(v, int | float)}

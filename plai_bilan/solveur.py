@@ -8,6 +8,7 @@ a_t = Σ n_i 12 SU_i (1 + indexation_loyers) ** (t - 1) (1 - vacance - impayés)
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -188,8 +189,6 @@ def subventions_lot(lot: Lot, critere: np.ndarray, noyau_compile: bool | None = 
     vaut (``noyau_compile`` : True l'impose, False l'écarte ; None : le lot compte au moins :data:`SEUIL_NOYAU`
     opérations, ou le noyau est déjà chargé), sinon par :func:`besoin_subvention` sur le compte numpy ; mêmes
     résultats (tests/test_noyau.py)."""
-    import sys
-
     if noyau_compile is None:
         noyau_compile = lot.n_operations >= SEUIL_NOYAU or "plai_bilan.moteur.noyau" in sys.modules
     s = None

@@ -64,16 +64,22 @@ def _classeur(tmp_path: Path) -> Path:
     return etude
 
 
-def test_classeur_qui_se_decompresse_en_centaines_de_mo(tmp_path):
-    etude = _classeur(tmp_path)
-    bombe = tmp_path / "bombe.xlsx"
-    with zipfile.ZipFile(etude) as zin, zipfile.ZipFile(bombe, "w", zipfile.ZIP_DEFLATED) as zout:
+def _reecrire(source: Path, cible: Path, changer) -> Path:
+    """Une copie de l'archive ``source`` où chaque membre passe par ``changer(nom, octets) -> octets``."""
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(cible, "w", zipfile.ZIP_DEFLATED) as zout:
         for i in zin.infolist():
-            data = zin.read(i.filename)
-            if i.filename == "xl/worksheets/sheet2.xml":
-                data = data.replace(b"</sheetData>", b"<row r='900'>" + b"<c r='A900'><v>1</v></c>" * 4_000_000
-                                    + b"</row></sheetData>")
-            zout.writestr(i, data)
+            zout.writestr(i, changer(i.filename, zin.read(i.filename)))
+    return cible
+
+
+def test_classeur_qui_se_decompresse_en_centaines_de_mo(tmp_path):
+    def gonfler(nom: str, data: bytes) -> bytes:
+        if nom != "xl/worksheets/sheet2.xml":
+            return data
+        return data.replace(b"</sheetData>", b"<row r='900'>" + b"<c r='A900'><v>1</v></c>" * 4_000_000
+                            + b"</row></sheetData>")
+
+    bombe = _reecrire(_classeur(tmp_path), tmp_path / "bombe.xlsx", gonfler)
     assert bombe.stat().st_size < 2_000_000
     r, duree, pointe = lancer("subvention", bombe)
     une_erreur(r, str(bombe), "trop gros une fois décompressé")
@@ -82,16 +88,14 @@ def test_classeur_qui_se_decompresse_en_centaines_de_mo(tmp_path):
 
 def test_classeur_qui_declare_des_milliards_de_cellules_lu_sans_cout(tmp_path):
     """La dimension déclarée n'est pas une borne : LibreOffice déclare A1:S1048576 après une insertion de ligne."""
-    etude = _classeur(tmp_path)
-    faux = tmp_path / "dimension.xlsx"
-    with zipfile.ZipFile(etude) as zin, zipfile.ZipFile(faux, "w", zipfile.ZIP_DEFLATED) as zout:
-        for i in zin.infolist():
-            data = zin.read(i.filename)
-            if i.filename.startswith("xl/worksheets/sheet") and b"<dimension ref=" in data:
-                import re
+    import re
 
-                data = re.sub(rb'<dimension ref="[^"]+"/>', b'<dimension ref="A1:XFD1048576"/>', data, count=1)
-            zout.writestr(i, data)
+    def declarer(nom: str, data: bytes) -> bytes:
+        if not nom.startswith("xl/worksheets/sheet"):
+            return data
+        return re.sub(rb'<dimension ref="[^"]+"/>', b'<dimension ref="A1:XFD1048576"/>', data, count=1)
+
+    faux = _reecrire(_classeur(tmp_path), tmp_path / "dimension.xlsx", declarer)
     r, duree, pointe = lancer("subvention", faux)
     assert r.returncode == 0, r.stderr
     assert duree < 20 and 0 < pointe < 600_000
