@@ -78,14 +78,13 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultat
         loyer_accessoire_maximal=e.loyer_accessoire_maximal, compte_zero=compte_zero, compte=compte,
         critere=e.hypotheses.critere, avertissements=resultats.pop("avertissements", e.avertissements),
         baremes_menage=e.baremes_menage, **resultats)
-    from dataclasses import replace
-
+    from plai_bilan.copie import remplacer
     from plai_bilan.produits import comptes_par_produit
     from plai_bilan.sieg import controler_sieg
 
-    b = replace(b, sieg=controler_sieg(b), produits=())
-    b = replace(b, produits=comptes_par_produit(b))
-    return replace(b, controles=tuple(controler(b)))
+    b = remplacer(b, sieg=controler_sieg(b), produits=())
+    b = remplacer(b, produits=comptes_par_produit(b))
+    return remplacer(b, controles=tuple(controler(b)))
 
 
 def simuler(scenario: Scenario, parametres: Parametres | None = None) -> Bilan:
@@ -167,19 +166,23 @@ def _diagnostic(lot: Lot, sol, i: int, e: Entrees) -> Diagnostic:
                       annees_sans_pret=any(a > fin_prets for a in deficit))
 
 
-def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Parametres | None = None) -> list[Bilan]:
+def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Parametres | None = None,
+             variantes_preparees: list[list[Entrees]] | None = None) -> list[Bilan]:
     """Subvention d'équilibre de plusieurs opérations, résolues en un lot.
 
     Avec ``variantes``, chaque opération est aussi résolue en PLAI ordinaire (même lot) pour le coût des
-    contreparties sociales.
+    contreparties sociales ; ``variantes_preparees`` : leurs entrées déjà faites (preparation.Preparations),
+    dans l'ordre de CAUSES_CONTREPARTIES pour chaque opération.
     """
     tout = list(entrees)
     n = len(entrees)
     k_variantes = len(CAUSES_CONTREPARTIES) if variantes else 0
     if variantes:
-        par_operation = [variantes_contreparties(e.scenario) for e in entrees]
+        if variantes_preparees is None:
+            par_operation = [variantes_contreparties(e.scenario) for e in entrees]
+            variantes_preparees = [[preparer(v, parametres) for v in vs] for vs in par_operation]
         for k in range(k_variantes):
-            tout += [preparer(v[k], parametres) for v in par_operation]
+            tout += [v[k] for v in variantes_preparees]
     lot = construire_lot(tout)
     sol = resoudre_lot(lot, [e.hypotheses.critere for e in tout])
     appliquees = np.where(sol.faisable, np.nan_to_num(sol.subvention), 0.0)

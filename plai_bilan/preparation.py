@@ -29,6 +29,7 @@ from plai_bilan.bilan import (
     ValeurUtilisee,
 )
 from plai_bilan.catalogue import montants_par_logement
+from plai_bilan.copie import remplacer
 from plai_bilan.erreurs import ParametreInvalide, ScenarioInvalide
 from plai_bilan.format import euros
 from plai_bilan.moteur import loyers as formules
@@ -665,31 +666,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     fp = sc.fonds_propres.montant
     if fp > 0:
         financement.append(LigneFinancement("fonds_propres", "Fonds propres", fp, "fonds_propres.montant"))
-    principaux = np.zeros(len(sc.prets))
-    indice_solde = None
-    for i, pr in enumerate(sc.prets):
-        if pr.est_solde:
-            indice_solde = i
-        else:
-            principaux[i] = float(pr.montant)
-    pr_total = sc.prix_de_revient.total
-    autres = sum(f.montant for f in financement) + principaux.sum()
-    if indice_solde is not None:
-        solde = pr_total - autres
-        if solde < -0.005:
-            raise ScenarioInvalide(sc.fichier, f"prets[{indice_solde}].montant",
-                                   f"plan de financement sur-financé : les autres ressources ({euros(autres, 2)}) "
-                                   f"dépassent le prix de revient ({euros(pr_total, 2)}) de {euros(-solde, 2)} ; "
-                                   "le prêt d'équilibre serait négatif")
-        principaux[indice_solde] = max(solde, 0.0)
-    elif abs(autres - pr_total) > TOLERANCE_PLAN:
-        raise ScenarioInvalide(sc.fichier, "prets",
-                               f"le plan de financement ne s'équilibre pas : ressources {euros(autres, 2)}, prix de "
-                               f"revient {euros(pr_total, 2)}, écart {euros(autres - pr_total, 2)} ; ajustez un "
-                               "montant ou déclarez un prêt montant = \"solde\"")
-    for i, pr in enumerate(sc.prets):
-        financement.append(LigneFinancement("pret", pr.nom, float(principaux[i]), f"prets[{i}].montant",
-                                            mode="solde" if pr.est_solde else "montant"))
+    financement, principaux, indice_solde = _plan_prets(sc, financement)
 
     for i, pr in enumerate(sc.prets):  # bornes des fiches CDC des prêts indexés sur le livret A (regles_prets.toml)
         if pr.index != "livret_a":
@@ -741,8 +718,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
     if tfpb is not None:
         avert.extend(_avertissements_tfpb(sc, p, tfpb))
     taux_tva = chercher(cle_date, p.taux_tva, op.nature, op.date_agrement) / 100.0
-    parts_su = {produit: sum(lg.nombre * s for lg, s in zip(sc.logements, su) if lg.produit == produit) / su_totale
-                for produit in PRODUITS_LOGEMENT if any(lg.produit == produit for lg in sc.logements)}
+    parts_su = _parts_su(sc, su, su_totale)
     postes, hyp_sieg, tva_produits = _tva_et_sieg(sc, p, chercher, cle_date, h, parts_su)
     cap = p.loyer_accessoire_maximal(op.date_agrement)
     if cap is not None:
@@ -762,7 +738,7 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                 plafonds_m2=plafonds, tva_produits=tva_produits, revalorisation=reval,
                 revalorisations_apl_supposees=revalorisations_apl_supposees, lignes=tuple(lignes),
                 hypotheses=_hypotheses(sc, exoneration_legale, taux_tva, marge_pct), prets=prets, livret_a=livret,
-                financement=tuple(financement), principaux=principaux, indice_solde=indice_solde,
+                financement=financement, principaux=principaux, indice_solde=indice_solde,
                 indice_inconnue=indice_inconnue, reference_fnap=reference,
                 reference_fnap_par_logement=reference_par_logement, tranches_fnap=tranches_fnap,
                 postes_prix_de_revient=postes, hypotheses_sieg=hyp_sieg, parametres_utilises=utilises,
@@ -770,6 +746,38 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                 loyer_accessoire_maximal=None if cap is None else cap[0], avertissements=tuple(avert), parametres=p)
     e.lot  # ligne de nombres du lot, faite ici une fois
     return e
+
+
+def _plan_prets(sc: Scenario, financement: list[LigneFinancement]
+                ) -> tuple[tuple[LigneFinancement, ...], np.ndarray, int | None]:
+    """Le capital de chaque prêt (le prêt d'équilibre : le prix de revient moins les autres ressources) et les
+    lignes du plan de financement, prêts après subventions et fonds propres (``financement``)."""
+    principaux = np.zeros(len(sc.prets))
+    indice_solde = None
+    for i, pr in enumerate(sc.prets):
+        if pr.est_solde:
+            indice_solde = i
+        else:
+            principaux[i] = float(pr.montant)
+    pr_total = sc.prix_de_revient.total
+    autres = sum(f.montant for f in financement) + principaux.sum()
+    if indice_solde is not None:
+        solde = pr_total - autres
+        if solde < -0.005:
+            raise ScenarioInvalide(sc.fichier, f"prets[{indice_solde}].montant",
+                                   f"plan de financement sur-financé : les autres ressources ({euros(autres, 2)}) "
+                                   f"dépassent le prix de revient ({euros(pr_total, 2)}) de {euros(-solde, 2)} ; "
+                                   "le prêt d'équilibre serait négatif")
+        principaux[indice_solde] = max(solde, 0.0)
+    elif abs(autres - pr_total) > TOLERANCE_PLAN:
+        raise ScenarioInvalide(sc.fichier, "prets",
+                               f"le plan de financement ne s'équilibre pas : ressources {euros(autres, 2)}, prix de "
+                               f"revient {euros(pr_total, 2)}, écart {euros(autres - pr_total, 2)} ; ajustez un "
+                               "montant ou déclarez un prêt montant = \"solde\"")
+    for i, pr in enumerate(sc.prets):
+        financement.append(LigneFinancement("pret", pr.nom, float(principaux[i]), f"prets[{i}].montant",
+                                            mode="solde" if pr.est_solde else "montant"))
+    return tuple(financement), principaux, indice_solde
 
 
 def _plafond_produit(sc: Scenario, p: Parametres, chercher, avert: list, produit: str, cs: float, marge_pct: float,
@@ -835,24 +843,9 @@ def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int, p
     logements PLAI) ; le taux du poste est le taux effectif qui en résulte."""
     op, pr = sc.operation, sc.prix_de_revient
     taux = chercher(cle_date, p.taux_tva_postes, op.nature, op.date_agrement)
-    taux_produits = {produit: p.taux_tva_postes(op.nature, op.date_agrement, produit, op.anru)[0]
-                     for produit in PRODUITS_LOGEMENT}
+    taux_produits = _taux_produits(sc, p)
+    postes = _postes(pr, taux, taux_produits, parts_su)
     saisis = dict(pr.taux_tva_pct)
-    lignes = [("prix_de_revient.charge_fonciere", "Charge foncière", "charge_fonciere", pr.charge_fonciere),
-              ("prix_de_revient.travaux", "Travaux", "travaux", pr.travaux),
-              ("prix_de_revient.honoraires", "Honoraires et frais", "honoraires", pr.honoraires)]
-    lignes += [(f"prix_de_revient.autres.{nom}", f"Autre : {nom}", "autres", m) for nom, m in pr.autres]
-    postes = []
-    for cle, libelle, groupe, ttc in lignes:
-        # Un taux saisi est celui des logements PLAI ; les logements PLUS et PLS au taux de leur produit.
-        taux_ligne = {produit: (saisis.get(groupe, taux[groupe]) if produit == "PLAI" else
-                                taux_produits[produit][groupe]) / 100.0 for produit in parts_su}
-        ht = sum(part * ttc / (1.0 + taux_ligne[produit]) for produit, part in parts_su.items())
-        t = ttc / ht - 1.0 if ht > 0 else taux_ligne.get("PLAI", taux[groupe] / 100.0)
-        if set(parts_su) == {"PLAI"}:
-            t = taux_ligne["PLAI"]
-            ht = ttc / (1.0 + t)
-        postes.append(PosteCout(cle, libelle, groupe, ttc, t, ht, ttc - ht))
     o = sc.sieg
     # Lus sans être notés parmi les barèmes de l'étude : le contrôle SIEG cite ses propres sources.
     # Avant la décision 2012/21/UE (31/01/2012), ses valeurs à sa date : le contrôle se lit selon elle.
@@ -886,7 +879,52 @@ def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int, p
     saisis_plai = {g: saisis.get(g, taux[g]) for g in ("charge_fonciere", "travaux", "honoraires", "autres")}
     tva_produits = {produit: {g: (saisis_plai[g] if produit == "PLAI" else taux_produits[produit][g]) / 100.0
                               for g in saisis_plai} for produit in PRODUITS_LOGEMENT}
-    return tuple(postes), hyp, tva_produits
+    return postes, hyp, tva_produits
+
+
+def _postes(pr, taux: dict[str, float], taux_produits: dict[str, dict[str, float]], parts_su: dict[str, float]
+            ) -> tuple[PosteCout, ...]:
+    """Les postes du prix de revient TTC, HT et leur TVA, au taux de chaque produit pour sa part de surface utile."""
+    saisis = dict(pr.taux_tva_pct)
+    lignes = [("prix_de_revient.charge_fonciere", "Charge foncière", "charge_fonciere", pr.charge_fonciere),
+              ("prix_de_revient.travaux", "Travaux", "travaux", pr.travaux),
+              ("prix_de_revient.honoraires", "Honoraires et frais", "honoraires", pr.honoraires)]
+    lignes += [(f"prix_de_revient.autres.{nom}", f"Autre : {nom}", "autres", m) for nom, m in pr.autres]
+    postes = []
+    for cle, libelle, groupe, ttc in lignes:
+        # Un taux saisi est celui des logements PLAI ; les logements PLUS et PLS au taux de leur produit.
+        taux_ligne = {produit: (saisis.get(groupe, taux[groupe]) if produit == "PLAI" else
+                                taux_produits[produit][groupe]) / 100.0 for produit in parts_su}
+        ht = sum(part * ttc / (1.0 + taux_ligne[produit]) for produit, part in parts_su.items())
+        t = ttc / ht - 1.0 if ht > 0 else taux_ligne.get("PLAI", taux[groupe] / 100.0)
+        if set(parts_su) == {"PLAI"}:
+            t = taux_ligne["PLAI"]
+            ht = ttc / (1.0 + t)
+        postes.append(PosteCout(cle, libelle, groupe, ttc, t, ht, ttc - ht))
+    return tuple(postes)
+
+
+def _taux_produits(sc: Scenario, p: Parametres) -> dict[str, dict[str, float]]:
+    """Les taux de TVA (%) de chaque poste pour chaque produit de logement, à l'agrément."""
+    op = sc.operation
+    return {produit: p.taux_tva_postes(op.nature, op.date_agrement, produit, op.anru)[0]
+            for produit in PRODUITS_LOGEMENT}
+
+
+def _parts_su(sc: Scenario, su: list[float], su_totale: float) -> dict[str, float]:
+    """La part de surface utile de chaque produit de l'opération."""
+    return {produit: sum(lg.nombre * s for lg, s in zip(sc.logements, su) if lg.produit == produit) / su_totale
+            for produit in PRODUITS_LOGEMENT if any(lg.produit == produit for lg in sc.logements)}
+
+
+def _gros_entretien_total(sc: Scenario) -> float:
+    """Le gros entretien de l'opération, euros par an : par logement, ou pour cent des travaux."""
+    ex = sc.exploitation
+    if ex.gros_entretien is not None:
+        return ex.gros_entretien * sum(lg.nombre for lg in sc.logements)
+    if ex.gros_entretien_pct_travaux is not None:
+        return ex.gros_entretien_pct_travaux / 100.0 * sc.prix_de_revient.travaux
+    return 0.0
 
 
 def _pct(x: float | None) -> float | None:
@@ -896,17 +934,11 @@ def _pct(x: float | None) -> float | None:
 def _hypotheses(sc: Scenario, exoneration_legale: int | None, taux_tva: float, marge_pct: float) -> Hypotheses:
     """Les hypothèses du scénario en décimal (taux) et par logement et par an (montants)."""
     ex, fp = sc.exploitation, sc.fonds_propres
-    n = sum(lg.nombre for lg in sc.logements)
 
     def md(v):
         return (0.0, 0) if v is None else (v.montant, v.duree)
 
-    if ex.gros_entretien is not None:
-        ge_total = ex.gros_entretien * n
-    elif ex.gros_entretien_pct_travaux is not None:
-        ge_total = ex.gros_entretien_pct_travaux / 100.0 * sc.prix_de_revient.travaux
-    else:
-        ge_total = 0.0
+    ge_total = _gros_entretien_total(sc)
     (gla, gla_d), (acc, acc_d), (fin, fin_d) = md(ex.gla), md(ex.accompagnement), md(ex.financement_accompagnement)
     gls, gls_d = md(ex.gls)
     trajet = sc.livret_a.trajectoire
@@ -1057,16 +1089,103 @@ def variantes_contreparties(sc: Scenario) -> list[Scenario]:
        (valeur de référence FNAP, montant par PLAI adapté, nature fnap_plai_adapte), la subvention à calculer
        exceptée. Les lignes gardent leur exposition à la RLS.
     """
-    v1 = replace(sc, logements=tuple(replace(lg, loyer_au_plafond=True) if lg.produit == "PLAI" else lg
+    v1 = remplacer(sc, logements=tuple(remplacer(lg, loyer_au_plafond=True) if lg.produit == "PLAI" else lg
                                      for lg in sc.logements), avertissements=())
-    v2 = replace(v1, exploitation=replace(v1.exploitation, gla=None))
-    ex = replace(v2.exploitation, accompagnement=None)
+    v2 = remplacer(v1, exploitation=remplacer(v1.exploitation, gla=None))
+    ex = remplacer(v2.exploitation, accompagnement=None)
     if financement_accompagnement_contrepartie(sc):
-        ex = replace(ex, financement_accompagnement=None)
-    v3 = replace(v2, exploitation=ex)
-    subventions = tuple(replace(s, montant=0.0, montant_par_logement=None, montant_par_plai_adapte=None)
+        ex = remplacer(ex, financement_accompagnement=None)
+    v3 = remplacer(v2, exploitation=ex)
+    subventions = tuple(remplacer(s, montant=0.0, montant_par_logement=None, montant_par_plai_adapte=None)
                         if s.propre_au_plai_adapte and s.montant != "a_calculer" else s for s in sc.subventions)
-    v4 = replace(v3, logements=tuple(replace(lg, plai_adapte=False) for lg in v3.logements),
+    v4 = remplacer(v3, logements=tuple(remplacer(lg, plai_adapte=False) for lg in v3.logements),
                  subventions=subventions)
     return [v1, v2, v3, v4]
 
+
+# ------------------------------------------------------------------------------------- préparations partagées
+# Les opérations d'un programme ne diffèrent souvent de leur modèle que par des montants : le prix de revient, le
+# capital d'un prêt à montant fixe, la vacance et les impayés, le nom. Tout le reste de la préparation (lignes de
+# loyers, barèmes, TVA, SIEG) est alors celui d'une opération déjà préparée : seuls le plan de financement, les
+# postes du prix de revient et les hypothèses touchées sont recalculés, par les fonctions mêmes de preparer.
+
+
+def cle_structure(sc: Scenario):
+    """Le scénario sans ses montants : deux opérations de même clé ont la même préparation à ces montants près."""
+    pr = sc.prix_de_revient
+    return (remplacer(sc, fichier="", sha256="", avertissements=(), operation=remplacer(sc.operation, nom=""),
+                    prix_de_revient=remplacer(pr, charge_fonciere=0.0, travaux=0.0, honoraires=0.0),
+                    prets=tuple(pr if pr.est_solde else remplacer(pr, montant=0.0) for pr in sc.prets),
+                    exploitation=remplacer(sc.exploitation, vacance_pct=0.0, impayes_pct=0.0)),
+            tuple(a.replace(f"{sc.fichier} : ", "") for a in sc.avertissements))
+
+
+_COL_VACANCE, _COL_IMPAYES, _COL_GE = (_COLONNES.index(c) for c in ("vacance", "impayes", "gros_entretien_total"))
+
+
+def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: tuple) -> list[Entrees]:
+    """Les entrées de chaque scénario, de même :func:`cle_structure` que celui de la base de même rang : celles de
+    la base, plan de financement, postes du prix de revient, hypothèses, prêts et ligne du lot recalculés.
+    ``scenarios`` : une opération et ses variantes (mêmes montants) ; ``contexte`` : (taux de TVA des postes,
+    taux par produit, parts de surface utile) de la base."""
+    sc = scenarios[0]
+    ex = sc.exploitation
+    vacance, impayes, ge = ex.vacance_pct / 100.0, ex.impayes_pct / 100.0, _gros_entretien_total(sc)
+    postes = _postes(sc.prix_de_revient, *contexte)
+    ancien, nouveau = f"{bases[0].scenario.fichier} : ", f"{sc.fichier} : "
+    sortie = []
+    for base, x in zip(bases, scenarios):
+        n_fixes = len(base.financement) - len(x.prets)
+        financement, principaux, indice_solde = _plan_prets(x, list(base.financement[:n_fixes]))
+        hyp = remplacer(base.hypotheses, vacance=vacance, impayes=impayes, gros_entretien_total=ge)
+        prets = tuple(c if p.est_solde else remplacer(c, montant=float(p.montant)) for c, p in zip(base.prets, x.prets))
+        e = remplacer(base, scenario=x, financement=financement, principaux=principaux, indice_solde=indice_solde,
+                      hypotheses=hyp, prets=prets, postes_prix_de_revient=postes,
+                      avertissements=tuple(a.replace(ancien, nouveau) for a in base.avertissements))
+        # La ligne du lot de la base, aux colonnes que ces montants changent (ligne_lot et prets_lot les liraient).
+        ligne, table_prets = base.lot
+        ligne, table_prets = ligne.copy(), table_prets.copy()
+        ligne[_COL_VACANCE], ligne[_COL_IMPAYES], ligne[_COL_GE] = vacance, impayes, ge
+        table_prets[:, 9] = principaux
+        e.__dict__["lot"] = (ligne, table_prets)
+        if "assiettes_lot" in base.__dict__:
+            e.__dict__["assiettes_lot"] = base.__dict__["assiettes_lot"]
+        sortie.append(e)
+    return sortie
+
+
+class Preparations:
+    """Les préparations d'un programme, gardées par :func:`cle_structure` (les ``nombre`` plus récentes) : une
+    opération et ses variantes de contreparties (calcul.resoudre) sont préparées une fois par structure, puis
+    déduites pour chaque jeu de montants."""
+
+    def __init__(self, nombre: int = 256) -> None:
+        self.nombre = nombre
+        self._gardees: OrderedDict = OrderedDict()
+        self.preparees = self.deduites = 0
+
+    def avec_variantes(self, sc: Scenario, parametres: Parametres | None = None) -> list[Entrees]:
+        """Les entrées de l'opération puis de ses variantes (preparation.variantes_contreparties)."""
+        variantes = variantes_contreparties(sc)
+        try:
+            cle = (cle_structure(sc), id(parametres))
+            gardee = self._gardees.get(cle)
+        except TypeError:  # un champ non hachable : préparée sans partage
+            cle, gardee = None, None
+        if gardee is None:
+            entrees = [preparer(x, parametres) for x in [sc, *variantes]]
+            self.preparees += 1
+            if cle is not None:
+                e = entrees[0]
+                su, _, su_totale, _, _ = _surfaces(sc.logements, e.regles_loyers["part_annexes_su"])
+                op = sc.operation
+                contexte = (e.parametres.taux_tva_postes(op.nature, op.date_agrement)[0],
+                            _taux_produits(sc, e.parametres), _parts_su(sc, su, su_totale))
+                self._gardees[cle] = (entrees, contexte, parametres)
+                while len(self._gardees) > self.nombre:
+                    self._gardees.popitem(last=False)
+            return entrees
+        self._gardees.move_to_end(cle)
+        bases, contexte, _ = gardee
+        self.deduites += 1
+        return preparer_depuis(bases, [sc, *variantes], contexte)

@@ -237,15 +237,70 @@ def _scenarios_du_dossier(fichiers: list[Path]) -> Iterator[tuple[str, Any]]:
             yield f.name, exc
 
 
+# Les clés qu'une ligne peut changer sans relire tout le scénario : leur section seule est relue (mêmes
+# contrôles, mêmes messages), le reste est la lecture gardée du modèle et des autres colonnes de la ligne.
+SECTIONS_RELUES = {"operation.nom": "operation", "prix_de_revient.charge_fonciere": "prix_de_revient",
+                   "prix_de_revient.travaux": "prix_de_revient", "prix_de_revient.honoraires": "prix_de_revient",
+                   "exploitation.vacance_pct": "exploitation", "exploitation.impayes_pct": "exploitation"}
+LECTURES_GARDEES = 256  # lectures (modèle, colonnes de structure) gardées
+
+
+def _copie_chemins(doc: dict, cles) -> dict:
+    """Une copie de ``doc`` où seules les tables et listes sur le chemin des clés sont neuves (le reste partagé)."""
+    neuf = dict(doc)
+    for cle in cles:
+        cible = neuf
+        parties = cle.split(".")
+        for p in parties[:-1]:
+            m = re.fullmatch(r"([a-z_]+)\[(\d+)\]", p)
+            nom = m.group(1) if m else p
+            v = cible.get(nom)
+            if isinstance(v, list):
+                v = cible[nom] = list(v)
+                k = int(m.group(2)) if m else -1
+                if 0 <= k < len(v) and isinstance(v[k], dict):
+                    v[k] = dict(v[k])
+                    cible = v[k]
+                else:
+                    break
+            elif isinstance(v, dict):
+                cible = cible[nom] = dict(v)
+            else:
+                break
+        m = re.fullmatch(r"([a-z_]+)\[(\d+)\]", parties[-1])
+        if m and isinstance(cible.get(m.group(1)), list):
+            cible[m.group(1)] = list(cible[m.group(1)])
+    return neuf
+
+
+def _section_relue(cle: str, modele: dict) -> str | None:
+    """La section à relire pour cette clé, ou None si la clé change la structure du scénario (un prêt
+    « solde » rendu fixe, une liste allongée...)."""
+    if cle in SECTIONS_RELUES:
+        return SECTIONS_RELUES[cle]
+    m = re.fullmatch(r"prets\[(\d+)\]\.montant", cle)
+    if m:
+        prets = modele.get("prets")
+        k = int(m.group(1))
+        if isinstance(prets, list) and k < len(prets) and isinstance(prets[k], dict) \
+                and isinstance(prets[k].get("montant"), (int, float)) and not isinstance(prets[k]["montant"], bool):
+            return f"prets[{k}]"
+    return None
+
+
 def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> Iterator[tuple[str, Any]]:
-    import copy
+    """(source, scénario ou erreur) de chaque ligne. La lecture du modèle modifié par les colonnes de structure
+    est gardée ; les montants (SECTIONS_RELUES, le capital d'un prêt fixe) relisent leur seule section. Toute
+    erreur, tout avertissement de lecture reprend la lecture entière de la ligne : même message."""
     import hashlib
     import json
-    import tomllib
+    from collections import OrderedDict
 
-    from plai_bilan.scenario import lire_document
+    from plai_bilan import scenario as lecteur
 
     modeles: dict[str, dict] = {}
+    gardees: OrderedDict = OrderedDict()
+
     for n, ligne in enumerate(lignes, start=2):  # la ligne 1 est l'en-tête
         ou = f"{chemin.name}, ligne {n}"
         try:
@@ -254,21 +309,46 @@ def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> It
                 raise ScenarioInvalide(ou, "modele", "colonne obligatoire : le scénario modèle (.toml) que la ligne "
                                        "modifie, relatif à la table")
             if modele not in modeles:
-                from plai_bilan.scenario import lire_toml
-
                 try:
-                    modeles[modele] = lire_toml(chemin.parent / modele, str(chemin.parent / modele))[0]
+                    modeles[modele] = lecteur.lire_toml(chemin.parent / modele, str(chemin.parent / modele))[0]
                 except ScenarioInvalide as exc:
                     raise ScenarioInvalide(ou, "modele", f"scénario modèle {modele} illisible : {exc}") from None
-            doc = copy.deepcopy(modeles[modele])
+            base = modeles[modele]
+            valeurs = []
             for cle, brute in ligne.items():
                 if cle is None or cle.strip() in ("", "modele"):
                     continue
                 valeur = _valeur_cellule(brute or "", cle.strip())
                 if valeur is not None:
-                    _placer(doc, cle.strip(), valeur, ou)
+                    valeurs.append((cle.strip(), valeur))
+            relues = [(c, v, _section_relue(c, base)) for c, v in valeurs]
+            structure = tuple((c, v) for c, v, sct in relues if sct is None)
+            montants = [(c, v, sct) for c, v, sct in relues if sct is not None]
+            doc = _copie_chemins(base, [c for c, _ in valeurs])
+            for c, v in valeurs:
+                _placer(doc, c, v, ou)
             empreinte = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
-            yield ou, lire_document(doc, ou, empreinte)
+            cle_lecture = (modele, repr(structure))
+            gardee = gardees.get(cle_lecture)
+            if gardee is None:
+                doc_structure = _copie_chemins(base, [c for c, _ in structure])
+                for c, v in structure:
+                    _placer(doc_structure, c, v, ou)
+                try:
+                    gardee = (lecteur.lire_document(doc_structure, ou, ""), ou)
+                except ErreurPlaiBilan:
+                    gardee = None
+                if gardee is not None:
+                    gardees[cle_lecture] = gardee
+                    while len(gardees) > LECTURES_GARDEES:
+                        gardees.popitem(last=False)
+            else:
+                gardees.move_to_end(cle_lecture)
+            sc = None
+            if gardee is not None:
+                sc = lecteur.relire_sections(gardee[0], gardee[1], doc, [sct for _, _, sct in montants], ou,
+                                             empreinte)
+            yield ou, sc if sc is not None else lecteur.lire_document(doc, ou, empreinte)
         except ErreurPlaiBilan as exc:
             yield ou, exc
 
@@ -310,23 +390,41 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
     un travailleur Dask (fonction de module, arguments sérialisables)."""
     from plai_bilan.calcul import resoudre
     from plai_bilan.memoire import regler_allocateur
-    from plai_bilan.preparation import preparer
 
     regler_allocateur()  # chez un travailleur Dask aussi
-    sortie, entrees, indices = [], [], []
+    sortie, entrees, variantes, indices = [], [], [], []
     for i, sc in paquet:
         try:
             if est_demande(sc):  # la subvention PLAI adapté chiffrée : instruite, pas résolue
                 sortie.append((i, _demande(sc, parametres, optimiser), None))
                 continue
-            entrees.append(preparer(sc, parametres))
+            e, *v = PREPARATIONS.avec_variantes(sc, parametres)
+            entrees.append(e)
+            variantes.append(v)
             indices.append(i)
         except ErreurPlaiBilan as exc:
             sortie.append((i, None, str(exc)))
     scenarios = dict(paquet)
-    for i, b in zip(indices, resoudre(entrees, parametres=parametres) if entrees else []):
+    resolus = resoudre(entrees, parametres=parametres, variantes_preparees=variantes) if entrees else []
+    for i, b in zip(indices, resolus):
         sortie.append((i, resultats(b) | (_optimise(scenarios[i], parametres) if optimiser else {}), None))
     return sortie
+
+
+class _Preparations:
+    """Les préparations partagées de ce processus (un travailleur Dask a les siennes), créées au premier usage."""
+
+    _p = None
+
+    def avec_variantes(self, sc, parametres):
+        if self._p is None:
+            from plai_bilan.preparation import Preparations
+
+            type(self)._p = Preparations()
+        return self._p.avec_variantes(sc, parametres)
+
+
+PREPARATIONS = _Preparations()
 
 
 def client_dask(adresse: str):

@@ -11,7 +11,7 @@ import difflib
 import hashlib
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -851,6 +851,40 @@ def lire_document(doc: dict[str, Any], fichier: str = "<scénario>", sha256: str
     return Scenario(fichier=fichier, sha256=sha256, operation=operation, logements=logements, prix_de_revient=prix,
                     subventions=subventions, fonds_propres=fonds_propres, prets=prets, exploitation=exploitation,
                     livret_a=livret_a, analyse=analyse, avertissements=tuple(avertissements), sieg=sieg)
+
+
+def relire_sections(sc: Scenario, lu_sous: str, doc: dict[str, Any], sections: list[str], fichier: str,
+                    sha256: str) -> Scenario | None:
+    """Le scénario ``sc`` (lu sous le nom ``lu_sous``) dont seules les sections nommées (« operation »,
+    « prix_de_revient », « exploitation », « prets[k] ») sont relues dans ``doc`` par leurs lecteurs : ``doc`` ne
+    diffère du document de ``sc`` que dans ces sections, et aucun contrôle croisé de :func:`lire_document` ne lit
+    ce qui y change (montants, taux, nom). None si une relecture échoue ou avertit : la lecture entière du
+    document dit alors pourquoi, dans son ordre."""
+    avert: list[str] = []
+    champs: dict[str, Any] = {}
+    try:
+        for section in dict.fromkeys(sections):
+            t = _Table(fichier, section, doc[section] if not section.startswith("prets[") else
+                       doc["prets"][int(section[6:-1])], avert)
+            if section == "operation":
+                champs["operation"] = _operation(t)
+            elif section == "prix_de_revient":
+                champs["prix_de_revient"] = _prix_de_revient(t)
+            elif section == "exploitation":
+                champs["exploitation"] = _exploitation(t)
+            elif section.startswith("prets["):
+                prets = list(champs.get("prets", sc.prets))
+                prets[int(section[6:-1])] = _pret(t)
+                champs["prets"] = tuple(prets)
+            else:
+                return None
+    except (ScenarioInvalide, KeyError, IndexError, TypeError):
+        return None
+    if avert:
+        return None
+    ancien, nouveau = f"{lu_sous} : ", f"{fichier} : "
+    return replace(sc, fichier=fichier, sha256=sha256,
+                   avertissements=tuple(a.replace(ancien, nouveau) for a in sc.avertissements), **champs)
 
 
 def scenario_depuis_dict(doc: dict[str, Any], nom: str = "<dictionnaire>") -> Scenario:
