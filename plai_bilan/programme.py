@@ -264,7 +264,8 @@ def _copie_chemins(doc: dict, cles) -> dict:
                 else:
                     break
             elif isinstance(v, dict):
-                cible = cible[nom] = dict(v)
+                cible[nom] = dict(v)
+                cible = cible[nom]
             else:
                 break
         m = re.fullmatch(r"([a-z_]+)\[(\d+)\]", parties[-1])
@@ -273,16 +274,17 @@ def _copie_chemins(doc: dict, cles) -> dict:
     return neuf
 
 
-def _section_relue(cle: str, modele: dict) -> str | None:
-    """La section à relire pour cette clé, ou None si la clé change la structure du scénario (un prêt
-    « solde » rendu fixe, une liste allongée...)."""
+def _section_relue(cle: str, valeur: Any, modele: dict) -> str | None:
+    """La section à relire pour cette clé, ou None si la valeur change la structure du scénario (un prêt
+    « solde » rendu fixe ou l'inverse, une liste allongée...)."""
     if cle in SECTIONS_RELUES:
         return SECTIONS_RELUES[cle]
     m = re.fullmatch(r"prets\[(\d+)\]\.montant", cle)
     if m:
         prets = modele.get("prets")
         k = int(m.group(1))
-        if isinstance(prets, list) and k < len(prets) and isinstance(prets[k], dict) \
+        nombre = isinstance(valeur, (int, float)) and not isinstance(valeur, bool)
+        if nombre and isinstance(prets, list) and k < len(prets) and isinstance(prets[k], dict) \
                 and isinstance(prets[k].get("montant"), (int, float)) and not isinstance(prets[k]["montant"], bool):
             return f"prets[{k}]"
     return None
@@ -321,7 +323,7 @@ def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> It
                 valeur = _valeur_cellule(brute or "", cle.strip())
                 if valeur is not None:
                     valeurs.append((cle.strip(), valeur))
-            relues = [(c, v, _section_relue(c, base)) for c, v in valeurs]
+            relues = [(c, v, _section_relue(c, v, base)) for c, v in valeurs]
             structure = tuple((c, v) for c, v, sct in relues if sct is None)
             montants = [(c, v, sct) for c, v, sct in relues if sct is not None]
             doc = _copie_chemins(base, [c for c, _ in valeurs])
@@ -398,7 +400,7 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
             if est_demande(sc):  # la subvention PLAI adapté chiffrée : instruite, pas résolue
                 sortie.append((i, _demande(sc, parametres, optimiser), None))
                 continue
-            e, *v = PREPARATIONS.avec_variantes(sc, parametres)
+            e, *v = preparations().avec_variantes(sc, parametres)
             entrees.append(e)
             variantes.append(v)
             indices.append(i)
@@ -411,20 +413,17 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
     return sortie
 
 
-class _Preparations:
-    """Les préparations partagées de ce processus (un travailleur Dask a les siennes), créées au premier usage."""
-
-    _p = None
-
-    def avec_variantes(self, sc, parametres):
-        if self._p is None:
-            from plai_bilan.preparation import Preparations
-
-            type(self)._p = Preparations()
-        return self._p.avec_variantes(sc, parametres)
+_PREPARATIONS: list = []  # celles de ce processus (un travailleur Dask a les siennes)
 
 
-PREPARATIONS = _Preparations()
+def preparations(neuves: bool = False):
+    """Les préparations partagées de ce processus (preparation.Preparations), créées au premier usage ; ``neuves`` :
+    oubliées et recommencées."""
+    if neuves or not _PREPARATIONS:
+        from plai_bilan.preparation import Preparations
+
+        _PREPARATIONS[:] = [Preparations()]
+    return _PREPARATIONS[0]
 
 
 def client_dask(adresse: str):

@@ -1,0 +1,151 @@
+"""Le chemin partagé de `lot` (préparations gardées par structure, sections de montants relues) contre le chemin
+opération par opération : chaque ligne lue entière, préparée seule, ses variantes préparées à nouveau."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from plai_bilan import programme as p
+from plai_bilan.calcul import resoudre
+from plai_bilan.erreurs import ErreurPlaiBilan
+from plai_bilan.preparation import preparer
+from plai_bilan.scenario import lire_document, lire_toml
+from plai_bilan.sorties.programme import COLONNES
+
+RACINE = Path(__file__).resolve().parent.parent
+MODELES = ["aa-villeurbanne-3-plai-adaptes.toml", "cn-montreuil-12-plai-dont-4-adaptes.toml",
+           "cn-lyon-30-plus-plai-dont-3-adaptes.toml", "programme-grenoble-6-plai-adaptes-aa.toml",
+           "rs-rennes-30-logements.toml", "pf-angers-25-places.toml"]
+CLES = ["operation.nom", "logements[0].nombre", "prix_de_revient.travaux", "prix_de_revient.charge_fonciere",
+        "prix_de_revient.honoraires", "exploitation.vacance_pct", "exploitation.impayes_pct", "prets[0].montant",
+        "prets[1].montant", "analyse.critere"]
+
+
+def par_operation(table: Path) -> list[tuple[str, dict | None, str | None]]:
+    """La référence : la ligne appliquée à une copie entière du modèle, lue entière, préparée seule."""
+    _, lignes = p._lire_table(table)
+    sortie = []
+    for n, ligne in enumerate(lignes, start=2):
+        ou = f"{table.name}, ligne {n}"
+        try:
+            doc = copy.deepcopy(lire_toml(table.parent / ligne["modele"], str(table.parent / ligne["modele"]))[0])
+            for cle, brute in ligne.items():
+                if cle != "modele":
+                    v = p._valeur_cellule(brute or "", cle)
+                    if v is not None:
+                        p._placer(doc, cle, v, ou)
+            sc = lire_document(doc, ou, hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode())
+                               .hexdigest())
+            if not any(x.est_solde for x in sc.prets):
+                sortie.append((ou, None, f"{ou} : aucun prêt d'équilibre (montant = \"solde\") : rien à résoudre"))
+                continue
+            b = resoudre([preparer(sc)])[0]
+            sortie.append((ou, p.resultats(b), None))
+        except ErreurPlaiBilan as exc:
+            sortie.append((ou, None, str(exc)))
+    return sortie
+
+
+def egaux(a, b) -> bool:
+    if isinstance(a, float) and isinstance(b, float):
+        return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-6)
+    return a == b
+
+
+def comparer(table: Path) -> None:
+    attendu = par_operation(table)
+    obtenu = [(l.source, l.resultats or None, l.erreur) for l in p.resoudre_programme(table)]
+    assert len(obtenu) == len(attendu)
+    for (s1, r1, e1), (s2, r2, e2) in zip(obtenu, attendu):
+        assert (s1, e1) == (s2, e2)
+        if r2 is not None:
+            assert set(COLONNES) <= set(r1)
+            ecarts = {k: (r1[k], r2[k]) for k in r2 if not egaux(r1[k], r2[k])}
+            assert not ecarts, f"{s1} : {ecarts}"
+
+
+def ecrire(tmp_path: Path, lignes: list[dict[str, str]]) -> Path:
+    table = tmp_path / "programme.csv"
+    entete = ["modele", *CLES]
+    texte = [";".join(entete)] + [";".join(l.get(c, "") for c in entete) for l in lignes]
+    table.write_text("\n".join(texte) + "\n", encoding="utf-8")
+    return table
+
+
+def nombre(mini: float, maxi: float) -> st.SearchStrategy[str]:
+    return st.floats(mini, maxi).map(lambda x: f"{x:.2f}".replace(".", ","))
+
+
+CELLULES = {
+    "operation.nom": st.sampled_from(["Rue des Lilas", "Opération « Gare »", "42", ""]),
+    "logements[0].nombre": st.sampled_from(["", "1", "2", "3", "0", "deux"]),
+    "prix_de_revient.travaux": st.one_of(st.just(""), nombre(0, 3_000_000), st.just("-5"), st.just("beaucoup")),
+    "prix_de_revient.charge_fonciere": st.one_of(st.just(""), nombre(0, 2_000_000)),
+    "prix_de_revient.honoraires": st.one_of(st.just(""), nombre(0, 200_000)),
+    "exploitation.vacance_pct": st.one_of(st.just(""), nombre(0, 8), st.just("100"), st.just("0,5")),
+    "exploitation.impayes_pct": st.one_of(st.just(""), nombre(0, 3)),
+    "prets[0].montant": st.one_of(st.just(""), nombre(0, 900_000), st.just("solde")),
+    "prets[1].montant": st.one_of(st.just(""), nombre(0, 900_000), st.just("solde")),
+    "analyse.critere": st.sampled_from(["", "", "", "annuel"]),
+}
+
+
+@st.composite
+def tables(draw):
+    lignes = []
+    for _ in range(draw(st.integers(1, 8))):
+        ligne = {"modele": str(RACINE / "scenarios" / draw(st.sampled_from(MODELES)))}
+        for cle in draw(st.sets(st.sampled_from(CLES), max_size=6)):
+            ligne[cle] = draw(CELLULES[cle])
+        lignes.append(ligne)
+    return lignes
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tables())
+def test_tables_au_hasard_memes_colonnes_et_memes_erreurs_que_le_chemin_par_operation(tmp_path_factory, lignes):
+    dossier = tmp_path_factory.mktemp("a") / "b"
+    dossier.mkdir()
+    comparer(ecrire(dossier, lignes))
+
+
+def test_montants_varies_deduits_de_la_structure_gardee(tmp_path):
+    """Cinquante opérations de deux structures : deux préparations, le reste déduit, toutes égales à la référence."""
+    (tmp_path / "t").mkdir()
+    lignes = [{"modele": str(RACINE / "scenarios" / MODELES[k % 2]), "operation.nom": f"Opération {k}",
+               "prix_de_revient.travaux": str((100_000 if k % 2 == 0 else 1_500_000) + 7_919 * k),
+               "exploitation.vacance_pct": f"{k % 5},5",
+               "prets[0].montant": str(40_000 + 1_000 * k)} for k in range(50)]
+    table = ecrire(tmp_path / "t", lignes)
+    partage = p.preparations(neuves=True)
+    comparer(table)
+    assert all(l.erreur is None for l in p.resoudre_programme(table))
+    partage = p.preparations(neuves=True)
+    p.resoudre_programme(table)
+    assert partage.preparees == 2 and partage.deduites == 48
+
+
+def test_exemple_livre_egal_au_chemin_par_operation():
+    comparer(RACINE / "scenarios" / "programme" / "programme-exemple.csv")
+
+
+@pytest.mark.parametrize("cellule, attendu", [
+    ({"prix_de_revient.travaux": "-5"}, "prix_de_revient.travaux"),
+    ({"exploitation.vacance_pct": "100"}, "impayes_pct"),
+    ({"prets[0].montant": "9000000"}, "sur-financé"),
+])
+def test_montant_fautif_meme_message_que_la_lecture_entiere(tmp_path, cellule, attendu):
+    (tmp_path / "t").mkdir()
+    table = ecrire(tmp_path / "t", [{"modele": str(RACINE / "scenarios" / MODELES[0])},
+                                    {"modele": str(RACINE / "scenarios" / MODELES[0]), **cellule}])
+    comparer(table)
+    lignes = p.resoudre_programme(table)
+    assert lignes[0].erreur is None and attendu in lignes[1].erreur
