@@ -1148,8 +1148,9 @@ def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: t
         ligne[_COL_VACANCE], ligne[_COL_IMPAYES], ligne[_COL_GE] = vacance, impayes, ge
         table_prets[:, 9] = principaux
         e.__dict__["lot"] = (ligne, table_prets)
-        if "assiettes_lot" in base.__dict__:
-            e.__dict__["assiettes_lot"] = base.__dict__["assiettes_lot"]
+        for garde in ("assiettes_lot", "baremes_menage"):  # ne lisent aucun de ces montants
+            if garde in base.__dict__:
+                e.__dict__[garde] = base.__dict__[garde]
         sortie.append(e)
     return sortie
 
