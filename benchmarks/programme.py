@@ -1,13 +1,14 @@
 """Programmes synthétiques : S* vectorisé et compilé contre une boucle opération par opération, temps et mémoire.
 
-python benchmarks/programme.py [--petit] : des programmes de N opérations variées (critère de trésorerie cumulée,
-travaux, charge foncière et vacance tirés au hasard), N de 1 000 à 1 000 000 sur 60 ans, puis 100 000 opérations
+python benchmarks/programme.py [--petit] [--distinct] : des programmes de N opérations variées (critère de
+trésorerie cumulée, travaux, charge foncière et vacance tirés au hasard), N de 1 000 à 1 000 000 sur 60 ans, puis 100 000 opérations
 sur 20 à 80 ans (la série opérations x années). Pour chaque taille, par paquets de 1 000 : construction des lots
 (depuis les entrées préparées), S* par le moteur numpy (compte et solveur) et par le noyau compilé
 (moteur.noyau, ce que prennent sensibilite, risque et les études de lots), temps par opération, rapport avec la
 boucle (le moteur sur une opération à la fois, mesuré sur 200 opérations) ; pic de mémoire du processus. Enfin la
-commande `plai-bilan lot` entière sur des tables de 10 000 et 100 000 opérations (temps, pic de mémoire).
---petit : jusqu'à 2 000 opérations (CI).
+commande `plai-bilan lot` entière sur des tables de 10 000 et 100 000 opérations (temps, pic de mémoire), et sur des
+opérations toutes distinctes de 5 modèles, partagée contre par opération, puis avec --dask local.
+--petit : jusqu'à 2 000 opérations (CI). --distinct : la seule commande sur des opérations distinctes.
 """
 
 from __future__ import annotations
@@ -77,6 +78,8 @@ def main() -> None:
 
     regler_allocateur()  # comme la ligne de commande
     petit = "--petit" in sys.argv
+    if "--distinct" in sys.argv:  # la seule commande lot sur des opérations distinctes
+        return distinct(petit)
     variees = operations_variees(50)
     t = time.perf_counter()
     subventions_lot(construire_lot(variees), np.array([e.hypotheses.critere for e in variees]), noyau_compile=True)
@@ -122,12 +125,32 @@ def main() -> None:
         duree, pic = lot_de_bout_en_bout(n)
         print(f"{fr(n):>9} opérations : {duree:.1f} s ({duree / n * 1e3:.2f} ms par opération) ; pic de mémoire "
               f"{fr(pic)} Mo")
+    distinct(petit)
+
+
+def distinct(petit: bool) -> None:
     print("\nplai-bilan lot sur des opérations toutes distinctes (5 modèles, 6 clés variées : nombre de logements, "
-          "travaux, charge foncière, montant d'un prêt, vacance, nom), commande entière :")
-    for n in ((500,) if petit else (1_000, 10_000)):
+          "travaux, charge foncière, montant d'un prêt, vacance, nom), commande entière ; lectures et préparations "
+          "partagées (par défaut) contre chaque ligne lue et préparée seule (PLAI_BILAN_LOT_PAR_OPERATION=1) :")
+    for n in ((500,) if petit else (1_000, 10_000, 100_000)):
         cpu, horloge, pic = lot_distinct(n)
-        print(f"{fr(n):>9} opérations : calcul {cpu:.1f} s ({cpu / n * 1e3:.2f} ms par opération), horloge "
-              f"{horloge:.1f} s ; pic de mémoire {fr(pic)} Mo")
+        ligne = (f"{fr(n):>9} opérations : partagé {cpu:.1f} s de calcul ({cpu / n * 1e3:.2f} ms par opération), "
+                 f"horloge {horloge:.1f} s, pic {fr(pic)} Mo")
+        if n <= 10_000:
+            cpu_op, horloge_op, pic_op = lot_distinct(n, par_operation=True)
+            ligne += (f" ; par opération {cpu_op:.1f} s ({cpu_op / n * 1e3:.2f} ms), horloge {horloge_op:.1f} s, pic "
+                      f"{fr(pic_op)} Mo ; x{cpu_op / cpu:.1f}")
+        print(ligne)
+    if not petit:
+        try:
+            import dask.distributed  # noqa: F401
+        except ImportError:
+            return
+        for n in (10_000, 100_000):
+            _, horloge, _ = lot_distinct(n)
+            _, horloge_d, pic_d = lot_distinct(n, dask=True)
+            print(f"{fr(n):>9} opérations, --dask local (2 travailleurs) : horloge {horloge_d:.1f} s contre "
+                  f"{horloge:.1f} s en un processus (x{horloge / horloge_d:.2f}) ; pic du poste {fr(pic_d)} Mo")
 
 
 def lot_de_bout_en_bout(n: int) -> tuple[float, float]:
@@ -169,9 +192,11 @@ MODELES = {  # modèle livré -> (indice d'un prêt à montant fixe, son montant
 }
 
 
-def lot_distinct(n: int) -> tuple[float, float, float]:
+def lot_distinct(n: int, par_operation: bool = False, dask: bool = False) -> tuple[float, float, float]:
     """`plai-bilan lot` sur n opérations toutes distinctes tirées de 5 modèles livrés : (secondes de calcul user +
-    sys, secondes d'horloge, pic de mémoire en Mo), mesurés par un processus intermédiaire."""
+    sys, secondes d'horloge, pic de mémoire en Mo), mesurés par un processus intermédiaire. ``par_operation`` :
+    chaque ligne lue et préparée seule ; ``dask`` : --dask local (le calcul des travailleurs n'est pas compté)."""
+    import os
     import subprocess
     import tempfile
     import tomllib
@@ -201,8 +226,10 @@ def lot_distinct(n: int) -> tuple[float, float, float]:
                   "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); h = time.perf_counter() - t; "
                   "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
                   "print(r.returncode, u.ru_utime + u.ru_stime, h, u.ru_maxrss); sys.stderr.write(r.stderr[-500:])")
+        env = dict(os.environ, PLAI_BILAN_LOT_PAR_OPERATION="1" if par_operation else "0")
         r = subprocess.run([sys.executable, "-c", mesure, sys.executable, "-m", "plai_bilan.cli", "lot", str(table),
-                            "-o", str(Path(dossier) / "resultats.csv")], capture_output=True, text=True)
+                            "-o", str(Path(dossier) / "resultats.csv"), *(["--dask", "local"] if dask else [])],
+                           capture_output=True, text=True, env=env)
         statut, cpu, horloge, pic = r.stdout.split()
         assert int(statut) in (0, 1) and (Path(dossier) / "resultats.csv").exists(), r.stderr
     return float(cpu), float(horloge), int(pic) / 1024

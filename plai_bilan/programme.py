@@ -245,6 +245,15 @@ SECTIONS_RELUES = {"operation.nom": "operation", "prix_de_revient.charge_foncier
 LECTURES_GARDEES = 256  # lectures (modèle, colonnes de structure) gardées
 
 
+def partage() -> bool:
+    """Lectures et préparations partagées entre les lignes (par défaut) ; PLAI_BILAN_LOT_PAR_OPERATION=1 lit et
+    prépare chaque ligne en entier, comme une opération seule (mêmes résultats, plus lent : la mesure de
+    benchmarks/programme.py et un recours)."""
+    import os
+
+    return os.environ.get("PLAI_BILAN_LOT_PAR_OPERATION", "") in ("", "0")
+
+
 def _copie_chemins(doc: dict, cles) -> dict:
     """Une copie de ``doc`` où seules les tables et listes sur le chemin des clés sont neuves (le reste partagé)."""
     neuf = dict(doc)
@@ -302,6 +311,7 @@ def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> It
 
     modeles: dict[str, dict] = {}
     gardees: OrderedDict = OrderedDict()
+    partager = partage()
 
     for n, ligne in enumerate(lignes, start=2):  # la ligne 1 est l'en-tête
         ou = f"{chemin.name}, ligne {n}"
@@ -330,26 +340,25 @@ def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> It
             for c, v in valeurs:
                 _placer(doc, c, v, ou)
             empreinte = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
-            cle_lecture = (modele, repr(structure))
-            gardee = gardees.get(cle_lecture)
-            if gardee is None:
-                doc_structure = _copie_chemins(base, [c for c, _ in structure])
-                for c, v in structure:
-                    _placer(doc_structure, c, v, ou)
-                try:
-                    gardee = (lecteur.lire_document(doc_structure, ou, ""), ou)
-                except ErreurPlaiBilan:
-                    gardee = None
-                if gardee is not None:
-                    gardees[cle_lecture] = gardee
+            sc = None
+            if partager:
+                cle_lecture = (modele, repr(structure))
+                gardee = gardees.get(cle_lecture)
+                if gardee is None:
+                    doc_structure = _copie_chemins(base, [c for c, _ in structure])
+                    for c, v in structure:
+                        _placer(doc_structure, c, v, ou)
+                    try:
+                        gardee = gardees[cle_lecture] = (lecteur.lire_document(doc_structure, ou, ""), ou)
+                    except ErreurPlaiBilan:  # la lecture entière ci-dessous dit pourquoi
+                        gardee = None
                     while len(gardees) > LECTURES_GARDEES:
                         gardees.popitem(last=False)
-            else:
-                gardees.move_to_end(cle_lecture)
-            sc = None
-            if gardee is not None:
-                sc = lecteur.relire_sections(gardee[0], gardee[1], doc, [sct for _, _, sct in montants], ou,
-                                             empreinte)
+                else:
+                    gardees.move_to_end(cle_lecture)
+                if gardee is not None:
+                    sc = lecteur.relire_sections(gardee[0], gardee[1], doc, [sct for _, _, sct in montants], ou,
+                                                 empreinte)
             yield ou, sc if sc is not None else lecteur.lire_document(doc, ou, empreinte)
         except ErreurPlaiBilan as exc:
             yield ou, exc
@@ -392,15 +401,20 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
     un travailleur Dask (fonction de module, arguments sérialisables)."""
     from plai_bilan.calcul import resoudre
     from plai_bilan.memoire import regler_allocateur
+    from plai_bilan.preparation import preparer, variantes_contreparties
 
     regler_allocateur()  # chez un travailleur Dask aussi
+    partager = partage()
     sortie, entrees, variantes, indices = [], [], [], []
     for i, sc in paquet:
         try:
             if est_demande(sc):  # la subvention PLAI adapté chiffrée : instruite, pas résolue
                 sortie.append((i, _demande(sc, parametres, optimiser), None))
                 continue
-            e, *v = preparations().avec_variantes(sc, parametres)
+            if partager:
+                e, *v = preparations().avec_variantes(sc, parametres)
+            else:
+                e, v = preparer(sc, parametres), [preparer(x, parametres) for x in variantes_contreparties(sc)]
             entrees.append(e)
             variantes.append(v)
             indices.append(i)

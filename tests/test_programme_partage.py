@@ -149,3 +149,15 @@ def test_montant_fautif_meme_message_que_la_lecture_entiere(tmp_path, cellule, a
     comparer(table)
     lignes = p.resoudre_programme(table)
     assert lignes[0].erreur is None and attendu in lignes[1].erreur
+
+
+def test_lecture_par_operation_sur_demande_memes_resultats(tmp_path, monkeypatch):
+    (tmp_path / "t").mkdir()
+    lignes = [{"modele": str(RACINE / "scenarios" / MODELES[0]), "prix_de_revient.travaux": str(90_000 + 1_000 * k)}
+              for k in range(5)]
+    table = ecrire(tmp_path / "t", lignes)
+    partage = [(l.source, l.resultats, l.erreur) for l in p.resoudre_programme(table)]
+    monkeypatch.setenv("PLAI_BILAN_LOT_PAR_OPERATION", "1")
+    avant = p.preparations(neuves=True)
+    assert [(l.source, l.resultats, l.erreur) for l in p.resoudre_programme(table)] == partage
+    assert avant.preparees == avant.deduites == 0

@@ -134,24 +134,24 @@ def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
         m.append(f"Subvention d'équilibre par logement : P10 {euros(s['par_logement_p10'])}, P50 "
                  f"{euros(s['par_logement_p50'])}, P90 {euros(s['par_logement_p90'])}")
     if s["budget_fnap"] is not None:
-        m.append(f"Budget FNAP {euros(s['budget_fnap'])} : {s['operations_financees']} opérations financées "
-                 f"({s['plai_adaptes_finances']} PLAI adaptés) pour {euros(s['budget_engage'])} (classement : "
+        m.append(f"Budget FNAP {euros(s['budget_fnap'])} : {compte(s['operations_financees'], 'opération financée', 'opérations financées')} "
+                 f"({compte(s['plai_adaptes_finances'], 'PLAI adapté', 'PLAI adaptés')}) pour {euros(s['budget_engage'])} (classement : "
                  "montant justifiable par PLAI adapté croissant, chaque opération financée entière)")
     def noms(groupe: list[dict[str, Any]]) -> str:
         tete = ", ".join(str(l.get("nom") or l.get("source")) for l in groupe[:NOMS_AU_PLUS])
-        return tete + (f" et {len(groupe) - NOMS_AU_PLUS} autres" if len(groupe) > NOMS_AU_PLUS else "")
+        return tete + (f" et {compte(len(groupe) - NOMS_AU_PLUS, 'autre')}" if len(groupe) > NOMS_AU_PLUS else "")
 
     infaisables = [l for l in lignes if not l["erreur"] and l.get("faisable") is False]
     if infaisables:
         m.append("Infaisables (aucune subvention n'équilibre l'opération ; détail : plai-bilan subvention) : "
                  + ", ".join(f"{l.get('nom')} ({l['motif']})" if l.get("motif") else str(l.get("nom"))
                              for l in infaisables[:NOMS_AU_PLUS])
-                 + (f" et {len(infaisables) - NOMS_AU_PLUS} autres" if len(infaisables) > NOMS_AU_PLUS else ""))
+                 + (f" et {compte(len(infaisables) - NOMS_AU_PLUS, 'autre')}" if len(infaisables) > NOMS_AU_PLUS else ""))
     demandes = [l for l in lignes if not l["erreur"] and l.get("montant_demande") is not None]
     if demandes:
         m.append("Demandes instruites (la subvention PLAI adapté chiffrée dans le fichier) : " + ", ".join(
             f"{l.get('nom')} : {euros(l['montant_demande'])}, {l['verdict']}" for l in demandes[:NOMS_AU_PLUS])
-                 + (f" et {len(demandes) - NOMS_AU_PLUS} autres" if len(demandes) > NOMS_AU_PLUS else ""))
+                 + (f" et {compte(len(demandes) - NOMS_AU_PLUS, 'autre')}" if len(demandes) > NOMS_AU_PLUS else ""))
     if s["budget_fnap"] is not None:
         financees = [l for l in lignes if l.get("financee_par_le_budget")]
         passees = [l for l in lignes if not l["erreur"] and l.get("faisable") and not l.get("financee_par_le_budget")]
