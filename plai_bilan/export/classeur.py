@@ -74,13 +74,18 @@ def _classes_feuilles():
     import xlsxwriter
     from xlsxwriter.worksheet import Worksheet
 
-    dynamiques = re.compile(r"(ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|"
-                            r"MAKEARRAY|MAP|RANDARRAY|REDUCE|SCAN|SINGLE|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|"
-                            r"TOCOL|TOROW|UNIQUE|VSTACK|WRAPCOLS|WRAPROWS|XLOOKUP)\(", re.IGNORECASE)
+    dynamiques = frozenset("ANCHORARRAY BYCOL BYROW CHOOSECOLS CHOOSEROWS DROP EXPAND FILTER HSTACK LAMBDA MAKEARRAY "
+                           "MAP RANDARRAY REDUCE SCAN SINGLE SEQUENCE SORT SORTBY SWITCH TAKE TEXTSPLIT TOCOL TOROW "
+                           "UNIQUE VSTACK WRAPCOLS WRAPROWS XLOOKUP".split())
+    # Chaque nom suivi d'une parenthèse ; xlsxwriter substitue \bNOM\( (et, par une coquille, \SINGLE\().
+    noms = re.compile(r"[A-Za-z_][A-Za-z0-9._]*(?=\()")
+
+    def dynamique(formule: str) -> bool:
+        return "INGLE(" in formule or any(n.rsplit(".", 1)[-1].upper() in dynamiques for n in noms.findall(formule))
 
     class Feuille(Worksheet):
         def _prepare_formula(self, formula, expand_future_functions=False):
-            if self.use_future_functions or expand_future_functions or dynamiques.search(formula):
+            if self.use_future_functions or expand_future_functions or dynamique(formula):
                 return super()._prepare_formula(formula, expand_future_functions)
             if formula.startswith("{"):
                 formula = formula[1:]
