@@ -1160,9 +1160,10 @@ class Preparations:
     opération et ses variantes de contreparties (calcul.resoudre) sont préparées une fois par structure, puis
     déduites pour chaque jeu de montants."""
 
-    def __init__(self, nombre: int = 256) -> None:
-        self.nombre = nombre
+    def __init__(self, nombre: int = 256, lignes: int = 100_000) -> None:
+        self.nombre, self.lignes = nombre, lignes  # au plus ``lignes`` lignes de logements gardées en tout
         self._gardees: OrderedDict = OrderedDict()
+        self._total = 0
         self.preparees = self.deduites = 0
 
     def avec_variantes(self, sc: Scenario, parametres: Parametres | None = None) -> list[Entrees]:
@@ -1183,8 +1184,9 @@ class Preparations:
                 contexte = (e.parametres.taux_tva_postes(op.nature, op.date_agrement)[0],
                             _taux_produits(sc, e.parametres), _parts_su(sc, su, su_totale))
                 self._gardees[cle] = (entrees, contexte, parametres)
-                while len(self._gardees) > self.nombre:
-                    self._gardees.popitem(last=False)
+                self._total += len(sc.logements)
+                while len(self._gardees) > 1 and (len(self._gardees) > self.nombre or self._total > self.lignes):
+                    self._total -= len(self._gardees.popitem(last=False)[1][0][0].scenario.logements)
             return entrees
         self._gardees.move_to_end(cle)
         bases, contexte, _ = gardee

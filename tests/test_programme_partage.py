@@ -161,3 +161,19 @@ def test_lecture_par_operation_sur_demande_memes_resultats(tmp_path, monkeypatch
     avant = p.preparations(neuves=True)
     assert [(l.source, l.resultats, l.erreur) for l in p.resoudre_programme(table)] == partage
     assert avant.preparees == avant.deduites == 0
+
+
+def test_preparations_gardees_bornees_en_nombre_et_en_lignes():
+    from plai_bilan.preparation import Preparations
+    from plai_bilan.scenario import charger_scenario
+
+    sc = charger_scenario(RACINE / "scenarios" / MODELES[0])
+    gardees = Preparations(nombre=3, lignes=len(sc.logements) * 2)
+    import dataclasses
+
+    for k in range(5):  # cinq structures (le critère change), deux gardées au plus (les lignes)
+        x = dataclasses.replace(sc, analyse=dataclasses.replace(sc.analyse, tresorerie_initiale=float(k)))
+        gardees.avec_variantes(x)
+    assert gardees.preparees == 5 and len(gardees._gardees) == 2
+    gardees.avec_variantes(x)
+    assert gardees.deduites == 1
