@@ -299,33 +299,51 @@ def _section_relue(cle: str, valeur: Any, modele: dict) -> str | None:
     return None
 
 
-def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> Iterator[tuple[str, Any]]:
-    """(source, scénario ou erreur) de chaque ligne. La lecture du modèle modifié par les colonnes de structure
-    est gardée ; les montants (SECTIONS_RELUES, le capital d'un prêt fixe) relisent leur seule section. Toute
-    erreur, tout avertissement de lecture reprend la lecture entière de la ligne : même message."""
-    import hashlib
-    import json
-    from collections import OrderedDict
+class LecteurTable:
+    """Lit les lignes d'une table de programme en scénarios. La lecture du modèle modifié par les colonnes de
+    structure est gardée ; les montants (SECTIONS_RELUES, le capital d'un prêt fixe) relisent leur seule section.
+    Toute erreur, tout avertissement de lecture reprend la lecture entière de la ligne : même message. Un
+    travailleur Dask reçoit les modèles avec ses lignes (aucun fichier à lire chez lui)."""
 
-    from plai_bilan import scenario as lecteur
+    def __init__(self, chemin: Path, modeles: dict[str, dict] | None = None) -> None:
+        self.chemin = chemin
+        self.modeles: dict[str, dict] = dict(modeles or {})
+        from collections import OrderedDict
 
-    modeles: dict[str, dict] = {}
-    gardees: OrderedDict = OrderedDict()
-    partager = partage()
+        self.gardees: OrderedDict = OrderedDict()
+        self.partager = partage()
 
-    for n, ligne in enumerate(lignes, start=2):  # la ligne 1 est l'en-tête
-        ou = f"{chemin.name}, ligne {n}"
+    def ou(self, n: int) -> str:
+        return f"{self.chemin.name}, ligne {n}"
+
+    def modele(self, n: int, ligne: dict[str, str]) -> str:
+        """Le nom du modèle de la ligne, son document lu (gardé) ; une erreur qui nomme la ligne."""
+        from plai_bilan import scenario as lecteur
+
+        ou = self.ou(n)
+        modele = (ligne.get("modele") or "").strip()
+        if not modele:
+            raise ScenarioInvalide(ou, "modele", "colonne obligatoire : le scénario modèle (.toml) que la ligne "
+                                   "modifie, relatif à la table")
+        if modele not in self.modeles:
+            chemin = self.chemin.parent / modele
+            try:
+                self.modeles[modele] = lecteur.lire_toml(chemin, str(chemin))[0]
+            except ScenarioInvalide as exc:
+                raise ScenarioInvalide(ou, "modele", f"scénario modèle {modele} illisible : {exc}") from None
+        return modele
+
+    def lire(self, n: int, ligne: dict[str, str]):
+        """Le scénario de la ligne ``n`` de la table, ou son erreur."""
+        import hashlib
+        import json
+
+        from plai_bilan import scenario as lecteur
+
+        ou = self.ou(n)
         try:
-            modele = (ligne.get("modele") or "").strip()
-            if not modele:
-                raise ScenarioInvalide(ou, "modele", "colonne obligatoire : le scénario modèle (.toml) que la ligne "
-                                       "modifie, relatif à la table")
-            if modele not in modeles:
-                try:
-                    modeles[modele] = lecteur.lire_toml(chemin.parent / modele, str(chemin.parent / modele))[0]
-                except ScenarioInvalide as exc:
-                    raise ScenarioInvalide(ou, "modele", f"scénario modèle {modele} illisible : {exc}") from None
-            base = modeles[modele]
+            modele = self.modele(n, ligne)
+            base = self.modeles[modele]
             valeurs = []
             for cle, brute in ligne.items():
                 if cle is None or cle.strip() in ("", "modele"):
@@ -335,33 +353,92 @@ def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> It
                     valeurs.append((cle.strip(), valeur))
             relues = [(c, v, _section_relue(c, v, base)) for c, v in valeurs]
             structure = tuple((c, v) for c, v, sct in relues if sct is None)
-            montants = [(c, v, sct) for c, v, sct in relues if sct is not None]
+            sections = [sct for _, _, sct in relues if sct is not None]
             doc = _copie_chemins(base, [c for c, _ in valeurs])
             for c, v in valeurs:
                 _placer(doc, c, v, ou)
             empreinte = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
             sc = None
-            if partager:
-                cle_lecture = (modele, repr(structure))
-                gardee = gardees.get(cle_lecture)
-                if gardee is None:
-                    doc_structure = _copie_chemins(base, [c for c, _ in structure])
-                    for c, v in structure:
-                        _placer(doc_structure, c, v, ou)
-                    try:
-                        gardee = gardees[cle_lecture] = (lecteur.lire_document(doc_structure, ou, ""), ou)
-                    except ErreurPlaiBilan:  # la lecture entière ci-dessous dit pourquoi
-                        gardee = None
-                    while len(gardees) > LECTURES_GARDEES:
-                        gardees.popitem(last=False)
-                else:
-                    gardees.move_to_end(cle_lecture)
+            if self.partager:
+                gardee = self._lecture_gardee(modele, base, structure, ou)
                 if gardee is not None:
-                    sc = lecteur.relire_sections(gardee[0], gardee[1], doc, [sct for _, _, sct in montants], ou,
-                                                 empreinte)
-            yield ou, sc if sc is not None else lecteur.lire_document(doc, ou, empreinte)
+                    sc = lecteur.relire_sections(gardee[0], gardee[1], doc, sections, ou, empreinte)
+            return sc if sc is not None else lecteur.lire_document(doc, ou, empreinte)
         except ErreurPlaiBilan as exc:
-            yield ou, exc
+            return exc
+
+    def _lecture_gardee(self, modele: str, base: dict, structure: tuple, ou: str):
+        """(scénario du modèle modifié par les seules colonnes de structure, nom sous lequel il a été lu), gardé ;
+        None s'il ne se lit pas (la lecture entière de la ligne dit pourquoi)."""
+        from plai_bilan import scenario as lecteur
+
+        cle = (modele, repr(structure))
+        gardee = self.gardees.get(cle)
+        if gardee is not None:
+            self.gardees.move_to_end(cle)
+            return gardee
+        doc = _copie_chemins(base, [c for c, _ in structure])
+        for c, v in structure:
+            _placer(doc, c, v, ou)
+        try:
+            gardee = self.gardees[cle] = (lecteur.lire_document(doc, ou, ""), ou)
+        except ErreurPlaiBilan:
+            return None
+        while len(self.gardees) > LECTURES_GARDEES:
+            self.gardees.popitem(last=False)
+        return gardee
+
+
+class _FluxTable:
+    """Les (source, scénario ou erreur) d'une table, lus au fil de l'itération ; ``lignes`` : les lignes brutes
+    numérotées, pour qui les lit ailleurs (travailleurs Dask)."""
+
+    def __init__(self, chemin: Path, lignes: Iterator[dict[str, str]]) -> None:
+        self.lecteur = LecteurTable(chemin)
+        self.lignes = enumerate(lignes, start=2)  # la ligne 1 est l'en-tête
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> tuple[str, Any]:
+        n, ligne = next(self.lignes)
+        return self.lecteur.ou(n), self.lecteur.lire(n, ligne)
+
+
+def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> _FluxTable:
+    return _FluxTable(chemin, lignes)
+
+
+_LECTEURS: dict[str, LecteurTable] = {}  # ceux d'un travailleur Dask, par table
+
+
+def _resoudre_lignes(table: str, paquet: list[tuple[int, int, dict[str, str]]], modeles: dict[str, dict],
+                     parametres=None, optimiser: bool = False) -> list[tuple[int, dict | None, str | None]]:
+    """Un paquet de lignes brutes (indice, numéro de ligne, cellules) lu puis résolu, chez un travailleur Dask :
+    ses lectures et ses préparations gardées d'un paquet à l'autre."""
+    lecteur = _LECTEURS.get(table)
+    if lecteur is None or lecteur.partager != partage() or any(
+            lecteur.modeles.get(nom, doc) != doc for nom, doc in modeles.items()):
+        lecteur = _LECTEURS[table] = LecteurTable(Path(table))  # un modèle modifié depuis : rien de gardé
+    lecteur.modeles.update(modeles)
+    sortie, a_resoudre = [], []
+    for i, n, ligne in paquet:
+        sc = lecteur.lire(n, ligne)
+        erreur = _erreur_avant_calcul(lecteur.ou(n), sc)
+        if erreur is not None:
+            sortie.append((i, None, erreur))
+        else:
+            a_resoudre.append((i, sc))
+    return sortie + (_resoudre_paquet(a_resoudre, parametres, optimiser) if a_resoudre else [])
+
+
+def _erreur_avant_calcul(source: str, sc) -> str | None:
+    """L'erreur d'une opération qui ne se résout pas : illisible, ou sans prêt d'équilibre."""
+    if isinstance(sc, ErreurPlaiBilan):
+        return str(sc)
+    if not any(p.est_solde for p in sc.prets):
+        return f"{source} : aucun prêt d'équilibre (montant = \"solde\") : rien à résoudre"
+    return None
 
 
 def est_demande(sc) -> bool:
@@ -523,21 +600,48 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
         while en_cours.count() >= plafond:
             ranger(next(en_cours).result())
 
-    paquet: list[tuple[int, Any]] = []
-    for source, sc in flux:
-        i = len(lignes)
-        lignes.append(Ligne(source))
-        if isinstance(sc, ErreurPlaiBilan):
-            lignes[i].erreur = str(sc)
-            faits += 1  # comptée comme traitée au prochain paquet
-        elif not any(p.est_solde for p in sc.prets):
-            lignes[i].erreur = f"{source} : aucun prêt d'équilibre (montant = \"solde\") : rien à résoudre"
-            faits += 1
-        else:
-            paquet.append((i, sc))
+    def confier_lignes(table: str, paquet: list, modeles: dict) -> None:
+        en_cours.add(client.submit(_resoudre_lignes, table, paquet, modeles, parametres=parametres,
+                                   optimiser=optimiser, pure=False))
+        while en_cours.count() >= plafond:
+            ranger(next(en_cours).result())
+
+    paquet: list = []
+    if en_cours is not None and isinstance(flux, _FluxTable):
+        # Une table sur un cluster : les lignes brutes et leurs modèles partent aux travailleurs, qui les lisent.
+        lecteur = flux.lecteur
+        modeles: dict[str, dict] = {}  # ceux des lignes du paquet : un travailleur ne garde que ce qu'il reçoit
+        table = str(lecteur.chemin)
+        for n, ligne in flux.lignes:
+            i = len(lignes)
+            lignes.append(Ligne(lecteur.ou(n)))
+            try:
+                modele = lecteur.modele(n, ligne)
+            except ErreurPlaiBilan as exc:
+                lignes[i].erreur = str(exc)
+                faits += 1
+                continue
+            modeles[modele] = lecteur.modeles[modele]
+            paquet.append((i, n, ligne))
             if len(paquet) == PAQUET:
-                confier(paquet)
-                paquet = []
+                confier_lignes(table, paquet, modeles)
+                paquet, modeles = [], {}
+        if paquet:
+            confier_lignes(table, paquet, modeles)
+        paquet = []
+    else:
+        for source, sc in flux:
+            i = len(lignes)
+            lignes.append(Ligne(source))
+            erreur = _erreur_avant_calcul(source, sc)
+            if erreur is not None:
+                lignes[i].erreur = erreur
+                faits += 1  # comptée comme traitée au prochain paquet
+            else:
+                paquet.append((i, sc))
+                if len(paquet) == PAQUET:
+                    confier(paquet)
+                    paquet = []
     if paquet:
         confier(paquet)
     if en_cours is not None:

@@ -177,3 +177,29 @@ def test_preparations_gardees_bornees_en_nombre_et_en_lignes():
     assert gardees.preparees == 5 and len(gardees._gardees) == 2
     gardees.avec_variantes(x)
     assert gardees.deduites == 1
+
+
+@pytest.mark.integration
+def test_dask_lit_les_lignes_chez_les_travailleurs_memes_resultats(tmp_path, monkeypatch):
+    """Sur un LocalCluster, les lignes brutes et leurs modèles partent aux travailleurs, qui les lisent : mêmes
+    résultats et mêmes erreurs qu'en local (modèle absent, valeur fautive, prêt rendu « solde »...)."""
+    pytest.importorskip("dask.distributed")
+    monkeypatch.setattr(p, "PAQUET", 3)
+    (tmp_path / "t").mkdir()
+    lignes = [{"modele": str(RACINE / "scenarios" / MODELES[k % 3]), "prix_de_revient.travaux": str(900_000 + k)}
+              for k in range(9)]
+    lignes += [{"modele": "absent.toml"}, {"modele": str(RACINE / "scenarios" / MODELES[0]),
+                                          "prix_de_revient.travaux": "beaucoup"},
+               {"modele": str(RACINE / "scenarios" / MODELES[0]), "prets[0].montant": "solde"},
+               {"modele": str(RACINE / "scenarios" / MODELES[1]), "logements[0].nombre": "2"}]
+    table = ecrire(tmp_path / "t", lignes)
+    attendu = [(l.source, l.resultats, l.erreur) for l in p.resoudre_programme(table)]
+    client = p.client_dask("local")
+    try:
+        obtenu = [(l.source, l.resultats, l.erreur) for l in p.resoudre_programme(table, client=client)]
+        lus = client.run(lambda: sum(1 for _ in __import__("plai_bilan.programme").programme._LECTEURS))
+    finally:
+        client.close()
+    assert obtenu == attendu
+    assert sum(lus.values()) >= 1  # les travailleurs ont lu les lignes
+    assert sum(e is not None for _, _, e in obtenu) >= 3
