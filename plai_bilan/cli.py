@@ -683,7 +683,8 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
     colonnes aux clés du scénario qui le modifient (« prix_de_revient.travaux », « logements[0].nombre »...) ;
     docs/programme.md, modèle dans scenarios/programme/. Chaque opération est résolue par le moteur vectorisé, par
     paquets ; une opération fautive est signalée (fichier ou ligne, clé) et les autres sont résolues. Statut 1 si
-    une opération n'a pas été résolue.
+    une opération n'a pas été résolue. Les lignes qui ne changent que des montants partagent la lecture et la
+    préparation de leur modèle (mêmes résultats ; PLAI_BILAN_LOT_PAR_OPERATION=1 : chaque ligne seule).
     """
     import json as _json
     from pathlib import Path

@@ -1115,9 +1115,11 @@ def cle_structure(sc: Scenario):
     pr = sc.prix_de_revient
     return (remplacer(sc, fichier="", sha256="", avertissements=(), operation=remplacer(sc.operation, nom=""),
                     prix_de_revient=remplacer(pr, charge_fonciere=0.0, travaux=0.0, honoraires=0.0),
-                    prets=tuple(pr if pr.est_solde else remplacer(pr, montant=0.0) for pr in sc.prets),
+                    prets=tuple(p if p.est_solde else remplacer(p, montant=0.0) for p in sc.prets),
                     exploitation=remplacer(sc.exploitation, vacance_pct=0.0, impayes_pct=0.0)),
-            tuple(a.replace(f"{sc.fichier} : ", "") for a in sc.avertissements))
+            tuple(a.replace(f"{sc.fichier} : ", "") for a in sc.avertissements),
+            # des paramètres locaux relatifs au fichier : lus depuis son dossier
+            str(Path(sc.fichier).parent) if sc.operation.parametres_locaux else "")
 
 
 _COL_VACANCE, _COL_IMPAYES, _COL_GE = (_COLONNES.index(c) for c in ("vacance", "impayes", "gros_entretien_total"))
