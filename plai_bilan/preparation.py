@@ -276,17 +276,30 @@ def valeur_annee_1(p: Parametres, bareme: str, fonction, args: tuple, jour_agrem
     publiée en vigueur ce jour-là ; au-delà de la dernière valeur connue, elle revalorisée par l'hypothèse à chaque
     revalorisation attendue et manquante (tous les ``periodicite_mois`` du barème). Rend (valeur, nombre de
     revalorisations supposées)."""
+    if isinstance(p, _ParametresRetenus):  # les lignes d'une grande opération : chaque combinaison lue une fois
+        cle = (bareme, fonction, args, jour_agrement, mise_en_service, hypothese)
+        lue = p.annees_1.get(cle)
+        if lue is None:
+            lue = p.annees_1[cle] = _valeur_annee_1(p, bareme, fonction, args, jour_agrement, mise_en_service,
+                                                    hypothese)
+    else:
+        lue = _valeur_annee_1(p, bareme, fonction, args, jour_agrement, mise_en_service, hypothese)
+    valeur, manquants, source = lue
+    utilises[(source.bareme, source.date)] = source
+    return valeur, manquants
+
+
+def _valeur_annee_1(p, bareme: str, fonction, args: tuple, jour_agrement: date, mise_en_service: int,
+                    hypothese: float) -> tuple[float, int, ValeurDatee]:
     jour = max(date(mise_en_service, 1, 1), jour_agrement)
     b = p[bareme]
     derniere = b.valeurs[-1].date
     if not b.perime(jour):
         valeur, source = fonction(*args, jour)
-        utilises[(source.bareme, source.date)] = source
-        return valeur, 0
+        return valeur, 0, source
     manquants = b.revalorisations_manquantes(jour)
     valeur, source = fonction(*args, derniere)
-    utilises[(source.bareme, source.date)] = source
-    return valeur * (1.0 + hypothese) ** manquants, manquants
+    return valeur * (1.0 + hypothese) ** manquants, manquants, source
 
 
 def baremes_menage(sc: Scenario, p: Parametres | None = None) -> dict[str, dict[str, float] | None]:
@@ -401,6 +414,7 @@ class _ParametresRetenus:
     def __init__(self, p: Parametres) -> None:
         self._p = p
         self._lus: dict = {}
+        self.annees_1: dict = {}  # valeur_annee_1 par combinaison d'arguments
 
     def __getitem__(self, nom: str):
         return self._p[nom]
@@ -593,11 +607,12 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
                                                               su_totale, majoration)
 
     plafonds = {"PLAI": plafond_m2}
+    produits_operation = {lg.produit for lg in sc.logements}
     lmzones = {"PLAI": lmzone}
     for produit in ("PLUS", "PLS"):
         if op.produit != "ordinaire":
             continue
-        if any(lg.produit == produit for lg in sc.logements):
+        if produit in produits_operation:
             lmzones[produit], plafonds[produit] = _plafond_produit(sc, p, chercher, avert, produit, cs, marge_pct,
                                                                    reval, regles, sh_totale, su_totale)
         else:  # pour le classeur (changer le produit d'une ligne), lu sans entrer dans les barèmes de l'étude
@@ -642,7 +657,10 @@ def preparer(sc: Scenario, parametres: Parametres | None = None) -> Entrees:
         tranches_fnap = p.tranches_fnap(op.region, op.produit, op.date_agrement)[0]
     financement = []
     indice_inconnue = None
-    n_produit = {produit: sum(lg.nombre for lg in sc.logements if lg.produit == produit) for produit in PRODUITS_LOGEMENT}
+    n_produit = dict.fromkeys(PRODUITS_LOGEMENT, 0)
+    for lg in sc.logements:
+        if lg.produit in n_produit:
+            n_produit[lg.produit] += lg.nombre
     for i, s in enumerate(sc.subventions):
         cle = f"subventions[{i}].montant"
         if s.montant == "a_calculer":
@@ -913,8 +931,10 @@ def _taux_produits(sc: Scenario, p: Parametres) -> dict[str, dict[str, float]]:
 
 def _parts_su(sc: Scenario, su: list[float], su_totale: float) -> dict[str, float]:
     """La part de surface utile de chaque produit de l'opération."""
-    return {produit: sum(lg.nombre * s for lg, s in zip(sc.logements, su) if lg.produit == produit) / su_totale
-            for produit in PRODUITS_LOGEMENT if any(lg.produit == produit for lg in sc.logements)}
+    sommes: dict[str, float] = {}
+    for lg, s in zip(sc.logements, su):
+        sommes[lg.produit] = sommes.get(lg.produit, 0) + lg.nombre * s
+    return {produit: sommes[produit] / su_totale for produit in PRODUITS_LOGEMENT if produit in sommes}
 
 
 def _gros_entretien_total(sc: Scenario) -> float:
