@@ -61,7 +61,8 @@ def _assiettes(lot: Lot, i: int, e: Entrees) -> dict[str, float]:
                                               for lg in e.lignes)}
 
 
-def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultats) -> Bilan:
+def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, complet: bool = True, **resultats) -> Bilan:
+    """Le bilan de l'opération ; sans ``complet``, ni contrôle SIEG ni contrôles (ses seuls comptes par produit)."""
     b = Bilan(
         scenario=e.scenario, provenance=e.provenance, horizon=e.horizon, coefficient_structure=e.cs, cs_a=e.cs_a,
         cs_b=e.cs_b, lmzone=e.lmzone, plafond_plai_m2=e.plafond_plai_m2,
@@ -82,6 +83,8 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, **resultat
     from plai_bilan.produits import comptes_par_produit
     from plai_bilan.sieg import controler_sieg
 
+    if not complet:
+        return remplacer(b, produits=comptes_par_produit(b))
     b = remplacer(b, sieg=controler_sieg(b), produits=())
     b = remplacer(b, produits=comptes_par_produit(b))
     return remplacer(b, controles=tuple(controler(b)))
@@ -238,7 +241,7 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
             from plai_bilan.produits import lecture_part_plai
 
             cv = _compte(lot, sol.compte, ech_0, j_plai, tout[j_plai])
-            variante = _bilan(tout[j_plai], lot, cv, cv, indice=j_plai)
+            variante = _bilan(tout[j_plai], lot, cv, cv, complet=False, indice=j_plai)
             bilans[-1] = dataclasses.replace(b, lecture_part_plai=lecture_part_plai(b, variante))
     return bilans
 
