@@ -419,6 +419,9 @@ def _resoudre_lignes(table: str, paquet: list[tuple[int, int, dict[str, str]]], 
     lecteur = _LECTEURS.get(table)
     if lecteur is None or lecteur.partager != partage() or any(
             lecteur.modeles.get(nom, doc) != doc for nom, doc in modeles.items()):
+        _LECTEURS.pop(table, None)
+        while len(_LECTEURS) >= 4:  # les tables les plus anciennes d'un travailleur qui dure
+            _LECTEURS.pop(next(iter(_LECTEURS)))
         lecteur = _LECTEURS[table] = LecteurTable(Path(table))  # un modèle modifié depuis : rien de gardé
     lecteur.modeles.update(modeles)
     sortie, a_resoudre = [], []
