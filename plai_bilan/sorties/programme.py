@@ -143,9 +143,12 @@ def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
 
     infaisables = [l for l in lignes if not l["erreur"] and l.get("faisable") is False]
     if infaisables:
+        # Regroupées par motif (le premier rencontré d'abord) : un motif n'est écrit qu'une fois.
+        par_motif: dict[str, list[str]] = {}
+        for l in infaisables[:NOMS_AU_PLUS]:
+            par_motif.setdefault(l.get("motif") or "", []).append(str(l.get("nom")))
         m.append("Infaisables (aucune subvention n'équilibre l'opération ; détail : plai-bilan subvention) : "
-                 + ", ".join(f"{l.get('nom')} ({l['motif']})" if l.get("motif") else str(l.get("nom"))
-                             for l in infaisables[:NOMS_AU_PLUS])
+                 + " ; ".join(", ".join(n) + (f" ({motif})" if motif else "") for motif, n in par_motif.items())
                  + (f" et {compte(len(infaisables) - NOMS_AU_PLUS, 'autre')}" if len(infaisables) > NOMS_AU_PLUS else ""))
     demandes = [l for l in lignes if not l["erreur"] and l.get("montant_demande") is not None]
     if demandes:
