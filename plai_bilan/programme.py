@@ -243,6 +243,7 @@ SECTIONS_RELUES = {"operation.nom": "operation", "prix_de_revient.charge_foncier
                    "prix_de_revient.travaux": "prix_de_revient", "prix_de_revient.honoraires": "prix_de_revient",
                    "exploitation.vacance_pct": "exploitation", "exploitation.impayes_pct": "exploitation"}
 LECTURES_GARDEES = 256  # lectures (modèle, colonnes de structure) gardées
+LIGNES_GARDEES = 100_000  # lignes de logements de ces lectures, en tout
 
 
 def partage() -> bool:
@@ -311,6 +312,7 @@ class LecteurTable:
         from collections import OrderedDict
 
         self.gardees: OrderedDict = OrderedDict()
+        self.lignes_gardees = 0
         self.partager = partage()
 
     def ou(self, n: int) -> str:
@@ -384,8 +386,10 @@ class LecteurTable:
             gardee = self.gardees[cle] = (lecteur.lire_document(doc, ou, ""), ou)
         except ErreurPlaiBilan:
             return None
-        while len(self.gardees) > LECTURES_GARDEES:
-            self.gardees.popitem(last=False)
+        self.lignes_gardees += len(gardee[0].logements)
+        while len(self.gardees) > 1 and (len(self.gardees) > LECTURES_GARDEES
+                                         or self.lignes_gardees > LIGNES_GARDEES):
+            self.lignes_gardees -= len(self.gardees.popitem(last=False)[1][0].logements)
         return gardee
 
 

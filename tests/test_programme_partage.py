@@ -203,3 +203,14 @@ def test_dask_lit_les_lignes_chez_les_travailleurs_memes_resultats(tmp_path, mon
     assert obtenu == attendu
     assert sum(lus.values()) >= 1  # les travailleurs ont lu les lignes
     assert sum(e is not None for _, _, e in obtenu) >= 3
+
+
+def test_lectures_gardees_bornees_en_lignes(tmp_path, monkeypatch):
+    monkeypatch.setattr(p, "LIGNES_GARDEES", 3)
+    (tmp_path / "t").mkdir()
+    lignes = [{"modele": str(RACINE / "scenarios" / MODELES[0]), "logements[0].nombre": str(k)} for k in (1, 2, 3)]
+    table = ecrire(tmp_path / "t", lignes)
+    _, flux = p.flux_operations(table)
+    list(flux)
+    assert len(flux.lecteur.gardees) == 1  # trois structures de deux lignes : une seule gardée sous 3 lignes
+    comparer(table)
