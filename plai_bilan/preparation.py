@@ -1156,8 +1156,10 @@ def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: t
     postes = _postes(sc.prix_de_revient, *contexte)
     ancien, nouveau = f"{bases[0].scenario.fichier} : ", f"{sc.fichier} : "
     sortie = []
-    plans: dict = {}  # les variantes aux mêmes subventions ont le même plan (mêmes prêts, même prix de revient)
-    prets = None
+    # Les variantes aux mêmes subventions ont le même plan (mêmes prêts, même prix de revient), aux mêmes prêts
+    # les mêmes caractéristiques : chacun fait une fois.
+    plans: dict = {}
+    caracteristiques: dict = {}
     for base, x in zip(bases, scenarios):
         n_fixes = len(base.financement) - len(x.prets)
         fixes = base.financement[:n_fixes]
@@ -1165,9 +1167,10 @@ def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: t
             plans[fixes] = _plan_prets(x, list(fixes))
         financement, principaux, indice_solde = plans[fixes]
         hyp = remplacer(base.hypotheses, vacance=vacance, impayes=impayes, gros_entretien_total=ge)
-        if prets is None or base.prets != bases[0].prets:
-            prets = tuple(c if p.est_solde else remplacer(c, montant=float(p.montant))
-                          for c, p in zip(base.prets, x.prets))
+        if base.prets not in caracteristiques:
+            caracteristiques[base.prets] = tuple(c if p.est_solde else remplacer(c, montant=float(p.montant))
+                                                 for c, p in zip(base.prets, x.prets))
+        prets = caracteristiques[base.prets]
         e = remplacer(base, scenario=x, financement=financement, principaux=principaux, indice_solde=indice_solde,
                       hypotheses=hyp, prets=prets, postes_prix_de_revient=postes,
                       avertissements=tuple(a.replace(ancien, nouveau) for a in base.avertissements))

@@ -58,30 +58,37 @@ def _valeur_cellule(brute: str, cle: str = "") -> Any:
 
 
 def _placer(doc: dict, cle: str, valeur: Any, ou: str) -> None:
-    """doc[...] = valeur pour une clé « logements[0].nombre » ou « prix_de_revient.travaux »."""
+    """doc[...] = valeur pour une clé « logements[0].nombre » ou « prix_de_revient.travaux ». Les tables et listes
+    traversées sont remplacées dans ``doc`` par des copies : le document d'où ``doc`` est copié (un modèle partagé
+    par les lignes d'une table) reste intact."""
     cible: Any = doc
     parties = cle.split(".")
     for i, p in enumerate(parties):
         m = re.fullmatch(r"([a-z_]+)\[(\d+)\]", p)
         dernier = i == len(parties) - 1
         if m:
-            liste = cible.setdefault(m.group(1), [])
+            liste = cible.get(m.group(1), [])
             k = int(m.group(2))
             if not isinstance(liste, list) or k > len(liste):
                 raise ScenarioInvalide(ou, cle, f"l'élément {k} n'existe pas (le modèle en a {len(liste)}) ; "
                                        "ajoutez-les dans l'ordre")
+            liste = cible[m.group(1)] = list(liste)
             if k == len(liste):
                 liste.append({})
             if dernier:
                 liste[k] = valeur
             else:
+                if isinstance(liste[k], dict):
+                    liste[k] = dict(liste[k])
                 cible = liste[k]
         elif dernier:
             cible[p] = valeur
         else:
-            cible = cible.setdefault(p, {})
-            if not isinstance(cible, dict):
+            table = cible.get(p, {})
+            if not isinstance(table, dict):
                 raise ScenarioInvalide(ou, cle, f"« {p} » n'est pas une table du scénario")
+            cible[p] = dict(table)
+            cible = cible[p]
 
 
 LIGNES_MAX_TABLE = 5_000_000  # opérations d'une table de programme
@@ -224,7 +231,7 @@ def flux_operations(entree: str | Path) -> tuple[int, Iterator[tuple[str, Any]]]
     nombre, lignes = _lire_table(chemin)
     if nombre == 0:
         raise ScenarioInvalide(str(chemin), "", "la table n'a aucune ligne d'opération")
-    return nombre, _scenarios_de_la_table(chemin, lignes)
+    return nombre, _FluxTable(chemin, lignes)
 
 
 def _scenarios_du_dossier(fichiers: list[Path]) -> Iterator[tuple[str, Any]]:
@@ -255,35 +262,6 @@ def partage() -> bool:
     return os.environ.get("PLAI_BILAN_LOT_PAR_OPERATION", "") in ("", "0")
 
 
-def _copie_chemins(doc: dict, cles) -> dict:
-    """Une copie de ``doc`` où seules les tables et listes sur le chemin des clés sont neuves (le reste partagé)."""
-    neuf = dict(doc)
-    for cle in cles:
-        cible = neuf
-        parties = cle.split(".")
-        for p in parties[:-1]:
-            m = re.fullmatch(r"([a-z_]+)\[(\d+)\]", p)
-            nom = m.group(1) if m else p
-            v = cible.get(nom)
-            if isinstance(v, list):
-                v = cible[nom] = list(v)
-                k = int(m.group(2)) if m else -1
-                if 0 <= k < len(v) and isinstance(v[k], dict):
-                    v[k] = dict(v[k])
-                    cible = v[k]
-                else:
-                    break
-            elif isinstance(v, dict):
-                cible[nom] = dict(v)
-                cible = cible[nom]
-            else:
-                break
-        m = re.fullmatch(r"([a-z_]+)\[(\d+)\]", parties[-1])
-        if m and isinstance(cible.get(m.group(1)), list):
-            cible[m.group(1)] = list(cible[m.group(1)])
-    return neuf
-
-
 def _section_relue(cle: str, valeur: Any, modele: dict) -> str | None:
     """La section à relire pour cette clé, ou None si la valeur change la structure du scénario (un prêt
     « solde » rendu fixe ou l'inverse, une liste allongée...)."""
@@ -306,9 +284,9 @@ class LecteurTable:
     Toute erreur, tout avertissement de lecture reprend la lecture entière de la ligne : même message. Un
     travailleur Dask reçoit les modèles avec ses lignes (aucun fichier à lire chez lui)."""
 
-    def __init__(self, chemin: Path, modeles: dict[str, dict] | None = None) -> None:
+    def __init__(self, chemin: Path) -> None:
         self.chemin = chemin
-        self.modeles: dict[str, dict] = dict(modeles or {})
+        self.modeles: dict[str, dict] = {}  # documents des modèles, par nom dans la colonne « modele »
         from collections import OrderedDict
 
         self.gardees: OrderedDict = OrderedDict()
@@ -356,7 +334,7 @@ class LecteurTable:
             relues = [(c, v, _section_relue(c, v, base)) for c, v in valeurs]
             structure = tuple((c, v) for c, v, sct in relues if sct is None)
             sections = [sct for _, _, sct in relues if sct is not None]
-            doc = _copie_chemins(base, [c for c, _ in valeurs])
+            doc = dict(base)
             for c, v in valeurs:
                 _placer(doc, c, v, ou)
             empreinte = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
@@ -379,7 +357,7 @@ class LecteurTable:
         if gardee is not None:
             self.gardees.move_to_end(cle)
             return gardee
-        doc = _copie_chemins(base, [c for c, _ in structure])
+        doc = dict(base)
         for c, v in structure:
             _placer(doc, c, v, ou)
         try:
@@ -407,10 +385,6 @@ class _FluxTable:
     def __next__(self) -> tuple[str, Any]:
         n, ligne = next(self.lignes)
         return self.lecteur.ou(n), self.lecteur.lire(n, ligne)
-
-
-def _scenarios_de_la_table(chemin: Path, lignes: Iterator[dict[str, str]]) -> _FluxTable:
-    return _FluxTable(chemin, lignes)
 
 
 _LECTEURS: dict[str, LecteurTable] = {}  # ceux d'un travailleur Dask, par table
@@ -485,7 +459,7 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
     un travailleur Dask (fonction de module, arguments sérialisables)."""
     from plai_bilan.calcul import resoudre
     from plai_bilan.memoire import regler_allocateur
-    from plai_bilan.preparation import preparer, variantes_contreparties
+    from plai_bilan.preparation import preparer
 
     regler_allocateur()  # chez un travailleur Dask aussi
     partager = partage()
@@ -497,15 +471,16 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
                 continue
             if partager:
                 e, *v = preparations().avec_variantes(sc, parametres)
-            else:
-                e, v = preparer(sc, parametres), [preparer(x, parametres) for x in variantes_contreparties(sc)]
+                variantes.append(v)
+            else:  # calcul.resoudre prépare les variantes
+                e = preparer(sc, parametres)
             entrees.append(e)
-            variantes.append(v)
             indices.append(i)
         except ErreurPlaiBilan as exc:
             sortie.append((i, None, str(exc)))
     scenarios = dict(paquet)
-    resolus = resoudre(entrees, parametres=parametres, variantes_preparees=variantes) if entrees else []
+    resolus = (resoudre(entrees, parametres=parametres, variantes_preparees=variantes if partager else None)
+               if entrees else [])
     for i, b in zip(indices, resolus):
         sortie.append((i, resultats(b) | (_optimise(scenarios[i], parametres) if optimiser else {}), None))
     return sortie
@@ -599,19 +574,17 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
         en_cours = as_completed()
         plafond = EN_COURS_PAR_TRAVAILLEUR * max(1, len(client.scheduler_info().get("workers", {})))
 
-    def confier(paquet: list[tuple[int, Any]]) -> None:
-        if en_cours is None:
-            ranger(_resoudre_paquet(paquet, parametres, optimiser))
-            return
-        en_cours.add(client.submit(_resoudre_paquet, paquet, parametres=parametres, optimiser=optimiser, pure=False))
+    def soumettre(fonction, *args) -> None:
+        """Un paquet confié au cluster ; au-delà du plafond, les résultats rangés à mesure qu'ils arrivent."""
+        en_cours.add(client.submit(fonction, *args, parametres=parametres, optimiser=optimiser, pure=False))
         while en_cours.count() >= plafond:
             ranger(next(en_cours).result())
 
-    def confier_lignes(table: str, paquet: list, modeles: dict) -> None:
-        en_cours.add(client.submit(_resoudre_lignes, table, paquet, modeles, parametres=parametres,
-                                   optimiser=optimiser, pure=False))
-        while en_cours.count() >= plafond:
-            ranger(next(en_cours).result())
+    def confier(paquet: list[tuple[int, Any]]) -> None:
+        if en_cours is None:
+            ranger(_resoudre_paquet(paquet, parametres, optimiser))
+        else:
+            soumettre(_resoudre_paquet, paquet)
 
     paquet: list = []
     if en_cours is not None and isinstance(flux, _FluxTable):
@@ -631,10 +604,10 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
             modeles[modele] = lecteur.modeles[modele]
             paquet.append((i, n, ligne))
             if len(paquet) == PAQUET:
-                confier_lignes(table, paquet, modeles)
+                soumettre(_resoudre_lignes, table, paquet, modeles)
                 paquet, modeles = [], {}
         if paquet:
-            confier_lignes(table, paquet, modeles)
+            soumettre(_resoudre_lignes, table, paquet, modeles)
         paquet = []
     else:
         for source, sc in flux:

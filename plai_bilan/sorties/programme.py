@@ -134,12 +134,17 @@ def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
         m.append(f"Subvention d'équilibre par logement : P10 {euros(s['par_logement_p10'])}, P50 "
                  f"{euros(s['par_logement_p50'])}, P90 {euros(s['par_logement_p90'])}")
     if s["budget_fnap"] is not None:
-        m.append(f"Budget FNAP {euros(s['budget_fnap'])} : {compte(s['operations_financees'], 'opération financée', 'opérations financées')} "
-                 f"({compte(s['plai_adaptes_finances'], 'PLAI adapté', 'PLAI adaptés')}) pour {euros(s['budget_engage'])} (classement : "
+        financees = compte(s["operations_financees"], "opération financée", "opérations financées")
+        m.append(f"Budget FNAP {euros(s['budget_fnap'])} : {financees} "
+                 f"({compte(s['plai_adaptes_finances'], 'PLAI adapté')}) pour {euros(s['budget_engage'])} (classement : "
                  "montant justifiable par PLAI adapté croissant, chaque opération financée entière)")
+
+    def et_autres(groupe: list) -> str:
+        """« et 3 autres » au-delà des NOMS_AU_PLUS premiers nommés."""
+        return f" et {compte(len(groupe) - NOMS_AU_PLUS, 'autre')}" if len(groupe) > NOMS_AU_PLUS else ""
+
     def noms(groupe: list[dict[str, Any]]) -> str:
-        tete = ", ".join(str(l.get("nom") or l.get("source")) for l in groupe[:NOMS_AU_PLUS])
-        return tete + (f" et {compte(len(groupe) - NOMS_AU_PLUS, 'autre')}" if len(groupe) > NOMS_AU_PLUS else "")
+        return ", ".join(str(l.get("nom") or l.get("source")) for l in groupe[:NOMS_AU_PLUS]) + et_autres(groupe)
 
     infaisables = [l for l in lignes if not l["erreur"] and l.get("faisable") is False]
     if infaisables:
@@ -149,12 +154,12 @@ def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
             par_motif.setdefault(l.get("motif") or "", []).append(str(l.get("nom")))
         m.append("Infaisables (aucune subvention n'équilibre l'opération ; détail : plai-bilan subvention) : "
                  + " ; ".join(", ".join(n) + (f" ({motif})" if motif else "") for motif, n in par_motif.items())
-                 + (f" et {compte(len(infaisables) - NOMS_AU_PLUS, 'autre')}" if len(infaisables) > NOMS_AU_PLUS else ""))
+                 + et_autres(infaisables))
     demandes = [l for l in lignes if not l["erreur"] and l.get("montant_demande") is not None]
     if demandes:
         m.append("Demandes instruites (la subvention PLAI adapté chiffrée dans le fichier) : " + ", ".join(
             f"{l.get('nom')} : {euros(l['montant_demande'])}, {l['verdict']}" for l in demandes[:NOMS_AU_PLUS])
-                 + (f" et {compte(len(demandes) - NOMS_AU_PLUS, 'autre')}" if len(demandes) > NOMS_AU_PLUS else ""))
+                 + et_autres(demandes))
     if s["budget_fnap"] is not None:
         financees = [l for l in lignes if l.get("financee_par_le_budget")]
         passees = [l for l in lignes if not l["erreur"] and l.get("faisable") and not l.get("financee_par_le_budget")]
