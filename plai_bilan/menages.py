@@ -91,13 +91,30 @@ def _ecrire_cache(dossier: Path, fichier: Path, systeme) -> None:
 def _systeme():
     """Le système socio-fiscal français, construit une fois par processus. Ses paramètres (plus de 4 000 fichiers
     YAML, les deux tiers de la construction) sont gardés en cache d'une exécution à l'autre, un fichier par version
-    d'openfisca ; les variables sont relues à chaque exécution."""
+    d'openfisca ; les variables sont relues à chaque exécution (sans leur texte source, inutile ici)."""
+    import importlib.util
+
+    from openfisca_core.variables import Variable
     from openfisca_france import FranceTaxBenefitSystem
 
     dossier = dossier_cache()
     fichier = dossier / f"parametres-openfisca-{_cle_cache()}.pickle" if dossier else None
 
     class Systeme(FranceTaxBenefitSystem):
+        def add_variables_from_file(self, chemin):
+            """Comme openfisca-core, sans l'arbre syntaxique de chaque fichier (la moitié de la lecture des
+            variables) : il ne sert qu'au texte source des variables de l'API web (introspection_data)."""
+            nom = f"{id(self)}_{hash(os.path.abspath(chemin))}_{Path(chemin).stem}"
+            spec = importlib.util.spec_from_file_location(nom, chemin)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[nom] = module
+            spec.loader.exec_module(module)
+            source = chemin.replace(self.get_package_metadata()["location"], "")
+            for objet in list(vars(module).values()):
+                if (isinstance(objet, type) and issubclass(objet, Variable) and objet.__module__ == nom):
+                    objet.introspection_data = (source, "", 0)
+                    self.add_variable(objet)
+
         def load_parameters(self, chemin):
             parametres = _lire_cache(fichier) if fichier is not None else None
             if parametres is not None:

@@ -269,3 +269,24 @@ def test_feuille_menages_recalculee_dans_libreoffice_egale_la_vue(tmp_path):
         assert rang[col["Taux d'effort"]] == pytest.approx(l["taux_effort"], abs=5e-5)
         assert rang[col["Reste pour vivre"]] == pytest.approx(l["reste_pour_vivre"], abs=0.005)
         assert rang[col["Origine des charges"]] == l["charges_origine"]
+
+
+@pytest.mark.integration
+def test_variables_lues_comme_openfisca_france():
+    """Le système de la vue lit ses variables sans arbre syntaxique : mêmes variables, mêmes entités, mêmes
+    formules datées et mêmes valeurs par défaut que le système d'openfisca-france construit par lui-même."""
+    pytest.importorskip("openfisca_france")
+    from openfisca_france import FranceTaxBenefitSystem
+
+    from plai_bilan.menages import _systeme
+
+    ici, reference = _systeme().variables, FranceTaxBenefitSystem().variables
+
+    def signature(v):
+        defaut = v.default_value  # une énumération : chaque système a la sienne, comparée par nom
+        return (v.entity.key, v.definition_period, v.value_type.__name__, getattr(defaut, "name", defaut),
+                tuple(sorted(str(d) for d in v.formulas)),
+                getattr(getattr(v, "possible_values", None), "__name__", None))
+
+    assert set(ici) == set(reference) and len(ici) > 3000
+    assert {k: signature(v) for k, v in ici.items()} == {k: signature(v) for k, v in reference.items()}
