@@ -61,8 +61,11 @@ def _assiettes(lot: Lot, i: int, e: Entrees) -> dict[str, float]:
                                               for lg in e.lignes)}
 
 
-def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, complet: bool = True, **resultats) -> Bilan:
-    """Le bilan de l'opération ; sans ``complet``, ni contrôle SIEG ni contrôles (ses seuls comptes par produit)."""
+def _bilan(e: Entrees, lot: Lot, compte_zero: Compte | None, compte: Compte | None, complet: bool = True,
+           leger: bool = False, **resultats) -> Bilan:
+    """Le bilan de l'opération ; sans ``complet``, ni contrôle SIEG ni contrôles (ses seuls comptes par produit) ;
+    ``leger`` : ce que lit programme.resultats, ni contrôle SIEG ni lignes des produits après subvention (les
+    comptes peuvent manquer à une opération d'un seul produit : ni ses contrôles ni ses produits ne les lisent)."""
     b = Bilan(
         scenario=e.scenario, provenance=e.provenance, horizon=e.horizon, coefficient_structure=e.cs, cs_a=e.cs_a,
         cs_b=e.cs_b, lmzone=e.lmzone, plafond_plai_m2=e.plafond_plai_m2,
@@ -85,8 +88,9 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte, compte: Compte, complet: b
 
     if not complet:
         return remplacer(b, produits=comptes_par_produit(b))
-    b = remplacer(b, sieg=controler_sieg(b), produits=())
-    b = remplacer(b, produits=comptes_par_produit(b))
+    if not leger:
+        b = remplacer(b, sieg=controler_sieg(b), produits=())
+    b = remplacer(b, produits=comptes_par_produit(b, lignes_subventionnees=not leger))
     return remplacer(b, controles=tuple(controler(b)))
 
 
@@ -177,6 +181,29 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
     contreparties sociales ; ``variantes_preparees`` : leurs entrées déjà faites (preparation.Preparations),
     dans l'ordre de CAUSES_CONTREPARTIES pour chaque opération.
     """
+    return _resoudre(entrees, variantes, parametres, variantes_preparees)
+
+
+def lignes_programme(entrees: list[Entrees], parametres: Parametres | None = None,
+                     variantes_preparees: list[list[Entrees]] | None = None) -> list[dict]:
+    """Les lignes du tableau d'un programme (programme.resultats) de plusieurs opérations résolues en un lot,
+    comme celles de leurs bilans, sans ce qu'aucune colonne ne lit : ni compte après subvention, ni échéanciers ni
+    formes fermées d'une opération d'un seul produit, ni contrôle SIEG entier (son maximum seul, sieg.maxima_lot)."""
+    from plai_bilan.programme import resultats
+
+    return [resultats(b, maximum) for b, maximum in _resoudre(entrees, True, parametres, variantes_preparees,
+                                                               leger=True)]
+
+
+def _mixte(e: Entrees) -> bool:
+    return len({lg.produit for lg in e.lignes}) >= 2
+
+
+def _resoudre(entrees: list[Entrees], variantes: bool, parametres: Parametres | None,
+              variantes_preparees: list[list[Entrees]] | None, leger: bool = False) -> list:
+    """resoudre ; ``leger`` : (bilan réduit à ce que lit programme.resultats, maximum du corridor) par opération."""
+    from plai_bilan.sieg import maxima_lot
+
     tout = list(entrees)
     n = len(entrees)
     k_variantes = len(CAUSES_CONTREPARTIES) if variantes else 0
@@ -189,9 +216,12 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
     lot = construire_lot(tout)
     sol = resoudre_lot(lot, [e.hypotheses.critere for e in tout])
     appliquees = np.where(sol.faisable, np.nan_to_num(sol.subvention), 0.0)
-    lot_s = _lot_avec_subventions(lot, appliquees)
-    ech_s = lot_s.echeancier_prets()
-    compte_s = exploitation.compte(lot_s, echeances=ech_s.echeances)
+    if leger:
+        maxima = maxima_lot(lot, sol.compte, entrees, appliquees)
+    else:
+        lot_s = _lot_avec_subventions(lot, appliquees)
+        ech_s = lot_s.echeancier_prets()
+        compte_s = exploitation.compte(lot_s, echeances=ech_s.echeances)
     ech_0 = lot.echeancier_prets()
     bilans = []
     for i, e in enumerate(entrees):
@@ -222,18 +252,26 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
                 justifiable = max(0.0, min(s, cout))
                 causes = {c: float(sol.subvention[a] - sol.subvention[b]) if sol.faisable[a] and sol.faisable[b]
                           else None for c, a, b in zip(CAUSES_CONTREPARTIES, rangs[:-1], rangs[1:])}
-        c0 = _compte(lot, sol.compte, ech_0, i, e)
+        mixte = _mixte(e)
+        if leger:  # le compte sans subvention, celle appliquée seule : ce que lisent les comptes par produit
+            c0 = _compte(lot, sol.compte, ech_0, i, e, float(appliquees[i])) if mixte else None
+            cs = c0
+        else:
+            c0 = _compte(lot, sol.compte, ech_0, i, e)
+            cs = _compte(lot_s, compte_s, ech_s, i, e, float(appliquees[i]))
         loyer = float(sol.loyer_equilibre[i])
         bilans.append(_bilan(
-            e, lot, c0, _compte(lot_s, compte_s, ech_s, i, e, float(appliquees[i])), indice=i, resolu=True,
+            e, lot, c0, cs, leger=leger, indice=i, resolu=True,
             faisable=faisable, subvention_minimale=s, annee_critique=int(sol.annee_critique[i]) or None,
             annee_critique_apres_pret=bool(sol.annee_critique_apres_pret[i]), motif=sol.motif[i],
             annees_deficit=tuple(sol.annees_deficit[i]),
             pret_equilibre_initial=e.pret_equilibre_initial, loyer_equilibre_m2=None if math.isnan(loyer) else loyer,
             subvention_plai_ordinaire=s_plai, cout_contreparties=cout, contreparties=causes,
             subvention_justifiable=justifiable,
-            equilibre=None if e.indice_solde is None else _equilibre(lot, sol, i, j_plai, e, c0),
-            diagnostic=_diagnostic(lot, sol, i, e) if not faisable and e.indice_solde is not None else None,
+            equilibre=(None if e.indice_solde is None or (leger and not mixte)
+                       else _equilibre(lot, sol, i, j_plai, e, c0)),
+            diagnostic=(_diagnostic(lot, sol, i, e) if not faisable and e.indice_solde is not None and not leger
+                        else None),
             avertissements=tuple(avert)))
         b = bilans[-1]
         if variantes and b.produits and b.equilibre is not None:
@@ -243,6 +281,8 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
             cv = _compte(lot, sol.compte, ech_0, j_plai, tout[j_plai])
             variante = _bilan(tout[j_plai], lot, cv, cv, complet=False, indice=j_plai)
             bilans[-1] = dataclasses.replace(b, lecture_part_plai=lecture_part_plai(b, variante))
+        if leger:
+            bilans[-1] = (bilans[-1], maxima[i])
     return bilans
 
 

@@ -138,11 +138,12 @@ def produit_subvention(s) -> str | None:
     return "PLAI" if s.nature in ("etat_plai", "fnap_plai_adapte") or s.propre_au_plai_adapte else None
 
 
-def comptes_par_produit(b: Bilan) -> tuple[CompteProduit, ...]:
+def comptes_par_produit(b: Bilan, lignes_subventionnees: bool = True) -> tuple[CompteProduit, ...]:
     """Le compte de chaque produit d'une opération mixte (vide si l'opération n'a qu'un produit). Le prêt
     d'équilibre sans produit revient à chaque produit pour ce qui manque à son plan : son prix de revient moins ses
     subventions, ses fonds propres et ses autres prêts ; chaque plan par produit est alors équilibré. Un prêt
-    d'équilibre qui nomme son produit lui revient entier."""
+    d'équilibre qui nomme son produit lui revient entier. Sans ``lignes_subventionnees``, les lignes de chaque
+    produit sont celles d'avant subvention (un tableau de programme ne lit que les besoins propres)."""
     clefs = parts(b)
     if len(clefs) < 2:
         return ()
@@ -176,7 +177,8 @@ def comptes_par_produit(b: Bilan) -> tuple[CompteProduit, ...]:
         s_appliquee = 0.0 if inconnue is None else b.compte.subvention * (
             affecte(produit_subvention(inconnue)) if produit_subvention(inconnue) else part_pret)
         lignes0 = _lignes_du_produit(b, p, part, parts_prets, 0.0)
-        lignes = _lignes_du_produit(b, p, part, parts_prets, s_appliquee)
+        lignes = (_lignes_du_produit(b, p, part, parts_prets, s_appliquee) if s_appliquee and lignes_subventionnees
+                  else lignes0)
         besoin, faisable = _besoin(b, lignes0, part_pret)
         g = [l for l in b.loyers_par_logement if l.produit == p]
         sortie.append(CompteProduit(

@@ -457,7 +457,7 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
                      optimiser: bool = False) -> list[tuple[int, dict | None, str | None]]:
     """Un paquet : (indice, scénario) -> (indice, résultats ou None, erreur ou None). Exécuté sur place ou par
     un travailleur Dask (fonction de module, arguments sérialisables)."""
-    from plai_bilan.calcul import resoudre
+    from plai_bilan.calcul import lignes_programme, resoudre
     from plai_bilan.memoire import regler_allocateur
     from plai_bilan.preparation import preparer
 
@@ -479,10 +479,14 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
         except ErreurPlaiBilan as exc:
             sortie.append((i, None, str(exc)))
     scenarios = dict(paquet)
-    resolus = (resoudre(entrees, parametres=parametres, variantes_preparees=variantes if partager else None)
-               if entrees else [])
-    for i, b in zip(indices, resolus):
-        sortie.append((i, resultats(b) | (_optimise(scenarios[i], parametres) if optimiser else {}), None))
+    if not entrees:
+        lignes = []
+    elif partager:  # les seules colonnes du tableau, sans bilan entier
+        lignes = lignes_programme(entrees, parametres, variantes)
+    else:  # la référence : le bilan entier de chaque opération
+        lignes = [resultats(b) for b in resoudre(entrees, parametres=parametres)]
+    for i, ligne in zip(indices, lignes):
+        sortie.append((i, ligne | (_optimise(scenarios[i], parametres) if optimiser else {}), None))
     return sortie
 
 
@@ -632,9 +636,15 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
     return lignes
 
 
-def resultats(b) -> dict[str, Any]:
-    """Une ligne du tableau du programme (clés du catalogue)."""
-    c = b.sieg.corridor if b.sieg is not None else None
+_SIEG = object()
+
+
+def resultats(b, maximum_sieg: Any = _SIEG) -> dict[str, Any]:
+    """Une ligne du tableau du programme (clés du catalogue) ; ``maximum_sieg`` : le maximum du corridor déjà
+    calculé (sieg.maxima_lot), sinon celui du contrôle SIEG du bilan."""
+    if maximum_sieg is _SIEG:
+        c = b.sieg.corridor if b.sieg is not None else None
+        maximum_sieg = None if c is None else c.maximum
     j = b.subvention_justifiable
     non_conformes = [k.code for k in b.controles if k.statut == "non conforme"]
     return {
@@ -645,7 +655,7 @@ def resultats(b) -> dict[str, Any]:
         "subvention_plai_ordinaire": b.subvention_plai_ordinaire, "cout_contreparties": b.cout_contreparties,
         "subvention_justifiable": j,
         "justifiable_par_plai_adapte": None if j is None or not b.n_plai_adapte else j / b.n_plai_adapte,
-        "besoin_hors_contreparties": b.besoin_hors_contreparties, "subvention_maximale": None if c is None else c.maximum,
+        "besoin_hors_contreparties": b.besoin_hors_contreparties, "subvention_maximale": maximum_sieg,
         "annee_critique": b.annee_critique, "controles_non_conformes": " ".join(non_conformes),
         **{f"n_logements_{p.lower()}": sum(l.nombre for l in b.loyers_par_logement if l.produit == p)
            for p in ("PLAI", "PLUS", "PLS")},

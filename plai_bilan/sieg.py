@@ -64,49 +64,60 @@ def valeur_residuelle(b: Bilan) -> float:
     """La valeur résiduelle en fin de période, avant actualisation : « comptable » = foncier HT entier + bâti HT
     amorti linéairement sur sa durée (hors taxes : le foncier d'un ancien n'a jamais porté de TVA) ; « nulle » ; un
     montant saisi ; nulle pour un droit temporaire (HypothesesSieg.valeur_residuelle)."""
-    hs = b.hypotheses_sieg
+    return _residuelle(b.hypotheses_sieg, b.postes_prix_de_revient)
+
+
+def _residuelle(hs, postes_pr) -> float:
     choix = hs.valeur_residuelle
     if choix == "nulle":
         return 0.0
     if not isinstance(choix, str):
         return float(choix)
-    ht = sum(p.ht for p in b.postes_prix_de_revient)
-    ht_foncier = sum(p.ht for p in b.postes_prix_de_revient if p.groupe == "charge_fonciere")
+    ht = sum(p.ht for p in postes_pr)
+    ht_foncier = sum(p.ht for p in postes_pr if p.groupe == "charge_fonciere")
     return ht_foncier + (ht - ht_foncier) * max(0.0, 1.0 - hs.duree / hs.duree_amortissement)
 
 
 def _postes(b: Bilan, subvention: float, capital_solde: float | None) -> dict[str, float]:
     """Les postes en valeur actuelle pour la subvention à calculer ``subvention`` (le prêt d'équilibre vaut alors
     ``capital_solde``)."""
-    hs, hyp = b.hypotheses_sieg, b.hypotheses
+    c = b.compte_zero
+    prets = [None if b.indice_solde is not None and i == b.indice_solde else
+             (ech.capital, pr.prefinancement, ech.echeances)
+             for i, (pr, ech) in enumerate(zip(b.prets_caracteristiques, c.prets))]
+    return postes_actualises(b.hypotheses_sieg, b.postes_prix_de_revient, b.financement,
+                             b.scenario.fonds_propres.montant, valeur_residuelle(b), c["charges"], c["loyers"],
+                             c["financement_accompagnement"], exonerations(b, np.arange(1, b.horizon + 1)), prets,
+                             subvention, capital_solde, unitaire_solde(b) if b.indice_solde is not None else 0.0)
+
+
+def postes_actualises(hs, postes_pr, financement, fonds_propres: float, residuelle: float, charges: np.ndarray,
+                      loyers: np.ndarray, accompagnement: np.ndarray, exonerees: np.ndarray, prets: list,
+                      subvention: float, capital_solde: float | None, a: float) -> dict[str, float]:
+    """Les postes en valeur actuelle d'une opération : ``charges``, ``loyers``, ``accompagnement`` (son
+    financement), ``exonerees`` (la TFPB des années exonérées), par année de l'horizon ; ``prets`` : (capital,
+    préfinancement, échéances) de chaque prêt, None pour le prêt d'équilibre (``capital_solde`` x ``a``)."""
     T = hs.duree
     t = np.arange(1, T + 1)
     v = _actualisation(hs.taux_actualisation, t)
-    c = b.compte_zero
-    tfpb_exoneree = exonerations(b, np.arange(1, b.horizon + 1))[:T]
-    charges = c["charges"][:T] + tfpb_exoneree
+    tfpb_exoneree = exonerees[:T]
     postes = {}
-    ht = sum(p.ht for p in b.postes_prix_de_revient)
-    ht_foncier = sum(p.ht for p in b.postes_prix_de_revient if p.groupe == "charge_fonciere")
+    ht = sum(p.ht for p in postes_pr)
     postes["investissement"] = ht * (1.0 + hs.taux_tva_normal)
-    postes["charges"] = float((v * charges).sum())
-    postes["valeur_residuelle"] = valeur_residuelle(b) * float(v[-1])
-    postes["recettes"] = float((v * c["loyers"][:T]).sum())
-    postes["subventions"] = sum(f.montant for f in b.financement if f.nature == "subvention" and not f.inconnue) \
+    postes["charges"] = float((v * (charges[:T] + tfpb_exoneree)).sum())
+    postes["valeur_residuelle"] = residuelle * float(v[-1])
+    postes["recettes"] = float((v * loyers[:T]).sum())
+    postes["subventions"] = sum(f.montant for f in financement if f.nature == "subvention" and not f.inconnue) \
         + subvention
-    avantages = []
-    for i, (pr, ech) in enumerate(zip(b.prets_caracteristiques, b.compte_zero.prets)):
-        if b.indice_solde is not None and i == b.indice_solde:
-            avantages.append(max(0.0, (capital_solde or 0.0) * unitaire_solde(b)))
-        else:
-            avantages.append(max(0.0, avantage_pret(ech.capital, pr.prefinancement, ech.echeances, hs.taux_marche)))
+    avantages = [max(0.0, (capital_solde or 0.0) * a) if pret is None
+                 else max(0.0, avantage_pret(pret[0], pret[1], pret[2], hs.taux_marche)) for pret in prets]
     postes["avantage_prets"] = float(sum(avantages))
-    postes["avantage_tva"] = sum(p.ht * (hs.taux_tva_normal - p.taux_tva) for p in b.postes_prix_de_revient)
+    postes["avantage_tva"] = sum(p.ht * (hs.taux_tva_normal - p.taux_tva) for p in postes_pr)
     postes["exoneration_tfpb"] = float((v * tfpb_exoneree).sum())
-    postes["financement_accompagnement"] = float((v * c["financement_accompagnement"][:T]).sum())
+    postes["financement_accompagnement"] = float((v * accompagnement[:T]).sum())
     postes["rabais_foncier"] = hs.rabais_foncier
     postes["garanties"] = hs.garanties
-    postes["benefice_raisonnable"] = hs.taux_benefice * b.scenario.fonds_propres.montant * float(v.sum())
+    postes["benefice_raisonnable"] = hs.taux_benefice * fonds_propres * float(v.sum())
     postes["_avantages"] = avantages  # type: ignore[assignment]
     return postes
 
@@ -154,11 +165,7 @@ def controler_sieg(b: Bilan, subvention: float | None = None) -> ControleSieg:
     if k0 is not None and b.resolu:
         a = unitaire_solde(b)
         pente = 1.0 - a
-        maxi_sieg = s + marge / pente if pente > 0 else float("inf")
-        if maxi_sieg <= k0:
-            maximum, contrainte_max = maxi_sieg, "surcompensation"
-        else:
-            maximum, contrainte_max = k0, "pret_equilibre"
+        maximum, contrainte_max = _maximum(s, marge, a, k0)
         minimum = b.subvention_minimale if b.faisable else None
         contrainte_min = None
         if minimum is not None:
@@ -181,6 +188,47 @@ def controler_sieg(b: Bilan, subvention: float | None = None) -> ControleSieg:
                         marge=marge, surcompensation=surcompensation, verdict=verdict, corridor=corridor,
                         produits=produits,
                         charges_exonerees=exonerations(b, np.arange(1, b.horizon + 1)))
+
+
+def _maximum(s: float, marge: float, a: float, k0: float) -> tuple[float, str]:
+    """La subvention maximale du corridor et ce qui la fixe : S0 + M(S0) / (1 - a), au plus le prêt d'équilibre."""
+    pente = 1.0 - a
+    maxi_sieg = s + marge / pente if pente > 0 else float("inf")
+    return (maxi_sieg, "surcompensation") if maxi_sieg <= k0 else (k0, "pret_equilibre")
+
+
+def maxima_lot(lot, compte, entrees: list, subventions: np.ndarray) -> list[float | None]:
+    """Le maximum du corridor de chaque opération résolue d'un lot (``controler_sieg(b).corridor.maximum``), des
+    tableaux du lot et de son compte sans subvention : les mêmes postes par les mêmes opérations, sans bilan ;
+    ``subventions`` : celle appliquée à chaque opération (0 si infaisable). None sans prêt d'équilibre."""
+    t = lot.t
+    indices = {"charges": lot.indice_charges, "loyers": lot.indice_loyers}
+    actif = lot.actif.astype(float)
+    exonerees = np.zeros((lot.n_operations, len(t)))
+    for d in lignes_simples().values():
+        if d.apres and d.role == "charge":
+            exonerees += ligne_simple(d, lambda nom: getattr(lot, nom), t, indices, {}, annees="autres") * actif
+    unitaire, echeances = lot.unitaire.echeances, None
+    premiers = np.searchsorted(lot.pret_operation, np.arange(len(entrees)))
+    sortie: list[float | None] = []
+    for i, e in enumerate(entrees):
+        if e.indice_solde is None:
+            sortie.append(None)
+            continue
+        if echeances is None:
+            echeances = lot.echeancier_prets().echeances
+        hs, h, j0 = e.hypotheses_sieg, e.horizon, premiers[i]
+        s, k0 = float(subventions[i]), e.pret_equilibre_initial
+        prets = [None if k == e.indice_solde else (float(lot.principal[j0 + k]), pr.prefinancement,
+                                                    echeances[j0 + k, :h]) for k, pr in enumerate(e.prets)]
+        a = max(0.0, avantage_pret(1.0, e.prets[e.indice_solde].prefinancement, unitaire[j0 + e.indice_solde, :h],
+                                   hs.taux_marche))
+        p = postes_actualises(hs, e.postes_prix_de_revient, e.financement, e.scenario.fonds_propres.montant,
+                              _residuelle(hs, e.postes_prix_de_revient), compte["charges"][i, :h],
+                              compte["loyers"][i, :h], compte["financement_accompagnement"][i, :h],
+                              exonerees[i, :h], prets, s, k0 - s, a)
+        sortie.append(_maximum(s, _marge(p)[3], a, k0)[0])
+    return sortie
 
 
 def _minimum_van(b: Bilan) -> float | None:

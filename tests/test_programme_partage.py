@@ -7,6 +7,7 @@ import copy
 import hashlib
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -109,7 +110,8 @@ def tables(draw):
     return lignes
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=int(os.environ.get("PARTAGE_EXEMPLES", 30)), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tables())
 def test_tables_au_hasard_memes_colonnes_et_memes_erreurs_que_le_chemin_par_operation(tmp_path_factory, lignes):
     dossier = tmp_path_factory.mktemp("a") / "b"
@@ -214,3 +216,27 @@ def test_lectures_gardees_bornees_en_lignes(tmp_path, monkeypatch):
     list(flux)
     assert len(flux.lecteur.gardees) == 1  # trois structures de deux lignes : une seule gardée sous 3 lignes
     comparer(table)
+
+
+def test_lignes_sans_bilan_entier_egales_a_celles_des_bilans():
+    """calcul.lignes_programme (ni compte après subvention, ni contrôle SIEG entier) : chaque colonne égale, au bit
+    près, à celle du bilan entier (programme.resultats), sur les exemples livrés et les cas de référence résolus
+    ensemble dans un lot (horizons, critères, produits et options SIEG mêlés)."""
+    import tomllib
+
+    from plai_bilan.calcul import lignes_programme
+    from plai_bilan.scenario import charger_scenario, scenario_depuis_dict
+
+    scenarios = [charger_scenario(f) for f in sorted((RACINE / "scenarios").glob("*.toml"))
+                 if '"a_calculer"' in f.read_text(encoding="utf-8")]
+    for f in sorted((RACINE / "tests" / "cas").glob("*.toml")) + sorted((RACINE / "tests" / "cas_sieg").glob("*.toml")):
+        doc = tomllib.loads(f.read_text(encoding="utf-8"))
+        if doc.get("attendu", {}).get("commande", "subvention") == "subvention":
+            scenarios.append(scenario_depuis_dict(doc.get("scenario", doc), f.name))
+    entrees = [preparer(sc) for sc in scenarios if any(x.est_solde for x in sc.prets)]
+    assert len(entrees) >= 12
+    obtenu = lignes_programme(entrees)
+    attendu = [p.resultats(b) for b in resoudre(entrees)]
+    assert obtenu == attendu
+    assert sum(r["subvention_maximale"] is not None for r in obtenu) >= 10
+    assert any(r["besoin_propre_plus"] is not None for r in obtenu)  # une opération mixte au moins
