@@ -91,7 +91,22 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte | None, compte: Compte | No
     if not leger:
         b = remplacer(b, sieg=controler_sieg(b), produits=())
     b = remplacer(b, produits=comptes_par_produit(b, lignes_subventionnees=not leger))
-    return remplacer(b, controles=tuple(controler(b)))
+    return b if leger else remplacer(b, controles=tuple(controler(b)))
+
+
+def _non_conformes(e: Entrees, b: Bilan) -> list[str]:
+    """Les codes des contrôles non conformes d'un bilan léger : les statuts qui ne lisent aucun montant gardés par
+    structure (sur l'entrée de base de preparer_depuis), ceux de controles.STATUTS_DES_MONTANTS refaits."""
+    from plai_bilan.controles import NON_CONFORME, STATUTS_DES_MONTANTS
+
+    base = e.__dict__.get("structure", e)
+    gardes = base.__dict__.get("statuts_controles")
+    if gardes is None:
+        constats = controler(b)
+        base.__dict__["statuts_controles"] = tuple((k.code, k.statut == NON_CONFORME) for k in constats)
+        return [k.code for k in constats if k.statut == NON_CONFORME]
+    return [code for code, non_conforme in gardes
+            if (not STATUTS_DES_MONTANTS[code](b) if code in STATUTS_DES_MONTANTS else non_conforme)]
 
 
 def simuler(scenario: Scenario, parametres: Parametres | None = None) -> Bilan:
@@ -191,8 +206,8 @@ def lignes_programme(entrees: list[Entrees], parametres: Parametres | None = Non
     formes fermées d'une opération d'un seul produit, ni contrôle SIEG entier (son maximum seul, sieg.maxima_lot)."""
     from plai_bilan.programme import resultats
 
-    return [resultats(b, maximum) for b, maximum in _resoudre(entrees, True, parametres, variantes_preparees,
-                                                               leger=True)]
+    return [resultats(b, maximum, codes) for b, maximum, codes in _resoudre(entrees, True, parametres,
+                                                                             variantes_preparees, leger=True)]
 
 
 def _mixte(e: Entrees) -> bool:
@@ -282,7 +297,7 @@ def _resoudre(entrees: list[Entrees], variantes: bool, parametres: Parametres | 
             variante = _bilan(tout[j_plai], lot, cv, cv, complet=False, indice=j_plai)
             bilans[-1] = dataclasses.replace(b, lecture_part_plai=lecture_part_plai(b, variante))
         if leger:
-            bilans[-1] = (bilans[-1], maxima[i])
+            bilans[-1] = (bilans[-1], maxima[i], _non_conformes(e, bilans[-1]))
     return bilans
 
 

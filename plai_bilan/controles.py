@@ -161,6 +161,17 @@ def _apl_sur_la_projection(b: Bilan, constats: list[Constat]) -> None:
                                 f"{b.horizon} ans".replace(".", ",").replace("%", " %")))
 
 
+def plan_equilibre(b: Bilan) -> bool:
+    """Les ressources du plan (la subvention à calculer comptée pour 0) couvrent le prix de revient, à 1 € près."""
+    return abs(sum(f.montant for f in b.financement) - b.prix_de_revient) <= 1
+
+
+# Les seuls constats d'un statut qui lit un montant (prix de revient, capital d'un prêt fixe, vacance, impayés) :
+# deux opérations de même structure (preparation.cle_structure) ont les mêmes statuts pour tous les autres
+# (programme : calcul.lignes_programme ne refait que ceux-ci ; tests/test_programme_partage.py le vérifie).
+STATUTS_DES_MONTANTS = {"plan": plan_equilibre}
+
+
 def controler(b: Bilan) -> list[Constat]:
     """Critères d'éligibilité du FNAP (seed 001) et contrôles de cohérence de l'opération."""
     sc = b.scenario
@@ -272,8 +283,7 @@ def controler(b: Bilan) -> list[Constat]:
             constats.append(_annexes(b))
 
     ressources = sum(f.montant for f in b.financement)
-    constats.append(Constat("plan", "Plan de financement équilibré", CONFORME if abs(ressources - b.prix_de_revient) <= 1
-                            else NON_CONFORME,
+    constats.append(Constat("plan", "Plan de financement équilibré", CONFORME if plan_equilibre(b) else NON_CONFORME,
                             f"ressources {euros(ressources)} pour un prix de revient de {euros(b.prix_de_revient)}"
                             " (subvention à calculer comptée pour 0)"))
     cofin = [f for f in b.financement if f.nature == "subvention" and not f.inconnue

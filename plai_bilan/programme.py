@@ -639,14 +639,16 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
 _SIEG = object()
 
 
-def resultats(b, maximum_sieg: Any = _SIEG) -> dict[str, Any]:
-    """Une ligne du tableau du programme (clés du catalogue) ; ``maximum_sieg`` : le maximum du corridor déjà
-    calculé (sieg.maxima_lot), sinon celui du contrôle SIEG du bilan."""
+def resultats(b, maximum_sieg: Any = _SIEG, non_conformes: list[str] | None = None) -> dict[str, Any]:
+    """Une ligne du tableau du programme (clés du catalogue) ; ``maximum_sieg`` et ``non_conformes`` : le maximum du
+    corridor et les codes des contrôles non conformes déjà calculés (calcul.lignes_programme), sinon ceux du
+    bilan."""
     if maximum_sieg is _SIEG:
         c = b.sieg.corridor if b.sieg is not None else None
         maximum_sieg = None if c is None else c.maximum
     j = b.subvention_justifiable
-    non_conformes = [k.code for k in b.controles if k.statut == "non conforme"]
+    if non_conformes is None:
+        non_conformes = [k.code for k in b.controles if k.statut == "non conforme"]
     return {
         "nom": b.scenario.operation.nom, "nature": b.scenario.operation.nature, "n_logements": b.n_logements,
         "n_plai_adapte": b.n_plai_adapte, "prix_de_revient": b.prix_de_revient, "faisable": b.faisable,
