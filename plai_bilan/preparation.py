@@ -1163,14 +1163,15 @@ def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: t
     for base, x in zip(bases, scenarios):
         n_fixes = len(base.financement) - len(x.prets)
         fixes = base.financement[:n_fixes]
-        if fixes not in plans:
-            plans[fixes] = _plan_prets(x, list(fixes))
-        financement, principaux, indice_solde = plans[fixes]
+        plan = plans.get(fixes)
+        if plan is None:
+            plan = plans[fixes] = _plan_prets(x, list(fixes))
+        financement, principaux, indice_solde = plan
         hyp = remplacer(base.hypotheses, vacance=vacance, impayes=impayes, gros_entretien_total=ge)
-        if base.prets not in caracteristiques:
-            caracteristiques[base.prets] = tuple(c if p.est_solde else remplacer(c, montant=float(p.montant))
-                                                 for c, p in zip(base.prets, x.prets))
-        prets = caracteristiques[base.prets]
+        prets = caracteristiques.get(base.prets)
+        if prets is None:
+            prets = caracteristiques[base.prets] = tuple(c if p.est_solde else remplacer(c, montant=float(p.montant))
+                                                         for c, p in zip(base.prets, x.prets))
         e = remplacer(base, scenario=x, financement=financement, principaux=principaux, indice_solde=indice_solde,
                       hypotheses=hyp, prets=prets, postes_prix_de_revient=postes,
                       avertissements=tuple(a.replace(ancien, nouveau) for a in base.avertissements))
@@ -1188,6 +1189,21 @@ def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: t
     return sortie
 
 
+class _Cle:
+    """Une clé de dictionnaire dont l'empreinte (hash d'un scénario entier) est calculée une fois."""
+
+    __slots__ = ("valeur", "empreinte")
+
+    def __init__(self, valeur) -> None:
+        self.valeur, self.empreinte = valeur, hash(valeur)
+
+    def __hash__(self) -> int:
+        return self.empreinte
+
+    def __eq__(self, autre) -> bool:
+        return isinstance(autre, _Cle) and self.empreinte == autre.empreinte and self.valeur == autre.valeur
+
+
 class Preparations:
     """Les préparations d'un programme, gardées par :func:`cle_structure` (les ``nombre`` plus récentes) : une
     opération et ses variantes de contreparties (calcul.resoudre) sont préparées une fois par structure, puis
@@ -1203,7 +1219,7 @@ class Preparations:
         """Les entrées de l'opération puis de ses variantes (preparation.variantes_contreparties)."""
         variantes = variantes_contreparties(sc)
         try:
-            cle = (cle_structure(sc), id(parametres))
+            cle = _Cle((cle_structure(sc), id(parametres)))
             gardee = self._gardees.get(cle)
         except TypeError:  # un champ non hachable : préparée sans partage
             cle, gardee = None, None

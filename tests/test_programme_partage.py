@@ -240,3 +240,19 @@ def test_lignes_sans_bilan_entier_egales_a_celles_des_bilans():
     assert obtenu == attendu
     assert sum(r["subvention_maximale"] is not None for r in obtenu) >= 10
     assert any(r["besoin_propre_plus"] is not None for r in obtenu)  # une opération mixte au moins
+
+
+def test_empreinte_des_lignes_celle_du_document_entier(tmp_path):
+    """L'empreinte SHA-256 d'une ligne (ses sections intactes écrites une fois par modèle) : celle du JSON canonique
+    du document entier, comme la lecture d'un fichier (scenario.lire_document par la référence)."""
+    table = ecrire(tmp_path, [{"modele": str(RACINE / "scenarios" / m), "operation.nom": f"Op {k}",
+                               "prix_de_revient.travaux": str(100_000 + k), "logements[0].nombre": str(1 + k % 2)}
+                              for k, m in enumerate(MODELES * 2)])
+    flux = p._FluxTable(table, p._lire_table(table)[1])
+    for (_, sc), (n, ligne) in zip(flux, enumerate(p._lire_table(table)[1], start=2)):
+        doc = copy.deepcopy(lire_toml(Path(ligne["modele"]), ligne["modele"])[0])
+        for cle, brute in ligne.items():
+            valeur = p._valeur_cellule(brute or "", cle)
+            if cle != "modele" and valeur is not None:
+                p._placer(doc, cle, valeur, "")
+        assert sc.sha256 == hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
