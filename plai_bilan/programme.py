@@ -292,7 +292,6 @@ class LecteurTable:
         self.gardees: OrderedDict = OrderedDict()
         self.lignes_gardees = 0
         self.partager = partage()
-        self.sections_json: dict[int, tuple[dict, dict[str, str]]] = {}  # par modèle : (modèle, sections écrites)
 
     def ou(self, n: int) -> str:
         return f"{self.chemin.name}, ligne {n}"
@@ -317,6 +316,7 @@ class LecteurTable:
     def lire(self, n: int, ligne: dict[str, str]):
         """Le scénario de la ligne ``n`` de la table, ou son erreur."""
         import hashlib
+        import json
 
         from plai_bilan import scenario as lecteur
 
@@ -337,7 +337,7 @@ class LecteurTable:
             doc = dict(base)
             for c, v in valeurs:
                 _placer(doc, c, v, ou)
-            empreinte = hashlib.sha256(self._json(base, doc).encode()).hexdigest()
+            empreinte = hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
             sc = None
             if self.partager:
                 gardee = self._lecture_gardee(modele, base, structure, ou)
@@ -346,26 +346,6 @@ class LecteurTable:
             return sc if sc is not None else lecteur.lire_document(doc, ou, empreinte)
         except ErreurPlaiBilan as exc:
             return exc
-
-    def _json(self, base: dict, doc: dict) -> str:
-        """``json.dumps(doc, sort_keys=True, default=str)``, les sections que la ligne ne touche pas (celles mêmes de
-        son modèle, ``base``) écrites une fois."""
-        import json
-
-        if not all(isinstance(k, str) for k in doc):
-            return json.dumps(doc, sort_keys=True, default=str)
-        ecrites = self.sections_json.setdefault(id(base), (base, {}))[1]
-        parties = []
-        for k in sorted(doc):
-            v = doc[k]
-            if base.get(k) is v:
-                texte = ecrites.get(k)
-                if texte is None:
-                    texte = ecrites[k] = json.dumps(v, sort_keys=True, default=str)
-            else:
-                texte = json.dumps(v, sort_keys=True, default=str)
-            parties.append(f"{json.dumps(k)}: {texte}")
-        return "{" + ", ".join(parties) + "}"
 
     def _lecture_gardee(self, modele: str, base: dict, structure: tuple, ou: str):
         """(scénario du modèle modifié par les seules colonnes de structure, nom sous lequel il a été lu), gardé ;

@@ -243,8 +243,8 @@ def test_lignes_sans_bilan_entier_egales_a_celles_des_bilans():
 
 
 def test_empreinte_des_lignes_celle_du_document_entier(tmp_path):
-    """L'empreinte SHA-256 d'une ligne (ses sections intactes écrites une fois par modèle) : celle du JSON canonique
-    du document entier, comme la lecture d'un fichier (scenario.lire_document par la référence)."""
+    """L'empreinte SHA-256 d'une ligne, lectures gardées ou non : celle du JSON canonique du document entier (le
+    modèle et les cellules de la ligne)."""
     table = ecrire(tmp_path, [{"modele": str(RACINE / "scenarios" / m), "operation.nom": f"Op {k}",
                                "prix_de_revient.travaux": str(100_000 + k), "logements[0].nombre": str(1 + k % 2)}
                               for k, m in enumerate(MODELES * 2)])
