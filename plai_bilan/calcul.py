@@ -199,15 +199,13 @@ def resoudre(entrees: list[Entrees], variantes: bool = True, parametres: Paramet
     return _resoudre(entrees, variantes, parametres, variantes_preparees)
 
 
-def lignes_programme(entrees: list[Entrees], parametres: Parametres | None = None,
-                     variantes_preparees: list[list[Entrees]] | None = None) -> list[dict]:
-    """Les lignes du tableau d'un programme (programme.resultats) de plusieurs opérations résolues en un lot,
-    comme celles de leurs bilans, sans ce qu'aucune colonne ne lit : ni compte après subvention, ni échéanciers ni
-    formes fermées d'une opération d'un seul produit, ni contrôle SIEG entier (son maximum seul, sieg.maxima_lot)."""
-    from plai_bilan.programme import resultats
-
-    return [resultats(b, maximum, codes) for b, maximum, codes in _resoudre(entrees, True, parametres,
-                                                                             variantes_preparees, leger=True)]
+def resoudre_leger(entrees: list[Entrees], parametres: Parametres | None = None,
+                   variantes_preparees: list[list[Entrees]] | None = None) -> list[tuple[Bilan, float | None, list[str]]]:
+    """resoudre pour un tableau de programme : (bilan réduit à ce que lit programme.resultats, maximum du corridor
+    SIEG, codes des contrôles non conformes) par opération. Ni compte après subvention, ni échéanciers ni formes
+    fermées d'une opération d'un seul produit, ni contrôle SIEG entier (sieg.maxima_lot) : un tel bilan ne sert
+    qu'à ces colonnes."""
+    return _resoudre(entrees, True, parametres, variantes_preparees, leger=True)
 
 
 def _mixte(e: Entrees) -> bool:

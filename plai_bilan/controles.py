@@ -168,7 +168,7 @@ def plan_equilibre(b: Bilan) -> bool:
 
 # Les seuls constats d'un statut qui lit un montant (prix de revient, capital d'un prêt fixe, vacance, impayés) :
 # deux opérations de même structure (preparation.cle_structure) ont les mêmes statuts pour tous les autres
-# (programme : calcul.lignes_programme ne refait que ceux-ci ; tests/test_programme_partage.py le vérifie).
+# (programme : calcul.resoudre_leger ne refait que ceux-ci ; tests/test_programme_partage.py le vérifie).
 STATUTS_DES_MONTANTS = {"plan": plan_equilibre}
 
 

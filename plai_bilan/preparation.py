@@ -1184,7 +1184,7 @@ def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: t
         for garde in ("assiettes_lot", "baremes_menage"):  # ne lisent aucun de ces montants
             if garde in base.__dict__:
                 e.__dict__[garde] = base.__dict__[garde]
-        e.__dict__["structure"] = base  # ce que l'opération partage avec sa base (calcul.lignes_programme)
+        e.__dict__["structure"] = base  # ce que l'opération partage avec sa base (calcul.resoudre_leger)
         sortie.append(e)
     return sortie
 

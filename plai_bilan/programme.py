@@ -457,7 +457,7 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
                      optimiser: bool = False) -> list[tuple[int, dict | None, str | None]]:
     """Un paquet : (indice, scénario) -> (indice, résultats ou None, erreur ou None). Exécuté sur place ou par
     un travailleur Dask (fonction de module, arguments sérialisables)."""
-    from plai_bilan.calcul import lignes_programme, resoudre
+    from plai_bilan.calcul import resoudre, resoudre_leger
     from plai_bilan.memoire import regler_allocateur
     from plai_bilan.preparation import preparer
 
@@ -482,7 +482,7 @@ def _resoudre_paquet(paquet: list[tuple[int, Any]], parametres=None,
     if not entrees:
         lignes = []
     elif partager:  # les seules colonnes du tableau, sans bilan entier
-        lignes = lignes_programme(entrees, parametres, variantes)
+        lignes = [resultats(b, maximum, codes) for b, maximum, codes in resoudre_leger(entrees, parametres, variantes)]
     else:  # la référence : le bilan entier de chaque opération
         lignes = [resultats(b) for b in resoudre(entrees, parametres=parametres)]
     for i, ligne in zip(indices, lignes):
@@ -641,7 +641,7 @@ _SIEG = object()
 
 def resultats(b, maximum_sieg: Any = _SIEG, non_conformes: list[str] | None = None) -> dict[str, Any]:
     """Une ligne du tableau du programme (clés du catalogue) ; ``maximum_sieg`` et ``non_conformes`` : le maximum du
-    corridor et les codes des contrôles non conformes déjà calculés (calcul.lignes_programme), sinon ceux du
+    corridor et les codes des contrôles non conformes déjà calculés (calcul.resoudre_leger), sinon ceux du
     bilan."""
     if maximum_sieg is _SIEG:
         c = b.sieg.corridor if b.sieg is not None else None

@@ -219,12 +219,12 @@ def test_lectures_gardees_bornees_en_lignes(tmp_path, monkeypatch):
 
 
 def test_lignes_sans_bilan_entier_egales_a_celles_des_bilans():
-    """calcul.lignes_programme (ni compte après subvention, ni contrôle SIEG entier) : chaque colonne égale, au bit
+    """calcul.resoudre_leger (ni compte après subvention, ni contrôle SIEG entier) : chaque colonne égale, au bit
     près, à celle du bilan entier (programme.resultats), sur les exemples livrés et les cas de référence résolus
     ensemble dans un lot (horizons, critères, produits et options SIEG mêlés)."""
     import tomllib
 
-    from plai_bilan.calcul import lignes_programme
+    from plai_bilan.calcul import resoudre_leger
     from plai_bilan.scenario import charger_scenario, scenario_depuis_dict
 
     scenarios = [charger_scenario(f) for f in sorted((RACINE / "scenarios").glob("*.toml"))
@@ -235,7 +235,7 @@ def test_lignes_sans_bilan_entier_egales_a_celles_des_bilans():
             scenarios.append(scenario_depuis_dict(doc.get("scenario", doc), f.name))
     entrees = [preparer(sc) for sc in scenarios if any(x.est_solde for x in sc.prets)]
     assert len(entrees) >= 12
-    obtenu = lignes_programme(entrees)
+    obtenu = [p.resultats(*x) for x in resoudre_leger(entrees)]
     attendu = [p.resultats(b) for b in resoudre(entrees)]
     assert obtenu == attendu
     assert sum(r["subvention_maximale"] is not None for r in obtenu) >= 10
