@@ -86,8 +86,8 @@ def _bilan(e: Entrees, lot: Lot, compte_zero: Compte | None, compte: Compte | No
     from plai_bilan.produits import comptes_par_produit
     from plai_bilan.sieg import controler_sieg
 
-    if not complet:
-        return remplacer(b, produits=comptes_par_produit(b))
+    if not complet:  # léger : la part PLAI seule (produits.lecture_part_plai)
+        return remplacer(b, produits=comptes_par_produit(b, seuls=("PLAI",) if leger else None))
     if not leger:
         b = remplacer(b, sieg=controler_sieg(b), produits=())
     b = remplacer(b, produits=comptes_par_produit(b, lignes_subventionnees=not leger))
@@ -292,7 +292,7 @@ def _resoudre(entrees: list[Entrees], variantes: bool, parametres: Parametres | 
             from plai_bilan.produits import lecture_part_plai
 
             cv = _compte(lot, sol.compte, ech_0, j_plai, tout[j_plai])
-            variante = _bilan(tout[j_plai], lot, cv, cv, complet=False, indice=j_plai)
+            variante = _bilan(tout[j_plai], lot, cv, cv, complet=False, leger=leger, indice=j_plai)
             bilans[-1] = dataclasses.replace(b, lecture_part_plai=lecture_part_plai(b, variante))
         if leger:
             bilans[-1] = (bilans[-1], maxima[i], _non_conformes(e, bilans[-1]))

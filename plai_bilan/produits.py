@@ -138,12 +138,14 @@ def produit_subvention(s) -> str | None:
     return "PLAI" if s.nature in ("etat_plai", "fnap_plai_adapte") or s.propre_au_plai_adapte else None
 
 
-def comptes_par_produit(b: Bilan, lignes_subventionnees: bool = True) -> tuple[CompteProduit, ...]:
+def comptes_par_produit(b: Bilan, lignes_subventionnees: bool = True,
+                        seuls: tuple[str, ...] | None = None) -> tuple[CompteProduit, ...]:
     """Le compte de chaque produit d'une opération mixte (vide si l'opération n'a qu'un produit). Le prêt
     d'équilibre sans produit revient à chaque produit pour ce qui manque à son plan : son prix de revient moins ses
     subventions, ses fonds propres et ses autres prêts ; chaque plan par produit est alors équilibré. Un prêt
     d'équilibre qui nomme son produit lui revient entier. Sans ``lignes_subventionnees``, les lignes de chaque
-    produit sont celles d'avant subvention (un tableau de programme ne lit que les besoins propres)."""
+    produit sont celles d'avant subvention (un tableau de programme ne lit que les besoins propres) ; ``seuls`` :
+    les comptes de ces seuls produits."""
     clefs = parts(b)
     if len(clefs) < 2:
         return ()
@@ -162,6 +164,9 @@ def comptes_par_produit(b: Bilan, lignes_subventionnees: bool = True) -> tuple[C
         autres[p] = ressources
     sortie = []
     for p, part in clefs.items():
+        if seuls is not None and p not in seuls:
+            continue
+
         def affecte(produit: str | None) -> float:
             return 1.0 if produit == p else 0.0 if produit else part["surface"]
 
