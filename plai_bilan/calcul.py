@@ -208,13 +208,10 @@ def resoudre_leger(entrees: list[Entrees], parametres: Parametres | None = None,
     return _resoudre(entrees, True, parametres, variantes_preparees, leger=True)
 
 
-def _mixte(e: Entrees) -> bool:
-    return len({lg.produit for lg in e.lignes}) >= 2
-
-
 def _resoudre(entrees: list[Entrees], variantes: bool, parametres: Parametres | None,
               variantes_preparees: list[list[Entrees]] | None, leger: bool = False) -> list:
     """resoudre ; ``leger`` : (bilan réduit à ce que lit programme.resultats, maximum du corridor) par opération."""
+    from plai_bilan.produits import produits_presents
     from plai_bilan.sieg import maxima_lot
 
     tout = list(entrees)
@@ -227,15 +224,15 @@ def _resoudre(entrees: list[Entrees], variantes: bool, parametres: Parametres | 
         for k in range(k_variantes):
             tout += [v[k] for v in variantes_preparees]
     lot = construire_lot(tout)
-    sol = resoudre_lot(lot, [e.hypotheses.critere for e in tout])
+    ech_0 = lot.echeancier_prets()  # une fois : le compte du solveur, les bilans et le maximum SIEG le lisent
+    sol = resoudre_lot(lot, [e.hypotheses.critere for e in tout], exploitation.compte(lot, echeances=ech_0.echeances))
     appliquees = np.where(sol.faisable, np.nan_to_num(sol.subvention), 0.0)
     if leger:
-        maxima = maxima_lot(lot, sol.compte, entrees, appliquees)
+        maxima = maxima_lot(lot, sol.compte, ech_0.echeances, entrees, appliquees)
     else:
         lot_s = _lot_avec_subventions(lot, appliquees)
         ech_s = lot_s.echeancier_prets()
         compte_s = exploitation.compte(lot_s, echeances=ech_s.echeances)
-    ech_0 = lot.echeancier_prets()
     bilans = []
     for i, e in enumerate(entrees):
         faisable = bool(sol.faisable[i])
@@ -265,7 +262,7 @@ def _resoudre(entrees: list[Entrees], variantes: bool, parametres: Parametres | 
                 justifiable = max(0.0, min(s, cout))
                 causes = {c: float(sol.subvention[a] - sol.subvention[b]) if sol.faisable[a] and sol.faisable[b]
                           else None for c, a, b in zip(CAUSES_CONTREPARTIES, rangs[:-1], rangs[1:])}
-        mixte = _mixte(e)
+        mixte = len(produits_presents(e.lignes)) >= 2
         if leger:  # le compte sans subvention, celle appliquée seule : ce que lisent les comptes par produit
             c0 = _compte(lot, sol.compte, ech_0, i, e, float(appliquees[i])) if mixte else None
             cs = c0

@@ -35,11 +35,17 @@ def _part(numerateur: float, denominateur: float) -> float:
     return numerateur / denominateur if denominateur > 0 else 0.0
 
 
+def produits_presents(lignes) -> list[str]:
+    """Les produits (PLAI, PLUS, PLS) qu'ont des lignes de loyers, dans l'ordre de PRODUITS_LOGEMENT ; deux au moins :
+    une opération mixte, qui a ses comptes par produit."""
+    return [p for p in PRODUITS_LOGEMENT if any(l.produit == p for l in lignes)]
+
+
 def parts(b: Bilan) -> dict[str, dict[str, float]]:
     """Les clés de répartition de chaque produit présent : surface utile, logements, PLAI adaptés, loyers,
     accessoires, RLS, logements du financement de l'accompagnement."""
     lignes = b.loyers_par_logement
-    produits = [p for p in PRODUITS_LOGEMENT if any(l.produit == p for l in lignes)]
+    produits = produits_presents(lignes)
     total = {
         "surface": sum(l.nombre * l.surface_utile for l in lignes),
         "n_logements": sum(l.nombre for l in lignes),

@@ -53,10 +53,16 @@ def exonerations(b: Bilan, t: np.ndarray) -> np.ndarray:
 
     indices = {"charges": (1.0 + hyp.indexation_charges) ** (t[None, :] - 1),
                "loyers": (1.0 + hyp.indexation_loyers) ** (t[None, :] - 1)}
-    total = np.zeros(len(t))
+    return _exonerees(valeur, t, indices, 1)[0]
+
+
+def _exonerees(valeur, t: np.ndarray, indices: dict[str, np.ndarray], n: int) -> np.ndarray:
+    """Σ des lignes simples « apres » de rôle charge sur leurs années exonérées, (n, len(t)) ; ``valeur(nom)`` :
+    la grandeur (n,) de chaque opération (moteur.exploitation.ligne_simple)."""
+    total = np.zeros((n, len(t)))
     for d in lignes_simples().values():
         if d.apres and d.role == "charge":
-            total += ligne_simple(d, valeur, t, indices, {}, annees="autres")[0]
+            total += ligne_simple(d, valeur, t, indices, {}, annees="autres")
     return total
 
 
@@ -197,26 +203,20 @@ def _maximum(s: float, marge: float, a: float, k0: float) -> tuple[float, str]:
     return (maxi_sieg, "surcompensation") if maxi_sieg <= k0 else (k0, "pret_equilibre")
 
 
-def maxima_lot(lot, compte, entrees: list, subventions: np.ndarray) -> list[float | None]:
+def maxima_lot(lot, compte, echeances: np.ndarray, entrees: list, subventions: np.ndarray) -> list[float | None]:
     """Le maximum du corridor de chaque opération résolue d'un lot (``controler_sieg(b).corridor.maximum``), des
-    tableaux du lot et de son compte sans subvention : les mêmes postes par les mêmes opérations, sans bilan ;
-    ``subventions`` : celle appliquée à chaque opération (0 si infaisable). None sans prêt d'équilibre."""
-    t = lot.t
+    tableaux du lot, de son compte sans subvention et des échéances de ses prêts : les mêmes postes par les mêmes
+    opérations, sans bilan ; ``subventions`` : celle appliquée à chaque opération (0 si infaisable). None sans prêt
+    d'équilibre."""
     indices = {"charges": lot.indice_charges, "loyers": lot.indice_loyers}
-    actif = lot.actif.astype(float)
-    exonerees = np.zeros((lot.n_operations, len(t)))
-    for d in lignes_simples().values():
-        if d.apres and d.role == "charge":
-            exonerees += ligne_simple(d, lambda nom: getattr(lot, nom), t, indices, {}, annees="autres") * actif
-    unitaire, echeances = lot.unitaire.echeances, None
+    exonerees = _exonerees(lambda nom: getattr(lot, nom), lot.t, indices, lot.n_operations) * lot.actif
+    unitaire = lot.unitaire.echeances
     premiers = np.searchsorted(lot.pret_operation, np.arange(len(entrees)))
     sortie: list[float | None] = []
     for i, e in enumerate(entrees):
         if e.indice_solde is None:
             sortie.append(None)
             continue
-        if echeances is None:
-            echeances = lot.echeancier_prets().echeances
         hs, h, j0 = e.hypotheses_sieg, e.horizon, premiers[i]
         s, k0 = float(subventions[i]), e.pret_equilibre_initial
         prets = [None if k == e.indice_solde else (float(lot.principal[j0 + k]), pr.prefinancement,
