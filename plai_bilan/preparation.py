@@ -1058,11 +1058,21 @@ def construire_lot(entrees: list[Entrees], livret_a: np.ndarray | None = None) -
         la = np.asarray(livret_a, float)
     faits = [e.lot for e in entrees]
     table = np.array([ligne for ligne, _ in faits], dtype=float).reshape(len(entrees), len(_COLONNES))
-    col = {nom: table[:, k] for k, nom in enumerate(_COLONNES)}
     nombres = np.array([len(e.prets) for e in entrees], dtype=int)
     table_prets = (np.concatenate([prets for _, prets in faits]) if nombres.sum() else np.zeros((0, 10)))
-    pret_operation = np.repeat(np.arange(len(entrees)), nombres)
     solde = np.array([-1 if e.indice_solde is None else e.indice_solde for e in entrees], dtype=int)
+    return lot_depuis_tableaux(horizons, la, table, table_prets, nombres, solde,
+                               tuple(pr.nom for e in entrees for pr in e.prets))
+
+
+def lot_depuis_tableaux(horizons: np.ndarray, la: np.ndarray, table: np.ndarray, table_prets: np.ndarray,
+                        nombres: np.ndarray, solde: np.ndarray, noms_prets: tuple[str, ...]) -> Lot:
+    """Le lot de tableaux déjà empilés : ``table`` (O, colonnes de ``ligne_lot``), ``table_prets`` (L, 10) de
+    ``prets_lot``, ``nombres`` (O,) prêts par opération, ``solde`` (O,) rang du prêt d'équilibre dans l'opération
+    (-1 sans) ; ``la`` (O, H) livret A (construire_lot, programme.colonnes)."""
+    h = la.shape[1]
+    col = {nom: table[:, k] for k, nom in enumerate(_COLONNES)}
+    pret_operation = np.repeat(np.arange(len(horizons)), nombres)
     indice_solde = np.where(solde >= 0, np.cumsum(nombres) - nombres + solde, -1)
     cp = {nom: table_prets[:, k] for k, nom in enumerate(_CHAMPS_PRETS)}
     entier = {nom: cp[nom].astype(int) for nom in ("duree", "revisabilite", "prefinancement", "differe", "profil")}
@@ -1079,7 +1089,7 @@ def construire_lot(entrees: list[Entrees], livret_a: np.ndarray | None = None) -
         principal=table_prets[:, 9].copy(),
         indice_solde=indice_solde,
         parametres_prets=params,
-        noms_prets=tuple(pr.nom for e in entrees for pr in e.prets),
+        noms_prets=noms_prets,
     )
 
 
@@ -1142,7 +1152,7 @@ def cle_structure(sc: Scenario):
             str(Path(sc.fichier).parent) if sc.operation.parametres_locaux else "")
 
 
-_COL_VACANCE, _COL_IMPAYES, _COL_GE = (_COLONNES.index(c) for c in ("vacance", "impayes", "gros_entretien_total"))
+COL_VACANCE, COL_IMPAYES, COL_GE = (_COLONNES.index(c) for c in ("vacance", "impayes", "gros_entretien_total"))
 
 
 def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: tuple) -> list[Entrees]:
@@ -1153,7 +1163,7 @@ def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: t
     sc = scenarios[0]
     ex = sc.exploitation
     vacance, impayes, ge = ex.vacance_pct / 100.0, ex.impayes_pct / 100.0, _gros_entretien_total(sc)
-    postes = _postes(sc.prix_de_revient, *contexte)
+    postes = postes_prix_de_revient(sc.prix_de_revient, *contexte)
     ancien, nouveau = f"{bases[0].scenario.fichier} : ", f"{sc.fichier} : "
     sortie = []
     # Les variantes aux mêmes subventions ont le même plan (mêmes prêts, même prix de revient), aux mêmes prêts
@@ -1178,7 +1188,7 @@ def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: t
         # La ligne du lot de la base, aux colonnes que ces montants changent (ligne_lot et prets_lot les liraient).
         ligne, table_prets = base.lot
         ligne, table_prets = ligne.copy(), table_prets.copy()
-        ligne[_COL_VACANCE], ligne[_COL_IMPAYES], ligne[_COL_GE] = vacance, impayes, ge
+        ligne[COL_VACANCE], ligne[COL_IMPAYES], ligne[COL_GE] = vacance, impayes, ge
         table_prets[:, 9] = principaux
         e.__dict__["lot"] = (ligne, table_prets)
         for garde in ("assiettes_lot", "baremes_menage"):  # ne lisent aucun de ces montants
@@ -1187,6 +1197,21 @@ def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: t
         e.__dict__["structure"] = base  # ce que l'opération partage avec sa base (calcul.resoudre_leger)
         sortie.append(e)
     return sortie
+
+
+def postes_prix_de_revient(pr, *contexte) -> tuple[PosteCout, ...]:
+    """Les postes du prix de revient ``pr`` au ``contexte`` de :func:`contexte_postes` (preparer_depuis,
+    programme en colonnes)."""
+    return _postes(pr, *contexte)
+
+
+def contexte_postes(sc: Scenario, e: Entrees) -> tuple:
+    """(taux de TVA des postes, taux par produit, parts de surface utile) : ce que :func:`_postes` lit d'une
+    opération préparée ``e`` de ``sc`` ; le même pour toute opération de même :func:`cle_structure`."""
+    su, _, su_totale, _, _ = _surfaces(sc.logements, e.regles_loyers["part_annexes_su"])
+    op = sc.operation
+    return (e.parametres.taux_tva_postes(op.nature, op.date_agrement)[0], _taux_produits(sc, e.parametres),
+            _parts_su(sc, su, su_totale))
 
 
 class _Cle:
@@ -1227,12 +1252,7 @@ class Preparations:
             entrees = [preparer(x, parametres) for x in [sc, *variantes]]
             self.preparees += 1
             if cle is not None:
-                e = entrees[0]
-                su, _, su_totale, _, _ = _surfaces(sc.logements, e.regles_loyers["part_annexes_su"])
-                op = sc.operation
-                contexte = (e.parametres.taux_tva_postes(op.nature, op.date_agrement)[0],
-                            _taux_produits(sc, e.parametres), _parts_su(sc, su, su_totale))
-                self._gardees[cle] = (entrees, contexte, parametres)
+                self._gardees[cle] = (entrees, contexte_postes(sc, entrees[0]), parametres)
                 self._total += len(sc.logements)
                 while len(self._gardees) > 1 and (len(self._gardees) > self.nombre or self._total > self.lignes):
                     self._total -= len(self._gardees.popitem(last=False)[1][0][0].scenario.logements)

@@ -262,6 +262,16 @@ def partage() -> bool:
     return os.environ.get("PLAI_BILAN_LOT_PAR_OPERATION", "") in ("", "0")
 
 
+def en_colonnes() -> bool:
+    """Le chemin en colonnes d'une table (plai_bilan.colonnes), par défaut ; PLAI_BILAN_LOT_COLONNES=0 le retire
+    (chemin partagé seul : la mesure de benchmarks/programme.py)."""
+    import os
+
+    from plai_bilan.colonnes import ACTIF
+
+    return ACTIF and partage() and os.environ.get("PLAI_BILAN_LOT_COLONNES", "") in ("", "1")
+
+
 def _section_relue(cle: str, valeur: Any, modele: dict) -> str | None:
     """La section à relire pour cette clé, ou None si la valeur change la structure du scénario (un prêt
     « solde » rendu fixe ou l'inverse, une liste allongée...)."""
@@ -420,6 +430,22 @@ def _erreur_avant_calcul(source: str, sc) -> str | None:
     if not any(p.est_solde for p in sc.prets):
         return f"{source} : aucun prêt d'équilibre (montant = \"solde\") : rien à résoudre"
     return None
+
+
+def _resoudre_seule(lecteur: LecteurTable, i: int, n: int, cellules: dict, parametres=None):
+    """La ligne ``n`` lue et résolue seule par le chemin partagé : (résultat rangé, entrées de l'opération et de ses
+    variantes, résultats) ; entrées None si l'opération est en erreur ou un fichier de demande (colonnes)."""
+    sc = lecteur.lire(n, cellules)
+    erreur = _erreur_avant_calcul(lecteur.ou(n), sc)
+    if erreur is not None:
+        return [(i, None, erreur)], None, None
+    fait = _resoudre_paquet([(i, sc)], parametres)
+    if fait[0][2] is not None or est_demande(sc):
+        return fait, None, None
+    try:
+        return fait, preparations().avec_variantes(sc, parametres), fait[0][1]
+    except ErreurPlaiBilan:
+        return fait, None, None
 
 
 def est_demande(sc) -> bool:
@@ -614,9 +640,24 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
             soumettre(_resoudre_lignes, table, paquet, modeles)
         paquet = []
     else:
-        for source, sc in flux:
+        colonnes = None
+        if isinstance(flux, _FluxTable) and en_cours is None and not optimiser and en_colonnes():
+            from plai_bilan.colonnes import PAQUET_COLONNES, CheminColonnes
+
+            from types import SimpleNamespace
+
+            outils = SimpleNamespace(valeur_cellule=_valeur_cellule, section_relue=_section_relue,
+                                     resoudre_seule=_resoudre_seule)
+            colonnes = CheminColonnes(flux.lecteur, outils, parametres, total)
+
+        def lue(source: str, sc) -> None:
+            nonlocal paquet, faits
             i = len(lignes)
             lignes.append(Ligne(source))
+            ajouter(i, source, sc)
+
+        def ajouter(i: int, source: str, sc) -> None:
+            nonlocal paquet, faits
             erreur = _erreur_avant_calcul(source, sc)
             if erreur is not None:
                 lignes[i].erreur = erreur
@@ -626,6 +667,29 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
                 if len(paquet) == PAQUET:
                     confier(paquet)
                     paquet = []
+
+        def vider() -> None:
+            fait = colonnes.resoudre()
+            if fait:
+                ranger(fait)
+            lecteur = flux.lecteur
+            for i, n, cellules in colonnes.rendues:  # la lecture entière dit pourquoi
+                ajouter(i, lecteur.ou(n), lecteur.lire(n, cellules))
+            colonnes.rendues.clear()
+
+        if colonnes is None:
+            for source, sc in flux:
+                lue(source, sc)
+        else:
+            lecteur = flux.lecteur
+            for n, cellules in flux.lignes:
+                i = len(lignes)
+                lignes.append(Ligne(lecteur.ou(n)))
+                if not colonnes.ajouter(i, n, cellules):
+                    ajouter(i, lignes[i].source, lecteur.lire(n, cellules))
+                if len(colonnes.en_attente) >= PAQUET_COLONNES or len(colonnes.faits) >= PAQUET:
+                    vider()
+            vider()
     if paquet:
         confier(paquet)
     if en_cours is not None:

@@ -119,8 +119,10 @@ def test_tables_au_hasard_memes_colonnes_et_memes_erreurs_que_le_chemin_par_oper
     comparer(ecrire(dossier, lignes))
 
 
-def test_montants_varies_deduits_de_la_structure_gardee(tmp_path):
-    """Cinquante opérations de deux structures : deux préparations, le reste déduit, toutes égales à la référence."""
+def test_montants_varies_deduits_de_la_structure_gardee(tmp_path, monkeypatch):
+    """Cinquante opérations de deux structures : deux préparations, le reste déduit, toutes égales à la référence
+    (chemin partagé seul, sans le chemin en colonnes)."""
+    monkeypatch.setenv("PLAI_BILAN_LOT_COLONNES", "0")
     (tmp_path / "t").mkdir()
     lignes = [{"modele": str(RACINE / "scenarios" / MODELES[k % 2]), "operation.nom": f"Opération {k}",
                "prix_de_revient.travaux": str((100_000 if k % 2 == 0 else 1_500_000) + 7_919 * k),
@@ -256,3 +258,77 @@ def test_empreinte_des_lignes_celle_du_document_entier(tmp_path):
             if cle != "modele" and valeur is not None:
                 p._placer(doc, cle, valeur, "")
         assert sc.sha256 == hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _prises(table: Path) -> int:
+    """Les lignes que le chemin en colonnes a résolues (les autres : chemin partagé)."""
+    from plai_bilan import colonnes
+
+    vus = []
+    init = colonnes.CheminColonnes.__init__
+
+    def garder(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        vus.append(self)
+
+    colonnes.CheminColonnes.__init__ = garder
+    try:
+        p.resoudre_programme(table)
+    finally:
+        colonnes.CheminColonnes.__init__ = init
+    return sum(c.prises for c in vus)
+
+
+# Des montants seuls qui varient autour de quelques structures : le chemin en colonnes prend les lignes dont les
+# montants passent la lecture, rend les autres (hors bornes, texte, fraction, plan sur-financé, prix nul).
+MONTANTS = {
+    "operation.nom": st.sampled_from(["Rue des Lilas", "Opération « Gare »", "42", ""]),
+    "prix_de_revient.travaux": st.one_of(nombre(0, 4_000_000), st.just("-5"), st.just("beaucoup"), st.just("")),
+    "prix_de_revient.charge_fonciere": st.one_of(nombre(0, 2_000_000), st.just("0"), st.just("")),
+    "prix_de_revient.honoraires": st.one_of(nombre(0, 200_000), st.just("")),
+    "exploitation.vacance_pct": st.one_of(nombre(0, 12), st.just("0,01"), st.just("99"), st.just("")),
+    "exploitation.impayes_pct": st.one_of(nombre(0, 3), st.just("2")),
+    "prets[0].montant": st.one_of(nombre(0, 2_500_000), st.just("")),
+    "prets[1].montant": st.one_of(nombre(0, 900_000), st.just("")),
+}
+
+
+@st.composite
+def tables_de_montants(draw):
+    lignes = []
+    for _ in range(draw(st.integers(3, 14))):
+        ligne = {"modele": str(RACINE / "scenarios" / draw(st.sampled_from(MODELES))),
+                 "logements[0].nombre": draw(st.sampled_from(["", "2"]))}
+        for cle in draw(st.sets(st.sampled_from(list(MONTANTS)), max_size=7)):
+            ligne[cle] = draw(MONTANTS[cle])
+        lignes.append(ligne)
+    return lignes
+
+
+@settings(max_examples=int(os.environ.get("PARTAGE_EXEMPLES", 30)), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(tables_de_montants())
+def test_chemin_en_colonnes_memes_colonnes_et_memes_erreurs(tmp_path_factory, lignes):
+    dossier = tmp_path_factory.mktemp("c") / "d"
+    dossier.mkdir()
+    comparer(ecrire(dossier, lignes))
+
+
+def test_chemin_en_colonnes_prend_les_montants_et_rend_le_reste(tmp_path):
+    """Quarante lignes de deux structures d'un seul produit : la première de chacune ouvre sa structure, les
+    autres passent en colonnes, sauf celles que la lecture ou la préparation refuseraient (même message)."""
+    (tmp_path / "t").mkdir()
+    lignes = [{"modele": str(RACINE / "scenarios" / MODELES[k % 2]), "operation.nom": f"Opération {k}",
+               "prix_de_revient.travaux": str((100_000 if k % 2 == 0 else 1_500_000) + 7_919 * k),
+               "exploitation.vacance_pct": f"{k % 5},5",
+               "prets[0].montant": str(40_000 + 1_000 * k)} for k in range(40)]
+    lignes[10]["exploitation.vacance_pct"] = "0,01"  # ressemble à une fraction : avertissement, lecture entière
+    lignes[11]["prix_de_revient.travaux"] = "-3"  # refusé par le lecteur
+    lignes[12]["prets[0].montant"] = "90000000"  # plan sur-financé : refusé par la préparation
+    lignes[13]["prix_de_revient.travaux"] = "900000000"  # sans équilibre : motif du solveur
+    table = ecrire(tmp_path / "t", lignes)
+    comparer(table)
+    assert _prises(table) == 40 - 2 - 2  # la ligne sur-financée prise, puis rendue
+    erreurs = {l.source: l.erreur for l in p.resoudre_programme(table) if l.erreur}
+    assert set(erreurs) == {"programme.csv, ligne 13", "programme.csv, ligne 14"}
+    assert "sur-financé" in erreurs["programme.csv, ligne 14"]
