@@ -60,8 +60,8 @@ class _Structure:
     def __init__(self, sc, entrees: list, resultats: dict) -> None:
         bases = [x.__dict__.get("structure", x) for x in entrees]
         self.bases = bases
-        self.scenario = sc
-        self.nom = None  # le nom du modèle modifié par les colonnes de structure (lu à la première ligne)
+        self.scenario = sc  # le modèle modifié par les seules colonnes de structure
+        self.nom = sc.operation.nom
         self.contexte = contexte_postes(sc, entrees[0])
         self.pr = sc.prix_de_revient
         self.autres = sum(m for _, m in self.pr.autres)
@@ -233,9 +233,7 @@ class CheminColonnes:
         gardee = lecteur._lecture_gardee(modele, doc, structure, lecteur.ou(n))
         if gardee is None:
             return
-        s = _Structure(gardee[0], entrees, res)
-        s.nom = gardee[0].operation.nom
-        self.structures[cle] = s
+        self.structures[cle] = _Structure(gardee[0], entrees, res)
 
     # ---------------------------------------------------------------------------------------- résolution
     def resoudre(self) -> list[tuple[int, dict | None, str | None]]:

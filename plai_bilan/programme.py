@@ -642,16 +642,15 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
     else:
         colonnes = None
         if isinstance(flux, _FluxTable) and en_cours is None and not optimiser and en_colonnes():
-            from plai_bilan.colonnes import PAQUET_COLONNES, CheminColonnes
-
             from types import SimpleNamespace
+
+            from plai_bilan.colonnes import PAQUET_COLONNES, CheminColonnes
 
             outils = SimpleNamespace(valeur_cellule=_valeur_cellule, section_relue=_section_relue,
                                      resoudre_seule=_resoudre_seule)
             colonnes = CheminColonnes(flux.lecteur, outils, parametres, total)
 
         def lue(source: str, sc) -> None:
-            nonlocal paquet, faits
             i = len(lignes)
             lignes.append(Ligne(source))
             ajouter(i, source, sc)
