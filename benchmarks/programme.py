@@ -130,17 +130,21 @@ def main() -> None:
 
 def distinct(petit: bool) -> None:
     print("\nplai-bilan lot sur des opérations toutes distinctes (5 modèles, 6 clés variées : nombre de logements, "
-          "travaux, charge foncière, montant d'un prêt, vacance, nom), commande entière ; lectures et préparations "
-          "partagées (par défaut) contre chaque ligne lue et préparée seule (PLAI_BILAN_LOT_PAR_OPERATION=1) :")
+          "travaux, charge foncière, montant d'un prêt, vacance, nom), commande entière, calcul user + sys ; chemin "
+          "en colonnes (par défaut) contre lectures et préparations partagées (PLAI_BILAN_LOT_COLONNES=0) et contre "
+          "chaque ligne lue et préparée seule (PLAI_BILAN_LOT_PAR_OPERATION=1) :")
     for n in ((500,) if petit else (1_000, 10_000, 100_000)):
         cpu, horloge, pic = lot_distinct(n)
-        ligne = (f"{fr(n):>9} opérations : partagé {cpu:.1f} s de calcul ({cpu / n * 1e3:.2f} ms par opération), "
+        ligne = (f"{fr(n):>9} opérations : colonnes {cpu:.1f} s de calcul ({cpu / n * 1e6:.0f} µs par opération), "
                  f"horloge {horloge:.1f} s, pic {fr(pic)} Mo")
+        cpu_p, horloge_p, pic_p = lot_distinct(n, colonnes=False)
+        ligne += (f" ; partagé {cpu_p:.1f} s ({cpu_p / n * 1e6:.0f} µs), horloge {horloge_p:.1f} s, pic {fr(pic_p)} Mo,"
+                  f" x{cpu_p / cpu:.1f}")
         if n <= 10_000:
             cpu_op, horloge_op, pic_op = lot_distinct(n, par_operation=True)
-            ligne += (f" ; par opération {cpu_op:.1f} s ({cpu_op / n * 1e3:.2f} ms), horloge {horloge_op:.1f} s, pic "
-                      f"{fr(pic_op)} Mo ; x{cpu_op / cpu:.1f}")
-        print(ligne)
+            ligne += (f" ; par opération {cpu_op:.1f} s ({cpu_op / n * 1e6:.0f} µs), horloge {horloge_op:.1f} s, pic "
+                      f"{fr(pic_op)} Mo, x{cpu_op / cpu:.1f}")
+        print(ligne, flush=True)
     if not petit:
         try:
             import dask.distributed  # noqa: F401
@@ -192,10 +196,12 @@ MODELES = {  # modèle livré -> (indice d'un prêt à montant fixe, son montant
 }
 
 
-def lot_distinct(n: int, par_operation: bool = False, dask: bool = False) -> tuple[float, float, float]:
+def lot_distinct(n: int, par_operation: bool = False, dask: bool = False,
+                 colonnes: bool = True) -> tuple[float, float, float]:
     """`plai-bilan lot` sur n opérations toutes distinctes tirées de 5 modèles livrés : (secondes de calcul user +
     sys, secondes d'horloge, pic de mémoire en Mo), mesurés par un processus intermédiaire. ``par_operation`` :
-    chaque ligne lue et préparée seule ; ``dask`` : --dask local (le calcul des travailleurs n'est pas compté)."""
+    chaque ligne lue et préparée seule ; ``dask`` : --dask local (le calcul des travailleurs n'est pas compté) ;
+    sans ``colonnes`` : le chemin partagé seul (PLAI_BILAN_LOT_COLONNES=0)."""
     import os
     import subprocess
     import tempfile
@@ -226,7 +232,8 @@ def lot_distinct(n: int, par_operation: bool = False, dask: bool = False) -> tup
                   "r = subprocess.run(sys.argv[1:], capture_output=True, text=True); h = time.perf_counter() - t; "
                   "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
                   "print(r.returncode, u.ru_utime + u.ru_stime, h, u.ru_maxrss); sys.stderr.write(r.stderr[-500:])")
-        env = dict(os.environ, PLAI_BILAN_LOT_PAR_OPERATION="1" if par_operation else "0")
+        env = dict(os.environ, PLAI_BILAN_LOT_PAR_OPERATION="1" if par_operation else "0",
+                   PLAI_BILAN_LOT_COLONNES="1" if colonnes else "0")
         r = subprocess.run([sys.executable, "-c", mesure, sys.executable, "-m", "plai_bilan.cli", "lot", str(table),
                             "-o", str(Path(dossier) / "resultats.csv"), *(["--dask", "local"] if dask else [])],
                            capture_output=True, text=True, env=env)

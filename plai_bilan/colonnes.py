@@ -29,6 +29,7 @@ from plai_bilan.controles import STATUTS_DES_MONTANTS
 from plai_bilan.erreurs import ErreurPlaiBilan
 from plai_bilan.moteur import exploitation
 from plai_bilan.moteur.prets import Echeancier
+from plai_bilan.produits import besoins_propres, lignes_produit, produits_presents, repartition
 from plai_bilan.preparation import (COL_GE, COL_IMPAYES, COL_VACANCE, contexte_postes, lot_depuis_tableaux,
                                     postes_prix_de_revient)
 from plai_bilan.scenario import MONTANT_MAX, SEUIL_DECIMAL_PCT
@@ -83,6 +84,10 @@ class _Structure:
         self._unitaires: dict[tuple[int, int], Echeancier] = {}
         self.statuts = bases[0].__dict__["statuts_controles"]
         self.structurelles = {k: resultats[k] for k in _STRUCTURELLES}
+        # Opération mixte : ses comptes par produit (produits.repartition) et la part PLAI en PLAI ordinaire (la
+        # dernière variante) ; u : l'échéancier d'un euro du prêt d'équilibre de l'opération.
+        self.mixte = len(produits_presents(entrees[0].lignes)) >= 2
+        self.part_plai = self.mixte and all("PLAI" in produits_presents(bases[k].lignes) for k in (0, -1))
 
     def unitaire(self, k: int, h: int) -> Echeancier:
         """L'échéancier d'un euro des prêts de la variante ``k`` sur ``h`` années (le même pour toutes ses
@@ -214,8 +219,6 @@ class CheminColonnes:
     def _ouvrir(self, cle: tuple, i: int, n: int, cellules: dict, modele: str, doc: dict, structure: tuple) -> None:
         """La première ligne d'une structure : lue, préparée et résolue par le chemin partagé ; la structure est
         gardée si ce chemin sait en résoudre les lignes suivantes."""
-        from plai_bilan.produits import produits_presents
-
         while len(self.structures) >= STRUCTURES_GARDEES:
             self.structures.pop(next(iter(self.structures)))
         self.structures[cle] = None
@@ -225,10 +228,7 @@ class CheminColonnes:
             return
         lecteur = self.lecteur
         e = entrees[0]
-        if (len(produits_presents(e.lignes)) >= 2 or e.indice_solde is None
-                or "statuts_controles" not in e.__dict__.get("structure", e).__dict__
-                or res.get("justifiable_part_plai") is not None
-                or any(res.get(f"besoin_propre_{p}") is not None for p in ("plai", "plus", "pls"))):
+        if e.indice_solde is None or "statuts_controles" not in e.__dict__.get("structure", e).__dict__:
             return
         gardee = lecteur._lecture_gardee(modele, doc, structure, lecteur.ou(n))
         if gardee is None:
@@ -244,6 +244,38 @@ class CheminColonnes:
         if lignes:
             faits += self._resoudre(lignes)
         return faits
+
+    def _par_produit(self, segments: list, lot_ops, compte, ech, h: int) -> dict[int, dict]:
+        """Les colonnes des comptes par produit des opérations mixtes (rang dans le lot -> colonnes) : besoin
+        propre de chaque produit, subvention justifiable de la part PLAI (calcul._resoudre)."""
+        mixtes = [(o, d, seg) for o, d, seg in _rangs(segments) if seg[0].mixte]
+        if not mixtes:
+            return {}
+        derniere = len(segments[0][0].bases) - 1
+        lot_plai = _lot([seg for _, _, seg in mixtes], (derniere,), h)
+        ech_plai = lot_plai.echeancier_prets()
+        compte_plai = exploitation.compte(lot_plai, echeances=ech_plai.echeances)
+        sortie = {}
+        debut_plai = debut_prets_plai = 0
+        for o, debut_prets, (s, membres, tab) in mixtes:
+            m = len(membres)
+            op = _comptes_produits(s, 0, tab, compte, ech, o, debut_prets, m, h)
+            if s.part_plai:
+                g, faisable_g = _comptes_produits(s, derniere, tab, compte_plai, ech_plai, debut_plai,
+                                                  debut_prets_plai, m, h)["PLAI"]
+                sp, faisable_s = op["PLAI"]
+            debut_plai += m
+            debut_prets_plai += m * s.n_prets
+            for j in range(m):
+                ligne = {f"besoin_propre_{p}": (float(op[p.upper()][0][j]) if p.upper() in op and op[p.upper()][1][j]
+                                                else None) for p in ("plai", "plus", "pls")}
+                justifiable = None
+                if s.part_plai and faisable_s[j] and faisable_g[j]:
+                    sj, gj = float(sp[j]), float(g[j])
+                    justifiable = max(0.0, min(sj, sj - gj))
+                ligne["justifiable_part_plai"] = justifiable
+                sortie[o + j] = ligne
+        return sortie
 
     def _resoudre(self, lignes: list[_Ligne]) -> list[tuple[int, dict | None, str | None]]:
         from plai_bilan.sieg import maxima_lot
@@ -324,6 +356,7 @@ class CheminColonnes:
                     pret_equilibre_initial=float(p0[j, s.solde]), postes_prix_de_revient=postes_prix_de_revient(pr, *s.contexte),
                     financement=b.financement, scenario=b.scenario))
         maxima = maxima_lot(lot_ops, compte, ech.echeances, legeres, appliquees)
+        par_produit = self._par_produit(segments, lot_ops, compte, ech, h)
         # Le motif d'une opération sans équilibre : le solveur entier sur ses seules lignes (rares).
         motifs: dict[int, str] = {}
         infaisables = np.nonzero(~faisable[:n_ops])[0]
@@ -374,11 +407,46 @@ class CheminColonnes:
                     "n_logements_plai": s.structurelles["n_logements_plai"],
                     "n_logements_plus": s.structurelles["n_logements_plus"],
                     "n_logements_pls": s.structurelles["n_logements_pls"],
-                    "besoin_propre_plai": None, "besoin_propre_plus": None, "besoin_propre_pls": None,
-                    "justifiable_part_plai": None, "motif": motifs.get(o),
+                    **par_produit.get(o, _SANS_PRODUITS), "motif": motifs.get(o),
                     "montant_demande": None, "verdict": None}, None))
                 o += 1
         return sortie
+
+
+_SANS_PRODUITS = {"besoin_propre_plai": None, "besoin_propre_plus": None, "besoin_propre_pls": None,
+                  "justifiable_part_plai": None}
+
+
+def _rangs(segments: list):
+    """(premier rang dans le lot d'une variante, premier rang de ses prêts, segment) de chaque segment."""
+    o = debut_prets = 0
+    for seg in segments:
+        yield o, debut_prets, seg
+        o += len(seg[1])
+        debut_prets += len(seg[1]) * seg[0].n_prets
+
+
+def _comptes_produits(s: _Structure, k: int, tab: dict, c, ech, debut: int, debut_prets: int, m: int, h: int
+                      ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(S*_p, faisable) de chaque produit de la variante ``k`` des ``m`` lignes d'un segment, dont les comptes sont
+    les lignes ``debut``.. de ``c`` et les prêts les lignes ``debut_prets``.. de ``ech`` (produits.comptes_par_produit
+    sur des tableaux)."""
+    b = s.bases[k]
+    hk = s.horizons[k]
+    principaux = tab["principaux"][k]
+    lignes = {cle: v[debut:debut + m, :hk] for cle, v in c.lignes.items()}
+    lignes["annee"] = lignes["annee_civile"] = None
+    echeances = ech.echeances[debut_prets:debut_prets + m * s.n_prets].reshape(m, s.n_prets, -1)[:, :, :hk]
+    u = s.unitaire(0, h).echeances[s.solde, :s.horizons[0]]
+    sortie = {}
+    for p, (part, parts_prets) in repartition(b, principaux, tab["total"]).items():
+        annuites = np.zeros((m, hk))
+        for j in range(s.n_prets):
+            annuites = annuites + echeances[:, j, :] * parts_prets[:, j:j + 1]
+        lp = lignes_produit(lignes, part, annuites, b.scenario.analyse.tresorerie_initiale)
+        sortie[p] = besoins_propres(lp["autofinancement"], lp["tresorerie"], u, b.hypotheses.critere,
+                                    b.hypotheses.taux_actualisation, principaux[:, s.solde] * parts_prets[:, s.solde])
+    return sortie
 
 
 def _lot(segments: list, variantes, h: int):

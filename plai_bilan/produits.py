@@ -77,7 +77,18 @@ def _lignes_du_produit(b: Bilan, p: str, part: dict[str, float], parts_prets: li
     qui lui revient ; ``subvention`` : la subvention à calculer qui diminue sa part du prêt d'équilibre (échéances
     linéaires en capital : sa part vaut part x K x u_t - S_p x u_t)."""
     compte = b.compte_zero
-    c = compte.lignes
+    annuites = np.zeros_like(compte.lignes["revenu_locatif"])
+    for ech, k in zip(compte.prets, parts_prets):
+        annuites = annuites + ech.echeances * k
+    if subvention:
+        annuites = annuites - subvention * b.equilibre.u
+    return lignes_produit(compte.lignes, part, annuites, b.scenario.analyse.tresorerie_initiale)
+
+
+def lignes_produit(c: dict[str, np.ndarray], part: dict[str, float], annuites: np.ndarray,
+                   tresorerie_initiale: float) -> dict[str, np.ndarray]:
+    """Les lignes d'un produit tirées des lignes ``c`` du compte de l'opération (années sur le dernier axe : une
+    opération, ou les lignes d'un lot de la même structure), ses clés ``part`` et ses ``annuites``."""
     lignes = {"annee": c["annee"], "annee_civile": c["annee_civile"],
               "revenu_locatif": c["revenu_locatif"] * part["loyers"],
               "loyers_accessoires": c["loyers_accessoires"] * part["accessoires"],
@@ -97,15 +108,10 @@ def _lignes_du_produit(b: Bilan, p: str, part: dict[str, float], parts_prets: li
         else:
             charges = charges + x
     lignes["charges"] = charges
-    annuites = np.zeros_like(produits)
-    for ech, k in zip(compte.prets, parts_prets):
-        annuites = annuites + ech.echeances * k
-    if subvention:
-        annuites = annuites - subvention * b.equilibre.u
     lignes["annuites"] = annuites
     lignes["remuneration_fonds_propres"] = c["remuneration_fonds_propres"] * part["surface"]
     lignes["autofinancement"] = produits - charges - annuites - lignes["remuneration_fonds_propres"]
-    lignes["tresorerie"] = b.scenario.analyse.tresorerie_initiale * part["surface"] + np.cumsum(lignes["autofinancement"])
+    lignes["tresorerie"] = tresorerie_initiale * part["surface"] + np.cumsum(lignes["autofinancement"], axis=-1)
     return lignes
 
 
@@ -118,22 +124,28 @@ def _besoin(b: Bilan, lignes0: dict[str, np.ndarray], part_pret: float, u: np.nd
         if b.equilibre is None or b.indice_solde is None:
             return None, False
         u = b.equilibre.u
-    af = lignes0["autofinancement"]
-    critere = b.critere
+    besoin, faisable = besoins_propres(lignes0["autofinancement"], lignes0["tresorerie"], u, b.critere,
+                                       b.hypotheses.taux_actualisation, _k0(b) * part_pret)
+    return float(besoin), bool(faisable)
+
+
+def besoins_propres(af: np.ndarray, tresorerie: np.ndarray, u: np.ndarray, critere: str, taux: float | None,
+                    k: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """(S*_p, faisable) de comptes de produit (années sur le dernier axe : un compte, ou un par ligne) : la forme
+    fermée de model.md 8 sur leur autofinancement ou leur trésorerie ; ``k`` : leur part du prêt d'équilibre."""
     if critere == "annuel":
         v, w = af, u
     elif critere == "tresorerie_cumulee":
-        v, w = lignes0["tresorerie"], np.cumsum(u)
+        v, w = tresorerie, np.cumsum(u)
     else:
-        t = np.arange(1, len(af) + 1)
-        d = (1.0 + (b.hypotheses.taux_actualisation or 0.0)) ** -t
-        v, w = np.array([float((af * d).sum())]), np.array([float((u * d).sum())])
+        t = np.arange(1, af.shape[-1] + 1)
+        d = (1.0 + (taux or 0.0)) ** -t
+        v, w = (af * d).sum(axis=-1, keepdims=True), np.array([float((u * d).sum())])
     echec = v < -TOLERANCE
-    sans_levier = bool((echec & (w <= NUL)).any())
+    sans_levier = (echec & (w <= NUL)).any(axis=-1)
     ratios = np.where(echec & (w > NUL), -v / np.where(w > NUL, w, 1.0), -np.inf)
-    besoin = max(0.0, float(ratios.max())) if len(ratios) else 0.0
-    k = _k0(b) * part_pret
-    return besoin, not sans_levier and besoin <= k + TOLERANCE
+    besoin = np.maximum(0.0, ratios.max(axis=-1)) if ratios.shape[-1] else np.zeros(ratios.shape[:-1])
+    return besoin, ~sans_levier & (besoin <= k + TOLERANCE)
 
 
 def produit_subvention(s) -> str | None:
@@ -144,6 +156,48 @@ def produit_subvention(s) -> str | None:
     return "PLAI" if s.nature in ("etat_plai", "fnap_plai_adapte") or s.propre_au_plai_adapte else None
 
 
+def _affecte(produit: str | None, p: str, part: dict[str, float]) -> float:
+    """La part d'une ressource qui revient au produit ``p`` : entière si elle le nomme, nulle si elle en nomme un
+    autre, sa part de surface utile si elle n'en nomme aucun."""
+    return 1.0 if produit == p else 0.0 if produit else part["surface"]
+
+
+def repartition(e, principaux: np.ndarray, prix_de_revient: np.ndarray
+                ) -> dict[str, tuple[dict[str, float], np.ndarray]]:
+    """Les clés de chaque produit d'une opération mixte et la part de chacun de ses prêts qui lui revient, pour
+    les capitaux ``principaux`` (une ligne par jeu de montants, une colonne par prêt) et les prix de revient
+    totaux ``prix_de_revient`` (un par ligne) : {produit: (clés, parts des prêts)}. ``e`` : l'opération
+    (lignes de loyers, hypothèses, financement, scénario, prêts, indice du prêt d'équilibre)."""
+    from types import SimpleNamespace
+
+    clefs = parts(SimpleNamespace(loyers_par_logement=e.lignes, hypotheses=e.hypotheses))
+    subventions = [(f, s) for f, s in zip((f for f in e.financement if f.nature == "subvention"), e.scenario.subventions)]
+    solde = e.indice_solde
+    m = principaux.shape[0]
+    k0 = principaux[:, solde] if solde is not None else np.zeros(m)
+    sortie = {}
+    for p, part in clefs.items():
+        ressources = sum(f.montant * _affecte(produit_subvention(s), p, part) for f, s in subventions if not f.inconnue)
+        ressources += e.scenario.fonds_propres.montant * part["surface"]
+        autres_prets = np.zeros(m)
+        for i, pr in enumerate(e.prets):
+            if i != solde:
+                autres_prets = autres_prets + principaux[:, i] * _affecte(pr.produit, p, part)
+        autres = ressources + autres_prets
+        pr_p = prix_de_revient * part["surface"]
+        if solde is None:
+            part_pret = np.zeros(m)
+        elif e.prets[solde].produit is not None:
+            part_pret = np.full(m, _affecte(e.prets[solde].produit, p, part))
+        else:
+            part_pret = np.where(k0 > 0, (pr_p - autres) / np.where(k0 > 0, k0, 1.0), part["surface"])
+        parts_prets = np.empty_like(principaux)
+        for i, pr in enumerate(e.prets):
+            parts_prets[:, i] = part_pret if i == solde else _affecte(pr.produit, p, part)
+        sortie[p] = (part, parts_prets)
+    return sortie
+
+
 def comptes_par_produit(b: Bilan, lignes_subventionnees: bool = True,
                         seuls: tuple[str, ...] | None = None) -> tuple[CompteProduit, ...]:
     """Le compte de chaque produit d'une opération mixte (vide si l'opération n'a qu'un produit). Le prêt
@@ -152,41 +206,26 @@ def comptes_par_produit(b: Bilan, lignes_subventionnees: bool = True,
     d'équilibre qui nomme son produit lui revient entier. Sans ``lignes_subventionnees``, les lignes de chaque
     produit sont celles d'avant subvention (un tableau de programme ne lit que les besoins propres) ; ``seuls`` :
     les comptes de ces seuls produits."""
-    clefs = parts(b)
-    if len(clefs) < 2:
+    from types import SimpleNamespace
+
+    if len(produits_presents(b.loyers_par_logement)) < 2:
         return ()
+    e = SimpleNamespace(lignes=b.loyers_par_logement, hypotheses=b.hypotheses, financement=b.financement,
+                        scenario=b.scenario, prets=b.prets_caracteristiques, indice_solde=b.indice_solde)
+    pr_total = b.scenario.prix_de_revient.total
+    reparti = repartition(e, np.array([b.principaux], dtype=float), np.array([pr_total]))
     subventions = [(f, s) for f, s in zip((f for f in b.financement if f.nature == "subvention"), b.scenario.subventions)]
     solde = b.indice_solde
-    k0 = _k0(b)
-    autres = {}
-    for p, part in clefs.items():
-        def affecte(produit: str | None) -> float:
-            return 1.0 if produit == p else 0.0 if produit else part["surface"]
-
-        ressources = sum(f.montant * affecte(produit_subvention(s)) for f, s in subventions if not f.inconnue)
-        ressources += b.scenario.fonds_propres.montant * part["surface"]
-        ressources += sum(k * affecte(pr.produit) for i, (k, pr) in enumerate(zip(b.principaux, b.prets_caracteristiques))
-                          if i != solde)
-        autres[p] = ressources
     sortie = []
-    for p, part in clefs.items():
+    for p, (part, parts_2d) in reparti.items():
         if seuls is not None and p not in seuls:
             continue
-
-        def affecte(produit: str | None) -> float:
-            return 1.0 if produit == p else 0.0 if produit else part["surface"]
-
-        pr_p = b.scenario.prix_de_revient.total * part["surface"]
-        if solde is None:
-            part_pret = 0.0
-        elif b.prets_caracteristiques[solde].produit is not None:
-            part_pret = affecte(b.prets_caracteristiques[solde].produit)
-        else:
-            part_pret = (pr_p - autres[p]) / k0 if k0 > 0 else part["surface"]
-        parts_prets = [part_pret if i == solde else affecte(pr.produit) for i, pr in enumerate(b.prets_caracteristiques)]
+        parts_prets = [float(x) for x in parts_2d[0]]
+        part_pret = 0.0 if solde is None else parts_prets[solde]
+        pr_p = pr_total * part["surface"]
         inconnue = next((s for f, s in subventions if f.inconnue), None)
         s_appliquee = 0.0 if inconnue is None else b.compte.subvention * (
-            affecte(produit_subvention(inconnue)) if produit_subvention(inconnue) else part_pret)
+            _affecte(produit_subvention(inconnue), p, part) if produit_subvention(inconnue) else part_pret)
         lignes0 = _lignes_du_produit(b, p, part, parts_prets, 0.0)
         lignes = (_lignes_du_produit(b, p, part, parts_prets, s_appliquee) if s_appliquee and lignes_subventionnees
                   else lignes0)
@@ -195,8 +234,8 @@ def comptes_par_produit(b: Bilan, lignes_subventionnees: bool = True,
         sortie.append(CompteProduit(
             produit=p, n_logements=sum(l.nombre for l in g), n_plai_adapte=sum(l.nombre for l in g if l.plai_adapte),
             part_surface=part["surface"], prix_de_revient=pr_p,
-            subventions=sum(f.montant * affecte(produit_subvention(s)) for f, s in subventions if not f.inconnue)
-            + s_appliquee,
+            subventions=sum(f.montant * _affecte(produit_subvention(s), p, part) for f, s in subventions
+                            if not f.inconnue) + s_appliquee,
             fonds_propres=b.scenario.fonds_propres.montant * part["surface"],
             prets=sum(k * parts_prets[i] for i, k in enumerate(b.principaux)) - s_appliquee,
             lignes=lignes, besoin_propre=besoin, besoin_propre_faisable=faisable, part_pret_equilibre=part_pret))

@@ -279,6 +279,25 @@ def _prises(table: Path) -> int:
     return sum(c.prises for c in vus)
 
 
+def test_chemin_en_colonnes_operations_mixtes(tmp_path):
+    """Une opération mixte PLUS-PLAI sous ses trois critères : ses lignes de montants passent en colonnes (comptes
+    par produit sur des tableaux), besoins propres et part PLAI égaux au chemin par opération."""
+    (tmp_path / "t").mkdir()
+    criteres = ["tresorerie_cumulee", "annuel", "van"]
+    lignes = [{"modele": str(RACINE / "scenarios" / MODELES[2]), "operation.nom": f"Mixte {k}",
+               "analyse.critere": criteres[k % 3],
+               "prix_de_revient.travaux": str(2_000_000 + 37_919 * k),
+               "prix_de_revient.charge_fonciere": str(600_000 + 11_000 * (k % 7)),
+               "exploitation.vacance_pct": f"{k % 4},5",
+               "prets[1].montant": str(500_000 + 9_000 * k)} for k in range(30)]
+    table = ecrire(tmp_path / "t", lignes)
+    comparer(table)
+    assert _prises(table) == 30 - 3
+    resultats = [l.resultats for l in p.resoudre_programme(table)]
+    assert sum(r["besoin_propre_plus"] is not None or r["besoin_propre_plai"] is not None for r in resultats) >= 15
+    assert sum(r["justifiable_part_plai"] is not None for r in resultats) >= 10
+
+
 # Des montants seuls qui varient autour de quelques structures : le chemin en colonnes prend les lignes dont les
 # montants passent la lecture, rend les autres (hors bornes, texte, fraction, plan sur-financé, prix nul).
 MONTANTS = {
@@ -298,7 +317,8 @@ def tables_de_montants(draw):
     lignes = []
     for _ in range(draw(st.integers(3, 14))):
         ligne = {"modele": str(RACINE / "scenarios" / draw(st.sampled_from(MODELES))),
-                 "logements[0].nombre": draw(st.sampled_from(["", "2"]))}
+                 "logements[0].nombre": draw(st.sampled_from(["", "2"])),
+                 "analyse.critere": draw(st.sampled_from(["", "", "annuel", "van"]))}
         for cle in draw(st.sets(st.sampled_from(list(MONTANTS)), max_size=7)):
             ligne[cle] = draw(MONTANTS[cle])
         lignes.append(ligne)
