@@ -278,7 +278,7 @@ class CheminColonnes:
         return sortie
 
     def _resoudre(self, lignes: list[_Ligne]) -> list[tuple[int, dict | None, str | None]]:
-        from plai_bilan.sieg import maxima_lot
+        from plai_bilan.sieg import maxima_structure
         from plai_bilan.solveur import resoudre_lot, subventions_lot
 
         # Par structure, dans l'ordre de leur première ligne : les tableaux d'une structure sont contigus.
@@ -345,17 +345,12 @@ class CheminColonnes:
         ech = lot_ops.echeancier_prets()
         compte = exploitation.compte(lot_ops, echeances=ech.echeances)
         appliquees = np.where(faisable[:n_ops], np.nan_to_num(s_op), 0.0)
-        legeres = []
-        for s, membres, tab in segments:
-            b = s.bases[0]
-            p0 = tab["principaux"][0]
-            for j, x in enumerate(membres):
-                pr = replace(s.pr, charge_fonciere=x.charge_fonciere, travaux=x.travaux, honoraires=x.honoraires)
-                legeres.append(SimpleNamespace(
-                    indice_solde=s.solde, hypotheses_sieg=b.hypotheses_sieg, horizon=b.horizon, prets=b.prets,
-                    pret_equilibre_initial=float(p0[j, s.solde]), postes_prix_de_revient=postes_prix_de_revient(pr, *s.contexte),
-                    financement=b.financement, scenario=b.scenario))
-        maxima = maxima_lot(lot_ops, compte, ech.echeances, legeres, appliquees)
+        maxima = []
+        for o, _, (s, membres, tab) in _rangs(segments):
+            pr = replace(s.pr, charge_fonciere=tab["cf"], travaux=tab["tr"], honoraires=tab["ho"])
+            maxima += maxima_structure(lot_ops, compte, ech.echeances, slice(o, o + len(membres)), s.bases[0],
+                                       postes_prix_de_revient(pr, *s.contexte),
+                                       tab["principaux"][0][:, s.solde], appliquees[o:o + len(membres)]).tolist()
         par_produit = self._par_produit(segments, lot_ops, compte, ech, h)
         # Le motif d'une opération sans équilibre : le solveur entier sur ses seules lignes (rares).
         motifs: dict[int, str] = {}

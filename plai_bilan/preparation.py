@@ -913,11 +913,16 @@ def _postes(pr, taux: dict[str, float], taux_produits: dict[str, dict[str, float
         # Un taux saisi est celui des logements PLAI ; les logements PLUS et PLS au taux de leur produit.
         taux_ligne = {produit: (saisis.get(groupe, taux[groupe]) if produit == "PLAI" else
                                 taux_produits[produit][groupe]) / 100.0 for produit in parts_su}
-        ht = sum(part * ttc / (1.0 + taux_ligne[produit]) for produit, part in parts_su.items())
-        t = ttc / ht - 1.0 if ht > 0 else taux_ligne.get("PLAI", taux[groupe] / 100.0)
         if set(parts_su) == {"PLAI"}:
             t = taux_ligne["PLAI"]
             ht = ttc / (1.0 + t)
+        else:  # montants en tableaux : les lignes d'une structure (programme en colonnes)
+            ht = sum(part * ttc / (1.0 + taux_ligne[produit]) for produit, part in parts_su.items())
+            repli = taux_ligne.get("PLAI", taux[groupe] / 100.0)
+            if np.ndim(ht):
+                t = np.where(ht > 0, ttc / np.where(ht > 0, ht, 1.0) - 1.0, repli)
+            else:
+                t = ttc / ht - 1.0 if ht > 0 else repli
         postes.append(PosteCout(cle, libelle, groupe, ttc, t, ht, ttc - ht))
     return tuple(postes)
 

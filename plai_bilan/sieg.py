@@ -36,10 +36,20 @@ def _actualisation(taux: float, t: np.ndarray) -> np.ndarray:
     return (1.0 + taux) ** -t
 
 
-def avantage_pret(capital: float, prefinancement: int, echeances: np.ndarray, taux_marche: float) -> float:
-    """K (1 + m) ** p - Σ_t échéance_t (1 + m) ** -t : ce que vaut à t = 0 le prêt aidé contre un prêt au marché."""
-    t = np.arange(1, len(echeances) + 1)
-    return float(capital * (1.0 + taux_marche) ** prefinancement - (echeances * (1.0 + taux_marche) ** -t).sum())
+def avantage_pret(capital, prefinancement: int, echeances: np.ndarray, taux_marche: float):
+    """K (1 + m) ** p - Σ_t échéance_t (1 + m) ** -t : ce que vaut à t = 0 le prêt aidé contre un prêt au marché
+    (années sur le dernier axe : un prêt, ou un par ligne, ``capital`` alors un tableau)."""
+    t = np.arange(1, echeances.shape[-1] + 1)
+    return _reel(capital * (1.0 + taux_marche) ** prefinancement - (echeances * (1.0 + taux_marche) ** -t).sum(axis=-1))
+
+
+def _reel(x):
+    """Un nombre pour une opération, le tableau tel quel pour des lignes."""
+    return float(x) if np.ndim(x) == 0 else x
+
+
+def _positif(x):
+    return max(0.0, x) if np.ndim(x) == 0 else np.maximum(0.0, x)
 
 
 def exonerations(b: Bilan, t: np.ndarray) -> np.ndarray:
@@ -97,30 +107,31 @@ def _postes(b: Bilan, subvention: float, capital_solde: float | None) -> dict[st
                              subvention, capital_solde, unitaire_solde(b) if b.indice_solde is not None else 0.0)
 
 
-def postes_actualises(hs, postes_pr, financement, fonds_propres: float, residuelle: float, charges: np.ndarray,
+def postes_actualises(hs, postes_pr, financement, fonds_propres: float, residuelle, charges: np.ndarray,
                       loyers: np.ndarray, accompagnement: np.ndarray, exonerees: np.ndarray, prets: list,
-                      subvention: float, capital_solde: float | None, a: float) -> dict[str, float]:
+                      subvention, capital_solde, a: float) -> dict:
     """Les postes en valeur actuelle d'une opération : ``charges``, ``loyers``, ``accompagnement`` (son
     financement), ``exonerees`` (la TFPB des années exonérées), par année de l'horizon ; ``prets`` : (capital,
-    préfinancement, échéances) de chaque prêt, None pour le prêt d'équilibre (``capital_solde`` x ``a``)."""
+    préfinancement, échéances) de chaque prêt, None pour le prêt d'équilibre (``capital_solde`` x ``a``). Années
+    sur le dernier axe : une opération, ou les lignes d'une structure (montants, postes, capitaux en tableaux)."""
     T = hs.duree
     t = np.arange(1, T + 1)
     v = _actualisation(hs.taux_actualisation, t)
-    tfpb_exoneree = exonerees[:T]
+    tfpb_exoneree = exonerees[..., :T]
     postes = {}
     ht = sum(p.ht for p in postes_pr)
     postes["investissement"] = ht * (1.0 + hs.taux_tva_normal)
-    postes["charges"] = float((v * (charges[:T] + tfpb_exoneree)).sum())
+    postes["charges"] = _reel((v * (charges[..., :T] + tfpb_exoneree)).sum(axis=-1))
     postes["valeur_residuelle"] = residuelle * float(v[-1])
-    postes["recettes"] = float((v * loyers[:T]).sum())
+    postes["recettes"] = _reel((v * loyers[..., :T]).sum(axis=-1))
     postes["subventions"] = sum(f.montant for f in financement if f.nature == "subvention" and not f.inconnue) \
         + subvention
-    avantages = [max(0.0, (capital_solde or 0.0) * a) if pret is None
-                 else max(0.0, avantage_pret(pret[0], pret[1], pret[2], hs.taux_marche)) for pret in prets]
-    postes["avantage_prets"] = float(sum(avantages))
+    avantages = [_positif((0.0 if capital_solde is None else capital_solde) * a) if pret is None
+                 else _positif(avantage_pret(pret[0], pret[1], pret[2], hs.taux_marche)) for pret in prets]
+    postes["avantage_prets"] = _reel(sum(avantages))
     postes["avantage_tva"] = sum(p.ht * (hs.taux_tva_normal - p.taux_tva) for p in postes_pr)
-    postes["exoneration_tfpb"] = float((v * tfpb_exoneree).sum())
-    postes["financement_accompagnement"] = float((v * accompagnement[:T]).sum())
+    postes["exoneration_tfpb"] = _reel((v * tfpb_exoneree).sum(axis=-1))
+    postes["financement_accompagnement"] = _reel((v * accompagnement[..., :T]).sum(axis=-1))
     postes["rabais_foncier"] = hs.rabais_foncier
     postes["garanties"] = hs.garanties
     postes["benefice_raisonnable"] = hs.taux_benefice * fonds_propres * float(v.sum())
@@ -229,6 +240,35 @@ def maxima_lot(lot, compte, echeances: np.ndarray, entrees: list, subventions: n
                               exonerees[i, :h], prets, s, k0 - s, a)
         sortie.append(_maximum(s, _marge(p)[3], a, k0)[0])
     return sortie
+
+
+def maxima_structure(lot, compte, echeances: np.ndarray, rangs: slice, e, postes_pr, pret_equilibre: np.ndarray,
+                     subventions: np.ndarray) -> np.ndarray:
+    """:func:`maxima_lot` des lignes ``rangs`` d'un lot qui sont toutes l'opération ``e`` (même structure : mêmes
+    prêts, mêmes hypothèses) à d'autres montants : ``postes_pr`` (postes du prix de revient, montants en tableaux),
+    ``pret_equilibre`` (K de chaque ligne), ``subventions`` (celle appliquée). Les mêmes postes par les mêmes
+    opérations, en tableaux."""
+    indices = {"charges": lot.indice_charges[rangs], "loyers": lot.indice_loyers[rangs]}
+    m = rangs.stop - rangs.start
+
+    def grandeur(nom: str) -> np.ndarray:
+        return getattr(lot, nom)[rangs]
+
+    exonerees = _exonerees(grandeur, lot.t, indices, m) * lot.actif[rangs]
+    hs, h, n_prets = e.hypotheses_sieg, e.horizon, len(e.prets)
+    j0 = int(np.searchsorted(lot.pret_operation, rangs.start))
+    pret_ligne = j0 + n_prets * np.arange(m)
+    prets = [None if k == e.indice_solde else (lot.principal[pret_ligne + k], pr.prefinancement,
+                                                echeances[pret_ligne + k, :h]) for k, pr in enumerate(e.prets)]
+    a = max(0.0, avantage_pret(1.0, e.prets[e.indice_solde].prefinancement,
+                               lot.unitaire.echeances[j0 + e.indice_solde, :h], hs.taux_marche))
+    p = postes_actualises(hs, postes_pr, e.financement, e.scenario.fonds_propres.montant, _residuelle(hs, postes_pr),
+                          compte["charges"][rangs, :h], compte["loyers"][rangs, :h],
+                          compte["financement_accompagnement"][rangs, :h], exonerees[:, :h], prets, subventions,
+                          pret_equilibre - subventions, a)
+    pente = 1.0 - a
+    maxi = subventions + _marge(p)[3] / pente if pente > 0 else np.full(m, np.inf)
+    return np.where(maxi <= pret_equilibre, maxi, pret_equilibre)
 
 
 def _minimum_van(b: Bilan) -> float | None:
