@@ -253,8 +253,8 @@ class CheminColonnes:
             return {}
         derniere = len(segments[0][0].bases) - 1
         lot_plai = _lot([seg for _, _, seg in mixtes], (derniere,), h)
-        ech_plai = lot_plai.echeancier_prets()
-        compte_plai = exploitation.compte(lot_plai, echeances=ech_plai.echeances)
+        ech_plai = lot_plai.echeances_prets()
+        compte_plai = exploitation.compte(lot_plai, echeances=ech_plai)
         sortie = {}
         debut_plai = debut_prets_plai = 0
         for o, debut_prets, (s, membres, tab) in mixtes:
@@ -342,13 +342,13 @@ class CheminColonnes:
         critique = np.where(faisable[:n_ops] & (valeur[:n_ops] > 0) & (crit_ops != "van") & (indice >= 0),
                             lot.t[np.maximum(indice, 0)], 0)
         # Le maximum du corridor SIEG : les postes des lignes, du compte sans subvention des seules opérations.
-        ech = lot_ops.echeancier_prets()
-        compte = exploitation.compte(lot_ops, echeances=ech.echeances)
+        ech = lot_ops.echeances_prets()
+        compte = exploitation.compte(lot_ops, echeances=ech)
         appliquees = np.where(faisable[:n_ops], np.nan_to_num(s_op), 0.0)
         maxima = []
         for o, _, (s, membres, tab) in _rangs(segments):
             pr = replace(s.pr, charge_fonciere=tab["cf"], travaux=tab["tr"], honoraires=tab["ho"])
-            maxima += maxima_structure(lot_ops, compte, ech.echeances, slice(o, o + len(membres)), s.bases[0],
+            maxima += maxima_structure(lot_ops, compte, ech, slice(o, o + len(membres)), s.bases[0],
                                        postes_prix_de_revient(pr, *s.contexte),
                                        tab["principaux"][0][:, s.solde], appliquees[o:o + len(membres)]).tolist()
         par_produit = self._par_produit(segments, lot_ops, compte, ech, h)
@@ -424,14 +424,14 @@ def _rangs(segments: list):
 def _comptes_produits(s: _Structure, k: int, tab: dict, c, ech, debut: int, debut_prets: int, m: int, h: int
                       ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """(S*_p, faisable) de chaque produit de la variante ``k`` des ``m`` lignes d'un segment, dont les comptes sont
-    les lignes ``debut``.. de ``c`` et les prêts les lignes ``debut_prets``.. de ``ech`` (produits.comptes_par_produit
-    sur des tableaux)."""
+    les lignes ``debut``.. de ``c`` et les échéances des prêts les lignes ``debut_prets``.. de ``ech``
+    (produits.comptes_par_produit sur des tableaux)."""
     b = s.bases[k]
     hk = s.horizons[k]
     principaux = tab["principaux"][k]
     lignes = {cle: v[debut:debut + m, :hk] for cle, v in c.lignes.items()}
     lignes["annee"] = lignes["annee_civile"] = None
-    echeances = ech.echeances[debut_prets:debut_prets + m * s.n_prets].reshape(m, s.n_prets, -1)[:, :, :hk]
+    echeances = ech[debut_prets:debut_prets + m * s.n_prets].reshape(m, s.n_prets, -1)[:, :, :hk]
     u = s.unitaire(0, h).echeances[s.solde, :s.horizons[0]]
     sortie = {}
     for p, (part, parts_prets) in repartition(b, principaux, tab["total"]).items():
@@ -467,8 +467,11 @@ def _lot(segments: list, variantes, h: int):
     lot = lot_depuis_tableaux(np.concatenate(horizons).astype(int), np.concatenate(la), np.concatenate(tables),
                               np.concatenate(prets), np.concatenate(nombres).astype(int),
                               np.concatenate(soldes).astype(int), tuple(noms))
-    champs = ("capital_initial", "echeances", "interets", "amortissements", "capital_restant_du", "taux",
-              "progressivite")
-    vars(lot)["unitaire"] = Echeancier(**{c: np.concatenate([np.tile(getattr(u, c), (m,) + (1,) * (getattr(u, c).ndim - 1))
-                                                           for u, m in unitaires]) for c in champs})
+    # De l'échéancier d'un euro, seules les échéances servent ici (solveur, compte, SIEG : Lot.echeances_prets) ;
+    # les autres champs ne sont pas répétés (NaN : une lecture se verrait).
+    echeances = np.concatenate([np.tile(u.echeances, (m, 1)) for u, m in unitaires])
+    vide = np.broadcast_to(np.nan, echeances.shape)
+    vars(lot)["unitaire"] = Echeancier(capital_initial=np.broadcast_to(np.nan, echeances.shape[:1]),
+                                       echeances=echeances, interets=vide, amortissements=vide,
+                                       capital_restant_du=vide, taux=vide, progressivite=vide)
     return lot

@@ -121,6 +121,10 @@ class Lot:
         """(O, H) vrai pour les années dans l'horizon de l'opération."""
         return self.t[None, :] <= self.horizon[:, None]
 
+    def echeances_prets(self) -> np.ndarray:
+        """Les échéances des prêts à leur capital (celles de :meth:`echeancier_prets`, seules)."""
+        return self.unitaire.echeances * self.principal[:, None]
+
     def echeancier_prets(self) -> Echeancier:
         """Échéanciers des prêts à leur capital : l'échéancier unitaire multiplié par le capital."""
         k = self.principal[:, None]
