@@ -4,6 +4,7 @@ fautive est signalée avec son numéro et sa clé, les autres sont résolues (do
 
 from __future__ import annotations
 
+import functools
 import math
 
 import re
@@ -27,6 +28,16 @@ class Ligne:
     erreur: str | None = None
 
 
+_ENTIER, _DECIMAL, _DATE = re.compile(r"-?\d+"), re.compile(r"-?\d+[.,]\d*"), re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@functools.lru_cache(maxsize=4096)
+def _sorte(cle: str) -> str | None:
+    """Le type au catalogue d'une clé de colonne (ses indices ôtés) ; None : clé inconnue."""
+    info = catalogue().scenario.get(re.sub(r"\[\d+\]", "", cle))
+    return info["type"] if info else None
+
+
 def _valeur_cellule(brute: str, cle: str = "") -> Any:
     """Le texte d'une cellule de table, typé selon sa clé au catalogue (texte, nombre ou entier, booléen, date) ;
     une clé inconnue du catalogue (le lecteur la refusera en la nommant) est devinée. Vide : None. Un texte qui
@@ -34,8 +45,7 @@ def _valeur_cellule(brute: str, cle: str = "") -> Any:
     t = brute.strip()
     if t == "":
         return None
-    info = catalogue().scenario.get(re.sub(r"\[\d+\]", "", cle))
-    sorte = info["type"] if info else None
+    sorte = _sorte(cle)
     if sorte == "texte":
         return t
     bas = t.lower()
@@ -46,11 +56,11 @@ def _valeur_cellule(brute: str, cle: str = "") -> Any:
             return False
     if sorte in ("nombre", "entier", None):
         nombre = t.replace("\u202f", "").replace("\u00a0", "").replace(" ", "")
-        if re.fullmatch(r"-?\d+", nombre):
+        if _ENTIER.fullmatch(nombre):
             return int(nombre)
-        if re.fullmatch(r"-?\d+[.,]\d*", nombre):
+        if _DECIMAL.fullmatch(nombre):
             return float(nombre.replace(",", "."))
-    if sorte in ("date", None) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", t):
+    if sorte in ("date", None) and _DATE.fullmatch(t):
         from datetime import date
 
         return date.fromisoformat(t)

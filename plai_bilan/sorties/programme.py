@@ -192,14 +192,14 @@ def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path, 
     if suffixe == ".csv":
         from plai_bilan.sorties.csv import neutraliser
 
-        def cellule(v: Any) -> str:
+        def cellule(v: Any) -> str:  # un « ; » d'un texte devient une virgule (le séparateur)
+            if isinstance(v, float):
+                return f"{v:.2f}".replace(".", ",")
             if v is None:
                 return ""
             if isinstance(v, bool):
                 return "oui" if v else "non"
-            if isinstance(v, float):
-                return f"{v:.2f}".replace(".", ",")
-            return neutraliser(str(v))
+            return neutraliser(str(v)).replace(";", ",")
 
         cles = list(lignes[0]) if lignes else ["source"]
 
@@ -207,7 +207,7 @@ def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path, 
             with open(tmp, "w", encoding="utf-8", newline="") as f:
                 f.write("\ufeff" + ";".join(neutraliser(entete(c, cles_techniques)) for c in cles) + "\r\n")
                 for l in lignes:
-                    f.write(";".join(cellule(l[c]).replace(";", ",") for c in cles) + "\r\n")
+                    f.write(";".join([cellule(l[c]) for c in cles]) + "\r\n")
 
         ecrire_atomique(chemin, ecrire_csv)
     elif suffixe == ".parquet":
