@@ -457,14 +457,6 @@ def _verifier_image(chemin: str | None, option: str, extensions: tuple[str, ...]
         raise SortieImpossible(f"{chemin} (option {option}) : extension attendue : {' ou '.join(extensions)}")
 
 
-def _rendre_resultats(lignes):
-    """(source, résultats, erreur) de chaque opération, ses résultats lâchés une fois repris dans le tableau : les
-    deux ne sont jamais gardés ensemble (un programme de centaines de milliers d'opérations)."""
-    for l in lignes:
-        yield l.source, l.resultats, l.erreur
-        l.resultats = {}
-
-
 def _progression_classeur(format_: str = "texte"):
     """La barre de progression de l'écriture d'un classeur : sur le terminal, pas quand la sortie est du JSON."""
     from plai_bilan.progression import Progression
@@ -735,7 +727,7 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
     repartition = None
     if budget is not None:
         repartition = {l.source: (f, reste) for l, f, reste in allouer_budget(lignes, budget)}
-    tableau = sortie_programme.tableau(_rendre_resultats(lignes), repartition, optimiser)
+    tableau = sortie_programme.TableauProgramme(lignes, repartition, optimiser)
     del lignes
     s = sortie_programme.synthese(tableau, budget)
     if sortie is not None:

@@ -16,11 +16,10 @@ par colonne (tests/test_programme_partage.py).
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import replace
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -111,6 +110,17 @@ def _trajectoire(x: np.ndarray, h: int) -> np.ndarray:
     return sortie
 
 
+class Bloc(NamedTuple):
+    """Des lignes résolues en colonnes : leurs indices dans le programme et leurs valeurs par sorte (nombres,
+    entiers et booléens en tableaux, NaN : sans valeur ; textes en listes)."""
+
+    indices: np.ndarray
+    nombres: dict[str, np.ndarray]
+    entiers: dict[str, np.ndarray]
+    booleens: dict[str, np.ndarray]
+    objets: dict[str, list]
+
+
 class _Ligne:
     __slots__ = ("indice", "numero", "cellules", "structure", "nom", "charge_fonciere", "travaux", "honoraires",
                  "vacance_pct", "impayes_pct", "prets")
@@ -130,6 +140,7 @@ class CheminColonnes:
         self.en_attente: list[_Ligne] = []
         self.faits: list[tuple[int, dict | None, str | None]] = []
         self.rendues: list[tuple[int, int, dict]] = []
+        self.blocs: list[Bloc] = []  # les lignes résolues ici, en colonnes (plai_bilan.releve.Releve.poser_bloc)
         self.prises = 0
         # Le noyau sur les grandes tables seulement, même chargé : en deçà, S* est celui du moteur numpy au bit près
         # (le noyau en diffère au dernier chiffre, le tableau écrit au centime est le même).
@@ -237,44 +248,40 @@ class CheminColonnes:
 
     # ---------------------------------------------------------------------------------------- résolution
     def resoudre(self) -> list[tuple[int, dict | None, str | None]]:
-        """Les lignes en attente résolues ; celles que la préparation refuserait (plan sur-financé) sont rendues
-        au chemin partagé (:attr:`rendues`)."""
+        """Les lignes en attente résolues : (indice, résultats ou None, erreur ou None) de celles qu'a résolues le
+        chemin partagé (premières lignes des structures) ; les autres sont dans :attr:`blocs`, en colonnes ; celles
+        que la préparation refuserait (plan sur-financé) sont rendues au chemin partagé (:attr:`rendues`)."""
         faits, self.faits = self.faits, []
         lignes, self.en_attente = self.en_attente, []
         if lignes:
             faits += self._resoudre(lignes)
         return faits
 
-    def _par_produit(self, segments: list, lot_ops, compte, ech, h: int) -> dict[int, dict]:
-        """Les colonnes des comptes par produit des opérations mixtes (rang dans le lot -> colonnes) : besoin
-        propre de chaque produit, subvention justifiable de la part PLAI (calcul._resoudre)."""
+    def _par_produit(self, segments: list, lot_ops, compte, ech, h: int, n_ops: int) -> dict[str, np.ndarray]:
+        """Les colonnes des comptes par produit (NaN : sans valeur), une valeur par opération du lot : besoin
+        propre de chaque produit d'une opération mixte, subvention justifiable de sa part PLAI (calcul._resoudre)."""
+        sortie = {c: np.full(n_ops, np.nan) for c in _PAR_PRODUIT}
         mixtes = [(o, d, seg) for o, d, seg in _rangs(segments) if seg[0].mixte]
         if not mixtes:
-            return {}
+            return sortie
         derniere = len(segments[0][0].bases) - 1
         lot_plai = _lot([seg for _, _, seg in mixtes], (derniere,), h)
         ech_plai = lot_plai.echeances_prets()
         compte_plai = exploitation.compte(lot_plai, echeances=ech_plai)
-        sortie = {}
         debut_plai = debut_prets_plai = 0
         for o, debut_prets, (s, membres, tab) in mixtes:
             m = len(membres)
             op = _comptes_produits(s, 0, tab, compte, ech, o, debut_prets, m, h)
+            for p, (besoin, faisable) in op.items():
+                sortie[f"besoin_propre_{p.lower()}"][o:o + m] = np.where(faisable, besoin, np.nan)
             if s.part_plai:
                 g, faisable_g = _comptes_produits(s, derniere, tab, compte_plai, ech_plai, debut_plai,
                                                   debut_prets_plai, m, h)["PLAI"]
                 sp, faisable_s = op["PLAI"]
+                sj, gj = np.where(faisable_s, sp, np.nan), np.where(faisable_g, g, np.nan)
+                sortie["justifiable_part_plai"][o:o + m] = _justifiable(sj, sj - gj)
             debut_plai += m
             debut_prets_plai += m * s.n_prets
-            for j in range(m):
-                ligne = {f"besoin_propre_{p}": (float(op[p.upper()][0][j]) if p.upper() in op and op[p.upper()][1][j]
-                                                else None) for p in ("plai", "plus", "pls")}
-                justifiable = None
-                if s.part_plai and faisable_s[j] and faisable_g[j]:
-                    sj, gj = float(sp[j]), float(g[j])
-                    justifiable = max(0.0, min(sj, sj - gj))
-                ligne["justifiable_part_plai"] = justifiable
-                sortie[o + j] = ligne
         return sortie
 
     def _resoudre(self, lignes: list[_Ligne]) -> list[tuple[int, dict | None, str | None]]:
@@ -351,7 +358,7 @@ class CheminColonnes:
             maxima += maxima_structure(lot_ops, compte, ech, slice(o, o + len(membres)), s.bases[0],
                                        postes_prix_de_revient(pr, *s.contexte),
                                        tab["principaux"][0][:, s.solde], appliquees[o:o + len(membres)]).tolist()
-        par_produit = self._par_produit(segments, lot_ops, compte, ech, h)
+        par_produit = self._par_produit(segments, lot_ops, compte, ech, h, n_ops)
         # Le motif d'une opération sans équilibre : le solveur entier sur ses seules lignes (rares).
         motifs: dict[int, str] = {}
         infaisables = np.nonzero(~faisable[:n_ops])[0]
@@ -369,47 +376,44 @@ class CheminColonnes:
             r = resoudre_lot(lot_inf, crit_ops[infaisables])
             libelles = catalogue().valeurs["motif"]
             motifs = {int(o): (None if m is None else libelles.get(m, m)) for o, m in zip(infaisables, r.motif)}
-        # Les colonnes du tableau.
+        # Les colonnes du tableau (NaN : sans valeur).
         tab_plan = np.concatenate([np.abs(t["principaux"][0].sum(axis=1) + s.ressources[0] - t["total"])
                                    for s, _, t in segments]) <= 1
-        sortie = []
-        o = 0
-        s_l, s_p, crit_l = s_op.tolist(), s_plai.tolist(), critique.tolist()
-        for s, membres, tab in segments:
-            n = s.structurelles["n_logements"]
-            n_pa = s.structurelles["n_plai_adapte"]
-            totaux = tab["total"].tolist()
-            for j, x in enumerate(membres):
-                sv = None if math.isnan(s_l[o]) else s_l[o]
-                sp = None if math.isnan(s_p[o]) else s_p[o]
-                cout = justifiable = None
-                if sp is not None and sv is not None:
-                    cout = sv - sp
-                    justifiable = max(0.0, min(sv, cout))
-                plan_ok = bool(tab_plan[o])
-                codes = [code for code, non_conforme in s.statuts
-                         if (not plan_ok if code == "plan" else non_conforme)]
-                sortie.append((x.indice, {
-                    "nom": x.nom, "nature": s.structurelles["nature"], "n_logements": n, "n_plai_adapte": n_pa,
-                    "prix_de_revient": totaux[j], "faisable": bool(faisable[o]), "subvention_minimale": sv,
-                    "subvention_minimale_par_logement": None if sv is None else sv / n,
-                    "subvention_plai_ordinaire": sp, "cout_contreparties": cout,
-                    "subvention_justifiable": justifiable,
-                    "justifiable_par_plai_adapte": None if justifiable is None or not n_pa else justifiable / n_pa,
-                    "besoin_hors_contreparties": None if sv is None or justifiable is None else sv - justifiable,
-                    "subvention_maximale": maxima[o], "annee_critique": int(crit_l[o]) or None,
-                    "controles_non_conformes": " ".join(codes),
-                    "n_logements_plai": s.structurelles["n_logements_plai"],
-                    "n_logements_plus": s.structurelles["n_logements_plus"],
-                    "n_logements_pls": s.structurelles["n_logements_pls"],
-                    **par_produit.get(o, _SANS_PRODUITS), "motif": motifs.get(o),
-                    "montant_demande": None, "verdict": None}, None))
-                o += 1
-        return sortie
+        n_log = np.concatenate([np.full(len(m), s.structurelles["n_logements"]) for s, m, _ in segments])
+        n_pa = np.concatenate([np.full(len(m), s.structurelles["n_plai_adapte"]) for s, m, _ in segments])
+        cout = s_op - s_plai
+        justifiable = _justifiable(s_op, cout)
+        nombres = {"prix_de_revient": np.concatenate([t["total"] for _, _, t in segments]),
+                   "subvention_minimale": s_op, "subvention_minimale_par_logement": s_op / n_log,
+                   "subvention_plai_ordinaire": s_plai, "cout_contreparties": cout,
+                   "subvention_justifiable": justifiable,
+                   "justifiable_par_plai_adapte": np.where(n_pa > 0, justifiable / np.where(n_pa > 0, n_pa, 1), np.nan),
+                   "besoin_hors_contreparties": s_op - justifiable, "subvention_maximale": np.array(maxima, dtype=float),
+                   **par_produit}
+        entiers = {"annee_critique": np.where(critique != 0, critique, np.nan)}
+        for cle in ("n_logements", "n_plai_adapte", "n_logements_plai", "n_logements_plus", "n_logements_pls"):
+            entiers[cle] = np.concatenate([np.full(len(m), s.structurelles[cle], dtype=float) for s, m, _ in segments])
+        controles = []
+        for o, _, (s, membres, _) in _rangs(segments):
+            textes = {ok: " ".join(code for code, non_conforme in s.statuts
+                                   if (not ok if code == "plan" else non_conforme)) for ok in (True, False)}
+            controles += [textes[bool(x)] for x in tab_plan[o:o + len(membres)]]
+        objets = {"nom": [x.nom for _, m, _ in segments for x in m],
+                  "nature": [s.structurelles["nature"] for s, m, _ in segments for _ in m],
+                  "controles_non_conformes": controles, "motif": [motifs.get(o) for o in range(n_ops)],
+                  "montant_demande": [None] * n_ops, "verdict": [None] * n_ops}
+        indices = np.array([x.indice for _, m, _ in segments for x in m])
+        self.blocs.append(Bloc(indices, nombres, entiers, {"faisable": faisable[:n_ops]}, objets))
+        return []
 
 
-_SANS_PRODUITS = {"besoin_propre_plai": None, "besoin_propre_plus": None, "besoin_propre_pls": None,
-                  "justifiable_part_plai": None}
+def _justifiable(s: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """max(0, min(S*, C)) ligne à ligne, comme le chemin par opération ; NaN si l'un manque."""
+    m = np.where(c < s, c, s)
+    return np.where(np.isnan(s) | np.isnan(c), np.nan, np.where(m > 0.0, m, 0.0))
+
+
+_PAR_PRODUIT = ("besoin_propre_plai", "besoin_propre_plus", "besoin_propre_pls", "justifiable_part_plai")
 
 
 def _rangs(segments: list):

@@ -8,8 +8,8 @@ import functools
 import math
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import Any, Iterator
 
 from plai_bilan.catalogue import catalogue
@@ -19,13 +19,72 @@ PAQUET = 200  # opérations préparées puis résolues ensemble
 EXTENSIONS_SCENARIO = (".toml", ".xlsx")
 
 
-@dataclass
 class Ligne:
-    """Une opération du programme : sa source (fichier, ou table et ligne) et son résultat, ou son erreur."""
+    """Une opération du programme : sa source (fichier, ou table et ligne) et son résultat (clé -> valeur, vide si
+    elle n'est pas résolue), ou son erreur ; une vue de la ligne d'un :class:`Programme`."""
 
-    source: str
-    resultats: dict[str, Any] = field(default_factory=dict)
-    erreur: str | None = None
+    __slots__ = ("programme", "i")
+
+    def __init__(self, programme: Programme, i: int) -> None:
+        self.programme, self.i = programme, i
+
+    @property
+    def source(self) -> str:
+        return self.programme.sources[self.i]
+
+    @property
+    def resultats(self) -> Mapping[str, Any]:
+        return self.programme.resultats[self.i]
+
+    @resultats.setter
+    def resultats(self, valeurs: Mapping[str, Any]) -> None:
+        r = self.programme.resultats
+        r.vider(self.i)
+        if valeurs:
+            r.poser(self.i, valeurs)
+
+    @property
+    def erreur(self) -> str | None:
+        return self.programme.erreurs.get(self.i)
+
+    @erreur.setter
+    def erreur(self, message: str | None) -> None:
+        if message is None:
+            self.programme.erreurs.pop(self.i, None)
+        else:
+            self.programme.erreurs[self.i] = message
+
+    def __repr__(self) -> str:
+        return f"Ligne({self.source!r}, {dict(self.resultats)!r}, {self.erreur!r})"
+
+
+class Programme(Sequence):
+    """Les opérations d'un programme, dans l'ordre de la lecture : sources, résultats en colonnes
+    (:class:`plai_bilan.releve.Releve` : un million de lignes tiennent en quelques centaines de Mo) et erreurs ;
+    ``programme[i]`` : la :class:`Ligne` ``i``."""
+
+    def __init__(self, capacite: int = 1024) -> None:
+        from plai_bilan.releve import Releve
+
+        self.sources: list[str] = []
+        self.erreurs: dict[int, str] = {}
+        self.resultats = Releve(capacite=capacite)
+
+    def ajouter(self, source: str) -> int:
+        self.sources.append(source)
+        return self.resultats.ajouter()
+
+    def __len__(self) -> int:
+        return len(self.sources)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return Ligne(self, i)
 
 
 _ENTIER, _DECIMAL, _DATE = re.compile(r"-?\d+"), re.compile(r"-?\d+[.,]\d*"), re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -585,13 +644,13 @@ EN_COURS_PAR_TRAVAILLEUR = 4  # paquets confiés à la fois à chaque travailleu
 
 def resoudre_programme(entree: str | Path, parametres=None, progression=None, client=None,
                        flux: tuple[int, Iterator[tuple[str, Any]]] | None = None,
-                       optimiser: bool = False) -> list[Ligne]:
+                       optimiser: bool = False) -> Programme:
     """Chaque opération lue, préparée puis résolue, par paquets de :data:`PAQUET` au fil de la lecture : seuls
     les paquets en cours sont en mémoire, puis le résultat de chaque opération (une ligne de tableau). Avec un
     client Dask, les paquets sont résolus par les travailleurs du cluster (mêmes résultats). ``flux`` : celui de
     :func:`flux_operations` déjà ouvert sur ``entree`` (la table n'est pas relue)."""
     total, flux = flux if flux is not None else flux_operations(entree)
-    lignes: list[Ligne] = []
+    lignes = Programme(max(total, 16) if total else 1024)
     faits = 0
     dernier = None
 
@@ -599,9 +658,9 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
         nonlocal faits, dernier
         for i, res, erreur in fait:
             if erreur is not None:
-                lignes[i].erreur = erreur
-            else:
-                lignes[i].resultats = res
+                lignes.erreurs[i] = erreur
+            elif res:
+                lignes.resultats.poser(i, res)
         faits += len(fait)
         if progression is not None:
             progression(faits, total)
@@ -633,12 +692,11 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
         modeles: dict[str, dict] = {}  # ceux des lignes du paquet : un travailleur ne garde que ce qu'il reçoit
         table = str(lecteur.chemin)
         for n, ligne in flux.lignes:
-            i = len(lignes)
-            lignes.append(Ligne(lecteur.ou(n)))
+            i = lignes.ajouter(lecteur.ou(n))
             try:
                 modele = lecteur.modele(n, ligne)
             except ErreurPlaiBilan as exc:
-                lignes[i].erreur = str(exc)
+                lignes.erreurs[i] = str(exc)
                 faits += 1
                 continue
             modeles[modele] = lecteur.modeles[modele]
@@ -661,15 +719,13 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
             colonnes = CheminColonnes(flux.lecteur, outils, parametres, total)
 
         def lue(source: str, sc) -> None:
-            i = len(lignes)
-            lignes.append(Ligne(source))
-            ajouter(i, source, sc)
+            ajouter(lignes.ajouter(source), source, sc)
 
         def ajouter(i: int, source: str, sc) -> None:
             nonlocal paquet, faits
             erreur = _erreur_avant_calcul(source, sc)
             if erreur is not None:
-                lignes[i].erreur = erreur
+                lignes.erreurs[i] = erreur
                 faits += 1  # comptée comme traitée au prochain paquet
             else:
                 paquet.append((i, sc))
@@ -678,9 +734,15 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
                     paquet = []
 
         def vider() -> None:
+            nonlocal faits
             fait = colonnes.resoudre()
-            if fait:
-                ranger(fait)
+            blocs = colonnes.blocs[:]
+            colonnes.blocs.clear()
+            for bloc in blocs:
+                lignes.resultats.poser_bloc(*bloc)
+                faits += len(bloc.indices)
+            if fait or blocs:
+                ranger(fait)  # et la progression
             lecteur = flux.lecteur
             for i, n, cellules in colonnes.rendues:  # la lecture entière dit pourquoi
                 ajouter(i, lecteur.ou(n), lecteur.lire(n, cellules))
@@ -692,10 +754,10 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
         else:
             lecteur = flux.lecteur
             for n, cellules in flux.lignes:
-                i = len(lignes)
-                lignes.append(Ligne(lecteur.ou(n)))
+                source = lecteur.ou(n)
+                i = lignes.ajouter(source)
                 if not colonnes.ajouter(i, n, cellules):
-                    ajouter(i, lignes[i].source, lecteur.lire(n, cellules))
+                    ajouter(i, source, lecteur.lire(n, cellules))
                 if len(colonnes.en_attente) >= PAQUET_COLONNES or len(colonnes.faits) >= PAQUET:
                     vider()
             vider()
@@ -742,7 +804,7 @@ def resultats(b, maximum_sieg: Any = _SIEG, non_conformes: list[str] | None = No
     }
 
 
-def allouer_budget(lignes: list[Ligne], budget: float) -> list[tuple[Ligne, bool, float]]:
+def allouer_budget(lignes: Sequence[Ligne], budget: float) -> list[tuple[Ligne, bool, float]]:
     """Le budget FNAP réparti : les opérations classées par montant justifiable par PLAI adapté croissant (le plus
     de PLAI adaptés par euro d'abord ; à égalité, l'ordre du programme), chacune financée de tout son montant
     justifiable tant que le budget restant le couvre, sinon passée (aucun financement partiel).

@@ -25,7 +25,8 @@ def neutraliser(x: str) -> str:
 
 def _texte(x: str) -> str:
     """Un texte sans caractère de contrôle, et qui ne commence pas une formule (apostrophe devant)."""
-    x = x.translate(_CONTROLE)
+    if not x.isprintable():  # les caractères de contrôle ne le sont pas (vérifié en C : le cas courant coûte peu)
+        x = x.translate(_CONTROLE)
     return "'" + x if x.startswith(_FORMULE) else x
 
 

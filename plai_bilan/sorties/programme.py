@@ -6,6 +6,7 @@ Reçoit des données simples : (source, résultats, erreur) par opération et la
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,18 +61,29 @@ def legende(cles: list[str]) -> list[tuple[str, str, str]]:
     return [(entete(c), libelle(c), c) for c in cles]
 
 
-def tableau(operations: list[tuple[str, dict, str | None]], repartition: dict[str, tuple[bool, float]] | None,
+def _colonnes(optimiser: bool, budget: bool) -> list[str]:
+    return (["source", *COLONNES] + (list(COLONNES_OPTIMISATION) if optimiser else []) + ["erreur"]
+            + (["financee_par_le_budget", "budget_restant"] if budget else []))
+
+
+def _en_francais(ligne: dict[str, Any]) -> dict[str, Any]:
+    """La nature de l'opération et le verdict d'une demande en français (leurs identifiants restent au scénario)."""
+    if ligne.get("nature"):
+        ligne["nature"] = catalogue().valeurs["nature"].get(ligne["nature"], ligne["nature"])
+    if ligne.get("verdict"):
+        from plai_bilan.etudes import VERDICTS
+
+        ligne["verdict"] = VERDICTS[ligne["verdict"]][1]
+    return ligne
+
+
+def tableau(operations: Iterable[tuple[str, Mapping, str | None]], repartition: dict[str, tuple[bool, float]] | None,
             optimiser: bool = False) -> list[dict[str, Any]]:
     """Une ligne par opération, colonnes dans l'ordre (clés du catalogue)."""
     lignes = []
     for source, resultats, erreur in operations:
         ligne = {"source": source, **{k: resultats.get(k) for k in COLONNES}}
-        if ligne.get("nature"):  # la nature de l'opération en français (son identifiant reste dans le scénario)
-            ligne["nature"] = catalogue().valeurs["nature"].get(ligne["nature"], ligne["nature"])
-        if ligne.get("verdict"):  # le verdict d'instruire d'une demande, en français dans le tableau
-            from plai_bilan.etudes import VERDICTS
-
-            ligne["verdict"] = VERDICTS[ligne["verdict"]][1]
+        _en_francais(ligne)
         if optimiser:
             ligne.update({k: resultats.get(k) for k in COLONNES_OPTIMISATION})
         ligne["erreur"] = erreur
@@ -83,6 +95,82 @@ def tableau(operations: list[tuple[str, dict, str | None]], repartition: dict[st
     return lignes
 
 
+class TableauProgramme(Sequence):
+    """:func:`tableau` d'un programme résolu (plai_bilan.programme.Programme), sans copie : ``t[i]`` est la ligne
+    ``i`` (Mapping, mêmes clés et mêmes valeurs que celle de :func:`tableau`) ; :meth:`colonne` rend une colonne
+    entière (l'écriture d'un tableau de millions de lignes)."""
+
+    def __init__(self, programme, repartition: dict[str, tuple[bool, float]] | None, optimiser: bool = False) -> None:
+        self.programme, self.repartition = programme, repartition
+        self.cles = _colonnes(optimiser, repartition is not None)
+        self._index = {c: j for j, c in enumerate(self.cles)}
+
+    def __len__(self) -> int:
+        return len(self.programme)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return _LigneTableau(self, i)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield _LigneTableau(self, i)
+
+    def valeur(self, i: int, cle: str) -> Any:
+        p = self.programme
+        if cle == "source":
+            return p.sources[i]
+        if cle == "erreur":
+            return p.erreurs.get(i)
+        if cle in ("financee_par_le_budget", "budget_restant"):
+            return self.repartition.get(p.sources[i], (None, None))[cle == "budget_restant"]
+        v = p.resultats[i].get(cle)
+        if cle in ("nature", "verdict") and v:
+            return _en_francais({cle: v})[cle]
+        return v
+
+    def colonne(self, cle: str, debut: int = 0, fin: int | None = None) -> list[Any]:
+        """La colonne ``cle``, une valeur par ligne (les lignes ``debut`` à ``fin`` exclue)."""
+        p = self.programme
+        fin = len(p) if fin is None else min(fin, len(p))
+        if cle == "source":
+            return p.sources[debut:fin]
+        if cle == "erreur":
+            return [p.erreurs.get(i) for i in range(debut, fin)]
+        if cle in ("financee_par_le_budget", "budget_restant"):
+            k = cle == "budget_restant"
+            return [self.repartition.get(x, (None, None))[k] for x in p.sources[debut:fin]]
+        valeurs = p.resultats.colonne(cle, debut, fin)
+        if cle in ("nature", "verdict"):
+            vus: dict = {}
+            valeurs = [v if not v else vus[v] if v in vus else vus.setdefault(v, _en_francais({cle: v})[cle])
+                       for v in valeurs]
+        return valeurs
+
+
+class _LigneTableau(Mapping):
+    __slots__ = ("tableau", "i")
+
+    def __init__(self, tableau: TableauProgramme, i: int) -> None:
+        self.tableau, self.i = tableau, i
+
+    def __getitem__(self, cle: str) -> Any:
+        if cle not in self.tableau._index:
+            raise KeyError(cle)
+        return self.tableau.valeur(self.i, cle)
+
+    def __iter__(self):
+        return iter(self.tableau.cles)
+
+    def __len__(self) -> int:
+        return len(self.tableau.cles)
+
+
 def _quantile(valeurs: list[float], q: float) -> float | None:
     if not valeurs:
         return None
@@ -92,27 +180,49 @@ def _quantile(valeurs: list[float], q: float) -> float | None:
     return v[i] + (v[min(i + 1, len(v) - 1)] - v[i]) * (x - i)
 
 
-def synthese(lignes: list[dict[str, Any]], budget: float | None) -> dict[str, Any]:
+def _colonne(lignes, cle: str) -> list[Any]:
+    """Une colonne du tableau : celle d'un TableauProgramme, ou relevée ligne à ligne."""
+    if isinstance(lignes, TableauProgramme):
+        return lignes.colonne(cle)
+    return [l.get(cle) for l in lignes]
+
+
+def synthese(lignes: Sequence[Mapping[str, Any]], budget: float | None) -> dict[str, Any]:
     """La vue du programme : effectifs, totaux, distribution de la subvention d'équilibre par logement, budget."""
-    ok = [l for l in lignes if l["erreur"] is None]
-    faisables = [l for l in ok if l["faisable"]]
-    somme = lambda cle: sum(l[cle] or 0.0 for l in faisables)  # noqa: E731
-    par_logement = [l["subvention_minimale_par_logement"] for l in faisables]
+    colonnes: dict[str, list] = {}
+
+    def col(cle: str) -> list:
+        if cle not in colonnes:
+            colonnes[cle] = _colonne(lignes, cle)
+        return colonnes[cle]
+
+    ok = [i for i, e in enumerate(col("erreur")) if e is None]
+    faisable = col("faisable")
+    faisables = [i for i in ok if faisable[i]]
+
+    def somme(cle: str, rangs: list[int]) -> float:
+        v = col(cle)
+        return sum(v[i] or 0.0 for i in rangs)
+
+    par_logement = [col("subvention_minimale_par_logement")[i] for i in faisables]
     s = {"nombre_operations": len(lignes), "operations_resolues": len(ok), "operations_en_erreur": len(lignes) - len(ok),
-         "operations_infaisables": len(ok) - len(faisables), "n_logements": sum(l["n_logements"] for l in ok),
-         "n_plai_adapte": sum(l["n_plai_adapte"] for l in ok), "prix_de_revient": sum(l["prix_de_revient"] for l in ok),
-         "subvention_minimale": somme("subvention_minimale"), "cout_contreparties": somme("cout_contreparties"),
-         "subvention_justifiable": somme("subvention_justifiable"),
-         "besoin_hors_contreparties": somme("besoin_hors_contreparties"),
+         "operations_infaisables": len(ok) - len(faisables),
+         "n_logements": sum(col("n_logements")[i] for i in ok),
+         "n_plai_adapte": sum(col("n_plai_adapte")[i] for i in ok),
+         "prix_de_revient": sum(col("prix_de_revient")[i] for i in ok),
+         "subvention_minimale": somme("subvention_minimale", faisables),
+         "cout_contreparties": somme("cout_contreparties", faisables),
+         "subvention_justifiable": somme("subvention_justifiable", faisables),
+         "besoin_hors_contreparties": somme("besoin_hors_contreparties", faisables),
          "par_logement_p10": _quantile(par_logement, 0.1), "par_logement_p50": _quantile(par_logement, 0.5),
          "par_logement_p90": _quantile(par_logement, 0.9), "budget_fnap": budget,
          "operations_financees": None, "plai_adaptes_finances": None, "budget_engage": None}
     if budget is not None:
-        financees = [l for l in lignes if l.get("financee_par_le_budget")]
+        financees = [i for i, f in enumerate(col("financee_par_le_budget")) if f]
+        justifiable, demande = col("subvention_justifiable"), col("montant_demande")
         s["operations_financees"] = len(financees)
-        s["plai_adaptes_finances"] = sum(l["n_plai_adapte"] for l in financees)
-        s["budget_engage"] = sum(l["subvention_justifiable"] if l.get("montant_demande") is None
-                                 else l["montant_demande"] for l in financees)
+        s["plai_adaptes_finances"] = sum(col("n_plai_adapte")[i] for i in financees)
+        s["budget_engage"] = sum(justifiable[i] if demande[i] is None else demande[i] for i in financees)
     return s
 
 
@@ -203,9 +313,14 @@ def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path, 
 
         cles = list(lignes[0]) if lignes else ["source"]
 
-        def ecrire_csv(tmp: str) -> None:  # ligne à ligne : un programme de millions de lignes reste léger
+        def ecrire_csv(tmp: str) -> None:  # par blocs de lignes : un programme de millions de lignes reste léger
             with open(tmp, "w", encoding="utf-8", newline="") as f:
                 f.write("\ufeff" + ";".join(neutraliser(entete(c, cles_techniques)) for c in cles) + "\r\n")
+                if isinstance(lignes, TableauProgramme):
+                    for debut in range(0, len(lignes), BLOC_CSV):
+                        colonnes = [[cellule(v) for v in lignes.colonne(c, debut, debut + BLOC_CSV)] for c in cles]
+                        f.write("".join(";".join(r) + "\r\n" for r in zip(*colonnes)))
+                    return
                 for l in lignes:
                     f.write(";".join([cellule(l[c]) for c in cles]) + "\r\n")
 
@@ -213,12 +328,14 @@ def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path, 
     elif suffixe == ".parquet":
         import pandas as pd
 
-        df = pd.DataFrame(lignes)
+        df = (pd.DataFrame({c: lignes.colonne(c) for c in lignes.cles}) if isinstance(lignes, TableauProgramme)
+              else pd.DataFrame(lignes))
         ecrire_atomique(chemin, lambda tmp: df.to_parquet(tmp, index=False))
     else:
         ecrire_atomique(chemin, lambda tmp: _classeur(lignes, s, tmp, cles_techniques))
 
 
+BLOC_CSV = 10_000  # lignes d'un programme mises en texte ensemble
 LIGNES_MAX_CLASSEUR = 1_048_576 - 1  # une feuille de classeur, sous son en-tête
 
 
