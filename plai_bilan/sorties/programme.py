@@ -180,49 +180,59 @@ def _quantile(valeurs: list[float], q: float) -> float | None:
     return v[i] + (v[min(i + 1, len(v) - 1)] - v[i]) * (x - i)
 
 
-def _colonne(lignes, cle: str) -> list[Any]:
-    """Une colonne du tableau : celle d'un TableauProgramme, ou relevée ligne à ligne."""
-    if isinstance(lignes, TableauProgramme):
-        return lignes.colonne(cle)
-    return [l.get(cle) for l in lignes]
+def blocs(lignes: Sequence[Mapping[str, Any]], cles: Sequence[str], taille: int = 10_000):
+    """Les colonnes ``cles`` du tableau par blocs de lignes : (premier indice, {clé: valeurs du bloc}) ; celles
+    d'un TableauProgramme sans vue par ligne, d'une liste relevées ligne à ligne. Un tableau de millions de lignes
+    n'est jamais entier en objets Python."""
+    for debut in range(0, len(lignes), taille):
+        if isinstance(lignes, TableauProgramme):
+            yield debut, {c: lignes.colonne(c, debut, debut + taille) for c in cles}
+        else:
+            morceau = lignes[debut:debut + taille]
+            yield debut, {c: [l.get(c) for l in morceau] for c in cles}
 
 
 def synthese(lignes: Sequence[Mapping[str, Any]], budget: float | None) -> dict[str, Any]:
     """La vue du programme : effectifs, totaux, distribution de la subvention d'équilibre par logement, budget."""
-    colonnes: dict[str, list] = {}
-
-    def col(cle: str) -> list:
-        if cle not in colonnes:
-            colonnes[cle] = _colonne(lignes, cle)
-        return colonnes[cle]
-
-    ok = [i for i, e in enumerate(col("erreur")) if e is None]
-    faisable = col("faisable")
-    faisables = [i for i in ok if faisable[i]]
-
-    def somme(cle: str, rangs: list[int]) -> float:
-        v = col(cle)
-        return sum(v[i] or 0.0 for i in rangs)
-
-    par_logement = [col("subvention_minimale_par_logement")[i] for i in faisables]
-    s = {"nombre_operations": len(lignes), "operations_resolues": len(ok), "operations_en_erreur": len(lignes) - len(ok),
-         "operations_infaisables": len(ok) - len(faisables),
-         "n_logements": sum(col("n_logements")[i] for i in ok),
-         "n_plai_adapte": sum(col("n_plai_adapte")[i] for i in ok),
-         "prix_de_revient": sum(col("prix_de_revient")[i] for i in ok),
-         "subvention_minimale": somme("subvention_minimale", faisables),
-         "cout_contreparties": somme("cout_contreparties", faisables),
-         "subvention_justifiable": somme("subvention_justifiable", faisables),
-         "besoin_hors_contreparties": somme("besoin_hors_contreparties", faisables),
+    sommes_ok = ("n_logements", "n_plai_adapte", "prix_de_revient")
+    sommes_faisables = ("subvention_minimale", "cout_contreparties", "subvention_justifiable",
+                        "besoin_hors_contreparties")
+    totaux = dict.fromkeys(sommes_ok + sommes_faisables, 0)
+    n_ok = n_faisables = 0
+    par_logement: list[float] = []
+    financees = plai_adaptes_finances = 0
+    engage = 0
+    cles = ["erreur", "faisable", "subvention_minimale_par_logement", *sommes_ok, *sommes_faisables]
+    if budget is not None:
+        cles += ["financee_par_le_budget", "montant_demande"]
+    for _, c in blocs(lignes, cles):  # les sommes dans l'ordre des lignes
+        for k in range(len(c["erreur"])):
+            if c["erreur"][k] is not None:
+                continue
+            n_ok += 1
+            for cle in sommes_ok:
+                totaux[cle] = totaux[cle] + c[cle][k]
+            if c["faisable"][k]:
+                n_faisables += 1
+                for cle in sommes_faisables:
+                    totaux[cle] = totaux[cle] + (c[cle][k] or 0.0)
+                par_logement.append(c["subvention_minimale_par_logement"][k])
+        if budget is not None:
+            for k, f in enumerate(c["financee_par_le_budget"]):
+                if f:
+                    financees += 1
+                    plai_adaptes_finances += c["n_plai_adapte"][k]
+                    d = c["montant_demande"][k]
+                    engage = engage + (c["subvention_justifiable"][k] if d is None else d)
+    s = {"nombre_operations": len(lignes), "operations_resolues": n_ok, "operations_en_erreur": len(lignes) - n_ok,
+         "operations_infaisables": n_ok - n_faisables, **totaux,
          "par_logement_p10": _quantile(par_logement, 0.1), "par_logement_p50": _quantile(par_logement, 0.5),
          "par_logement_p90": _quantile(par_logement, 0.9), "budget_fnap": budget,
          "operations_financees": None, "plai_adaptes_finances": None, "budget_engage": None}
     if budget is not None:
-        financees = [i for i, f in enumerate(col("financee_par_le_budget")) if f]
-        justifiable, demande = col("subvention_justifiable"), col("montant_demande")
-        s["operations_financees"] = len(financees)
-        s["plai_adaptes_finances"] = sum(col("n_plai_adapte")[i] for i in financees)
-        s["budget_engage"] = sum(justifiable[i] if demande[i] is None else demande[i] for i in financees)
+        s["operations_financees"] = financees
+        s["plai_adaptes_finances"] = plai_adaptes_finances
+        s["budget_engage"] = engage
     return s
 
 
