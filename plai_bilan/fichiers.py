@@ -13,6 +13,21 @@ def lire_fichier_borne(chemin: Path, nom: str, quoi: str = "fichier de scénario
                        taille_max: int = TAILLE_MAX) -> bytes:
     """Les octets d'un fichier ordinaire de taille raisonnable ; un tube, un périphérique, un dossier ou un fichier
     géant est refusé sans être lu (un tube bloquerait, /dev/zero remplirait la mémoire)."""
+    verifier_fichier_borne(chemin, nom, quoi, taille_max)
+    try:
+        with open(chemin, "rb") as f:
+            octets = f.read(taille_max + 1)
+    except OSError as exc:
+        raise ScenarioInvalide(nom, "", f"lecture impossible ({message_systeme(exc)})") from None
+    if len(octets) > taille_max:
+        raise ScenarioInvalide(nom, "", f"fichier trop gros (plus de {taille_max:,} octets)".replace(",", "\u202f"))
+    return octets
+
+
+def verifier_fichier_borne(chemin: Path, nom: str, quoi: str = "fichier de scénario .toml",
+                           taille_max: int = TAILLE_MAX) -> None:
+    """Ce que :func:`lire_fichier_borne` vérifie avant de lire : un fichier ordinaire, existant, de taille
+    raisonnable (mêmes messages)."""
     import os
     import stat
 
@@ -32,11 +47,3 @@ def lire_fichier_borne(chemin: Path, nom: str, quoi: str = "fichier de scénario
     if etat.st_size > taille_max:
         raise ScenarioInvalide(nom, "", f"fichier trop gros ({etat.st_size:,} octets, au plus {taille_max:,}) : ce "
                                f"n'est pas un {quoi}".replace(",", "\u202f"))
-    try:
-        with open(chemin, "rb") as f:
-            octets = f.read(taille_max + 1)
-    except OSError as exc:
-        raise ScenarioInvalide(nom, "", f"lecture impossible ({message_systeme(exc)})") from None
-    if len(octets) > taille_max:
-        raise ScenarioInvalide(nom, "", f"fichier trop gros (plus de {taille_max:,} octets)".replace(",", "\u202f"))
-    return octets

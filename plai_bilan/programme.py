@@ -201,10 +201,15 @@ def _lire_table(chemin: Path) -> tuple[int, Iterator[dict[str, str]]]:
     import csv
     import io
 
-    from plai_bilan.fichiers import lire_fichier_borne
+    from plai_bilan.fichiers import lire_fichier_borne, verifier_fichier_borne
 
     nom = str(chemin)
-    octets = lire_fichier_borne(chemin, nom, "table CSV", 200_000_000)
+    verifier_fichier_borne(chemin, nom, "table CSV", OCTETS_MAX_CSV)
+    en_flux = _csv_en_flux(chemin, nom)
+    if en_flux is not None:
+        return en_flux
+    # Le cas rare (autre encodage, fins de ligne d'un ancien Mac, table illisible) : le texte entier, et ce qu'il dit.
+    octets = lire_fichier_borne(chemin, nom, "table CSV", OCTETS_MAX_CSV)
     try:
         texte = octets.decode("utf-8-sig", errors="strict")
     except UnicodeDecodeError:
@@ -217,42 +222,86 @@ def _lire_table(chemin: Path) -> tuple[int, Iterator[dict[str, str]]]:
                                    "enregistrez-la en CSV UTF-8") from None
         AVERTISSEMENTS_TABLE.append(f"{nom} : table lue en Windows-1252 (enregistrement d'Excel) ; enregistrez-la en "
                                     "« CSV UTF-8 » pour éviter toute ambiguïté sur les accents")
+    del octets
     if "\r" in texte and "\n" not in texte:
         texte = texte.replace("\r", "\n")  # fins de ligne d'un ancien Mac (CR seul)
-    premiere = texte.split("\n", 1)[0]
-    separateur = ";" if premiere.count(";") >= premiere.count(",") else ","
+    separateur = _separateur(texte.split("\n", 1)[0])
+
     def lecteur():
         return csv.reader(io.StringIO(texte, newline=""), delimiter=separateur, strict=True)
 
-    # Une première lecture compte et vérifie tout (sans rien garder) : une table fautive est refusée avant le calcul.
-    entetes: list[str] | None = None
-    nombre = 0
     try:
-        for k, r in enumerate(lecteur(), start=1):
-            if entetes is None:
-                entetes = [c.strip() for c in r]
-                doubles = sorted({c for c in entetes if c and entetes.count(c) > 1})
-                if doubles:
-                    raise ScenarioInvalide(nom, "", f"colonne en double : {', '.join(doubles)} ; chaque clé une seule "
-                                           "fois")
-                continue
-            if len(r) > len(entetes) and any(x.strip() for x in r[len(entetes):]):
-                raise ScenarioInvalide(nom, "", f"ligne {k} : {len(r)} cellules pour {len(entetes)} colonnes (un "
-                                       f"« {separateur} » ou un guillemet de trop ?)")
-            nombre += any(x.strip() for x in r)
+        nombre, entetes = _compter(lecteur(), nom, separateur)
     except csv.Error as exc:
         raise ScenarioInvalide(nom, "", f"table CSV illisible, ligne {_ligne_csv(texte, exc)} : "
                                f"{_erreur_csv(str(exc))}") from None
+    return nombre, _rangs_csv(lecteur(), entetes)
+
+
+OCTETS_MAX_CSV = 200_000_000  # octets d'une table CSV
+
+
+def _separateur(premiere: str) -> str:
+    return ";" if premiere.count(";") >= premiere.count(",") else ","
+
+
+def _compter(lignes, nom: str, separateur: str) -> tuple[int, list[str]]:
+    """Une première lecture compte et vérifie tout (sans rien garder) : une table fautive est refusée avant le
+    calcul ; (nombre de lignes non vides, en-têtes)."""
+    entetes: list[str] | None = None
+    nombre = 0
+    for k, r in enumerate(lignes, start=1):
+        if entetes is None:
+            entetes = [c.strip() for c in r]
+            doubles = sorted({c for c in entetes if c and entetes.count(c) > 1})
+            if doubles:
+                raise ScenarioInvalide(nom, "", f"colonne en double : {', '.join(doubles)} ; chaque clé une seule "
+                                       "fois")
+            continue
+        if len(r) > len(entetes) and any(x.strip() for x in r[len(entetes):]):
+            raise ScenarioInvalide(nom, "", f"ligne {k} : {len(r)} cellules pour {len(entetes)} colonnes (un "
+                                   f"« {separateur} » ou un guillemet de trop ?)")
+        nombre += any(x.strip() for x in r)
     if entetes is None:
         raise ScenarioInvalide(nom, "", "table vide : une ligne d'en-tête (modele et les clés du scénario) est "
                                "attendue")
+    return nombre, entetes
+
+
+def _rangs_csv(lignes, entetes: list[str]) -> Iterator[dict[str, str]]:
+    next(lignes)
+    for r in lignes:
+        if any(x.strip() for x in r):
+            yield dict(zip(entetes, r + [""] * (len(entetes) - len(r))))
+
+
+def _csv_en_flux(chemin: Path, nom: str) -> tuple[int, Iterator[dict[str, str]]] | None:
+    """Une table CSV en UTF-8 lue au fil du fichier, deux fois (compte et vérification, puis lignes) : jamais
+    entière en mémoire ; None si elle demande le texte entier (autre encodage, sans fin de ligne « \\n » dans son
+    premier Mo, illisible : le message dit la ligne)."""
+    import csv
+
+    def ouvrir():
+        return open(chemin, encoding="utf-8-sig", errors="strict", newline="")
+
+    try:
+        with ouvrir() as f:
+            debut = f.read(1 << 20)
+            if "\n" not in debut:
+                return None
+            separateur = _separateur(debut.split("\n", 1)[0])
+            f.seek(0)
+            nombre, entetes = _compter(csv.reader(f, delimiter=separateur, strict=True), nom, separateur)
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    except OSError as exc:
+        from plai_bilan.erreurs import message_systeme
+
+        raise ScenarioInvalide(nom, "", f"lecture impossible ({message_systeme(exc)})") from None
 
     def rangs():
-        lignes = lecteur()
-        next(lignes)
-        for r in lignes:
-            if any(x.strip() for x in r):
-                yield dict(zip(entetes, r + [""] * (len(entetes) - len(r))))
+        with ouvrir() as f:
+            yield from _rangs_csv(csv.reader(f, delimiter=separateur, strict=True), entetes)
 
     return nombre, rangs()
 
@@ -470,26 +519,61 @@ _LECTEURS: dict[str, LecteurTable] = {}  # ceux d'un travailleur Dask, par table
 
 
 def _resoudre_lignes(table: str, paquet: list[tuple[int, int, dict[str, str]]], modeles: dict[str, dict],
-                     parametres=None, optimiser: bool = False) -> list[tuple[int, dict | None, str | None]]:
+                     parametres=None, optimiser: bool = False, lignes_table: int = 0) -> list:
     """Un paquet de lignes brutes (indice, numéro de ligne, cellules) lu puis résolu, chez un travailleur Dask :
-    ses lectures et ses préparations gardées d'un paquet à l'autre."""
+    ses lectures, ses préparations et ses structures du chemin en colonnes gardées d'un paquet à l'autre ;
+    (indice, résultats, erreur) de chaque ligne, puis les blocs du chemin en colonnes (colonnes.Bloc)."""
     lecteur = _LECTEURS.get(table)
     if lecteur is None or lecteur.partager != partage() or any(
             lecteur.modeles.get(nom, doc) != doc for nom, doc in modeles.items()):
         _LECTEURS.pop(table, None)
+        _COLONNES.pop(table, None)
         while len(_LECTEURS) >= 4:  # les tables les plus anciennes d'un travailleur qui dure
-            _LECTEURS.pop(next(iter(_LECTEURS)))
+            ancienne = next(iter(_LECTEURS))
+            _LECTEURS.pop(ancienne)
+            _COLONNES.pop(ancienne, None)
         lecteur = _LECTEURS[table] = LecteurTable(Path(table))  # un modèle modifié depuis : rien de gardé
     lecteur.modeles.update(modeles)
+    colonnes = None
+    # Des paramètres locaux arrivent copiés à chaque paquet : leurs structures ne seraient jamais reprises.
+    if not optimiser and parametres is None and en_colonnes():
+        colonnes = _COLONNES.get(table)
+        if colonnes is None or colonnes.lecteur is not lecteur:
+            colonnes = _COLONNES[table] = _chemin_colonnes(lecteur, None, lignes_table)
     sortie, a_resoudre = [], []
-    for i, n, ligne in paquet:
+
+    def lire(i: int, n: int, ligne: dict) -> None:
         sc = lecteur.lire(n, ligne)
         erreur = _erreur_avant_calcul(lecteur.ou(n), sc)
         if erreur is not None:
             sortie.append((i, None, erreur))
         else:
             a_resoudre.append((i, sc))
-    return sortie + (_resoudre_paquet(a_resoudre, parametres, optimiser) if a_resoudre else [])
+
+    for i, n, ligne in paquet:
+        if colonnes is None or not colonnes.ajouter(i, n, ligne):
+            lire(i, n, ligne)
+    blocs = []
+    if colonnes is not None:
+        sortie += colonnes.resoudre()
+        blocs, colonnes.blocs = colonnes.blocs, []
+        rendues, colonnes.rendues = colonnes.rendues, []
+        for i, n, ligne in rendues:  # la lecture entière dit pourquoi
+            lire(i, n, ligne)
+    return sortie + (_resoudre_paquet(a_resoudre, parametres, optimiser) if a_resoudre else []) + blocs
+
+
+_COLONNES: dict[str, Any] = {}  # les chemins en colonnes d'un travailleur Dask, par table
+
+
+def _chemin_colonnes(lecteur: LecteurTable, parametres, lignes_table: int):
+    from types import SimpleNamespace
+
+    from plai_bilan.colonnes import CheminColonnes
+
+    outils = SimpleNamespace(valeur_cellule=_valeur_cellule, section_relue=_section_relue,
+                             resoudre_seule=_resoudre_seule)
+    return CheminColonnes(lecteur, outils, parametres, lignes_table)
 
 
 def _erreur_avant_calcul(source: str, sc) -> str | None:
@@ -654,14 +738,22 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
     faits = 0
     dernier = None
 
-    def ranger(fait: list[tuple[int, dict | None, str | None]]) -> None:
+    from plai_bilan.colonnes import Bloc
+
+    def ranger(fait: list) -> None:
+        """(indice, résultats, erreur) de lignes résolues, ou des blocs du chemin en colonnes, rangés."""
         nonlocal faits, dernier
-        for i, res, erreur in fait:
+        for rang in fait:
+            if isinstance(rang, Bloc):  # des lignes du chemin en colonnes d'un travailleur Dask
+                lignes.resultats.poser_bloc(*rang)
+                faits += len(rang.indices)
+                continue
+            i, res, erreur = rang
+            faits += 1
             if erreur is not None:
                 lignes.erreurs[i] = erreur
             elif res:
                 lignes.resultats.poser(i, res)
-        faits += len(fait)
         if progression is not None:
             progression(faits, total)
             dernier = faits
@@ -673,9 +765,9 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
         en_cours = as_completed()
         plafond = EN_COURS_PAR_TRAVAILLEUR * max(1, len(client.scheduler_info().get("workers", {})))
 
-    def soumettre(fonction, *args) -> None:
+    def soumettre(fonction, *args, **options) -> None:
         """Un paquet confié au cluster ; au-delà du plafond, les résultats rangés à mesure qu'ils arrivent."""
-        en_cours.add(client.submit(fonction, *args, parametres=parametres, optimiser=optimiser, pure=False))
+        en_cours.add(client.submit(fonction, *args, parametres=parametres, optimiser=optimiser, pure=False, **options))
         while en_cours.count() >= plafond:
             ranger(next(en_cours).result())
 
@@ -702,21 +794,17 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
             modeles[modele] = lecteur.modeles[modele]
             paquet.append((i, n, ligne))
             if len(paquet) == PAQUET:
-                soumettre(_resoudre_lignes, table, paquet, modeles)
+                soumettre(_resoudre_lignes, table, paquet, modeles, lignes_table=total)
                 paquet, modeles = [], {}
         if paquet:
-            soumettre(_resoudre_lignes, table, paquet, modeles)
+            soumettre(_resoudre_lignes, table, paquet, modeles, lignes_table=total)
         paquet = []
     else:
         colonnes = None
         if isinstance(flux, _FluxTable) and en_cours is None and not optimiser and en_colonnes():
-            from types import SimpleNamespace
+            from plai_bilan.colonnes import PAQUET_COLONNES
 
-            from plai_bilan.colonnes import PAQUET_COLONNES, CheminColonnes
-
-            outils = SimpleNamespace(valeur_cellule=_valeur_cellule, section_relue=_section_relue,
-                                     resoudre_seule=_resoudre_seule)
-            colonnes = CheminColonnes(flux.lecteur, outils, parametres, total)
+            colonnes = _chemin_colonnes(flux.lecteur, parametres, total)
 
         def lue(source: str, sc) -> None:
             ajouter(lignes.ajouter(source), source, sc)

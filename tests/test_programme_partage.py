@@ -191,7 +191,7 @@ def test_dask_lit_les_lignes_chez_les_travailleurs_memes_resultats(tmp_path, mon
     monkeypatch.setattr(p, "PAQUET", 3)
     (tmp_path / "t").mkdir()
     lignes = [{"modele": str(RACINE / "scenarios" / MODELES[k % 3]), "prix_de_revient.travaux": str(900_000 + k)}
-              for k in range(9)]
+              for k in range(30)]
     lignes += [{"modele": "absent.toml"}, {"modele": str(RACINE / "scenarios" / MODELES[0]),
                                           "prix_de_revient.travaux": "beaucoup"},
                {"modele": str(RACINE / "scenarios" / MODELES[0]), "prets[0].montant": "solde"},
@@ -202,10 +202,13 @@ def test_dask_lit_les_lignes_chez_les_travailleurs_memes_resultats(tmp_path, mon
     try:
         obtenu = [(l.source, l.resultats, l.erreur) for l in p.resoudre_programme(table, client=client)]
         lus = client.run(lambda: sum(1 for _ in __import__("plai_bilan.programme").programme._LECTEURS))
+        prises = client.run(lambda: sum(c.prises for c in __import__("plai_bilan.programme").programme
+                                        ._COLONNES.values()))
     finally:
         client.close()
     assert obtenu == attendu
     assert sum(lus.values()) >= 1  # les travailleurs ont lu les lignes
+    assert sum(prises.values()) >= 10  # et en ont résolu en colonnes
     assert sum(e is not None for _, _, e in obtenu) >= 3
 
 
@@ -352,3 +355,48 @@ def test_chemin_en_colonnes_prend_les_montants_et_rend_le_reste(tmp_path):
     erreurs = {l.source: l.erreur for l in p.resoudre_programme(table) if l.erreur}
     assert set(erreurs) == {"programme.csv, ligne 13", "programme.csv, ligne 14"}
     assert "sur-financé" in erreurs["programme.csv, ligne 14"]
+
+
+CELLULE_CSV = st.one_of(st.sampled_from(["", " ", "12", "1 500,5", "é", "a;b", "a,b", "x\ny", '"q"', "Opération"]),
+                        st.text(alphabet="abé ;,\n\"", max_size=6))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(CELLULE_CSV, min_size=1, max_size=4), min_size=1, max_size=8), st.booleans(),
+       st.sampled_from(["\n", "\r\n"]), st.sampled_from([";", ","]))
+def test_table_csv_lue_au_fil_du_fichier_comme_entiere(tmp_path_factory, rangs, bom, fin, separateur):
+    """Une table CSV en UTF-8 lue au fil du fichier (jamais entière en mémoire) : les mêmes lignes, le même compte
+    et les mêmes erreurs que lue entière (le chemin des autres encodages)."""
+    import csv
+    import io
+
+    tampon = io.StringIO()
+    csv.writer(tampon, delimiter=separateur, lineterminator=fin).writerows([["modele", "operation.nom", "x"]] + rangs)
+    f = tmp_path_factory.mktemp("csv") / "t.csv"
+    f.write_bytes((b"\xef\xbb\xbf" if bom else b"") + tampon.getvalue().encode("utf-8"))
+
+    def lire():
+        try:
+            n, lignes = p._lire_table(f)
+            return n, list(lignes)
+        except Exception as exc:  # noqa: BLE001 - le message comparé
+            return type(exc).__name__, str(exc)
+
+    en_flux = lire()
+    flux = p._csv_en_flux
+    p._csv_en_flux = lambda *a: None
+    try:
+        entiere = lire()
+    finally:
+        p._csv_en_flux = flux
+    assert en_flux == entiere
+
+
+def test_table_csv_utf8_lue_au_fil_du_fichier(tmp_path):
+    f = tmp_path / "t.csv"
+    f.write_bytes(b"\xef\xbb\xbfmodele;operation.nom\r\na.toml;Op\xc3\xa9ration 1\r\n\r\nb.toml;\"x;y\"\r\n")
+    n, lignes = p._csv_en_flux(f, str(f))
+    assert n == 2 and list(lignes) == [{"modele": "a.toml", "operation.nom": "Opération 1"},
+                                       {"modele": "b.toml", "operation.nom": "x;y"}]
+    f.write_bytes(b"modele;operation.nom\na.toml;Op\xe9ration\n")  # Windows-1252 : le texte entier, et l'avertissement
+    assert p._csv_en_flux(f, str(f)) is None
