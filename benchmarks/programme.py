@@ -1,14 +1,15 @@
 """Programmes synthétiques : S* vectorisé et compilé contre une boucle opération par opération, temps et mémoire.
 
-python benchmarks/programme.py [--petit] [--distinct] : des programmes de N opérations variées (critère de
+python benchmarks/programme.py [--petit] [--distinct] [--million] : des programmes de N opérations variées (critère de
 trésorerie cumulée, travaux, charge foncière et vacance tirés au hasard), N de 1 000 à 1 000 000 sur 60 ans, puis 100 000 opérations
 sur 20 à 80 ans (la série opérations x années). Pour chaque taille, par paquets de 1 000 : construction des lots
 (depuis les entrées préparées), S* par le moteur numpy (compte et solveur) et par le noyau compilé
 (moteur.noyau, ce que prennent sensibilite, risque et les études de lots), temps par opération, rapport avec la
 boucle (le moteur sur une opération à la fois, mesuré sur 200 opérations) ; pic de mémoire du processus. Enfin la
 commande `plai-bilan lot` entière sur des tables de 10 000 et 100 000 opérations (temps, pic de mémoire), et sur des
-opérations toutes distinctes de 5 modèles, partagée contre par opération, puis avec --dask local.
---petit : jusqu'à 2 000 opérations (CI). --distinct : la seule commande sur des opérations distinctes.
+opérations toutes distinctes de 5 modèles, en colonnes contre partagée contre par opération, puis avec --dask local.
+--petit : jusqu'à 2 000 opérations (CI). --distinct : la seule commande sur des opérations distinctes ;
+--million : jusqu'à 1 000 000 d'opérations distinctes (chemin en colonnes seul).
 """
 
 from __future__ import annotations
@@ -133,13 +134,15 @@ def distinct(petit: bool) -> None:
           "travaux, charge foncière, montant d'un prêt, vacance, nom), commande entière, calcul user + sys ; chemin "
           "en colonnes (par défaut) contre lectures et préparations partagées (PLAI_BILAN_LOT_COLONNES=0) et contre "
           "chaque ligne lue et préparée seule (PLAI_BILAN_LOT_PAR_OPERATION=1) :")
-    for n in ((500,) if petit else (1_000, 10_000, 100_000)):
+    tailles = (500,) if petit else (1_000, 10_000, 100_000) + ((1_000_000,) if "--million" in sys.argv else ())
+    for n in tailles:
         cpu, horloge, pic = lot_distinct(n)
         ligne = (f"{fr(n):>9} opérations : colonnes {cpu:.1f} s de calcul ({cpu / n * 1e6:.0f} µs par opération), "
                  f"horloge {horloge:.1f} s, pic {fr(pic)} Mo")
-        cpu_p, horloge_p, pic_p = lot_distinct(n, colonnes=False)
-        ligne += (f" ; partagé {cpu_p:.1f} s ({cpu_p / n * 1e6:.0f} µs), horloge {horloge_p:.1f} s, pic {fr(pic_p)} Mo,"
-                  f" x{cpu_p / cpu:.1f}")
+        if n <= 100_000:  # un million par le chemin partagé : une vingtaine de minutes
+            cpu_p, horloge_p, pic_p = lot_distinct(n, colonnes=False)
+            ligne += (f" ; partagé {cpu_p:.1f} s ({cpu_p / n * 1e6:.0f} µs), horloge {horloge_p:.1f} s, pic "
+                      f"{fr(pic_p)} Mo, x{cpu_p / cpu:.1f}")
         if n <= 10_000:
             cpu_op, horloge_op, pic_op = lot_distinct(n, par_operation=True)
             ligne += (f" ; par opération {cpu_op:.1f} s ({cpu_op / n * 1e6:.0f} µs), horloge {horloge_op:.1f} s, pic "

@@ -263,30 +263,45 @@ def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
         """« et 3 autres » au-delà des NOMS_AU_PLUS premiers nommés."""
         return f" et {compte(len(groupe) - NOMS_AU_PLUS, 'autre')}" if len(groupe) > NOMS_AU_PLUS else ""
 
-    def noms(groupe: list[dict[str, Any]]) -> str:
-        return ", ".join(str(l.get("nom") or l.get("source")) for l in groupe[:NOMS_AU_PLUS]) + et_autres(groupe)
+    def noms(groupe: list[int]) -> str:
+        return ", ".join(str(lignes[i].get("nom") or lignes[i].get("source")) for i in groupe[:NOMS_AU_PLUS]) \
+            + et_autres(groupe)
 
-    infaisables = [l for l in lignes if not l["erreur"] and l.get("faisable") is False]
+    # Les lignes nommées, par leurs indices (colonnes lues par blocs : un programme de millions de lignes).
+    infaisables, demandes, financees, refusees, passees, erreurs = [], [], [], [], [], []
+    budget = s["budget_fnap"] is not None
+    cles = ["erreur", "faisable", "montant_demande", "verdict"] + (["financee_par_le_budget"] if budget else [])
+    for debut, c in blocs(lignes, cles):
+        for k, e in enumerate(c["erreur"]):
+            i = debut + k
+            if e:
+                erreurs.append(i)
+            else:
+                if c["faisable"][k] is False:
+                    infaisables.append(i)
+                if c["montant_demande"][k] is not None:
+                    demandes.append(i)
+            if budget:
+                if c["financee_par_le_budget"][k]:
+                    financees.append(i)
+                elif not e and c["faisable"][k]:
+                    refusee = c["montant_demande"][k] is not None and c["verdict"][k] != "demande justifiée"
+                    (refusees if refusee else passees).append(i)
     if infaisables:
         # Regroupées par motif (le premier rencontré d'abord) : un motif n'est écrit qu'une fois.
         par_motif: dict[str, list[str]] = {}
-        for l in infaisables[:NOMS_AU_PLUS]:
-            par_motif.setdefault(l.get("motif") or "", []).append(str(l.get("nom")))
+        for i in infaisables[:NOMS_AU_PLUS]:
+            par_motif.setdefault(lignes[i].get("motif") or "", []).append(str(lignes[i].get("nom")))
         m.append("Infaisables (aucune subvention n'équilibre l'opération ; détail : plai-bilan subvention) : "
                  + " ; ".join(", ".join(n) + (f" ({motif})" if motif else "") for motif, n in par_motif.items())
                  + et_autres(infaisables))
-    demandes = [l for l in lignes if not l["erreur"] and l.get("montant_demande") is not None]
     if demandes:
         m.append("Demandes instruites (la subvention PLAI adapté chiffrée dans le fichier) : " + ", ".join(
-            f"{l.get('nom')} : {euros(l['montant_demande'])}, {l['verdict']}" for l in demandes[:NOMS_AU_PLUS])
-                 + et_autres(demandes))
-    if s["budget_fnap"] is not None:
-        financees = [l for l in lignes if l.get("financee_par_le_budget")]
-        passees = [l for l in lignes if not l["erreur"] and l.get("faisable") and not l.get("financee_par_le_budget")]
+            f"{lignes[i].get('nom')} : {euros(lignes[i]['montant_demande'])}, {lignes[i]['verdict']}"
+            for i in demandes[:NOMS_AU_PLUS]) + et_autres(demandes))
+    if budget:
         if financees:
             m.append(f"Financées par le budget : {noms(financees)}")
-        refusees = [l for l in passees if l.get("montant_demande") is not None and l.get("verdict") != "demande justifiée"]
-        passees = [l for l in passees if l not in refusees]
         if refusees:
             m.append(f"Non financées (demande non justifiée par l'instruction) : {noms(refusees)}")
         if passees:
@@ -294,11 +309,10 @@ def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
     from plai_bilan.sorties.texte import paragraphe
 
     m = [paragraphe(x, "  ") for x in m]
-    erreurs = [l for l in lignes if l["erreur"]]
     if erreurs:
         m.append("")
         m.append("Opérations non résolues :")
-        m += [paragraphe(f"  {l['erreur']}", "    ") for l in erreurs]
+        m += [paragraphe(f"  {lignes[i]['erreur']}", "    ") for i in erreurs]
     return "\n".join(m) + "\n"
 
 
@@ -328,7 +342,8 @@ def ecrire(lignes: list[dict[str, Any]], s: dict[str, Any], chemin: str | Path, 
                 f.write("\ufeff" + ";".join(neutraliser(entete(c, cles_techniques)) for c in cles) + "\r\n")
                 if isinstance(lignes, TableauProgramme):
                     for debut in range(0, len(lignes), BLOC_CSV):
-                        colonnes = [[cellule(v) for v in lignes.colonne(c, debut, debut + BLOC_CSV)] for c in cles]
+                        colonnes = [[f"{v:.2f}".replace(".", ",") if type(v) is float else "" if v is None
+                                     else cellule(v) for v in lignes.colonne(c, debut, debut + BLOC_CSV)] for c in cles]
                         f.write("".join(";".join(r) + "\r\n" for r in zip(*colonnes)))
                     return
                 for l in lignes:
