@@ -217,11 +217,11 @@ def lot_distinct(n: int, par_operation: bool = False, dask: bool = False,
         table = Path(dossier) / "distinct.csv"
         lignes = []
         noms = list(MODELES)
+        docs = {nom: tomllib.loads((RACINE / "scenarios" / nom).read_text(encoding="utf-8")) for nom in noms}
         for i in range(n):
             nom = noms[i % len(noms)]
             k, montant, nombre = MODELES[nom]
-            doc = tomllib.loads((RACINE / "scenarios" / nom).read_text(encoding="utf-8"))
-            pr = doc["prix_de_revient"]
+            pr = docs[nom]["prix_de_revient"]
             valeurs = [str(RACINE / "scenarios" / nom), f"Opération {i}", str(int(max(1, nombre + rng.integers(-1, 2)))),
                        f"{pr['travaux'] * rng.uniform(0.8, 1.2):.0f}", f"{pr['charge_fonciere'] * rng.uniform(0.8, 1.2):.0f}",
                        f"{rng.uniform(1, 4):.2f}".replace(".", ",")]

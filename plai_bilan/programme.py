@@ -723,6 +723,7 @@ def client_dask(adresse: str):
 
 
 DELAI_DASK = 20  # secondes pour joindre un planificateur
+LIGNES_PAR_PAQUET_DASK = 10  # une table sur un cluster : PAQUET x 10 lignes par tâche
 EN_COURS_PAR_TRAVAILLEUR = 4  # paquets confiés à la fois à chaque travailleur Dask (mémoire du poste bornée)
 
 
@@ -793,7 +794,7 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
                 continue
             modeles[modele] = lecteur.modeles[modele]
             paquet.append((i, n, ligne))
-            if len(paquet) == PAQUET:
+            if len(paquet) == PAQUET * LIGNES_PAR_PAQUET_DASK:
                 soumettre(_resoudre_lignes, table, paquet, modeles, lignes_table=total)
                 paquet, modeles = [], {}
         if paquet:
