@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 from plai_bilan.catalogue import catalogue
 from plai_bilan.erreurs import ErreurPlaiBilan, ScenarioInvalide
+from plai_bilan.releve import Vues
 
 PAQUET = 200  # opérations préparées puis résolues ensemble
 EXTENSIONS_SCENARIO = (".toml", ".xlsx")
@@ -58,7 +59,7 @@ class Ligne:
         return f"Ligne({self.source!r}, {dict(self.resultats)!r}, {self.erreur!r})"
 
 
-class Programme(Sequence):
+class Programme(Vues):
     """Les opérations d'un programme, dans l'ordre de la lecture : sources, résultats en colonnes
     (:class:`plai_bilan.releve.Releve` : un million de lignes tiennent en quelques centaines de Mo) et erreurs ;
     ``programme[i]`` : la :class:`Ligne` ``i``."""
@@ -77,13 +78,7 @@ class Programme(Sequence):
     def __len__(self) -> int:
         return len(self.sources)
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def _vue(self, i: int) -> Ligne:
         return Ligne(self, i)
 
 

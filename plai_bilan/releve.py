@@ -28,7 +28,28 @@ def _sorte(v: Any) -> str:
     return _OBJET
 
 
-class Releve(Sequence):
+class Vues(Sequence):
+    """Une suite de lignes faites à la demande : ``suite[i]`` (indice négatif, tranche) est la vue :meth:`_vue`."""
+
+    def _vue(self, i: int):
+        raise NotImplementedError
+
+    def __getitem__(self, i):
+        n = len(self)
+        if isinstance(i, slice):
+            return [self._vue(k) for k in range(*i.indices(n))]
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError(i)
+        return self._vue(i)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self._vue(i)
+
+
+class Releve(Vues):
     """Des lignes (clé -> valeur) en colonnes ; ``releve[i]`` : la ligne ``i``, une vue en lecture seule (Mapping) ;
     une ligne sans valeurs (:meth:`ajouter` sans argument) est vide et fausse, comme ``{}``."""
 
@@ -189,18 +210,8 @@ class Releve(Sequence):
     def __len__(self) -> int:
         return self.n
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(self.n))]
-        if i < 0:
-            i += self.n
-        if not 0 <= i < self.n:
-            raise IndexError(i)
+    def _vue(self, i: int) -> Rangee:
         return Rangee(self, i)
-
-    def __iter__(self) -> Iterator[Rangee]:
-        for i in range(self.n):
-            yield Rangee(self, i)
 
 
 class Rangee(Mapping):

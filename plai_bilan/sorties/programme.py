@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from plai_bilan.catalogue import catalogue
+from plai_bilan.releve import Vues
 
 COLONNES = ("nom", "nature", "n_logements", "n_plai_adapte", "prix_de_revient", "faisable", "subvention_minimale",
             "subvention_minimale_par_logement", "subvention_plai_ordinaire", "cout_contreparties",
@@ -95,7 +96,7 @@ def tableau(operations: Iterable[tuple[str, Mapping, str | None]], repartition: 
     return lignes
 
 
-class TableauProgramme(Sequence):
+class TableauProgramme(Vues):
     """:func:`tableau` d'un programme résolu (plai_bilan.programme.Programme), sans copie : ``t[i]`` est la ligne
     ``i`` (Mapping, mêmes clés et mêmes valeurs que celle de :func:`tableau`) ; :meth:`colonne` rend une colonne
     entière (l'écriture d'un tableau de millions de lignes)."""
@@ -108,18 +109,8 @@ class TableauProgramme(Sequence):
     def __len__(self) -> int:
         return len(self.programme)
 
-    def __getitem__(self, i):
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
+    def _vue(self, i: int) -> _LigneTableau:
         return _LigneTableau(self, i)
-
-    def __iter__(self):
-        for i in range(len(self)):
-            yield _LigneTableau(self, i)
 
     def valeur(self, i: int, cle: str) -> Any:
         p = self.programme
