@@ -50,7 +50,7 @@ ACTIF = set(STATUTS_DES_MONTANTS) == {"plan"}
 
 
 def _nombre(v: Any) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    return type(v) is float or type(v) is int  # ni un booléen, ni un texte (programme._valeur_cellule)
 
 
 class _Structure:

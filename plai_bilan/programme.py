@@ -102,8 +102,8 @@ def _valeur_cellule(brute: str, cle: str = "") -> Any:
     sorte = _sorte(cle)
     if sorte == "texte":
         return t
-    bas = t.lower()
     if sorte in ("booléen", None):
+        bas = t.lower()
         if bas in ("vrai", "true", "oui"):
             return True
         if bas in ("faux", "false", "non"):
@@ -256,7 +256,7 @@ def _compter(lignes, nom: str, separateur: str) -> tuple[int, list[str]]:
         if len(r) > len(entetes) and any(x.strip() for x in r[len(entetes):]):
             raise ScenarioInvalide(nom, "", f"ligne {k} : {len(r)} cellules pour {len(entetes)} colonnes (un "
                                    f"« {separateur} » ou un guillemet de trop ?)")
-        nombre += any(x.strip() for x in r)
+        nombre += bool("".join(r).strip())
     if entetes is None:
         raise ScenarioInvalide(nom, "", "table vide : une ligne d'en-tête (modele et les clés du scénario) est "
                                "attendue")
@@ -265,9 +265,10 @@ def _compter(lignes, nom: str, separateur: str) -> tuple[int, list[str]]:
 
 def _rangs_csv(lignes, entetes: list[str]) -> Iterator[dict[str, str]]:
     next(lignes)
+    n = len(entetes)
     for r in lignes:
-        if any(x.strip() for x in r):
-            yield dict(zip(entetes, r + [""] * (len(entetes) - len(r))))
+        if "".join(r).strip():  # une ligne dont une cellule n'est pas blanche
+            yield dict(zip(entetes, r if len(r) >= n else r + [""] * (n - len(r))))
 
 
 def _csv_en_flux(chemin: Path, nom: str) -> tuple[int, Iterator[dict[str, str]]] | None:
