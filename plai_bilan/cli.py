@@ -734,7 +734,8 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
         sortie_programme.ecrire(tableau, s, sortie, cles_techniques)
         click.echo(f"Tableau écrit dans {sortie}", err=True)
     if format_ == "json":
-        click.echo(_json.dumps({"programme": s, "erreurs": [l["erreur"] for l in tableau if l["erreur"]],
+        click.echo(_json.dumps({"programme": s, "erreurs": [e for _, c in sortie_programme.blocs(tableau, ["erreur"])
+                                                         for e in c["erreur"] if e],
                                 "avertissements": list(_AVERTISSEMENTS)}, ensure_ascii=False, indent=2,
                                allow_nan=False))
     else:
