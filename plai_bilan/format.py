@@ -9,6 +9,11 @@ def euros(x: float, decimales: int = 0) -> str:
     return f"{texte} €"
 
 
+def entier(n: int) -> str:
+    """Un entier à la française : 1 000 000 (espace fine insécable entre les milliers, comme :func:`euros`)."""
+    return f"{n:,}".replace(",", "\u202f")
+
+
 def compte(n: int, singulier: str, pluriel: str | None = None) -> str:
-    """« 1 logement », « 3 logements », « 0 logement » (le français met au singulier 0 et 1)."""
-    return f"{n} {singulier if abs(n) < 2 else (pluriel or singulier + 's')}"
+    """« 1 logement », « 3 logements », « 0 logement » (le français met au singulier 0 et 1), « 12 000 logements »."""
+    return f"{entier(n)} {singulier if abs(n) < 2 else (pluriel or singulier + 's')}"

@@ -231,10 +231,10 @@ NOMS_AU_PLUS = 20  # opérations nommées dans la vue texte d'un programme, puis
 
 
 def texte(lignes: list[dict[str, Any]], s: dict[str, Any]) -> str:
-    from plai_bilan.format import compte, euros
+    from plai_bilan.format import compte, entier, euros
 
-    m = [f"Programme : {compte(s['nombre_operations'], 'opération')}, {s['operations_resolues']} résolues, "
-         f"{s['operations_en_erreur']} en erreur, {s['operations_infaisables']} infaisables ; "
+    m = [f"Programme : {compte(s['nombre_operations'], 'opération')}, {entier(s['operations_resolues'])} résolues, "
+         f"{entier(s['operations_en_erreur'])} en erreur, {entier(s['operations_infaisables'])} infaisables ; "
          f"{compte(s['n_logements'], 'logement')} dont {compte(s['n_plai_adapte'], 'PLAI adapté', 'PLAI adaptés')}",
          f"Prix de revient total : {euros(s['prix_de_revient'])}",
          f"Subventions d'équilibre (tout l'écart de financement) : {euros(s['subvention_minimale'])}",
