@@ -676,7 +676,8 @@ def lot(entree: str, sortie: str | None, format_: str, budget: float | None, par
     docs/programme.md, modèle dans scenarios/programme/. Chaque opération est résolue par le moteur vectorisé, par
     paquets ; une opération fautive est signalée (fichier ou ligne, clé) et les autres sont résolues. Statut 1 si
     une opération n'a pas été résolue. Les lignes qui ne changent que des montants partagent la lecture et la
-    préparation de leur modèle (mêmes résultats ; PLAI_BILAN_LOT_PAR_OPERATION=1 : chaque ligne seule).
+    préparation de leur modèle et sont résolues en colonnes (mêmes résultats ; PLAI_BILAN_LOT_COLONNES=0 : sans
+    les colonnes ; PLAI_BILAN_LOT_PAR_OPERATION=1 : chaque ligne seule).
     """
     import json as _json
     from pathlib import Path
