@@ -24,8 +24,10 @@ CONTEXTE = {"help_option_names": [], "max_content_width": 100}
 _USAGE = (
     (r"Missing argument '(?P<a>[^']+)'\.", "argument {a} manquant"),
     (r"Missing option '(?P<a>[^']+)'\.", "option {a} manquante"),
-    (r"No such option '(?P<a>[^']+)'\.(?: \(Did you mean(?: one of)?: (?P<s>.+)\?\))?", "option inconnue : {a}"),
-    (r"No such command '(?P<a>[^']+)'\.", "commande inconnue : {a}"),
+    # Une suggestion : « Did you mean '--x'? » ; plusieurs : « (Did you mean one of: --x, --y?) ».
+    (r"No such option '(?P<a>[^']+)'\.(?: \(Did you mean(?: one of)?: (?P<s>.+)\?\)| Did you mean (?P<s1>.+)\?)?",
+     "option inconnue : {a}"),
+    (r"No such command '(?P<a>[^']+)'\.(?: Did you mean (?P<s1>.+)\?)?", "commande inconnue : {a}"),
     (r"Option '(?P<a>[^']+)' requires an argument\.", "l'option {a} attend une valeur"),
     (r"Got unexpected extra arguments? \((?P<a>.+)\)", "argument en trop : {a}"),
     (r"Invalid value for (?P<a>.+?): '(?P<b>.*)' is not one of (?P<c>.+)\.", "valeur « {b} » invalide pour {a} ; "
@@ -36,8 +38,11 @@ _USAGE = (
      "valeur {b} invalide pour {a} : hors de l'intervalle {c}"),
     (r"Invalid value for (?P<a>.+?): '?(?P<b>.*?)'? is not a valid float(?: range)?\.",
      "valeur « {b} » invalide pour {a} : un nombre est attendu"),
+    (r"Invalid value for (?P<a>.+?): '(?P<b>.*)' does not match the formats? (?P<c>.+)\.",
+     "valeur « {b} » invalide pour {a} : une date est attendue ({c})"),
     (r"Invalid value for (?P<a>.+?): (?P<m>« .+)", "valeur invalide pour {a} : {m}"),
 )
+_FORMATS_DATE = {"%Y-%m-%d": "AAAA-MM-JJ", "%d/%m/%Y": "JJ/MM/AAAA"}
 
 
 def traduire_usage(message: str) -> str:
@@ -46,8 +51,11 @@ def traduire_usage(message: str) -> str:
         m = re.fullmatch(motif, message)
         if m:
             champs = {k: (v or "").replace("'", "") for k, v in m.groupdict().items()}
+            if "date" in gabarit:  # les formats de strptime en clair
+                champs["c"] = " ou ".join(_FORMATS_DATE.get(f.strip(), f.strip()) for f in champs["c"].split(","))
             texte = gabarit.format(**champs)
-            return texte + (f" ; vouliez-vous dire {champs['s']} ?" if champs.get("s") else "")
+            suggestion = champs.get("s") or champs.get("s1")
+            return texte + (f" ; vouliez-vous dire {suggestion} ?" if suggestion else "")
     return f"usage incorrect : {message}"
 
 

@@ -247,6 +247,14 @@ CAS_USAGE = [
     (["subvention", str(AA), "--formt", "json"],
      "option inconnue : --formt ; vouliez-vous dire --format, --sortie ? (aide : plai-bilan subvention --aide)"),
     (["calculer", str(AA)], "commande inconnue : calculer (aide : plai-bilan --aide)"),
+    # Une seule suggestion : click l'écrit sans parenthèses (« Did you mean '--budget-fnap'? »).
+    (["lot", str(AA), "--budget", "3"],
+     "option inconnue : --budget ; vouliez-vous dire --budget-fnap ? (aide : plai-bilan lot --aide)"),
+    (["instruire", str(AA), "--date-avis", "2026-13-45"],
+     "valeur « 2026-13-45 » invalide pour --date-avis : une date est attendue (AAAA-MM-JJ ou JJ/MM/AAAA) (aide : "
+     "plai-bilan instruire --aide)"),
+    (["sensibilit", str(AA)], "commande inconnue : sensibilit ; vouliez-vous dire sensibilite ? (aide : plai-bilan "
+     "--aide)"),
     (["risque", str(AA), "-n", "0"],
      "valeur 0 invalide pour -n / --trajectoires : hors de l'intervalle 1<=x<=1000000 (aide : plai-bilan risque --aide)"),
     (["risque", str(AA), "-n", "beaucoup"],
