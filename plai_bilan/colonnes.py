@@ -9,8 +9,8 @@ appliqués aux lignes du lot de la structure (vacance, impayés, gros entretien,
 colonnes du tableau.
 
 Toute ligne dont un montant ne passerait pas la lecture sans message (hors bornes, texte, pour cent qui ressemble à
-une fraction, plan sur-financé...), toute structure qui n'est pas celle d'une opération d'un seul produit à
-subvention inconnue, prend le chemin partagé : même message, même résultat. Les deux chemins sont comparés colonne
+une fraction, plan sur-financé...), toute structure sans prêt d'équilibre ou qui est un fichier de demande, prend le
+chemin partagé : même message, même résultat. Les deux chemins sont comparés colonne
 par colonne (tests/test_programme_partage.py).
 """
 
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from types import SimpleNamespace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -84,7 +83,7 @@ class _Structure:
         self.statuts = bases[0].__dict__["statuts_controles"]
         self.structurelles = {k: resultats[k] for k in _STRUCTURELLES}
         # Opération mixte : ses comptes par produit (produits.repartition) et la part PLAI en PLAI ordinaire (la
-        # dernière variante) ; u : l'échéancier d'un euro du prêt d'équilibre de l'opération.
+        # dernière variante).
         self.mixte = len(produits_presents(entrees[0].lignes)) >= 2
         self.part_plai = self.mixte and all("PLAI" in produits_presents(bases[k].lignes) for k in (0, -1))
 
@@ -128,8 +127,8 @@ class _Ligne:
 
 class CheminColonnes:
     """Les lignes d'une table résolues en colonnes ; :meth:`ajouter` dit si une ligne est prise, :meth:`resoudre`
-    rend (indice, résultats ou None, erreur ou None) des lignes prises ; celles qu'il rend au chemin partagé sont
-    dans :attr:`rendues` (indice, numéro, cellules)."""
+    rend ce qu'il a résolu ; les lignes qu'il rend au chemin partagé sont dans :attr:`rendues` (indice, numéro,
+    cellules)."""
 
     def __init__(self, lecteur, outils, parametres=None, lignes_table: int = 0) -> None:
         # outils : valeur_cellule, section_relue et resoudre_seule du programme (plai_bilan.programme)
@@ -140,7 +139,6 @@ class CheminColonnes:
         self.en_attente: list[_Ligne] = []
         self.faits: list[tuple[int, dict | None, str | None]] = []
         self.rendues: list[tuple[int, int, dict]] = []
-        self.blocs: list[Bloc] = []  # les lignes résolues ici, en colonnes (plai_bilan.releve.Releve.poser_bloc)
         self.prises = 0
         # Le noyau sur les grandes tables seulement, même chargé : en deçà, S* est celui du moteur numpy au bit près
         # (le noyau en diffère au dernier chiffre, le tableau écrit au centime est le même).
@@ -247,15 +245,14 @@ class CheminColonnes:
         self.structures[cle] = _Structure(gardee[0], entrees, res)
 
     # ---------------------------------------------------------------------------------------- résolution
-    def resoudre(self) -> list[tuple[int, dict | None, str | None]]:
+    def resoudre(self) -> list:
         """Les lignes en attente résolues : (indice, résultats ou None, erreur ou None) de celles qu'a résolues le
-        chemin partagé (premières lignes des structures) ; les autres sont dans :attr:`blocs`, en colonnes ; celles
-        que la préparation refuserait (plan sur-financé) sont rendues au chemin partagé (:attr:`rendues`)."""
+        chemin partagé (premières lignes des structures), puis un :class:`Bloc` des autres, en colonnes ; celles que
+        la préparation refuserait (plan sur-financé) sont rendues au chemin partagé (:attr:`rendues`)."""
         faits, self.faits = self.faits, []
         lignes, self.en_attente = self.en_attente, []
-        if lignes:
-            faits += self._resoudre(lignes)
-        return faits
+        bloc = self._resoudre(lignes) if lignes else None
+        return faits + ([bloc] if bloc is not None else [])
 
     def _par_produit(self, segments: list, lot_ops, compte, ech, h: int, n_ops: int) -> dict[str, np.ndarray]:
         """Les colonnes des comptes par produit (NaN : sans valeur), une valeur par opération du lot : besoin
@@ -284,7 +281,7 @@ class CheminColonnes:
             debut_prets_plai += m * s.n_prets
         return sortie
 
-    def _resoudre(self, lignes: list[_Ligne]) -> list[tuple[int, dict | None, str | None]]:
+    def _resoudre(self, lignes: list[_Ligne]) -> Bloc | None:
         from plai_bilan.sieg import maxima_structure
         from plai_bilan.solveur import resoudre_lot, subventions_lot
 
@@ -331,18 +328,19 @@ class CheminColonnes:
             segments.append((s, membres, dict(cf=cf, tr=tr, ho=ho, total=total, vac=vac, imp=imp, ge=ge,
                                               principaux=[p for p, _ in par_variante])))
         if not segments:
-            return []
+            return None
         h = max(max(s.horizons) for s, _, _ in segments)
         n_ops = sum(len(m) for _, m, _ in segments)
-        lot = _lot(segments, range(len(segments[0][0].bases)), h)
+        variantes = len(segments[0][0].bases)  # l'opération, puis ses variantes ; la dernière : en PLAI ordinaire
+        lot = _lot(segments, range(variantes), h)
         lot_ops = _lot(segments, (0,), h)
-        criteres = np.concatenate([np.repeat(np.array(s.criteres[k]), len(m)) for k in range(5)
+        criteres = np.concatenate([np.repeat(np.array(s.criteres[k]), len(m)) for k in range(variantes)
                                    for s, m, _ in segments])
         sol = subventions_lot(lot, criteres, noyau_compile=self.noyau)
         faisable = sol.faisable
         valeur = sol.valeur
         s_op = np.where(faisable[:n_ops], valeur[:n_ops], np.nan)
-        debut_plai = 4 * n_ops
+        debut_plai = (variantes - 1) * n_ops
         s_plai = np.where(faisable[debut_plai:], valeur[debut_plai:], np.nan)
         crit_ops = criteres[:n_ops]
         indice = sol.annee[:n_ops]
@@ -363,11 +361,9 @@ class CheminColonnes:
         motifs: dict[int, str] = {}
         infaisables = np.nonzero(~faisable[:n_ops])[0]
         if infaisables.size:
-            choisis = set(infaisables.tolist())
-            sous, rang = [], 0
-            for s, membres, tab in segments:
-                garder = np.array([rang + j in choisis for j in range(len(membres))])
-                rang += len(membres)
+            sous = []
+            for o, _, (s, membres, tab) in _rangs(segments):
+                garder = ~faisable[o:o + len(membres)]
                 if garder.any():
                     sous.append((s, [x for x, g in zip(membres, garder) if g],
                                  {k: (v[garder] if k != "principaux" else [p[garder] for p in v])
@@ -403,8 +399,7 @@ class CheminColonnes:
                   "controles_non_conformes": controles, "motif": [motifs.get(o) for o in range(n_ops)],
                   "montant_demande": [None] * n_ops, "verdict": [None] * n_ops}
         indices = np.array([x.indice for _, m, _ in segments for x in m])
-        self.blocs.append(Bloc(indices, nombres, entiers, {"faisable": faisable[:n_ops]}, objets))
-        return []
+        return Bloc(indices, nombres, entiers, {"faisable": faisable[:n_ops]}, objets)
 
 
 def _justifiable(s: np.ndarray, c: np.ndarray) -> np.ndarray:

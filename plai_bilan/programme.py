@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import functools
 import math
-
 import re
-from pathlib import Path
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any, Iterator
 
 from plai_bilan.catalogue import catalogue
 from plai_bilan.erreurs import ErreurPlaiBilan, ScenarioInvalide
-from plai_bilan.releve import Vues
+from plai_bilan.releve import Releve, Vues
 
 PAQUET = 200  # opérations préparées puis résolues ensemble
 EXTENSIONS_SCENARIO = (".toml", ".xlsx")
@@ -65,8 +64,6 @@ class Programme(Vues):
     ``programme[i]`` : la :class:`Ligne` ``i``."""
 
     def __init__(self, capacite: int = 1024) -> None:
-        from plai_bilan.releve import Releve
-
         self.sources: list[str] = []
         self.erreurs: dict[int, str] = {}
         self.resultats = Releve(capacite=capacite)
@@ -518,7 +515,7 @@ def _resoudre_lignes(table: str, paquet: list[tuple[int, int, dict[str, str]]], 
                      parametres=None, optimiser: bool = False, lignes_table: int = 0) -> list:
     """Un paquet de lignes brutes (indice, numéro de ligne, cellules) lu puis résolu, chez un travailleur Dask :
     ses lectures, ses préparations et ses structures du chemin en colonnes gardées d'un paquet à l'autre ;
-    (indice, résultats, erreur) de chaque ligne, puis les blocs du chemin en colonnes (colonnes.Bloc)."""
+    (indice, résultats, erreur) de chaque ligne, et les blocs du chemin en colonnes (colonnes.Bloc)."""
     lecteur = _LECTEURS.get(table)
     if lecteur is None or lecteur.partager != partage() or any(
             lecteur.modeles.get(nom, doc) != doc for nom, doc in modeles.items()):
@@ -549,14 +546,12 @@ def _resoudre_lignes(table: str, paquet: list[tuple[int, int, dict[str, str]]], 
     for i, n, ligne in paquet:
         if colonnes is None or not colonnes.ajouter(i, n, ligne):
             lire(i, n, ligne)
-    blocs = []
     if colonnes is not None:
         sortie += colonnes.resoudre()
-        blocs, colonnes.blocs = colonnes.blocs, []
         rendues, colonnes.rendues = colonnes.rendues, []
         for i, n, ligne in rendues:  # la lecture entière dit pourquoi
             lire(i, n, ligne)
-    return sortie + (_resoudre_paquet(a_resoudre, parametres, optimiser) if a_resoudre else []) + blocs
+    return sortie + (_resoudre_paquet(a_resoudre, parametres, optimiser) if a_resoudre else [])
 
 
 _COLONNES: dict[str, Any] = {}  # les chemins en colonnes d'un travailleur Dask, par table
@@ -731,7 +726,7 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
     client Dask, les paquets sont résolus par les travailleurs du cluster (mêmes résultats). ``flux`` : celui de
     :func:`flux_operations` déjà ouvert sur ``entree`` (la table n'est pas relue)."""
     total, flux = flux if flux is not None else flux_operations(entree)
-    lignes = Programme(max(total, 16) if total else 1024)
+    lignes = Programme(total or 1024)
     faits = 0
     dernier = None
 
@@ -741,7 +736,7 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
         """(indice, résultats, erreur) de lignes résolues, ou des blocs du chemin en colonnes, rangés."""
         nonlocal faits, dernier
         for rang in fait:
-            if isinstance(rang, Bloc):  # des lignes du chemin en colonnes d'un travailleur Dask
+            if isinstance(rang, Bloc):  # des lignes du chemin en colonnes (ici, ou chez un travailleur Dask)
                 lignes.resultats.poser_bloc(*rang)
                 faits += len(rang.indices)
                 continue
@@ -819,19 +814,13 @@ def resoudre_programme(entree: str | Path, parametres=None, progression=None, cl
                     paquet = []
 
         def vider() -> None:
-            nonlocal faits
             fait = colonnes.resoudre()
-            blocs = colonnes.blocs[:]
-            colonnes.blocs.clear()
-            for bloc in blocs:
-                lignes.resultats.poser_bloc(*bloc)
-                faits += len(bloc.indices)
-            if fait or blocs:
-                ranger(fait)  # et la progression
+            if fait:
+                ranger(fait)
             lecteur = flux.lecteur
-            for i, n, cellules in colonnes.rendues:  # la lecture entière dit pourquoi
+            rendues, colonnes.rendues = colonnes.rendues, []
+            for i, n, cellules in rendues:  # la lecture entière dit pourquoi
                 ajouter(i, lecteur.ou(n), lecteur.lire(n, cellules))
-            colonnes.rendues.clear()
 
         if colonnes is None:
             for source, sc in flux:
