@@ -209,9 +209,16 @@ def controler_sieg(b: Bilan, subvention: float | None = None) -> ControleSieg:
 
 def _maximum(s: float, marge: float, a: float, k0: float) -> tuple[float, str]:
     """La subvention maximale du corridor et ce qui la fixe : S0 + M(S0) / (1 - a), au plus le prêt d'équilibre."""
-    pente = 1.0 - a
-    maxi_sieg = s + marge / pente if pente > 0 else float("inf")
+    maxi_sieg = _sans_surcompensation(s, marge, a)
     return (maxi_sieg, "surcompensation") if maxi_sieg <= k0 else (k0, "pret_equilibre")
+
+
+def _sans_surcompensation(s, marge, a: float):
+    """S0 + M(S0) / (1 - a) : la subvention au-delà de laquelle le plan surcompense (infinie quand un euro de
+    subvention retire au moins un euro d'avantage de taux au prêt d'équilibre qu'il remplace : la compensation ne
+    croît plus) ; ``s``, ``marge`` : nombres ou tableaux."""
+    pente = 1.0 - a
+    return s + marge / pente if pente > 0 else s * 0.0 + float("inf")
 
 
 def maxima_lot(lot, compte, echeances: np.ndarray, entrees: list, subventions: np.ndarray) -> list[float | None]:
@@ -266,9 +273,8 @@ def maxima_structure(lot, compte, echeances: np.ndarray, rangs: slice, e, postes
                           compte["charges"][rangs, :h], compte["loyers"][rangs, :h],
                           compte["financement_accompagnement"][rangs, :h], exonerees[:, :h], prets, subventions,
                           pret_equilibre - subventions, a)
-    pente = 1.0 - a
-    maxi = subventions + _marge(p)[3] / pente if pente > 0 else np.full(m, np.inf)
-    return np.where(maxi <= pret_equilibre, maxi, pret_equilibre)
+    maxi = _sans_surcompensation(subventions, _marge(p)[3], a)
+    return np.where(maxi <= pret_equilibre, maxi, pret_equilibre)  # au plus le prêt d'équilibre (_maximum)
 
 
 def _minimum_van(b: Bilan) -> float | None:
