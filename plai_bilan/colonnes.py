@@ -27,9 +27,9 @@ from plai_bilan.controles import STATUTS_DES_MONTANTS
 from plai_bilan.erreurs import ErreurPlaiBilan
 from plai_bilan.moteur import exploitation
 from plai_bilan.moteur.prets import Echeancier
-from plai_bilan.produits import besoins_propres, lignes_produit, produits_presents, repartition
 from plai_bilan.preparation import (COL_GE, COL_IMPAYES, COL_VACANCE, contexte_postes, lot_depuis_tableaux,
                                     postes_prix_de_revient)
+from plai_bilan.produits import besoins_propres, lignes_produit, produits_presents, repartition
 from plai_bilan.scenario import MONTANT_MAX, SEUIL_DECIMAL_PCT
 
 PAQUET_COLONNES = 500  # lignes résolues ensemble (5 lignes de lot chacune : l'opération et ses 4 variantes)

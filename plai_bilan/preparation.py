@@ -862,7 +862,7 @@ def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int, p
     op, pr = sc.operation, sc.prix_de_revient
     taux = chercher(cle_date, p.taux_tva_postes, op.nature, op.date_agrement)
     taux_produits = _taux_produits(sc, p)
-    postes = _postes(pr, taux, taux_produits, parts_su)
+    postes = postes_prix_de_revient(pr, taux, taux_produits, parts_su)
     saisis = dict(pr.taux_tva_pct)
     o = sc.sieg
     # Lus sans être notés parmi les barèmes de l'étude : le contrôle SIEG cite ses propres sources.
@@ -900,9 +900,11 @@ def _tva_et_sieg(sc: Scenario, p: Parametres, chercher, cle_date: str, h: int, p
     return postes, hyp, tva_produits
 
 
-def _postes(pr, taux: dict[str, float], taux_produits: dict[str, dict[str, float]], parts_su: dict[str, float]
-            ) -> tuple[PosteCout, ...]:
-    """Les postes du prix de revient TTC, HT et leur TVA, au taux de chaque produit pour sa part de surface utile."""
+def postes_prix_de_revient(pr, taux: dict[str, float], taux_produits: dict[str, dict[str, float]],
+                           parts_su: dict[str, float]) -> tuple[PosteCout, ...]:
+    """Les postes du prix de revient TTC, HT et leur TVA, au taux de chaque produit pour sa part de surface utile ;
+    (taux, taux_produits, parts_su) : le contexte de :func:`contexte_postes` (preparer_depuis, programme en
+    colonnes)."""
     saisis = dict(pr.taux_tva_pct)
     lignes = [("prix_de_revient.charge_fonciere", "Charge foncière", "charge_fonciere", pr.charge_fonciere),
               ("prix_de_revient.travaux", "Travaux", "travaux", pr.travaux),
@@ -1204,15 +1206,9 @@ def preparer_depuis(bases: list[Entrees], scenarios: list[Scenario], contexte: t
     return sortie
 
 
-def postes_prix_de_revient(pr, *contexte) -> tuple[PosteCout, ...]:
-    """Les postes du prix de revient ``pr`` au ``contexte`` de :func:`contexte_postes` (preparer_depuis,
-    programme en colonnes)."""
-    return _postes(pr, *contexte)
-
-
 def contexte_postes(sc: Scenario, e: Entrees) -> tuple:
-    """(taux de TVA des postes, taux par produit, parts de surface utile) : ce que :func:`_postes` lit d'une
-    opération préparée ``e`` de ``sc`` ; le même pour toute opération de même :func:`cle_structure`."""
+    """(taux de TVA des postes, taux par produit, parts de surface utile) : ce que :func:`postes_prix_de_revient`
+    lit d'une opération préparée ``e`` de ``sc`` ; le même pour toute opération de même :func:`cle_structure`."""
     su, _, su_totale, _, _ = _surfaces(sc.logements, e.regles_loyers["part_annexes_su"])
     op = sc.operation
     return (e.parametres.taux_tva_postes(op.nature, op.date_agrement)[0], _taux_produits(sc, e.parametres),

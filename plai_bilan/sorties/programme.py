@@ -67,15 +67,18 @@ def _colonnes(optimiser: bool, budget: bool) -> list[str]:
             + (["financee_par_le_budget", "budget_restant"] if budget else []))
 
 
-def _en_francais(ligne: dict[str, Any]) -> dict[str, Any]:
-    """La nature de l'opération et le verdict d'une demande en français (leurs identifiants restent au scénario)."""
-    if ligne.get("nature"):
-        ligne["nature"] = catalogue().valeurs["nature"].get(ligne["nature"], ligne["nature"])
-    if ligne.get("verdict"):
-        from plai_bilan.etudes import VERDICTS
+EN_FRANCAIS = ("nature", "verdict")  # colonnes dont la valeur est un identifiant, écrit en français au tableau
 
-        ligne["verdict"] = VERDICTS[ligne["verdict"]][1]
-    return ligne
+
+def _en_francais(cle: str, v: Any) -> Any:
+    """La nature de l'opération et le verdict d'une demande en français (leurs identifiants restent au scénario)."""
+    if not v:
+        return v
+    if cle == "nature":
+        return catalogue().valeurs["nature"].get(v, v)
+    from plai_bilan.etudes import VERDICTS
+
+    return VERDICTS[v][1]
 
 
 def tableau(operations: Iterable[tuple[str, Mapping, str | None]], repartition: dict[str, tuple[bool, float]] | None,
@@ -84,7 +87,8 @@ def tableau(operations: Iterable[tuple[str, Mapping, str | None]], repartition: 
     lignes = []
     for source, resultats, erreur in operations:
         ligne = {"source": source, **{k: resultats.get(k) for k in COLONNES}}
-        _en_francais(ligne)
+        for cle in EN_FRANCAIS:
+            ligne[cle] = _en_francais(cle, ligne[cle])
         if optimiser:
             ligne.update({k: resultats.get(k) for k in COLONNES_OPTIMISATION})
         ligne["erreur"] = erreur
@@ -121,9 +125,7 @@ class TableauProgramme(Vues):
         if cle in ("financee_par_le_budget", "budget_restant"):
             return self.repartition.get(p.sources[i], (None, None))[cle == "budget_restant"]
         v = p.resultats[i].get(cle)
-        if cle in ("nature", "verdict") and v:
-            return _en_francais({cle: v})[cle]
-        return v
+        return _en_francais(cle, v) if cle in EN_FRANCAIS else v
 
     def colonne(self, cle: str, debut: int = 0, fin: int | None = None) -> list[Any]:
         """La colonne ``cle``, une valeur par ligne (les lignes ``debut`` à ``fin`` exclue)."""
@@ -137,10 +139,9 @@ class TableauProgramme(Vues):
             k = cle == "budget_restant"
             return [self.repartition.get(x, (None, None))[k] for x in p.sources[debut:fin]]
         valeurs = p.resultats.colonne(cle, debut, fin)
-        if cle in ("nature", "verdict"):
+        if cle in EN_FRANCAIS:
             vus: dict = {}
-            valeurs = [v if not v else vus[v] if v in vus else vus.setdefault(v, _en_francais({cle: v})[cle])
-                       for v in valeurs]
+            valeurs = [vus[v] if v in vus else vus.setdefault(v, _en_francais(cle, v)) for v in valeurs]
         return valeurs
 
 
