@@ -9,13 +9,24 @@ quelle : une ligne relue rend exactement ce qui a été rangé.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 _NOMBRE, _ENTIER, _BOOLEEN, _OBJET = "f", "i", "b", "o"
 _ENTIER_EXACT = 2 ** 53
+_EN_PYTHON = {_NOMBRE: float, _ENTIER: int, _BOOLEEN: bool}  # la valeur d'une colonne gardée en float64
+
+
+def _vide(sorte: str):
+    """« Sans valeur » dans une colonne : None pour les objets, NaN pour les autres."""
+    return None if sorte == _OBJET else np.nan
+
+
+def _neuve(sorte: str, n: int) -> np.ndarray:
+    """Une colonne de ``n`` lignes sans valeur."""
+    return np.full(n, _vide(sorte), dtype=object if sorte == _OBJET else float)
 
 
 def _sorte(v: Any) -> str:
@@ -53,7 +64,7 @@ class Releve(Vues):
     """Des lignes (clé -> valeur) en colonnes ; ``releve[i]`` : la ligne ``i``, une vue en lecture seule (Mapping) ;
     une ligne sans valeurs (:meth:`ajouter` sans argument) est vide et fausse, comme ``{}``."""
 
-    def __init__(self, cles: Iterable[str] = (), capacite: int = 1024) -> None:
+    def __init__(self, capacite: int = 1024) -> None:
         self.cles: list[str] = []
         self.index: dict[str, int] = {}
         self._colonnes: list[np.ndarray | None] = []
@@ -62,8 +73,6 @@ class Releve(Vues):
         self._capacite = max(16, capacite)
         self._pleine = np.zeros(self._capacite, dtype=bool)
         self.n = 0
-        for c in cles:
-            self._cle(c)
 
     # ------------------------------------------------------------------------------------------- écriture
     def _cle(self, cle: str) -> int:
@@ -81,7 +90,7 @@ class Releve(Vues):
         capacite = max(n, 2 * self._capacite)
         for j, c in enumerate(self._colonnes):
             if c is not None:
-                neuve = np.full(capacite, np.nan) if c.dtype != object else np.full(capacite, None, dtype=object)
+                neuve = _neuve(self._sortes[j], capacite)
                 neuve[:len(c)] = c
                 self._colonnes[j] = neuve
         pleine = np.zeros(capacite, dtype=bool)
@@ -107,7 +116,7 @@ class Releve(Vues):
         sorte = self._sortes[j]
         if v is None:
             if sorte is not None:  # sinon la colonne n'existe pas encore : sans valeur partout
-                self._colonnes[j][i] = np.nan if sorte != _OBJET else None
+                self._colonnes[j][i] = _vide(sorte)
             return
         s = _sorte(v)
         if sorte is None:
@@ -141,14 +150,12 @@ class Releve(Vues):
                     self._colonne(j, sorte)[indices] = x
                 else:
                     for i, v in zip(indices.tolist(), x.tolist()):
-                        self._poser_valeur(int(i), j, None if v != v else int(v) if sorte == _ENTIER
-                                           else bool(v) if sorte == _BOOLEEN else v)
+                        self._poser_valeur(int(i), j, None if v != v else _EN_PYTHON[sorte](v))
 
     def _colonne(self, j: int, sorte: str) -> np.ndarray:
         if self._sortes[j] is None:
             self._sortes[j] = sorte
-            self._colonnes[j] = (np.full(self._capacite, None, dtype=object) if sorte == _OBJET
-                                 else np.full(self._capacite, np.nan))
+            self._colonnes[j] = _neuve(sorte, self._capacite)
         return self._colonnes[j]
 
     def vider(self, i: int) -> None:
@@ -156,7 +163,7 @@ class Releve(Vues):
         self._pleine[i] = False
         for j, c in enumerate(self._colonnes):
             if c is not None:
-                c[i] = None if c.dtype == object else np.nan
+                c[i] = _vide(self._sortes[j])
         for cle in [k for k in self._autres if k[1] == i]:
             del self._autres[cle]
 
@@ -173,9 +180,7 @@ class Releve(Vues):
         if sorte == _OBJET:
             return c[i]
         x = c.item(i)
-        if x != x:
-            return None
-        return x if sorte == _NOMBRE else int(x) if sorte == _ENTIER else bool(x)
+        return None if x != x else _EN_PYTHON[sorte](x)
 
     def colonne(self, cle: str, debut: int = 0, fin: int | None = None) -> list[Any]:
         """Les valeurs d'une colonne, une par ligne (None : sans valeur, ou une ligne vide), des lignes ``debut`` à
@@ -185,16 +190,11 @@ class Releve(Vues):
         if j is None or self._colonnes[j] is None:
             return [None] * max(0, fin - debut)
         c, sorte = self._colonnes[j][debut:fin], self._sortes[j]
-        if sorte == _OBJET:
-            sortie = c.tolist()
-        else:
-            sortie = c.tolist()
-            if sorte == _ENTIER:
-                sortie = [None if x != x else int(x) for x in sortie]
-            elif sorte == _BOOLEEN:
-                sortie = [None if x != x else bool(x) for x in sortie]
-            else:
-                sortie = [None if x != x else x for x in sortie]
+        sortie = c.tolist()
+        if sorte != _OBJET:
+            rendre = _EN_PYTHON[sorte]
+            sortie = ([None if x != x else x for x in sortie] if rendre is float
+                      else [None if x != x else rendre(x) for x in sortie])
         for (jj, i), v in self._autres.items():
             if jj == j and debut <= i < fin:
                 sortie[i - debut] = v
@@ -203,9 +203,6 @@ class Releve(Vues):
             for i in np.nonzero(vides)[0].tolist():
                 sortie[i] = None
         return sortie
-
-    def pleine(self, i: int) -> bool:
-        return bool(self._pleine[i])
 
     def __len__(self) -> int:
         return self.n
