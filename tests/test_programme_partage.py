@@ -100,23 +100,30 @@ CELLULES = {
 
 
 @st.composite
-def tables(draw):
-    lignes = []
-    for _ in range(draw(st.integers(1, 8))):
-        ligne = {"modele": str(RACINE / "scenarios" / draw(st.sampled_from(MODELES)))}
-        for cle in draw(st.sets(st.sampled_from(CLES), max_size=6)):
-            ligne[cle] = draw(CELLULES[cle])
-        lignes.append(ligne)
-    return lignes
+def tables(draw, cellules: dict, lignes: tuple[int, int], cles_au_plus: int, fixes: dict | None = None):
+    """Une table tirée au hasard : ``lignes`` (au moins, au plus) lignes d'un modèle livré, chacune avec les
+    colonnes ``fixes`` et au plus ``cles_au_plus`` autres colonnes de ``cellules`` (clé -> stratégie)."""
+    sortie = []
+    for _ in range(draw(st.integers(*lignes))):
+        ligne = {"modele": str(RACINE / "scenarios" / draw(st.sampled_from(MODELES))),
+                 **{cle: draw(valeurs) for cle, valeurs in (fixes or {}).items()}}
+        for cle in draw(st.sets(st.sampled_from(list(cellules)), max_size=cles_au_plus)):
+            ligne[cle] = draw(cellules[cle])
+        sortie.append(ligne)
+    return sortie
+
+
+def comparer_tiree(tmp_path_factory, lignes) -> None:
+    dossier = tmp_path_factory.mktemp("t") / "d"
+    dossier.mkdir()
+    comparer(ecrire(dossier, lignes))
 
 
 @settings(max_examples=int(os.environ.get("PARTAGE_EXEMPLES", 30)), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(tables())
+@given(tables(CELLULES, (1, 8), 6))
 def test_tables_au_hasard_memes_colonnes_et_memes_erreurs_que_le_chemin_par_operation(tmp_path_factory, lignes):
-    dossier = tmp_path_factory.mktemp("a") / "b"
-    dossier.mkdir()
-    comparer(ecrire(dossier, lignes))
+    comparer_tiree(tmp_path_factory, lignes)
 
 
 def test_montants_varies_deduits_de_la_structure_gardee(tmp_path, monkeypatch):
@@ -315,26 +322,15 @@ MONTANTS = {
 }
 
 
-@st.composite
-def tables_de_montants(draw):
-    lignes = []
-    for _ in range(draw(st.integers(3, 14))):
-        ligne = {"modele": str(RACINE / "scenarios" / draw(st.sampled_from(MODELES))),
-                 "logements[0].nombre": draw(st.sampled_from(["", "2"])),
-                 "analyse.critere": draw(st.sampled_from(["", "", "annuel", "van"]))}
-        for cle in draw(st.sets(st.sampled_from(list(MONTANTS)), max_size=7)):
-            ligne[cle] = draw(MONTANTS[cle])
-        lignes.append(ligne)
-    return lignes
+STRUCTURES = {"logements[0].nombre": st.sampled_from(["", "2"]),  # peu de structures : des montants autour
+              "analyse.critere": st.sampled_from(["", "", "annuel", "van"])}
 
 
 @settings(max_examples=int(os.environ.get("PARTAGE_EXEMPLES", 30)), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(tables_de_montants())
+@given(tables(MONTANTS, (3, 14), 7, STRUCTURES))
 def test_chemin_en_colonnes_memes_colonnes_et_memes_erreurs(tmp_path_factory, lignes):
-    dossier = tmp_path_factory.mktemp("c") / "d"
-    dossier.mkdir()
-    comparer(ecrire(dossier, lignes))
+    comparer_tiree(tmp_path_factory, lignes)
 
 
 def test_chemin_en_colonnes_prend_les_montants_et_rend_le_reste(tmp_path):
