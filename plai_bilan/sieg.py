@@ -228,25 +228,35 @@ def maxima_lot(lot, compte, echeances: np.ndarray, entrees: list, subventions: n
     d'équilibre."""
     indices = {"charges": lot.indice_charges, "loyers": lot.indice_loyers}
     exonerees = _exonerees(lambda nom: getattr(lot, nom), lot.t, indices, lot.n_operations) * lot.actif
-    unitaire = lot.unitaire.echeances
     premiers = np.searchsorted(lot.pret_operation, np.arange(len(entrees)))
     sortie: list[float | None] = []
     for i, e in enumerate(entrees):
         if e.indice_solde is None:
             sortie.append(None)
             continue
-        hs, h, j0 = e.hypotheses_sieg, e.horizon, premiers[i]
+        hs, h = e.hypotheses_sieg, e.horizon
         s, k0 = float(subventions[i]), e.pret_equilibre_initial
-        prets = [None if k == e.indice_solde else (float(lot.principal[j0 + k]), pr.prefinancement,
-                                                    echeances[j0 + k, :h]) for k, pr in enumerate(e.prets)]
-        a = max(0.0, avantage_pret(1.0, e.prets[e.indice_solde].prefinancement, unitaire[j0 + e.indice_solde, :h],
-                                   hs.taux_marche))
+        prets, a = _prets_du_lot(lot, echeances, e, int(premiers[i]))
         p = postes_actualises(hs, e.postes_prix_de_revient, e.financement, e.scenario.fonds_propres.montant,
                               _residuelle(hs, e.postes_prix_de_revient), compte["charges"][i, :h],
                               compte["loyers"][i, :h], compte["financement_accompagnement"][i, :h],
                               exonerees[i, :h], prets, s, k0 - s, a)
         sortie.append(_maximum(s, _marge(p)[3], a, k0)[0])
     return sortie
+
+
+def _prets_du_lot(lot, echeances: np.ndarray, e, premiers) -> tuple[list, float]:
+    """(capital, préfinancement, échéances) de chaque prêt de l'opération ``e`` (None pour le prêt d'équilibre),
+    dont les prêts sont au rang ``premiers`` du lot et aux suivants (un rang, ou un par ligne d'une structure :
+    capitaux et échéances en tableaux) ; et a, l'avantage de taux d'un euro de son prêt d'équilibre (le même pour
+    toutes les lignes d'une structure : mêmes prêts, même livret A)."""
+    h = e.horizon
+    prets = [None if k == e.indice_solde else (lot.principal[premiers + k], pr.prefinancement,
+                                                echeances[premiers + k, :h]) for k, pr in enumerate(e.prets)]
+    premier = int(np.min(premiers))
+    a = max(0.0, avantage_pret(1.0, e.prets[e.indice_solde].prefinancement,
+                               lot.unitaire.echeances[premier + e.indice_solde, :h], e.hypotheses_sieg.taux_marche))
+    return prets, a
 
 
 def maxima_structure(lot, compte, echeances: np.ndarray, rangs: slice, e, postes_pr, pret_equilibre: np.ndarray,
@@ -262,13 +272,9 @@ def maxima_structure(lot, compte, echeances: np.ndarray, rangs: slice, e, postes
         return getattr(lot, nom)[rangs]
 
     exonerees = _exonerees(grandeur, lot.t, indices, m) * lot.actif[rangs]
-    hs, h, n_prets = e.hypotheses_sieg, e.horizon, len(e.prets)
+    hs, h = e.hypotheses_sieg, e.horizon
     j0 = int(np.searchsorted(lot.pret_operation, rangs.start))
-    pret_ligne = j0 + n_prets * np.arange(m)
-    prets = [None if k == e.indice_solde else (lot.principal[pret_ligne + k], pr.prefinancement,
-                                                echeances[pret_ligne + k, :h]) for k, pr in enumerate(e.prets)]
-    a = max(0.0, avantage_pret(1.0, e.prets[e.indice_solde].prefinancement,
-                               lot.unitaire.echeances[j0 + e.indice_solde, :h], hs.taux_marche))
+    prets, a = _prets_du_lot(lot, echeances, e, j0 + len(e.prets) * np.arange(m))
     p = postes_actualises(hs, postes_pr, e.financement, e.scenario.fonds_propres.montant, _residuelle(hs, postes_pr),
                           compte["charges"][rangs, :h], compte["loyers"][rangs, :h],
                           compte["financement_accompagnement"][rangs, :h], exonerees[:, :h], prets, subventions,
